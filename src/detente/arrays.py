@@ -14,11 +14,14 @@ Conventions
   capability are 0 and position holds the issue's scale midpoint, so that a model which forgets the
   mask still sees finite numbers; models must nevertheless weight by the mask.
 - ``status_quo`` is NaN on issues whose status quo (reference point) is unknown.
+- ``demand`` (S, N, D) is an actor's public demand, NaN where it made none; ``publicity``
+  (S, N, D) on 0..1 says how publicly it is staked; ``audience_sensitivity`` (S, N) is the
+  domestic cost of backing down (Fearon 1994). These three are optional (None when unknown).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,7 +40,9 @@ class ScenarioArrays:
     scale_max: np.ndarray  # (D,)
     status_quo: np.ndarray  # (S, D), NaN where unknown
     name: str = "scenario"
-    extras: dict = field(default_factory=dict, compare=False, repr=False)
+    demand: np.ndarray | None = None  # (S, N, D), NaN where no public demand
+    publicity: np.ndarray | None = None  # (S, N, D) on 0..1
+    audience_sensitivity: np.ndarray | None = None  # (S, N)
 
     def __post_init__(self) -> None:
         s, n, d = self.position.shape
@@ -84,17 +89,28 @@ class ScenarioArrays:
         """A view restricted to some samples (keeps the leading axis)."""
         if isinstance(index, int | np.integer):
             index = slice(int(index), int(index) + 1)
+
+        def pick(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[index]
+
         return replace(
             self,
             position=self.position[index],
             salience=self.salience[index],
             capability=self.capability[index],
             status_quo=self.status_quo[index],
+            demand=pick(self.demand),
+            publicity=pick(self.publicity),
+            audience_sensitivity=pick(self.audience_sensitivity),
         )
 
     def take_actors(self, keep: np.ndarray | list[int]) -> ScenarioArrays:
         """A view restricted to some actors (e.g. a forum's participants)."""
         keep = np.asarray(keep)
+
+        def pick(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[:, keep]
+
         return replace(
             self,
             actor_ids=tuple(self.actor_ids[i] for i in keep),
@@ -102,6 +118,9 @@ class ScenarioArrays:
             salience=self.salience[:, keep],
             capability=self.capability[:, keep],
             mask=self.mask[keep],
+            demand=pick(self.demand),
+            publicity=pick(self.publicity),
+            audience_sensitivity=pick(self.audience_sensitivity),
         )
 
     def with_positions(self, position: np.ndarray) -> ScenarioArrays:

@@ -83,7 +83,9 @@ class Actor(Strict):
     name: str | None = None
     capability: Number = Field(description="relative clout, any number >= 0")
     why: str | None = Field(default=None, description="one-line rationale for the numbers")
-    group: str | None = Field(default=None, description="free label, e.g. 'NATO' or 'eastern flank'")
+    group: str | None = Field(
+        default=None, description="free label, e.g. 'NATO' or 'eastern flank'"
+    )
     audience_sensitivity: Number | None = Field(
         default=None,
         description="lambda >= 0: how much backing down from a public demand costs the leader "
@@ -217,52 +219,81 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             if counts[x.id] > 1:
                 problems.append(((key, n, "id"), f"duplicate id {x.id!r}; ids must be unique"))
     for n, a in enumerate(sc.actors):
-        problems += check_range(a.capability, 0, math.inf, ("actors", n, "capability"),
-                                "capability")
-        problems += check_range(a.audience_sensitivity, 0, math.inf,
-                                ("actors", n, "audience_sensitivity"), "audience sensitivity")
+        problems += check_range(
+            a.capability, 0, math.inf, ("actors", n, "capability"), "capability"
+        )
+        problems += check_range(
+            a.audience_sensitivity,
+            0,
+            math.inf,
+            ("actors", n, "audience_sensitivity"),
+            "audience sensitivity",
+        )
     issues = {i.id: i for i in sc.issues}
     actors = set(sc.actor_ids())
     for n, i in enumerate(sc.issues):
         lo, hi = i.scale.min, i.scale.max
         for k in i.anchors:
             if not lo <= k <= hi:
-                problems.append(((("issues", n, "anchors")),
-                                 f"anchor {k:g} is outside the scale {lo:g} to {hi:g}"))
+                problems.append(
+                    (
+                        (("issues", n, "anchors")),
+                        f"anchor {k:g} is outside the scale {lo:g} to {hi:g}",
+                    )
+                )
         problems += check_range(i.status_quo, lo, hi, ("issues", n, "status_quo"), "status quo")
     seen: dict[tuple[str, str], int] = {}
     for n, s in enumerate(sc.stances):
         if s.actor not in actors:
-            problems.append((("stances", n, "actor"),
-                             f"unknown actor {s.actor!r}; known: {', '.join(sorted(actors))}"))
+            problems.append(
+                (
+                    ("stances", n, "actor"),
+                    f"unknown actor {s.actor!r}; known: {', '.join(sorted(actors))}",
+                )
+            )
         if s.issue not in issues:
-            problems.append((("stances", n, "issue"),
-                             f"unknown issue {s.issue!r}; known: {', '.join(issues)}"))
+            problems.append(
+                (("stances", n, "issue"), f"unknown issue {s.issue!r}; known: {', '.join(issues)}")
+            )
             continue
         pair = (s.actor, s.issue)
         if pair in seen:
-            problems.append((("stances", n),
-                             f"actor {s.actor!r} already has a stance on {s.issue!r} "
-                             f"(entry {seen[pair] + 1}); one stance per actor and issue"))
+            problems.append(
+                (
+                    ("stances", n),
+                    f"actor {s.actor!r} already has a stance on {s.issue!r} "
+                    f"(entry {seen[pair] + 1}); one stance per actor and issue",
+                )
+            )
         seen.setdefault(pair, n)
         sc_ = issues[s.issue].scale
-        problems += check_range(s.position, sc_.min, sc_.max, ("stances", n, "position"),
-                                "position")
+        problems += check_range(
+            s.position, sc_.min, sc_.max, ("stances", n, "position"), "position"
+        )
         problems += check_range(s.demand, sc_.min, sc_.max, ("stances", n, "demand"), "demand")
         problems += check_range(s.salience, 0, 100, ("stances", n, "salience"), "salience")
-        problems += check_range(s.capability, 0, math.inf, ("stances", n, "capability"),
-                                "capability")
+        problems += check_range(
+            s.capability, 0, math.inf, ("stances", n, "capability"), "capability"
+        )
         problems += check_range(s.publicity, 0, 1, ("stances", n, "publicity"), "publicity")
     covered = {s.issue for s in sc.stances}
     for n, i in enumerate(sc.issues):
         if i.id not in covered:
-            problems.append((("issues", n, "id"),
-                             f"issue {i.id!r} has no stances; give at least one actor's position"))
+            problems.append(
+                (
+                    ("issues", n, "id"),
+                    f"issue {i.id!r} has no stances; give at least one actor's position",
+                )
+            )
     saliences = [s.salience.centre for s in sc.stances]
     if len(saliences) >= 2 and max(saliences) <= 1 and any(x > 0 for x in saliences):
-        problems.append((("stances", 0, "salience"),
-                         "every salience lies between 0 and 1, but salience is on 0-100; "
-                         "multiply by 100 (a 0-1 scale is never read silently)"))
+        problems.append(
+            (
+                ("stances", 0, "salience"),
+                "every salience lies between 0 and 1, but salience is on 0-100; "
+                "multiply by 100 (a 0-1 scale is never read silently)",
+            )
+        )
     for check in _SECTION_CHECKS:
         problems += check(sc)
     return problems

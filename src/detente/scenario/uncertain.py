@@ -104,8 +104,9 @@ class Uncertain(BaseModel):
                 )
             missing = [p for p in _PARAMS[dist] if p not in data]
             if missing:
-                raise ValueError(f"{dist} needs {', '.join(_PARAMS[dist])}; missing: "
-                                 f"{', '.join(missing)}")
+                raise ValueError(
+                    f"{dist} needs {', '.join(_PARAMS[dist])}; missing: {', '.join(missing)}"
+                )
             for p in _PARAMS[dist]:
                 data[p] = _finite(data[p], p)
             return data

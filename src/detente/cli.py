@@ -1,0 +1,270 @@
+"""The ``detente`` command line (typer + rich).
+
+Every user mistake ends with exit status 2 and one line on stderr naming the file, the line or
+field, and what is allowed. Imports of the heavy layers happen inside the commands, so that
+``detente --help`` and the default forecast start quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+try:  # typer >= 0.2x vendors click as typer._click; older releases use click itself
+    from typer._click import exceptions as _cx
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as _cx
+
+from detente.errors import InputError
+
+app = typer.Typer(
+    name="detente",
+    help="Model, forecast and shape multi-party negotiations. Without a SCENARIO, commands "
+    "use the bundled default, russia-nato-2021 (Russia-NATO talks, December 2021).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="Scenario file (.yaml/.csv) or bundled scenario name; default: the "
+        "bundled russia-nato-2021."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the run's random generator.")]
+ModelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model NAME or NAME:key=value,... (repeatable); "
+        "default: every model. `detente models` lists them.",
+    ),
+]
+
+
+def emit_json(data: Any) -> None:
+    """Deterministic JSON on stdout (same input and seed give identical bytes)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.1f}"
+
+
+@app.command()
+def forecast(
+    scenario: ScenarioArg = None,
+    model: ModelOpt = None,
+    json_out: JsonOpt = False,
+    seed: SeedOpt = 0,
+) -> None:
+    """Where the talks are likely to end: every model's forecast per issue."""
+    from rich.table import Table
+
+    from detente import api
+    from detente.scenario import load
+
+    loaded = load(scenario)
+    out = api.forecast(loaded, model, seed=seed)
+    if json_out:
+        emit_json(out)
+        return
+    sc = loaded.scenario
+    con = console()
+    title = sc.meta.title + (f" (as of {sc.meta.as_of})" if sc.meta.as_of else "")
+    table = Table(title=f"Forecasts: {title}", title_justify="left")
+    table.add_column("issue")
+    table.add_column("scale", justify="center")
+    table.add_column("status quo", justify="right")
+    for spec in out["forecasts"]:
+        table.add_column(spec, justify="right")
+    for issue in sc.issues:
+        sq = "" if issue.status_quo is None else _fmt(issue.status_quo.centre)
+        row = [issue.name or issue.id, f"{issue.scale.min:g}-{issue.scale.max:g}", sq]
+        row += [_fmt(fc[issue.id]) for fc in out["forecasts"].values()]
+        table.add_row(*row)
+    con.print(table)
+    headline = next(
+        (m for m in ("detente", "compromise") if m in out["forecasts"]),
+        next(iter(out["forecasts"]), None),
+    )
+    if headline and any(i.anchors for i in sc.issues):
+        words = Table(title=f"What the {headline} forecast means", title_justify="left")
+        words.add_column("issue")
+        words.add_column(headline, justify="right")
+        words.add_column("nearest anchor on the scale")
+        for issue in sc.issues:
+            x = out["forecasts"][headline][issue.id]
+            words.add_row(issue.name or issue.id, _fmt(x), issue.label(x))
+        con.print(words)
+    for spec, why in out["skipped"].items():
+        con.print(f"[yellow]{spec} did not run:[/] {why}")
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Model NAME[:key=value,...].")],
+    rounds: Annotated[
+        int | None,
+        typer.Option("--rounds", min=1, max=10_000, help="Rounds to run (default: model's rule)."),
+    ] = None,
+    json_out: JsonOpt = False,
+    seed: SeedOpt = 0,
+) -> None:
+    """Round by round: positions and forecast after each round, and why actors moved."""
+    from rich.table import Table
+
+    from detente import api
+
+    out = api.simulate(scenario, model, rounds=rounds, seed=seed)
+    if json_out:
+        emit_json(out)
+        return
+    con = console()
+    issues = list(out["rounds"][0]["forecast"])
+    table = Table(
+        title=f"{out['model']} on {out['scenario']}: forecast by round", title_justify="left"
+    )
+    table.add_column("round", justify="right")
+    for i in issues:
+        table.add_column(i, justify="right")
+    table.add_column("events", justify="right")
+    for r in out["rounds"]:
+        table.add_row(
+            str(r["round"]),
+            *[_fmt(r["forecast"][i]) for i in issues],
+            str(len(r.get("events", []))),
+        )
+    con.print(table)
+    con.print(f"options: {json.dumps(out['options'])}; converged: {out['converged']}")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files or bundled names.")],
+) -> None:
+    """Check scenario files and list every problem found (exit 2 if any)."""
+    from detente.scenario import load
+
+    bad = False
+    for f in files:
+        try:
+            loaded = load(f)
+        except InputError as exc:
+            bad = True
+            for p in exc.problems:
+                typer.echo(str(p), err=True)
+            continue
+        sc = loaded.scenario
+        typer.echo(
+            f"{f}: ok ({len(sc.actors)} actors, {len(sc.issues)} issues, {len(sc.stances)} stances)"
+        )
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def scenarios(json_out: JsonOpt = False) -> None:
+    """List the bundled scenarios."""
+    from rich.table import Table
+
+    from detente.scenario import bundled_scenarios, load
+
+    rows = []
+    for name in bundled_scenarios():
+        sc = load(name).scenario
+        rows.append(
+            {
+                "name": name,
+                "title": sc.meta.title,
+                "as_of": str(sc.meta.as_of) if sc.meta.as_of else None,
+                "actors": len(sc.actors),
+                "issues": len(sc.issues),
+            }
+        )
+    if json_out:
+        emit_json(rows)
+        return
+    table = Table(title="Bundled scenarios", title_justify="left")
+    for col in ("name", "title", "as of", "actors", "issues"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["title"], r["as_of"] or "", str(r["actors"]), str(r["issues"]))
+    console().print(table)
+
+
+@app.command()
+def models(json_out: JsonOpt = False) -> None:
+    """List the models with their citations and default options."""
+    from rich.table import Table
+
+    from detente.models import registry
+
+    rows = [cls().describe() for cls in registry().values()]
+    if json_out:
+        emit_json(rows)
+        return
+    table = Table(title="Models", title_justify="left", show_lines=True)
+    for col in ("model", "title", "default options", "citation"):
+        table.add_column(col)
+    for r in rows:
+        opts = ", ".join(f"{k}={v}" for k, v in r["options"].items()) or "-"
+        table.add_row(r["model"], r["title"], opts, r["citation"])
+    console().print(table)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editors checking YAML as it is typed)."""
+    from detente.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from detente.outputs.files import write_atomic
+
+        write_atomic(output, text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
+    try:
+        app(args=argv, prog_name="detente", standalone_mode=False)
+    except InputError as exc:
+        sys.stderr.write(f"detente: {exc.first_line}\n")
+        sys.exit(2)
+    except _cx.NoArgsIsHelpError:
+        sys.exit(0)  # typer has printed the help already
+    except _cx.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        sys.stderr.write(f"detente: {exc.format_message()}{hint}\n")
+        sys.exit(2)
+    except _cx.ClickException as exc:
+        sys.stderr.write(f"detente: {exc.format_message()}\n")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("detente: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,1 @@
+"""Outputs: files, tables and reports rendered from analysis results."""
