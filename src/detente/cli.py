@@ -248,7 +248,7 @@ def schema(
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
     try:
-        app(args=argv, prog_name="detente", standalone_mode=False)
+        code = app(args=argv, prog_name="detente", standalone_mode=False)
     except InputError as exc:
         sys.stderr.write(f"detente: {exc.first_line}\n")
         sys.exit(2)
@@ -268,3 +268,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    # click returns the code of a typer.Exit raised inside a command when not standalone
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -207,6 +206,8 @@ def check_range(
     """Problem if ``u`` (centre and support) is not inside [lo, hi]."""
     if u is None or _within(u, lo, hi):
         return []
+    if math.isinf(hi):
+        return [(loc, f"{what} {u.describe()} is not allowed; it must be at least {lo:g}")]
     return [(loc, f"{what} {u.describe()} is outside the allowed range {lo:g} to {hi:g}")]
 
 
@@ -214,10 +215,12 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     """All problems that need more than one field to see, with their locations."""
     problems: list[tuple[Loc, str]] = []
     for key, items in (("actors", sc.actors), ("issues", sc.issues)):
-        counts = Counter(x.id for x in items)
+        first: dict[str, int] = {}
         for n, x in enumerate(items):
-            if counts[x.id] > 1:
-                problems.append(((key, n, "id"), f"duplicate id {x.id!r}; ids must be unique"))
+            if x.id in first:
+                problems.append(((key, n, "id"), f"duplicate id {x.id!r} (also entry "
+                                 f"{first[x.id] + 1}); ids must be unique"))
+            first.setdefault(x.id, n)
     for n, a in enumerate(sc.actors):
         problems += check_range(
             a.capability, 0, math.inf, ("actors", n, "capability"), "capability"

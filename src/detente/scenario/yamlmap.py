@@ -15,7 +15,8 @@ from detente.errors import InputError, Problem
 
 Path = tuple[str | int, ...]
 
-MAX_NODES = 2_000_000  # guards against alias bombs ("billion laughs")
+MAX_NODES = 2_000_000
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}  # guards against alias bombs ("billion laughs")
 
 
 class _Converter:
@@ -36,6 +37,10 @@ class _Converter:
                 )
             )
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise InputError(Problem(self.source, f"YAML tag {node.tag!r} is not allowed; a "
+                                     "scenario holds plain mappings, lists and values",
+                                     line=node.start_mark.line + 1, field=_dotted(path) or None))
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             out: dict[Any, Any] = {}
@@ -93,6 +98,8 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         raise InputError(Problem(source, f"YAML syntax error: {what}", line=line)) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(source, f"YAML error: {exc}")) from None
+    except RecursionError:
+        raise InputError(Problem(source, "YAML nesting is too deep")) from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise InputError(
