@@ -113,7 +113,7 @@ def test_validate_lists_every_problem(tmp_path, capsys):
         "  - {actor: Z, issue: x, position: 10, salience: 500}\n",
         encoding="utf-8",
     )
-    code, out, err = run_cli(["validate", str(bad)], capsys)
+    code, _out, err = run_cli(["validate", str(bad)], capsys)
     assert code == 2
     lines = err.strip().splitlines()
     assert any(":3: actors[0].capability" in x for x in lines)
@@ -145,7 +145,9 @@ def test_real_process_exit_status_and_no_traceback():
     """One end-to-end check through a real process: the console entry point itself."""
     proc = subprocess.run(
         [sys.executable, "-m", "detente", "forecast", str(BROKEN / "semicolons.csv")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr

@@ -37,8 +37,9 @@ def run_json(args, capsys):
 def test_forecast_matches_hand_computation(tmp_path, capsys):
     f = tmp_path / "table.csv"
     f.write_text(TABLE, encoding="utf-8")
-    out = run_json(["forecast", str(f), "--json", "-m", "mean", "-m", "compromise",
-                    "-m", "median"], capsys)
+    out = run_json(
+        ["forecast", str(f), "--json", "-m", "mean", "-m", "compromise", "-m", "median"], capsys
+    )
     assert out["scenario"] == str(f)
     assert out["actors"] == ["A", "B", "C"]
     assert out["issues"] == ["x", "y"]

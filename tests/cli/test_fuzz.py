@@ -22,10 +22,14 @@ GOOD_YAML = {
 }
 
 junk = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -63,12 +67,13 @@ def outcome(args, capsys) -> tuple[int, str]:
         code = 0
     except SystemExit as exc:
         code = exc.code
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     return code, err
 
 
-FUZZ = settings(max_examples=120, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @FUZZ
@@ -88,9 +93,11 @@ csv_cell = st.text(alphabet=string.printable, max_size=6)
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(csv_cell, min_size=0, max_size=7), max_size=5),
-       header=st.permutations(["actor", "issue", "position", "salience", "capability"]),
-       delim=st.sampled_from([",", ";", "\t"]))
+@given(
+    rows=st.lists(st.lists(csv_cell, min_size=0, max_size=7), max_size=5),
+    header=st.permutations(["actor", "issue", "position", "salience", "capability"]),
+    delim=st.sampled_from([",", ";", "\t"]),
+)
 def test_random_csv_never_tracebacks(tmp_path, capsys, rows, header, delim):
     text = delim.join(header) + "\n" + "\n".join(",".join(r) for r in rows)
     f = tmp_path / "s.csv"

@@ -218,8 +218,12 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
         first: dict[str, int] = {}
         for n, x in enumerate(items):
             if x.id in first:
-                problems.append(((key, n, "id"), f"duplicate id {x.id!r} (also entry "
-                                 f"{first[x.id] + 1}); ids must be unique"))
+                problems.append(
+                    (
+                        (key, n, "id"),
+                        f"duplicate id {x.id!r} (also entry {first[x.id] + 1}); ids must be unique",
+                    )
+                )
             first.setdefault(x.id, n)
     for n, a in enumerate(sc.actors):
         problems += check_range(

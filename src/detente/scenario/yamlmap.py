@@ -15,8 +15,8 @@ from detente.errors import InputError, Problem
 
 Path = tuple[str | int, ...]
 
-MAX_NODES = 2_000_000
-_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}  # guards against alias bombs ("billion laughs")
+MAX_NODES = 2_000_000  # guards against alias bombs ("billion laughs")
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 class _Converter:
@@ -38,9 +38,15 @@ class _Converter:
             )
         self.lines.setdefault(path, node.start_mark.line + 1)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-            raise InputError(Problem(self.source, f"YAML tag {node.tag!r} is not allowed; a "
-                                     "scenario holds plain mappings, lists and values",
-                                     line=node.start_mark.line + 1, field=_dotted(path) or None))
+            raise InputError(
+                Problem(
+                    self.source,
+                    f"YAML tag {node.tag!r} is not allowed; a "
+                    "scenario holds plain mappings, lists and values",
+                    line=node.start_mark.line + 1,
+                    field=_dotted(path) or None,
+                )
+            )
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             out: dict[Any, Any] = {}
