@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.arrays import ScenarioArrays
 from detente.models.base import Model, Simulation, register
@@ -78,7 +78,10 @@ class ExchangeOptions(BaseModel):
         each split of the gains is equally likely; exchanges are ranked by the sum of the two
         gains (which for equal gain ranks exactly as the equal gain does) and need both gains
         >= 1e-10. This is detente's own reading of the random-rate idea (Dijkstra, Van Assen
-        & Stokman 2008); it is not the package's randomised equal-gain variant.
+        & Stokman, as cited in models.md E.3; the paper was not checked); it is not the
+        package's randomised equal-gain variant. The draws are made per (sample, candidate)
+        from the passed generator, so with the same seed a sample's draws depend on the batch
+        it is run in.
     start_update
         ``"on"``: after each round, actors that exchanged on an issue move their start position
         towards their voting position with weight ``(1 - s) * salience_weight + fixed_weight``.
@@ -112,6 +115,13 @@ class ExchangeOptions(BaseModel):
     tie: Literal["first", "random"] = "first"
     boundary: Literal["cut", "pass"] = "cut"
     max_rounds: int = Field(10, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _weights_at_most_one(self) -> ExchangeOptions:
+        # the start moves by (1 - s) * salience_weight + fixed_weight of the way: at most all
+        if self.salience_weight + self.fixed_weight > 1.0:
+            raise ValueError("salience_weight + fixed_weight must be <= 1")
+        return self
 
 
 @dataclass
@@ -192,8 +202,10 @@ class _Round:
         self.p = np.broadcast_to(cand.p, self.a.shape)
         self.q = np.broadcast_to(cand.q, self.a.shape)
         self.alive = eligible.copy()
-        # position in the package's list: creation order, then re-sorted by gain each step
-        self.rank = np.argsort(np.argsort(order_key, axis=1, kind="stable"), axis=1)
+        # the package's list (candidate indices in list order): creation order, then re-sorted
+        # stably by gain before each execution
+        self.order = np.argsort(order_key, axis=1, kind="stable")
+        self.previous_order = self.order
         self.y = x0.copy()  # current voting positions
         self.exchanged = np.zeros(x0.shape, dtype=bool)
         self.upd = np.full((s_n, n, d, n), np.nan)  # (demander, issue, partner) -> position
@@ -337,14 +349,13 @@ class _Round:
     def tied_top(self) -> np.ndarray:
         """Live exchanges whose gain is within ``TIE_RTOL`` of their sample's best, (S, E).
 
-        Also re-sorts the list (stable, by gain) as the package does before each execution.
+        Also re-sorts the list stably by gain, as the package does before each execution; the
+        list is nearly sorted already, which the stable sort (timsort) exploits.
         """
         key = np.where(self.alive, -self.gain, np.inf)
-        previous = self.rank.copy()
-        order = np.lexsort((self.rank, key), axis=1)
-        rows = np.arange(key.shape[0])[:, None]
-        self.rank[rows, order] = np.arange(key.shape[1])[None, :]
-        self._previous_rank = previous
+        self.previous_order = self.order
+        perm = np.argsort(np.take_along_axis(key, self.order, axis=1), axis=1, kind="stable")
+        self.order = np.take_along_axis(self.order, perm, axis=1)
         best = np.where(self.alive, self.gain, -np.inf).max(axis=1, keepdims=True)
         return self.alive & (self.gain >= best - TIE_RTOL * np.abs(best))
 
@@ -354,16 +365,16 @@ class _Round:
         if not active.any():
             return None
         tied = self.tied_top()
+        # tied exchanges in the order of the list before this sort (a stable sort keeps exact
+        # ties in that order); "first" takes the earliest, "random" a uniformly drawn one
+        listed = np.take_along_axis(tied, self.previous_order, axis=1)
         if self.opt.tie == "random":
-            count = tied.sum(axis=1)
+            count = listed.sum(axis=1)
             pick = np.floor(self.rng.random(tied.shape[0]) * np.maximum(count, 1))
-            # the pick-th tied exchange in list order
-            rank = np.where(tied, self._previous_rank, np.iinfo(np.int64).max)
-            order = np.argsort(rank, axis=1, kind="stable")
-            top = np.take_along_axis(order, pick.astype(np.int64)[:, None], axis=1)[:, 0]
+            pos = np.argmax(np.cumsum(listed, axis=1) > pick[:, None], axis=1)
         else:
-            # earliest in the list before this sort: what a stable sort does with exact ties
-            top = np.argmin(np.where(tied, self._previous_rank, np.iinfo(np.int64).max), axis=1)
+            pos = np.argmax(listed, axis=1)
+        top = self.previous_order[np.arange(tied.shape[0]), pos]
         s = np.nonzero(active)[0]
         e = top[s]
         self.execute(s, e)
@@ -372,8 +383,9 @@ class _Round:
     def execute(self, s: np.ndarray, e: np.ndarray) -> None:
         """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects."""
         a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
-        y_i = self.y[s, a, q] + self.move_i[s, e]
-        y_j = self.y[s, b, p] + self.move_j[s, e]
+        # the validity test allows 1e-9 of float slack beyond 0..100; keep positions on scale
+        y_i = np.clip(self.y[s, a, q] + self.move_i[s, e], 0.0, 100.0)
+        y_j = np.clip(self.y[s, b, p] + self.move_j[s, e], 0.0, 100.0)
         self.alive[s, e] = False
         # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b)
         for z, r, partner, y_new in ((b, q, a, y_i), (a, p, b, y_j)):
@@ -509,7 +521,11 @@ class Exchange(Model):
     def _event(
         state: _Round, e: int, t: int, arrays: ScenarioArrays, to_unit: np.ndarray
     ) -> dict[str, Any]:
-        """One executed exchange of sample 0, on the issues' own scales."""
+        """One executed exchange of sample 0.
+
+        Positions and shifts are on the issues' own scales; gains are utility on the 0..100
+        scale the model works on (salience x outcome shift), as the package reports them.
+        """
         a, b = int(state.a[0, e]), int(state.b[0, e])
         p, q = int(state.p[0, e]), int(state.q[0, e])
         lo = arrays.scale_min
