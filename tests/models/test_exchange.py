@@ -69,6 +69,28 @@ def test_three_actor_example_exchange():
     np.testing.assert_allclose(sim.positions[1, 0, 2], [50.0, 50.0])
 
 
+def test_three_actor_example_on_another_scale():
+    """The model works on 0..100 internally: on a -1..1 scale the E.3 numbers map linearly."""
+    a = _three_actors()
+    b = ScenarioArrays.from_table(
+        a.position[0] / 50.0 - 1.0,
+        a.salience[0],
+        a.capability[0],
+        scale_min=-1.0,
+        scale_max=1.0,
+        actor_ids=a.actor_ids,
+        issue_ids=a.issue_ids,
+    )
+    sim = get_model("exchange").simulate(b, rounds=1, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(
+        sim.forecasts[1, 0], [83.333333 / 50 - 1, 22.253788 / 50 - 1], atol=1e-7
+    )
+    (event,) = sim.events[1]
+    np.testing.assert_allclose(event["i"]["to"], 35.353535 / 50 - 1, atol=1e-7)
+    np.testing.assert_allclose(event["outcome_shift"]["p"], 13.333333 / 50, atol=1e-7)
+    np.testing.assert_allclose(event["gain"], 7.030303, atol=1e-6)  # utility on the 0..100 scale
+
+
 def test_three_actor_start_position_update():
     """Only actors that exchanged move their start: x' = (1-(1-s)0.4-0.1) x + ((1-s)0.4+0.1) y."""
     a = _three_actors()

@@ -75,7 +75,7 @@ def parse_decide(text: str, source: str = "<decide>") -> ScenarioArrays:
     Examples
     --------
     >>> a = parse_decide("'#A'\\t'x'\\t'X'\\n'#P'\\t'p'\\t'P'\\n'#D'\\t'x'\\t'p'\\t40\\t0.5\\t1\\n")
-    >>> a.actor_ids, a.issue_ids, a.position[0, 0, 0], a.salience[0, 0, 0]
+    >>> a.actor_ids, a.issue_ids, float(a.position[0, 0, 0]), float(a.salience[0, 0, 0])
     (('x',), ('p',), 40.0, 0.5)
     """
     actors: dict[str, str] = {}
