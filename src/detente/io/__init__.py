@@ -1,0 +1,1 @@
+"""Readers for third-party input formats (each returns :class:`detente.arrays.ScenarioArrays`)."""
