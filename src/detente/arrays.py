@@ -21,7 +21,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class ScenarioArrays:
     demand: np.ndarray | None = None  # (S, N, D), NaN where no public demand
     publicity: np.ndarray | None = None  # (S, N, D) on 0..1
     audience_sensitivity: np.ndarray | None = None  # (S, N)
+    extras: dict = field(default_factory=dict, compare=False, repr=False)  # labels, metadata
 
     def __post_init__(self) -> None:
         s, n, d = self.position.shape

@@ -98,7 +98,10 @@ def register(cls: type[Model]) -> type[Model]:
     for attr in ("name", "title", "citation"):
         if not isinstance(getattr(cls, attr, None), str):
             raise TypeError(f"{cls.__name__} needs a string class attribute {attr!r}")
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+    old = _REGISTRY.get(cls.name)
+    # the same class imported twice under another module path (e.g. doctest collection) is
+    # fine; two different classes claiming one name are not
+    if old is not None and old.__qualname__ != cls.__qualname__:
         raise ValueError(f"two models are named {cls.name!r}")
     _REGISTRY[cls.name] = cls
     return cls
