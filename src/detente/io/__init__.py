@@ -1,0 +1,1 @@
+"""Readers of third-party input formats (KTAB CSV/XML, ...)."""
