@@ -95,6 +95,8 @@ def _fail(source: str, message: str, line: int | None = None, field: str | None 
 
 
 def _number(source: str, text: str, line: int, fld: str, what: str) -> float:
+    if not text.strip():
+        _fail(source, f"the value is empty; {what}", line, fld)
     try:
         v = float(text.strip())
     except ValueError:
