@@ -27,6 +27,7 @@ from detente.models.smp import (
     big_r_from_prob,
     bs_util,
     bv_diff,
+    challenge_matrix,
     coalitions,
     cond_pce,
     est_nra,
@@ -464,6 +465,26 @@ def test_markov_pce_variants():
     sub = markov_uniform_pce(pv[0][keep])
     np.testing.assert_allclose(markov_uniform_pce(pv[0], mask)[mask], sub, atol=1e-12)
     np.testing.assert_allclose(cond_pce(pv[0], mask)[mask], cond_pce(pv[0][keep]), atol=1e-15)
+
+
+@pytest.mark.parametrize("rule", ["Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp"])
+@pytest.mark.parametrize("commit", ["NoCommit", "SemiCommit", "FullCommit"])
+def test_fused_challenge_matrix_equals_general_probeduchlg(rule, commit):
+    """The hot-path layout (all pairs, h = k = i, fused buffers) against the plain one."""
+    rng = np.random.default_rng(9)
+    s_, n_ = 2, 6
+    vd = rng.random((s_, n_, n_)) * 0.8
+    vd[:, np.arange(n_), np.arange(n_)] = rng.random((s_, n_)) * 0.1  # sticky ideals
+    rhat = rng.uniform(-0.5, 1.0, (s_, n_, n_))
+    sal = rng.uniform(0.2, 1.0, (s_, n_))
+    w = sal * rng.uniform(1, 100, (s_, n_))
+    p, g = challenge_matrix(vd, rhat, w, sal, rule, commit)
+    ii = np.broadcast_to(np.repeat(np.arange(n_), n_), (s_, n_ * n_))
+    jj = np.broadcast_to(np.tile(np.arange(n_), n_), (s_, n_ * n_))
+    p2, g2 = prob_edu_challenge(vd, rhat, w, sal, ii, ii, ii, jj, rule, commit)
+    off = ~np.eye(n_, dtype=bool)
+    np.testing.assert_allclose(p[:, off], p2.reshape(s_, n_, n_)[:, off], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(g[:, off], g2.reshape(s_, n_, n_)[:, off], rtol=0, atol=1e-13)
 
 
 def test_module_doctests():

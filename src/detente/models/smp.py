@@ -141,7 +141,8 @@ def bs_util(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
     0.84375
     """
     d = np.asarray(d, dtype=float)
-    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
+    # min(d, 1) r is exactly d r below 1 and exactly r above: one expression for both branches
+    return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
 def bv_diff(delta: np.ndarray, sal: np.ndarray) -> np.ndarray:
@@ -161,9 +162,13 @@ def vote(rule: VotingRule, w: np.ndarray, u_i: np.ndarray, u_j: np.ndarray) -> n
     >>> float(vote("Prop", 2.0, 0.75, 0.5)), float(vote("ASymProsp", 3.0, 0.75, 0.5))
     (0.5, 0.5)
     """
-    du = np.asarray(u_i, dtype=float) - u_j
+    return vote_diff(rule, w, np.asarray(u_i, dtype=float) - u_j)
+
+
+def vote_diff(rule: VotingRule, w: np.ndarray, du: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """:func:`vote` from the utility difference ``du``; ``inplace`` may overwrite ``du``."""
     if rule == "Prop":
-        return w * du
+        return np.multiply(du, w, out=du) if inplace else w * du
     if rule == "Binary":
         return w * np.clip(du / 1e-8, -1.0, 1.0)
     if rule == "PropBin":
@@ -222,13 +227,13 @@ def coalitions(
     asymmetric rules such as ASymProsp); every entry starts at 1e-8, the diagonal stays there.
     Masked options (``opt_mask`` False) get the floor only.
     """
-    v = vote(rule, w[..., :, None, None], u[..., :, :, None], u[..., :, None, :])  # (..,A,M,M)
-    pos = np.maximum(v, 0.0).sum(axis=-3)
-    neg = np.maximum(-v, 0.0).sum(axis=-3)
     m = u.shape[-1]
-    lower = np.tri(m, m, -1, dtype=bool)
-    c = MIN_COALITION + np.where(lower, pos, np.swapaxes(neg, -1, -2))
-    c = np.where(np.eye(m, dtype=bool), MIN_COALITION, c)
+    hi, lo = np.tril_indices(m, -1)  # the pairs KTAB votes on: hi > lo
+    ut = np.swapaxes(u, -1, -2)  # (..., M, A): voters last, so the sums run over contiguous data
+    v = vote(rule, w[..., None, :], ut[..., hi, :], ut[..., lo, :])  # (..., P, A)
+    c = np.full((*u.shape[:-2], m, m), MIN_COALITION)
+    c[..., hi, lo] = MIN_COALITION + np.maximum(v, 0.0).sum(axis=-1)
+    c[..., lo, hi] = MIN_COALITION + np.maximum(-v, 0.0).sum(axis=-1)
     if opt_mask is not None:
         both = opt_mask[..., :, None] & opt_mask[..., None, :]
         c = np.where(both, c, MIN_COALITION)
@@ -534,6 +539,112 @@ def prob_edu_challenge(
     return phij, eu_chlg - eu_sq
 
 
+def _third_party_totals(
+    rule: VotingRule,
+    commit: ThirdPartyCommit,
+    w_n: np.ndarray,
+    u_ni: np.ndarray,
+    u_nj: np.ndarray,
+    u_nn: np.ndarray,
+    chij: np.ndarray,
+    chji: np.ndarray,
+    third: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums over third parties n of their positive and negative votes in each (i:j) contest.
+
+    :func:`vprob_little` and :func:`third_party_vote` with the same operations in the same
+    order, fused into a few reused (S, N, N, N) buffers: this is the O(N^3) hot spot, and
+    allocating fresh arrays for every step dominated its cost. ``u_nj`` is overwritten.
+    """
+    v0 = vote(rule, w_n, u_ni, u_nj)  # n's vote in the little (i:j) contest
+    cni = np.maximum(v0, 0.0)
+    cni += chij
+    cnj = np.negative(v0, out=v0)
+    np.maximum(cnj, 0.0, out=cnj)
+    cnj += chji
+    tot = np.add(cni, cnj, out=cnj)
+    p_in = np.divide(cni, tot, out=cni)
+    p_jn = np.subtract(1.0, p_in, out=tot)
+    # u(ik > j) = p A + (1 - p) B and u(i > jk) = p C + (1 - p) D (see third_party_vote)
+    three_i = u_ni + u_ni + u_ni
+    two_i_k = u_ni + u_ni + u_nn
+    a_t, c_t = {
+        "FullCommit": (three_i, three_i),
+        "SemiCommit": (two_i_k, three_i),
+        "NoCommit": (two_i_k, two_i_k),
+    }[commit]
+    b_plus_k = commit == "NoCommit"
+    d_plus_k = commit != "FullCommit"
+    u_ik_j = np.multiply(p_in, a_t)
+    buf = np.add(u_nj, u_nj)
+    buf += u_nn if b_plus_k else u_nj
+    buf *= p_jn
+    u_ik_j += buf
+    u_i_jk = np.multiply(p_in, c_t, out=p_in)
+    np.add(u_nj, u_nj, out=buf)
+    buf += u_nn if d_plus_k else u_nj
+    buf *= p_jn
+    u_i_jk += buf
+    du = np.subtract(u_ik_j, u_i_jk, out=u_ik_j)
+    v = vote_diff(rule, w_n, du, inplace=True)
+    v *= third
+    pos = np.maximum(v, 0.0, out=buf).sum(axis=-1)
+    neg = -np.minimum(v, 0.0, out=v).sum(axis=-1)
+    return pos, neg
+
+
+def challenge_matrix(
+    vdiff: np.ndarray,
+    rhat: np.ndarray,
+    weight: np.ndarray,
+    sal_total: np.ndarray,
+    rule: VotingRule,
+    commit: ThirdPartyCommit,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prob_edu_challenge` for every pair with ``h = k = i``: each actor's own view.
+
+    The same arithmetic laid out by broadcasting instead of gathering: terms that depend on
+    (i, n) only are computed once, and only ``U^i[n, j]`` is a full (S, N, N, N) array.
+    Returns ``p[s, i, j]`` (i's estimate that it beats j) and ``edu[s, i, j]`` (expected gain to
+    i of challenging j); the diagonal is meaningless.
+    """
+    n_ = weight.shape[1]
+    r_own = np.diagonal(rhat, axis1=1, axis2=2)  # rhat[i, i]
+    vd_diag = np.diagonal(vdiff, axis1=1, axis2=2)
+    uii = bs_util(vd_diag, r_own)[:, :, None]  # (S, N_i, 1)
+    uij = bs_util(vdiff, r_own[:, :, None])  # U^i[i, j]
+    uji = bs_util(np.swapaxes(vdiff, 1, 2), rhat)  # U^i[j, i] = u(vd[j, i], rhat[i, j])
+    ujj = bs_util(vd_diag[:, None, :], rhat)  # U^i[j, j]
+    a_i = vote(rule, weight[:, :, None], uii, uij)
+    a_j = vote(rule, weight[:, None, :], uji, ujj)
+    chij = MIN_CLTN_CHALLENGE + np.maximum(a_i, 0.0)
+    chji = MIN_CLTN_CHALLENGE + np.maximum(-a_i, 0.0)
+    chij = chij + np.maximum(a_j, 0.0)
+    chji = chji + np.maximum(-a_j, 0.0)
+
+    r_in = rhat[:, :, None, :]  # (S, N_i, 1, N_n): i's estimate of n's risk attitude
+    u_ni = bs_util(np.swapaxes(vdiff, 1, 2)[:, :, None, :], r_in)  # U^i[n, i]
+    u_nn = bs_util(vd_diag[:, None, None, :], r_in)  # U^i[n, n]
+    u_nj = bs_util(np.swapaxes(vdiff, 1, 2)[:, None, :, :], r_in)  # U^i[n, j], (S, N, N, N)
+    w_n = weight[:, None, None, :]
+    ar = np.arange(n_)
+    third = (ar[:, None, None] != ar[None, None, :]) & (ar[None, :, None] != ar[None, None, :])
+    pos, neg = _third_party_totals(
+        rule, commit, w_n, u_ni, u_nj, u_nn, chij[..., None], chji[..., None], third
+    )
+    chij = chij + pos
+    chji = chji + neg
+
+    phij = chij / (chij + chji)
+    phji = chji / (chij + chji)
+    s_j = sal_total[:, None, :]
+    eu_sq = uii + uij
+    eu_vict = uii + uii
+    eu_cntst = phij * eu_vict + phji * (uij + uij)
+    eu_chlg = (1 - s_j) * eu_vict + s_j * eu_cntst
+    return phij, eu_chlg - eu_sq
+
+
 # ----------------------------------------------------------------------------------------------
 # The BCN turn
 
@@ -630,12 +741,9 @@ def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
     rule, commit = opts.voting_rule, opts.third_party_commit
     ar = np.arange(n_)
 
-    # expected gain to i of challenging j, as i sees it: all pairs at once, (S, N*N)
-    ii = np.broadcast_to(np.repeat(ar, n_), (s_, n_ * n_))
-    jj = np.broadcast_to(np.tile(ar, n_), (s_, n_ * n_))
-    p_ij, edu = prob_edu_challenge(st.vdiff, st.rhat, weight, sal_tot, ii, ii, ii, jj, rule, commit)
-    p_ij = p_ij.reshape(s_, n_, n_)
-    edu = np.where(np.eye(n_, dtype=bool), -np.inf, edu.reshape(s_, n_, n_))
+    # expected gain to i of challenging j, as i sees it: all pairs at once, (S, N, N)
+    p_ij, edu = challenge_matrix(st.vdiff, st.rhat, weight, sal_tot, rule, commit)
+    edu = np.where(np.eye(n_, dtype=bool), -np.inf, edu)
     target = np.argmax(edu, axis=2)  # first maximum: KTAB's strict '>' in ascending j
     best = np.take_along_axis(edu, target[..., None], axis=2)[..., 0]
     has = best > MIN_SIG_EDU
@@ -703,9 +811,17 @@ def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
     qi = np.where(valid, order, 0)  # (S, N, L)
     u_q = np.take_along_axis(u_opt[:, None, :, :], qi[..., None], axis=2)  # (S, N, L, A)
     u_q = np.swapaxes(u_q, 2, 3)  # (S, N_k, A, L)
-    prob = scalar_pce(
-        cap[:, None, :], u_q, opts.voting_rule, opts.victory_prob_model, opts.pce_model, valid
-    )
+    # vote over each queue; queues are grouped by length so that no work is spent on padding,
+    # and a queue holding only the status quo needs no vote
+    lengths = valid.sum(axis=2)
+    prob = np.zeros((s_, n_, length))
+    prob[..., 0] = np.where(lengths == 1, 1.0, 0.0)
+    w_q = np.broadcast_to(cap[:, None, :], (s_, n_, n_))
+    for ell in np.unique(lengths[lengths > 1]):
+        sel = lengths == ell
+        prob[sel, :ell] = scalar_pce(
+            w_q[sel], u_q[sel][..., :ell], opts.voting_rule, opts.victory_prob_model, opts.pce_model
+        )
     if opts.state_transitions == "Deterministic":
         chosen = np.argmax(prob, axis=2)  # first maximum (ndxMaxAbs)
     else:
