@@ -595,3 +595,30 @@ class TestSMPConformanceStochastic(ModelConformance):
     )
     def test_actor_permutation_changes_nothing(self):
         super().test_actor_permutation_changes_nothing()
+
+
+@needs_data
+def test_chunks_and_early_stopping_samples():
+    """Chunked runs equal one batch; a sample that stops early keeps its final state, and its
+    stop-rule ratio is NaN afterwards, while its own turns equal a run alone."""
+    sc, _, _ = case("dummyData_3Dim")
+    rng = np.random.default_rng(4)
+    many = sc.arrays.take_samples(np.zeros(6, dtype=int))
+    many = many.with_positions(
+        np.clip(many.position + rng.normal(0, 4, many.position.shape), 0, 100)
+    )
+    model = get_model("smp")
+    one = model.simulate(many, None, np.random.default_rng(0))
+    parts = model.simulate(many, None, np.random.default_rng(0), chunk=2)
+    np.testing.assert_array_equal(one.positions, parts.positions)
+    np.testing.assert_array_equal(one.turns, parts.turns)
+    s = int(np.argmin(one.turns))
+    t = int(one.turns[s])
+    assert t < one.rounds
+    np.testing.assert_array_equal(
+        one.positions[t:, s], np.repeat(one.positions[t : t + 1, s], one.rounds - t + 1, axis=0)
+    )
+    assert np.all(np.isnan(one.fractional_change[t:, s]))
+    alone = model.simulate(many.take_samples(s), None, np.random.default_rng(0))
+    assert alone.turns[0] == t
+    np.testing.assert_array_equal(alone.fractional_change[:, 0], one.fractional_change[:t, s])

@@ -53,8 +53,18 @@ power-weighted compromise weighs the target's view by the initiator's capability
 target's total salience. The reference log (``20170530_ref-dummyData_3Dim.txt``, the
 "from 6's perspective" and "Power-weighted compromise" lines) shows both.
 
-Cost: step 4 is O(N^3) per turn and sample; KTAB's O(N^4) ``calcUtils`` is logging only and is
-skipped. Samples are processed in chunks so that the (S, N, N, N) temporaries stay small.
+Cost: step 4 is O(N^3) per turn and sample (:func:`challenge_matrix`, with the third parties'
+votes fused into reused buffers); KTAB's O(N^4) ``calcUtils`` is logging only and is skipped.
+Samples are processed in chunks so that the (S, N, N, N) temporaries stay small, and samples whose
+stop rule has fired are no longer computed. The only Python loops are over turns, over the actors
+in KTAB's greedy merging of equal positions (sequential by definition), over distinct bargain-queue
+lengths, and over Markov PCE iterations.
+
+Outputs: :class:`SMPSimulation` adds ``win_prob`` (KTAB's "prob" lines), ``fractional_change``
+(KTAB's "Fractional change compared to first step") and ``turns`` to the usual trajectory; the
+events of sample 0 list, per turn, each actor's challenge (target, expected gain, estimated
+probability of winning), the bargains proposed, each actor's queue with its PCE probabilities
+and the bargain adopted, the win probabilities of the new state and the stop-rule ratio.
 """
 
 from __future__ import annotations
@@ -893,8 +903,8 @@ class SMP(Model):
 
         ``rounds`` caps the number of turns (the stop rule still applies); None uses
         ``max_iter``. ``chunk`` is the number of samples processed together (default: sized so
-        that the O(N^3) temporaries stay around 50 MB). Samples that stop early keep their
-        final state in the padded trajectory.
+        that each O(N^3) temporary holds about a million numbers, 8 MB: small chunks stay in
+        cache). Samples that stop early keep their final state in the padded trajectory.
         """
         o = self.options
         s_, n_, d_ = arrays.position.shape
@@ -915,7 +925,7 @@ class SMP(Model):
                 raise ValueError(f"ideal_adjustment is {acc.shape}, expected {(n_, n_)}")
         max_turns = o.max_iter if rounds is None else min(int(rounds), o.max_iter)
         if chunk is None:
-            chunk = max(1, int(6e6 // (n_**3 * 1.0 + n_ * n_ * d_)))
+            chunk = max(8, int(1e6 // (n_**3 + n_ * n_ * d_)))
         parts = []
         for start in range(0, s_, chunk):
             sl = slice(start, min(s_, start + chunk))
