@@ -8,6 +8,7 @@ logs in ``shared/data/ktab/reference/`` ("Actor: i name/desc/power", "pos[i, d] 
 
 from __future__ import annotations
 
+import doctest
 import os
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import detente.io.ktab as ktab_mod
 from detente.errors import InputError
 from detente.io.ktab import read_excel_xml, read_ktab, read_ktab_csv, read_smp_xml
 from detente.models import get_model
@@ -277,3 +279,7 @@ def test_malformed_xml(tmp_path, old, new, line, words):
         read_smp_xml(write(tmp_path, XML.replace(old, new), "s.xml"))
     p = e.value.problems[0]
     assert p.line == line and words in p.message, str(e.value)
+
+
+def test_module_doctests():
+    assert doctest.testmod(ktab_mod).failed == 0
