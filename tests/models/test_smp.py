@@ -622,3 +622,28 @@ def test_chunks_and_early_stopping_samples():
     alone = model.simulate(many.take_samples(s), None, np.random.default_rng(0))
     assert alone.turns[0] == t
     np.testing.assert_array_equal(alone.fractional_change[:, 0], one.fractional_change[:t, s])
+
+
+class TestSMPConformanceReceiverViews(ModelConformance):
+    """Both views queued (InitRcvrInterp), probability-gap bargains, Markov-incentive PCE."""
+
+    model = "smp"
+    options: ClassVar[dict[str, Any]] = {
+        "bargn_model": "InitRcvrInterp",
+        "inter_vec_brgn": "S2PMax",
+        "pce_model": "MarkovIncentive",
+        "victory_prob_model": "Binary",
+        "voting_rule": "PropBin",
+        "big_r_adjust": "Full",
+        "third_party_commit": "FullCommit",
+    }
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="S2PMax bargains are not rounded, so actors end 0.00079 apart, inside KTAB's "
+        "posTol (1e-3) without coinciding; KTAB's greedy merging of equivalent positions "
+        "(ueIndices, in actor order) then makes a different actor the representative whose "
+        "position enters the final PCE. The trajectories themselves are identical.",
+    )
+    def test_actor_permutation_changes_nothing(self):
+        super().test_actor_permutation_changes_nothing()
