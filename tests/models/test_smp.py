@@ -643,7 +643,7 @@ class TestSMPConformanceReceiverViews(ModelConformance):
         reason="S2PMax bargains are not rounded, so actors end 0.00079 apart, inside KTAB's "
         "posTol (1e-3) without coinciding; KTAB's greedy merging of equivalent positions "
         "(ueIndices, in actor order) then makes a different actor the representative whose "
-        "position enters the final PCE. The trajectories themselves are identical.",
+        "position enters the final PCE (the trajectories of sample 0 here are identical).",
     )
     def test_actor_permutation_changes_nothing(self):
         super().test_actor_permutation_changes_nothing()
