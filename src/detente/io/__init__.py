@@ -1,1 +1,1 @@
-"""Readers for third-party input formats (each returns :class:`detente.arrays.ScenarioArrays`)."""
+"""Readers of third-party input formats (KTAB, Decide, DEU, GENIUS, ...) into detente arrays."""
