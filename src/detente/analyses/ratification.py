@@ -448,20 +448,22 @@ def nearest_ratifiable(
     scale_max: np.ndarray,
     rng: np.random.Generator,
     *,
-    candidates: int = 512,
-    rounds: int = 12,
-    bisections: int = 40,
+    candidates: int = 256,
+    rounds: int = 24,
+    bisections: int = 30,
+    tol: float = 1e-6,
 ) -> Nearest:
     """The ratifiable package closest to ``y`` (e.g. a model's forecast) for a form.
 
     Distance is Euclidean on the issues' scales divided by their widths. ``y`` itself is returned
     where it passes. Otherwise a search: uniform candidates in the win-set's box
-    (:func:`winset_box`), then candidates around the best package so far in a ball shrinking by
-    half each round; every ratifiable candidate is pulled towards ``y`` by bisection on the
-    segment between them to the last point that still passes. Issues no body weighs keep
-    ``y``'s value. The result passes and is an upper bound on the true distance; it is exact up
-    to the bisection tolerance where the win-set is convex along the segment (in one dimension,
-    and for unanimity, whose win-set is an intersection of ellipses).
+    (:func:`winset_box`), then Gaussian candidates around the best package so far, with a step
+    size kept while it finds better packages and halved when it does not, until it falls below
+    ``tol``. Every ratifiable candidate is pulled towards ``y`` by bisection on the segment
+    between them, to the last point that still passes. Issues no body weighs keep ``y``'s value.
+    The result passes and is an upper bound on the true distance. On the test cases (a circle,
+    the models.md D.3 ellipses) the distance is within 1e-9 and the package within about 1e-5 of
+    the scale widths of the optimum (the distance is flat along the boundary near it).
 
     Parameters
     ----------
@@ -474,7 +476,9 @@ def nearest_ratifiable(
     rng
         Generator for the candidates.
     candidates, rounds, bisections
-        Search effort per round.
+        Search effort: candidates per round, at most ``rounds`` rounds, bisection steps.
+    tol
+        Stop once the step size is below ``tol`` scale widths in every sample.
     """
     y = np.asarray(y, dtype=float)
     if y.ndim == 1:
@@ -493,16 +497,16 @@ def nearest_ratifiable(
     empty = (low > high).any(-1)
     best = np.where(ok[:, None], y, np.nan)
     best_d = np.where(ok, 0.0, np.inf)
-    radius = 0.25 * np.ones(s)
-    keep = min(32, candidates)
-    for r in range(rounds):
-        if r == 0 or not np.isfinite(best_d).any():
-            c = low[:, None] + rng.random((s, candidates, y.shape[-1])) * (high - low)[:, None]
-        else:
-            step = rng.normal(size=(s, candidates, y.shape[-1])) * (radius[:, None, None] * width)
-            centre = np.where(np.isfinite(best_d)[:, None], best, (low + high) / 2)
-            c = np.clip(centre[:, None] + np.where(free, step, 0.0), low[:, None], high[:, None])
-            radius = radius / 2
+    radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)  # (S,) in scale widths
+    keep = min(8, candidates)
+    rows = np.arange(s)
+    for _ in range(rounds):
+        c = low[:, None] + rng.random((s, candidates, y.shape[-1])) * (high - low)[:, None]
+        found = np.isfinite(best_d)
+        if found.any():  # search around the best so far; uniform again where nothing found yet
+            step = rng.normal(size=c.shape) * (radius[:, None, None] * width)
+            local = np.clip(best[:, None] + np.where(free, step, 0.0), low[:, None], high[:, None])
+            c = np.where(found[:, None, None], local, c)
         good = form_passes(c, bodies) & ~empty[:, None]
         dist = np.where(good, np.linalg.norm((c - y[:, None]) / width, axis=-1), np.inf)
         idx = np.argsort(dist, axis=1)[:, :keep]
@@ -517,13 +521,15 @@ def nearest_ratifiable(
             p = form_passes(y[:, None] + t[..., None] * seg, bodies)
             t_hi = np.where(p, t, t_hi)
             t_lo = np.where(p, t_lo, t)
-        pts = y[:, None] + t_hi[..., None] * seg
         d = np.where(good, np.linalg.norm(seg * t_hi[..., None] / width, axis=-1), np.inf)
         j = np.argmin(d, axis=1)
-        d_j = d[np.arange(s), j]
-        better = (d_j < best_d) & ~ok
-        best = np.where(better[:, None], pts[np.arange(s), j], best)
-        best_d = np.where(better, d_j, best_d)
+        better = (d[rows, j] < best_d) & ~ok
+        best = np.where(better[:, None], y + t_hi[rows, j, None] * seg[rows, j], best)
+        best_d = np.where(better, d[rows, j], best_d)
+        # keep the step size while it finds better packages, halve it once it stops finding them
+        radius = np.where(better & found, radius, radius / 2)
+        if (ok | (np.isfinite(best_d) & (radius < tol))).all():
+            break
     found = np.isfinite(best_d)
     return Nearest(package=best, distance=best_d, found=found)
 

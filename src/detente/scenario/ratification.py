@@ -267,7 +267,9 @@ def check_bodies(sc: Scenario) -> list[tuple[Loc, str]]:
                     )
             for iid, c in Counter(body.issues).items():
                 if c > 1:
-                    out.append(((*at, "issues"), f"issue {iid!r} is listed {c} times"))
+                    out.append(
+                        ((*at, "issues"), f"issue {iid!r} is listed {c} times; list each once")
+                    )
         for iid, u in body.reversion.items():
             loc = (*at, "reversion", iid)
             if iid not in issues:
@@ -373,7 +375,9 @@ def check_forms(sc: Scenario) -> list[tuple[Loc, str]]:
                 )
         for bid, c in Counter(form.ratified_by).items():
             if c > 1:
-                out.append(((*at, "ratified_by"), f"body {bid!r} is listed {c} times"))
+                out.append(
+                    ((*at, "ratified_by"), f"body {bid!r} is listed {c} times; list each once")
+                )
         out += check_range(
             form.revision_hazard,
             0,
@@ -408,7 +412,7 @@ def check_forums(sc: Scenario) -> list[tuple[Loc, str]]:
                 )
         for aid, c in Counter(forum.members).items():
             if c > 1:
-                out.append(((*at, "members"), f"actor {aid!r} is listed {c} times"))
+                out.append(((*at, "members"), f"actor {aid!r} is listed {c} times; list each once"))
         for n, fid in enumerate(forum.forms or []):
             if fid not in forms:
                 out.append(((*at, "forms", n), f"unknown form {fid!r}; {_known('forms', forms)}"))
