@@ -60,6 +60,8 @@ def test_russian_draft_is_blocked_by_the_senate():
     # democrats (margin 20 - 80) are closer to approving than republicans (5 - 95)
     assert senate["to_win_over"][:50] == [f"democrats[{k}]" for k in range(1, 51)]
     assert senate["to_win_over_summary"] == "50 of democrats, 17 of republicans"
+    # the 67th most favourable senator: all 50 democrats rank first, then republicans 1..17
+    assert senate["pivot"] == "republicans[17]"
     assert treaty["explanation"] == (
         "Treaty fails: US Senate gives 0 of the 67 votes needed (67 short); it would have to "
         "win over 50 of democrats, 17 of republicans."
@@ -75,8 +77,10 @@ def test_compromise_is_ratified_in_both_forms_with_its_durable_value():
     assert treaty["ratified"] and decl["ratified"] and treaty["blocking"] is None
     assert treaty["explanation"] == (
         "Treaty is ratified: every body passes it; the narrowest is US Senate with 33 votes to "
-        "spare."
+        "spare (pivotal member: republicans[17])."
     )
+    # at 92 democrats gain 20 - 12 = 8, republicans 5 - 3 = 2: the 67th most favourable senator
+    # is the 17th republican
     # RUS: u(x) = 1 - (0.95 * 0.87 + 0.9 * 0.5) / 1.85 = 0.3102703, u(SQ) = 1 - (0.95 * 0.95
     # + 0.9 * 1) / 1.85 = 0.0254054; treaty keeps 0.99^20 = 0.8179069 of the difference
     u_x, u_sq = 1 - (0.95 * 0.87 + 0.9 * 0.5) / 1.85, 1 - (0.95 * 0.95 + 0.9) / 1.85

@@ -32,6 +32,7 @@ from detente.analyses.ratification import (
     forum_forecast,
     margins,
     nearest_ratifiable,
+    pivot,
     ratification_probability,
     spatial_utility,
     to_win_over,
@@ -309,6 +310,7 @@ def _form_entry(
                 "margin": int(votes.yes[0, k] - b.threshold),
                 "to_win_over": ids,
                 "to_win_over_summary": _group(ids, [b.member_bloc[i] for i in order]),
+                "pivot": b.member_ids[int(pivot(x, b)[0])],
             }
         )
     h, t = float(form.hazard[0]), float(form.horizon[0])
@@ -357,8 +359,9 @@ def explain(form: Any, bodies: tuple, entry: dict[str, Any]) -> str:
         return (
             f"{label} is ratified: every body passes it; the narrowest is "
             f"{tight['name'] or tight['body']} with {tight['margin']} vote"
-            f"{'' if tight['margin'] == 1 else 's'} to spare."
+            f"{'' if tight['margin'] == 1 else 's'} to spare (pivotal member: {tight['pivot']})."
         )
+    # the body furthest short first: it is the one that blocks the deal
     failing = sorted((r for r in rows if not r["passed"]), key=lambda r: r["margin"])
     parts = []
     for r in failing:
