@@ -382,11 +382,7 @@ def winset_box(
             nothing = r == 0
             lower = np.where(nothing, np.inf, lower)
             upper = np.where(nothing, -np.inf, upper)
-        q = b.threshold
-        if q > b.n_members:
-            low[:] = np.inf
-            high[:] = -np.inf
-            continue
+        q = b.threshold  # 1 <= q <= M (CompiledBody checks)
         low = np.maximum(low, np.sort(lower, axis=1)[:, q - 1])
         high = np.minimum(high, -np.sort(-upper, axis=1)[:, q - 1])
     return low, high

@@ -484,8 +484,10 @@ class CompiledBody:
             object.__setattr__(self, "member_bloc", (None,) * m)
         if len(self.member_ids) != m or len(self.member_bloc) != m:
             raise ValueError("member_ids/member_bloc do not match the member axis")
-        if not 1 <= self.threshold:
-            raise ValueError(f"threshold must be >= 1, got {self.threshold}")
+        if not 1 <= self.threshold <= m:
+            raise ValueError(
+                f"threshold must be between 1 and the {m} members, got {self.threshold}"
+            )
 
     @property
     def n_members(self) -> int:
