@@ -481,3 +481,28 @@ def test_1d_win_set_shrinks_with_a_veto_player_and_excludes_the_status_quo(z, sq
     assert not w.contains(np.array([[sq]])).any()
     if not w2.empty[0]:
         assert w.low[0] <= w2.low[0] and w2.high[0] <= w.high[0]
+
+
+def test_unknown_value_on_a_weighed_issue_means_no_and_elsewhere_nothing():
+    comp = compile_ratification(scenario())
+    x = np.array([[95.0, np.nan]])  # legal form unknown
+    # the Senate weighs enlargement only: 100 yes as for (95, anything)
+    assert int(yes_counts(x, comp.body("senate"))[0]) == 100
+    # the executive weighs legal form: it cannot judge the package and votes no
+    assert int(yes_counts(x, comp.body("president"))[0]) == 0
+
+
+def test_vote_products_agree_with_distances_on_random_bodies():
+    rng = np.random.default_rng(8)
+    body = CompiledBody.from_points(
+        rng.uniform(0, 100, (3, 40, 4)),
+        rng.uniform(0, 100, (3, 4)),
+        20,
+        weight=rng.uniform(0, 2, (3, 40, 4)) * (rng.random((3, 40, 4)) > 0.3),
+    )
+    x = rng.uniform(0, 100, (3, 50, 4))
+    z, w, r = body.ideal[:, None], body.weight[:, None], body.reversion[:, None, None]
+    d_x = np.sqrt((w * (x[:, :, None] - z) ** 2).sum(-1))
+    d_r = np.sqrt((w * (r - z) ** 2).sum(-1))
+    np.testing.assert_array_equal(approvals(x, body), d_x < d_r)
+    np.testing.assert_allclose(margins(x, body), d_r - d_x, atol=1e-9)

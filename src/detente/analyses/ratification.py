@@ -7,8 +7,9 @@ shrink the set of such packages, the *win-set*.
 
 Spatial voting (models.md D.1): member ``k`` with ideal point ``z_k`` and issue weights ``w_k``
 approves ``x`` iff ``||x - z_k||_w < ||SQ - z_k||_w`` with ``||v||_w = sqrt(sum_d w_d v_d^2)``.
-A member indifferent between the two (equal distances, to a relative tolerance of 1e-10) votes
-as the body's ``ties`` option says: ``"no"`` (the default, strict preference) or ``"yes"``.
+A member indifferent between the two (equal distances, to a relative tolerance of 1e-10 on the
+terms of the squared distances) votes as the body's ``ties`` option says: ``"no"`` (the default,
+strict preference) or ``"yes"``.
 
 Every function is batched over a leading sample axis: packages ``x`` have shape (S, ..., D),
 bodies (S, M, D); a package with S = 1 broadcasts against a Monte Carlo body and vice versa.
@@ -78,6 +79,38 @@ def margins(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     return np.where(np.abs(m) <= TIE_RTOL * (d_x + d_r), 0.0, m)
 
 
+def gains(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
+    """``||SQ - z||_w^2 - ||x - z||_w^2`` per member, and the size of its terms; (S, ..., M) each.
+
+    The sign says how a member votes. Written as ``sum_d w_d (r_d^2 - x_d^2) - 2 sum_d w_d z_d
+    (r_d - x_d)``: matrix products over the issues instead of an (S, ..., M, D) array, so that
+    thousands of members and samples stay cheap. The second array bounds the terms' absolute
+    values and scales the tie tolerance. A member who weighs an issue on which ``x`` or the
+    reversion is NaN gets NaN (and votes no).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None]
+    lead, d = x.shape[:-1], x.shape[-1]
+    xf = x.reshape(x.shape[0], -1, d)  # (Sx, P, D)
+    r = body.reversion[:, None, :]  # (Sb, 1, D)
+    wt = np.swapaxes(body.weight, 1, 2)  # (Sb, D, M) views: matmul needs no copies
+    wzt = np.swapaxes(body.weighted_ideal, 1, 2)
+    unknown = np.isnan(xf) | np.isnan(r)
+    x0 = np.where(np.isnan(xf), 0.0, xf)
+    r0 = np.where(np.isnan(r), 0.0, r)
+    a = r0**2 - x0**2  # (S, P, D)
+    b = r0 - x0
+    gain = a @ wt - 2 * (b @ wzt)
+    z_max = body.ideal_bound[:, None, None]
+    size = np.abs(a) @ wt + 2 * z_max * (np.abs(b) @ wt)
+    if unknown.any():
+        on_t = np.swapaxes(body.weight > 0, 1, 2).astype(float)
+        gain = np.where((unknown.astype(float) @ on_t) > 0, np.nan, gain)
+    shape = (gain.shape[0], *lead[1:], gain.shape[-1])
+    return gain.reshape(shape), size.reshape(shape)
+
+
 def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Which members vote yes on ``x``, (S, ..., M) bool (ties follow ``body.ties``).
 
@@ -86,8 +119,9 @@ def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     >>> int(approvals(np.array([[35.0]]), senate).sum())
     68
     """
-    m = margins(x, body)
-    return m >= 0 if body.ties == "yes" else m > 0
+    g, size = gains(x, body)
+    tie = np.abs(g) <= TIE_RTOL * size
+    return (g > 0) | tie if body.ties == "yes" else (g > 0) & ~tie
 
 
 def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:
@@ -496,14 +530,19 @@ def nearest_ratifiable(
     radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)  # (S,) in scale widths
     keep = min(8, candidates)
     rows = np.arange(s)
-    for _ in range(rounds):
+    seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
+    for rnd in range(rounds):
         c = low[:, None] + rng.random((s, candidates, y.shape[-1])) * (high - low)[:, None]
+        if rnd == 0:  # a win-set can be a sliver of its box in many dimensions: seed it too
+            c = np.concatenate([c, seeds], axis=1)
         found = np.isfinite(best_d)
         if found.any():  # search around the best so far; uniform again where nothing found yet
             step = rng.normal(size=c.shape) * (radius[:, None, None] * width)
             local = np.clip(best[:, None] + np.where(free, step, 0.0), low[:, None], high[:, None])
             c = np.where(found[:, None, None], local, c)
         good = form_passes(c, bodies) & ~empty[:, None]
+        if not good.any():
+            continue
         dist = np.where(good, np.linalg.norm((c - y[:, None]) / width, axis=-1), np.inf)
         idx = np.argsort(dist, axis=1)[:, :keep]
         c = np.take_along_axis(c, idx[..., None], axis=1)
@@ -528,6 +567,28 @@ def nearest_ratifiable(
             break
     found = np.isfinite(best_d)
     return Nearest(package=best, distance=best_d, found=found)
+
+
+def _seeds(y: np.ndarray, bodies: tuple[CompiledBody, ...] | list[CompiledBody]) -> np.ndarray:
+    """Candidates on the segments from the reversion and from ``y`` to the members' centroid.
+
+    Moving the reversion towards where the members are is the likeliest way into a win-set; the
+    centroid weighs every member's ideal point by its issue weight. Shape (S, 50, D).
+    """
+    s, d = y.shape
+    num = np.zeros((s, d))
+    den = np.zeros((s, d))
+    rev = np.zeros((s, d))
+    for b in bodies:
+        num = num + b.weighted_ideal.sum(axis=1)
+        den = den + b.weight.sum(axis=1)
+        rev = rev + np.where(np.isnan(b.reversion), y, b.reversion)
+    centre = np.where(den > 0, num / np.where(den > 0, den, 1.0), y)
+    rev = rev / max(len(bodies), 1)
+    t = np.linspace(0.02, 1.0, 25)[None, :, None]
+    return np.concatenate(
+        [rev[:, None] + t * (centre - rev)[:, None], y[:, None] + t * (centre - y)[:, None]], axis=1
+    )
 
 
 # --------------------------------------------------------------------------------------------

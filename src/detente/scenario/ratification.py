@@ -32,6 +32,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -496,6 +497,19 @@ class CompiledBody:
     @property
     def n_samples(self) -> int:
         return self.ideal.shape[0]
+
+    @cached_property
+    def weighted_ideal(self) -> np.ndarray:
+        """``w * z``, 0 where the weight is 0, shape (S, M, D); computed once per body.
+
+        The body's arrays must not be modified after construction.
+        """
+        return np.where(self.weight > 0, self.weight * self.ideal, 0.0)
+
+    @cached_property
+    def ideal_bound(self) -> np.ndarray:
+        """Largest ``|z|`` over the weighed cells, per sample (S,): scales the tie tolerance."""
+        return np.abs(np.where(self.weight > 0, self.ideal, 0.0)).max(axis=(1, 2))
 
     @property
     def label(self) -> str:
