@@ -506,3 +506,31 @@ def test_vote_products_agree_with_distances_on_random_bodies():
     d_r = np.sqrt((w * (r - z) ** 2).sum(-1))
     np.testing.assert_array_equal(approvals(x, body), d_x < d_r)
     np.testing.assert_allclose(margins(x, body), d_r - d_x, atol=1e-9)
+
+
+def test_probability_for_a_two_bloc_senate_matches_the_exact_convolution():
+    # models.md D.4 with two party blocs: 50 democrats z ~ N(80, 8^2), 50 republicans
+    # z ~ N(90, 10^2), reversion 100, x = 78: a senator approves iff z < 89, so
+    # p_D = Phi(9/8) and p_R = Phi(-1/10); P(D + R >= 67) for independent binomials.
+    d = doc()
+    d["bodies"][0]["blocs"] = [
+        {"id": "democrats", "count": 50, "ideal": {"enlargement": 80}, "spread": 8},
+        {"id": "republicans", "count": 50, "ideal": {"enlargement": 90}, "spread": 10},
+    ]
+    mc = compile_ratification(
+        Scenario.model_validate(d), samples=20000, rng=np.random.default_rng(2021)
+    )
+    p, se = ratification_probability(np.array([[78.0, 0.0]]), [mc.body("senate")])
+
+    def phi(v: float) -> float:
+        return 0.5 * (1 + math.erf(v / math.sqrt(2)))
+
+    def pmf(k: int, n: int, q: float) -> float:
+        return math.comb(n, k) * q**k * (1 - q) ** (n - k)
+
+    p_d, p_r = phi(9 / 8), phi(-1 / 10)
+    expected = sum(
+        pmf(i, 50, p_d) * pmf(j, 50, p_r) for i in range(51) for j in range(51) if i + j >= 67
+    )
+    assert 0.3 < expected < 0.6
+    assert abs(float(p) - expected) < 4 * float(se)
