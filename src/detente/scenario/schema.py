@@ -160,6 +160,10 @@ class Scenario(Strict):
     actors: list[Actor] = Field(min_length=1)
     issues: list[Issue] = Field(min_length=1)
     stances: list[Stance] = Field(min_length=1)
+    bodies: list[ratification.Body] = Field(default_factory=list)
+    forms: list[ratification.Form] = Field(default_factory=list)
+    forums: list[ratification.Forum] = Field(default_factory=list)
+    proposals: list[ratification.Proposal] = Field(default_factory=list)
 
     def actor_ids(self) -> list[str]:
         return [a.id for a in self.actors]
@@ -312,3 +316,7 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "detente scenario"
     return schema
+
+
+# Optional sections register their cross-checks on import; their models are resolved lazily.
+from detente.scenario import ratification  # noqa: E402

@@ -1,0 +1,696 @@
+"""Can the deal hold? Win-sets, ratification votes, agreement forms and forums.
+
+Two-level games (Putnam 1988): an agreement is feasible only if every body that must ratify it
+prefers it to the reversion point. Veto players (Tsebelis 2002): each body approves the packages
+that at least ``q`` of its members prefer to the reversion; adding a body or raising ``q`` can only
+shrink the set of such packages, the *win-set*.
+
+Spatial voting (models.md D.1): member ``k`` with ideal point ``z_k`` and issue weights ``w_k``
+approves ``x`` iff ``||x - z_k||_w < ||SQ - z_k||_w`` with ``||v||_w = sqrt(sum_d w_d v_d^2)``.
+A member indifferent between the two (equal distances, to a relative tolerance of 1e-10 on the
+terms of the squared distances) votes as the body's ``ties`` option says: ``"no"`` (the default,
+strict preference) or ``"yes"``.
+
+Every function is batched over a leading sample axis: packages ``x`` have shape (S, ..., D),
+bodies (S, M, D); a package with S = 1 broadcasts against a Monte Carlo body and vice versa.
+Forms loop over their bodies (a handful; bodies have different member counts), never over samples
+or members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from detente.arrays import ScenarioArrays
+from detente.models.base import Model
+from detente.scenario.ratification import CompiledBody, CompiledForum, CompiledRatification
+
+TIE_RTOL = 1e-10
+
+
+# --------------------------------------------------------------------------------------------
+# Votes
+
+
+def _expand(body: CompiledBody, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Body arrays reshaped to (S, 1.., M, D) so that they broadcast against x[..., None, :]."""
+    extra = (1,) * (x.ndim - 2)
+    s, m, d = body.ideal.shape
+    z = body.ideal.reshape(s, *extra, m, d)
+    w = body.weight.reshape(s, *extra, m, d)
+    r = body.reversion.reshape(s, *extra, 1, d)
+    return z, w, r
+
+
+def _distances(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted distances of every member to ``x`` and to the reversion, each (S, ..., M)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None]
+    z, w, r = _expand(body, x)
+    on = w > 0
+    # NaN reversions or package values on issues a member does not weigh must not leak in
+    dx = np.where(on, x[..., None, :] - z, 0.0)
+    dr = np.where(on, r - z, 0.0)
+    return np.sqrt((w * dx**2).sum(-1)), np.sqrt((w * dr**2).sum(-1))
+
+
+def margins(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """How much each member prefers ``x`` to the reversion: ``||SQ - z|| - ||x - z||``.
+
+    Parameters
+    ----------
+    x
+        Packages, shape (S, ..., D) on the issues' scales (a (D,) package counts as S = 1).
+    body
+        The ratifying body.
+
+    Returns
+    -------
+    numpy.ndarray
+        (S, ..., M); positive where the member strictly prefers ``x``, zero where indifferent.
+    """
+    d_x, d_r = _distances(x, body)
+    m = d_r - d_x
+    return np.where(np.abs(m) <= TIE_RTOL * (d_x + d_r), 0.0, m)
+
+
+def gains(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
+    """``||SQ - z||_w^2 - ||x - z||_w^2`` per member, and the size of its terms; (S, ..., M) each.
+
+    The sign says how a member votes. Written as ``sum_d w_d (r_d^2 - x_d^2) - 2 sum_d w_d z_d
+    (r_d - x_d)``: matrix products over the issues instead of an (S, ..., M, D) array, so that
+    thousands of members and samples stay cheap. The second array bounds the terms' absolute
+    values and scales the tie tolerance. A member who weighs an issue on which ``x`` or the
+    reversion is NaN gets NaN (and votes no).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None]
+    lead, d = x.shape[:-1], x.shape[-1]
+    xf = x.reshape(x.shape[0], -1, d)  # (Sx, P, D)
+    r = body.reversion[:, None, :]  # (Sb, 1, D)
+    wt = np.swapaxes(body.weight, 1, 2)  # (Sb, D, M) views: matmul needs no copies
+    wzt = np.swapaxes(body.weighted_ideal, 1, 2)
+    unknown = np.isnan(xf) | np.isnan(r)
+    x0 = np.where(np.isnan(xf), 0.0, xf)
+    r0 = np.where(np.isnan(r), 0.0, r)
+    a = r0**2 - x0**2  # (S, P, D)
+    b = r0 - x0
+    gain = a @ wt - 2 * (b @ wzt)
+    z_max = body.ideal_bound[:, None, None]
+    size = np.abs(a) @ wt + 2 * z_max * (np.abs(b) @ wt)
+    if unknown.any():
+        on_t = np.swapaxes(body.weight > 0, 1, 2).astype(float)
+        gain = np.where((unknown.astype(float) @ on_t) > 0, np.nan, gain)
+    shape = (gain.shape[0], *lead[1:], gain.shape[-1])
+    return gain.reshape(shape), size.reshape(shape)
+
+
+def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """Which members vote yes on ``x``, (S, ..., M) bool (ties follow ``body.ties``).
+
+    >>> from detente.scenario.ratification import CompiledBody
+    >>> senate = CompiledBody.from_points(np.arange(1.0, 101.0), 30.0, 67)
+    >>> int(approvals(np.array([[35.0]]), senate).sum())
+    68
+    """
+    g, size = gains(x, body)
+    tie = np.abs(g) <= TIE_RTOL * size
+    return (g > 0) | tie if body.ties == "yes" else (g > 0) & ~tie
+
+
+def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """Number of yes votes, (S, ...)."""
+    return approvals(x, body).sum(-1)
+
+
+def passes(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """Whether the body ratifies ``x``: at least ``threshold`` yes votes, (S, ...) bool."""
+    return yes_counts(x, body) >= body.threshold
+
+
+def vote_margin(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """Yes votes minus the threshold, (S, ...): >= 0 passes, -k means k votes short."""
+    return yes_counts(x, body) - body.threshold
+
+
+def pivot(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """Index of the pivotal member, (S, ...): the ``q``-th most favourable to ``x``.
+
+    The package passes iff the pivot votes yes. In one dimension, moving right from the status
+    quo the pivot is ``z_(n-q+1)``, moving left ``z_(q)`` (models.md D.2).
+    """
+    order = np.argsort(-margins(x, body), axis=-1, kind="stable")
+    return order[..., body.threshold - 1]
+
+
+def to_win_over(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """The no-voters the package must win over, closest to approving first, (S, ..., M) bool.
+
+    Where the body passes ``x`` this is empty; where it is ``k`` votes short it marks the ``k``
+    members ranked ``yes + 1 .. q`` by their margin (the pivot is the last of them).
+    """
+    m = margins(x, body)
+    order = np.argsort(-m, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(m.shape[-1]), axis=-1)
+    yes = approvals(x, body).sum(-1, keepdims=True)
+    return (rank >= yes) & (rank < body.threshold)
+
+
+@dataclass(frozen=True)
+class FormVotes:
+    """Votes of every body of a form on packages ``x`` (S, ...).
+
+    ``yes`` and ``passed`` have a trailing body axis ``K`` (the form's bodies in order);
+    ``needed`` (K,) and ``members`` (K,) are the thresholds and member counts. ``blocking`` is the
+    index (into the form's bodies) of the body furthest short, -1 where the form is ratified, and
+    ``short`` how many votes it lacks (0 where ratified).
+    """
+
+    body_ids: tuple[str, ...]
+    yes: np.ndarray
+    needed: np.ndarray
+    members: np.ndarray
+    passed: np.ndarray
+    ratified: np.ndarray
+    blocking: np.ndarray
+    short: np.ndarray
+
+
+def form_votes(x: np.ndarray, bodies: tuple[CompiledBody, ...] | list[CompiledBody]) -> FormVotes:
+    """Votes of each body on ``x`` and whether the form is ratified (every body passes).
+
+    A form with no bodies needs no vote and is always ratified.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None]
+    needed = np.array([b.threshold for b in bodies], dtype=int)
+    members = np.array([b.n_members for b in bodies], dtype=int)
+    if bodies:
+        yes = np.stack([yes_counts(x, b) for b in bodies], axis=-1)
+    else:
+        yes = np.zeros((*x.shape[:-1], 0), dtype=int)
+    margin = yes - needed
+    passed = margin >= 0
+    ratified = passed.all(-1)
+    if bodies:
+        worst = np.argmin(margin, axis=-1)  # first of the bodies furthest short
+        lacking = -np.take_along_axis(margin, worst[..., None], -1)[..., 0]
+    else:
+        worst = lacking = np.zeros(ratified.shape, dtype=int)
+    blocking = np.where(ratified, -1, worst)
+    short = np.where(ratified, 0, lacking)
+    return FormVotes(
+        body_ids=tuple(b.id for b in bodies),
+        yes=yes,
+        needed=needed,
+        members=members,
+        passed=passed,
+        ratified=ratified,
+        blocking=blocking,
+        short=short,
+    )
+
+
+def form_passes(x: np.ndarray, bodies: tuple[CompiledBody, ...] | list[CompiledBody]) -> np.ndarray:
+    """Whether every body passes ``x``, (S, ...) bool: membership of the form's win-set."""
+    x = np.asarray(x, dtype=float)
+    out = np.ones(x.shape[:-1] if x.ndim > 1 else (1,), dtype=bool)
+    for b in bodies:
+        out = out & passes(x, b)
+    return out
+
+
+def ratification_probability(
+    x: np.ndarray, bodies: tuple[CompiledBody, ...] | list[CompiledBody]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Probability that every body ratifies ``x`` over uncertain ideal points (models.md D.4).
+
+    The bodies come from a Monte Carlo compile (S samples of ideal points, weights, reversions);
+    the probability is the share of samples in which the form passes.
+
+    Returns
+    -------
+    (p, se)
+        Probability and its Monte Carlo standard error ``sqrt(p (1 - p) / S)``, shape (...).
+    """
+    ok = form_passes(x, bodies)
+    s = ok.shape[0]
+    p = ok.mean(axis=0)
+    return p, np.sqrt(p * (1 - p) / s)
+
+
+# --------------------------------------------------------------------------------------------
+# One dimension: closed form
+
+
+@dataclass(frozen=True)
+class WinSet1D:
+    """A body's win-set on one issue, per sample (S,), other issues held at the reversion.
+
+    The win-set is ``(left_low, sq) U (sq, right_high)`` with open ends when ties vote no (each
+    part may be empty: NaN bounds), closed ends including the status quo itself when they vote
+    yes. ``gridlock_low .. gridlock_high`` is the set of status quos no package can beat
+    (Krehbiel 1998; Tsebelis 2002), NaN where empty (thresholds below half).
+    """
+
+    sq: np.ndarray
+    left_low: np.ndarray
+    right_high: np.ndarray
+    gridlock_low: np.ndarray
+    gridlock_high: np.ndarray
+    closed: bool
+
+    @property
+    def low(self) -> np.ndarray:
+        """Lower end of the win-set (SQ where nothing to its left wins; NaN where empty)."""
+        lo = np.where(np.isnan(self.left_low), self.sq, self.left_low)
+        return np.where(self.empty, np.nan, lo)
+
+    @property
+    def high(self) -> np.ndarray:
+        """Upper end of the win-set (SQ where nothing to its right wins; NaN where empty)."""
+        hi = np.where(np.isnan(self.right_high), self.sq, self.right_high)
+        return np.where(self.empty, np.nan, hi)
+
+    @property
+    def empty(self) -> np.ndarray:
+        return np.isnan(self.left_low) & np.isnan(self.right_high)
+
+    def contains(self, x: np.ndarray) -> np.ndarray:
+        """Membership of points ``x`` (S, K) in the win-set."""
+        x = np.asarray(x, dtype=float)
+        sq = self.sq[:, None]
+        lo, hi = self.left_low[:, None], self.right_high[:, None]
+        if self.closed:
+            left = (x >= lo) & (x <= sq)
+            right = (x >= sq) & (x <= hi)
+        else:
+            left = (x > lo) & (x < sq)
+            right = (x > sq) & (x < hi)
+        return left | right
+
+
+def winset_1d(
+    ideal: np.ndarray,
+    sq: np.ndarray | float,
+    threshold: int,
+    *,
+    weight: np.ndarray | None = None,
+    ties: Literal["no", "yes"] = "no",
+) -> WinSet1D:
+    """Closed-form win-set of a ``threshold``-of-``n`` body in one dimension (models.md D.2).
+
+    Sort the ideal points ``z_(1) <= ... <= z_(n)``. Moving right from ``SQ`` the pivot is
+    ``z_(n-q+1)`` and ``W_right = (SQ, 2 z_(n-q+1) - SQ)`` if ``z_(n-q+1) > SQ``; moving left the
+    pivot is ``z_(q)`` and ``W_left = (2 z_(q) - SQ, SQ)`` if ``z_(q) < SQ``; ``[z_(n-q+1), z_(q)]``
+    is the gridlock interval. Members with weight 0 are indifferent to every move: they never
+    help when ties vote no and always help when ties vote yes.
+
+    Parameters
+    ----------
+    ideal
+        (S, M) or (M,) ideal points.
+    sq
+        (S,) or scalar status quo (reversion).
+    threshold
+        Yes votes needed, ``q``.
+    weight
+        Optional (S, M) or (M,) weights; only whether a weight is positive matters in 1-D.
+    ties
+        How indifferent members vote.
+
+    Returns
+    -------
+    WinSet1D
+
+    >>> w = winset_1d(np.arange(1.0, 101.0), 30.0, 67)
+    >>> float(w.right_high[0]), float(w.gridlock_low[0]), float(w.gridlock_high[0])
+    (38.0, 34.0, 67.0)
+    """
+    z = np.atleast_2d(np.asarray(ideal, dtype=float))
+    s = z.shape[0]
+    sq = np.broadcast_to(np.asarray(sq, dtype=float), (s,)).astype(float)
+    on = (
+        np.ones_like(z, dtype=bool)
+        if weight is None
+        else np.broadcast_to(np.asarray(weight) > 0, z.shape)
+    )
+    q = int(threshold)
+    n = z.shape[1]
+    inf = np.inf if ties == "yes" else -np.inf  # where indifferent members sit for a move right
+    z_right = np.sort(np.where(on, z, inf), axis=1)  # pivot = q-th largest
+    z_left = np.sort(np.where(on, z, -inf), axis=1)  # pivot = q-th smallest
+    if q > n:
+        p_right = np.full(s, -np.inf)
+        p_left = np.full(s, np.inf)
+    else:
+        p_right = z_right[:, n - q]
+        p_left = z_left[:, q - 1]
+    closed = ties == "yes"
+    ok_r = p_right >= sq if closed else p_right > sq
+    ok_l = p_left <= sq if closed else p_left < sq
+    with np.errstate(invalid="ignore"):
+        right_high = np.where(ok_r, 2 * p_right - sq, np.nan)
+        left_low = np.where(ok_l, 2 * p_left - sq, np.nan)
+    grid = p_right <= p_left
+    return WinSet1D(
+        sq=sq,
+        left_low=left_low,
+        right_high=right_high,
+        gridlock_low=np.where(grid, p_right, np.nan),
+        gridlock_high=np.where(grid, p_left, np.nan),
+        closed=closed,
+    )
+
+
+def body_winset_1d(body: CompiledBody, issue: int) -> WinSet1D:
+    """A body's win-set along one issue, the other issues held at the body's reversion."""
+    return winset_1d(
+        body.ideal[:, :, issue],
+        body.reversion[:, issue],
+        body.threshold,
+        weight=body.weight[:, :, issue],
+        ties=body.ties,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Several dimensions: bounding box, sampling, nearest ratifiable package
+
+
+def winset_box(
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    scale_min: np.ndarray,
+    scale_max: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A box holding the form's win-set, ``(low, high)`` each (S, D), within the issues' scales.
+
+    Member ``k`` prefers ``x`` only inside its ellipse through the reversion, whose extent on
+    issue ``d`` is ``z_kd +- r_k / sqrt(w_kd)`` with ``r_k = ||SQ - z_k||_w`` (unbounded where
+    ``w_kd = 0``). A package some ``q`` members approve lies in ``q`` ellipses, so on each issue it
+    lies between the ``q``-th smallest lower end and the ``q``-th largest upper end.
+    Where the box is empty, ``low > high`` on some issue.
+    """
+    lo = np.asarray(scale_min, dtype=float)
+    hi = np.asarray(scale_max, dtype=float)
+    s = max([b.n_samples for b in bodies] or [1])
+    low = np.broadcast_to(lo, (s, lo.size)).copy()
+    high = np.broadcast_to(hi, (s, hi.size)).copy()
+    for b in bodies:
+        on = b.weight > 0
+        dr = np.where(on, b.reversion[:, None, :] - b.ideal, 0.0)
+        r = np.sqrt((b.weight * dr**2).sum(-1, keepdims=True))  # (S, M, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = np.where(on, r / np.sqrt(b.weight), np.inf)
+        lower = b.ideal - half
+        upper = b.ideal + half
+        if b.ties == "no":  # a member at its reversion approves nothing
+            nothing = r == 0
+            lower = np.where(nothing, np.inf, lower)
+            upper = np.where(nothing, -np.inf, upper)
+        q = b.threshold  # 1 <= q <= M (CompiledBody checks)
+        low = np.maximum(low, np.sort(lower, axis=1)[:, q - 1])
+        high = np.minimum(high, -np.sort(-upper, axis=1)[:, q - 1])
+    return low, high
+
+
+@dataclass(frozen=True)
+class WinSetSample:
+    """Uniform candidates in the win-set's box and which of them are in the win-set.
+
+    ``points`` (S, K, D), ``inside`` (S, K) bool; ``share`` (S,) estimates the share of the
+    issue space (the product of the issues' scales) that the win-set covers.
+    """
+
+    points: np.ndarray
+    inside: np.ndarray
+    share: np.ndarray
+
+
+def sample_winset(
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    scale_min: np.ndarray,
+    scale_max: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+) -> WinSetSample:
+    """Sample a form's (or one body's) win-set by rejection from its bounding box.
+
+    For ``q < n`` the win-set is a union over ``q``-subsets of ellipse intersections, expensive
+    to write down (models.md D.3); sampling it is cheap: ``n`` uniform candidates per sample in
+    :func:`winset_box`, kept where every body passes them.
+    """
+    low, high = winset_box(bodies, scale_min, scale_max)
+    width = np.asarray(scale_max, float) - np.asarray(scale_min, float)
+    empty = (low >= high).any(-1)  # (S,)
+    lo = np.where(empty[:, None], 0.0, low)
+    span = np.where(empty[:, None], 0.0, high - low)
+    u = rng.random((low.shape[0], n, low.shape[1]))
+    pts = lo[:, None, :] + u * span[:, None, :]
+    inside = form_passes(pts, bodies) & ~empty[:, None]
+    share = inside.mean(-1) * np.prod(span / width, axis=-1)
+    return WinSetSample(points=pts, inside=inside, share=share)
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Nearest ratifiable package: ``package`` (S, D), ``distance`` (S,) in scale units (each
+    issue divided by its scale width), ``found`` (S,) False where no ratifiable package was found
+    (then ``package`` is NaN and ``distance`` inf)."""
+
+    package: np.ndarray
+    distance: np.ndarray
+    found: np.ndarray
+
+
+def nearest_ratifiable(
+    y: np.ndarray,
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    scale_min: np.ndarray,
+    scale_max: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    candidates: int = 256,
+    rounds: int = 24,
+    bisections: int = 30,
+    tol: float = 1e-6,
+) -> Nearest:
+    """The ratifiable package closest to ``y`` (e.g. a model's forecast) for a form.
+
+    Distance is Euclidean on the issues' scales divided by their widths. ``y`` itself is returned
+    where it passes. Otherwise a search: uniform candidates in the win-set's box
+    (:func:`winset_box`), then Gaussian candidates around the best package so far, with a step
+    size kept while it finds better packages and halved when it does not, until it falls below
+    ``tol``. Every ratifiable candidate is pulled towards ``y`` by bisection on the segment
+    between them, to the last point that still passes. Issues no body weighs keep ``y``'s value.
+    The result passes and is an upper bound on the true distance. On the test cases (a circle,
+    the models.md D.3 ellipses) the distance is within 1e-9 and the package within about 1e-5 of
+    the scale widths of the optimum (the distance is flat along the boundary near it).
+
+    Parameters
+    ----------
+    y
+        (S, D) or (D,) packages.
+    bodies
+        The form's bodies.
+    scale_min, scale_max
+        (D,) the issues' scales.
+    rng
+        Generator for the candidates.
+    candidates, rounds, bisections
+        Search effort: candidates per round, at most ``rounds`` rounds, bisection steps.
+    tol
+        Stop once the step size is below ``tol`` scale widths in every sample.
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        y = y[None]
+    width = np.asarray(scale_max, float) - np.asarray(scale_min, float)
+    s = max([y.shape[0], *[b.n_samples for b in bodies]])
+    y = np.broadcast_to(y, (s, y.shape[-1])).copy()
+    ok = form_passes(y, bodies)
+    ok = np.broadcast_to(ok, (s,))
+    free = np.zeros(y.shape[-1], dtype=bool)
+    for b in bodies:
+        free |= (b.weight > 0).any(axis=(0, 1))
+    low, high = winset_box(bodies, scale_min, scale_max)
+    low = np.where(free, low, y)
+    high = np.where(free, high, y)
+    empty = (low > high).any(-1)
+    best = np.where(ok[:, None], y, np.nan)
+    best_d = np.where(ok, 0.0, np.inf)
+    radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)  # (S,) in scale widths
+    keep = min(8, candidates)
+    rows = np.arange(s)
+    seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
+    for rnd in range(rounds):
+        c = low[:, None] + rng.random((s, candidates, y.shape[-1])) * (high - low)[:, None]
+        if rnd == 0:  # a win-set can be a sliver of its box in many dimensions: seed it too
+            c = np.concatenate([c, seeds], axis=1)
+        found = np.isfinite(best_d)
+        if found.any():  # search around the best so far; uniform again where nothing found yet
+            step = rng.normal(size=c.shape) * (radius[:, None, None] * width)
+            local = np.clip(best[:, None] + np.where(free, step, 0.0), low[:, None], high[:, None])
+            c = np.where(found[:, None, None], local, c)
+        good = form_passes(c, bodies) & ~empty[:, None]
+        if not good.any():
+            continue
+        dist = np.where(good, np.linalg.norm((c - y[:, None]) / width, axis=-1), np.inf)
+        idx = np.argsort(dist, axis=1)[:, :keep]
+        c = np.take_along_axis(c, idx[..., None], axis=1)
+        good = np.take_along_axis(good, idx, axis=1)
+        # bisection on y -> c: t_hi always passes (t = 1 is c itself), t_lo is where we try
+        t_lo = np.zeros(good.shape)
+        t_hi = np.ones(good.shape)
+        seg = c - y[:, None]
+        for _ in range(bisections):
+            t = (t_lo + t_hi) / 2
+            p = form_passes(y[:, None] + t[..., None] * seg, bodies)
+            t_hi = np.where(p, t, t_hi)
+            t_lo = np.where(p, t_lo, t)
+        d = np.where(good, np.linalg.norm(seg * t_hi[..., None] / width, axis=-1), np.inf)
+        j = np.argmin(d, axis=1)
+        better = (d[rows, j] < best_d) & ~ok
+        best = np.where(better[:, None], y + t_hi[rows, j, None] * seg[rows, j], best)
+        best_d = np.where(better, d[rows, j], best_d)
+        # keep the step size while it finds better packages, halve it once it stops finding them
+        radius = np.where(better & found, radius, radius / 2)
+        if (ok | (np.isfinite(best_d) & (radius < tol))).all():
+            break
+    found = np.isfinite(best_d)
+    return Nearest(package=best, distance=best_d, found=found)
+
+
+def _seeds(y: np.ndarray, bodies: tuple[CompiledBody, ...] | list[CompiledBody]) -> np.ndarray:
+    """Candidates on the segments from the reversion and from ``y`` to the members' centroid.
+
+    Moving the reversion towards where the members are is the likeliest way into a win-set; the
+    centroid weighs every member's ideal point by its issue weight. Shape (S, 50, D).
+    """
+    s, d = y.shape
+    num = np.zeros((s, d))
+    den = np.zeros((s, d))
+    rev = np.zeros((s, d))
+    for b in bodies:
+        num = num + b.weighted_ideal.sum(axis=1)
+        den = den + b.weight.sum(axis=1)
+        rev = rev + np.where(np.isnan(b.reversion), y, b.reversion)
+    centre = np.where(den > 0, num / np.where(den > 0, den, 1.0), y)
+    rev = rev / max(len(bodies), 1)
+    t = np.linspace(0.02, 1.0, 25)[None, :, None]
+    return np.concatenate(
+        [rev[:, None] + t * (centre - rev)[:, None], y[:, None] + t * (centre - y)[:, None]], axis=1
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Durable value and forums
+
+
+def durable_value(
+    u_x: np.ndarray | float,
+    u_sq: np.ndarray | float,
+    hazard: np.ndarray | float,
+    horizon: np.ndarray | float,
+) -> np.ndarray:
+    """Expected value of an agreement that may be revised: ``u(x)(1-h)^T + u(SQ)(1-(1-h)^T)``.
+
+    ``h`` is the form's revision hazard per year and ``T`` the horizon in years (models.md D.4):
+    with probability ``(1-h)^T`` the agreement still holds at the horizon, otherwise the status
+    quo is back. A legally binding treaty has a low ``h``, a political declaration a higher one.
+
+    >>> round(float(durable_value(1.0, 0.0, 0.01, 20)), 6)
+    0.817907
+    """
+    keep = (1 - np.asarray(hazard, dtype=float)) ** np.asarray(horizon, dtype=float)
+    return np.asarray(u_x) * keep + np.asarray(u_sq) * (1 - keep)
+
+
+def spatial_utility(
+    arrays: ScenarioArrays, x: np.ndarray, kind: Literal["linear", "quadratic"] = "linear"
+) -> np.ndarray:
+    """Each actor's utility of packages ``x`` (S, ..., D), on 0..1, shape (S, ..., N).
+
+    ``1 - sum_d s_nd loss(|x_d - p_nd| / width_d) / sum_d s_nd`` with salience ``s`` as weights
+    (absent actor-issue pairs weigh 0) and ``loss`` the identity (``linear``) or the square
+    (``quadratic``). An actor with no salience anywhere is indifferent (utility 1).
+    """
+    x = np.asarray(x, dtype=float)
+    extra = (1,) * (x.ndim - 2)
+    s, n, d = arrays.position.shape
+    pos = arrays.position.reshape(s, *extra, n, d)
+    sal = (arrays.salience * arrays.mask).reshape(s, *extra, n, d)
+    gap = np.abs(x[..., None, :] - pos) / arrays.scale_width
+    loss = gap if kind == "linear" else gap**2
+    tot = sal.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1 - np.where(tot > 0, (sal * loss).sum(-1) / tot, 0.0)
+
+
+class ForumOptions(BaseModel):
+    """How actors outside a forum count when only the forum's members bargain.
+
+    ``exclude`` (default): outsiders are removed; the model sees only the members.
+    ``discounted``: outsiders stay, with their capability multiplied by ``discount`` (0..1), for
+    actors who shape the talks from outside the room (a patron briefing an ally at the table).
+    For a model that ignores capability (``mean``) the two coincide only when ``discount`` is 1.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    outsiders: Literal["exclude", "discounted"] = "exclude"
+    discount: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+def forum_forecast(
+    arrays: ScenarioArrays,
+    forum: CompiledForum | list[str] | tuple[str, ...],
+    model: Model,
+    rng: np.random.Generator,
+    options: ForumOptions | None = None,
+) -> np.ndarray:
+    """A model's forecast (S, D) when only a forum's members bargain.
+
+    Parameters
+    ----------
+    arrays
+        The whole scenario's arrays.
+    forum
+        A compiled forum or the ids of the actors at the table.
+    model
+        Any registered model instance.
+    rng
+        Passed to the model.
+    options
+        :class:`ForumOptions`; record ``options.model_dump()`` next to ``model.describe()``.
+    """
+    options = options or ForumOptions()
+    ids = forum.actors if isinstance(forum, CompiledForum) else tuple(forum)
+    missing = [a for a in ids if a not in arrays.actor_ids]
+    if missing:
+        raise KeyError(f"forum members not in the scenario: {', '.join(missing)}")
+    inside = np.array([a in ids for a in arrays.actor_ids])
+    if options.outsiders == "exclude":
+        return model.forecast(arrays.take_actors(np.flatnonzero(inside)), rng)
+    factor = np.where(inside, 1.0, options.discount)[None, :, None]
+    return model.forecast(replace_capability(arrays, arrays.capability * factor), rng)
+
+
+def replace_capability(arrays: ScenarioArrays, capability: np.ndarray) -> ScenarioArrays:
+    """The same arrays with new capabilities (same shape)."""
+    return replace(arrays, capability=capability)
+
+
+def packages_for(comp: CompiledRatification, values: dict[str, float]) -> np.ndarray:
+    """A package (S, D): the status quo with ``values`` (issue id -> value) put in."""
+    x = comp.status_quo.copy()
+    for iid, v in values.items():
+        x[:, comp.issue_ids.index(iid)] = v
+    return x

@@ -1,0 +1,775 @@
+"""Ratification sections of a scenario: bodies, agreement forms, forums and proposals.
+
+A deal negotiated at the table must still be ratified at home (Putnam 1988). The scenario says who
+ratifies (``bodies``: members with ideal points, a threshold, a reversion point), which agreement
+forms need which bodies (``forms``: a treaty needs the Senate, a declaration only the executive,
+each with a revision hazard), where the negotiation can take place (``forums``) and the packages
+on the table (``proposals``). The format contract is ``docs/scenario-format.md``.
+
+This module holds the pydantic models, their cross-checks (registered with
+:func:`detente.scenario.schema.section_check`) and :func:`compile_ratification`, which turns the
+sections into batched arrays (leading sample axis) for :mod:`detente.analyses.ratification`.
+
+Conventions of the compiled arrays
+----------------------------------
+- Ideal points are on the issues' own scales, shape (S, M, D) over *all* scenario issues.
+- ``weight[s, m, d]`` is the member's weight on issue ``d``; 0 where the body does not weigh the
+  issue or the member gave no ideal point on it (the member is indifferent there). The ideal
+  point holds the scale midpoint in such cells, so that it is finite.
+- ``reversion`` (S, D) is what holds if the body says no: the body's ``reversion`` where given,
+  else the issue's status quo; NaN where neither is known (only allowed on issues the body does
+  not weigh).
+- Bloc members: ``count`` members around the bloc's ideal point. A point compile places member
+  ``k`` of ``c`` at ``ideal + spread * Phi^-1((k - 1/2) / c)`` on every issue (the same quantile on
+  every issue: a member hawkish on one issue is hawkish on all). A Monte Carlo compile draws
+  every member's ideal point independently, ``N(ideal, spread^2)`` per issue. Both are clipped to
+  the issue's scale, as every uncertain number is clipped to its field's range.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, StrictInt, field_validator, model_validator
+from scipy.special import ndtri
+
+from detente.scenario.schema import (
+    Identifier,
+    Loc,
+    Number,
+    Scenario,
+    Strict,
+    check_range,
+    section_check,
+)
+from detente.scenario.uncertain import Uncertain
+
+Ties = Literal["no", "yes"]
+
+_FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+THRESHOLD_HELP = (
+    'a member count (e.g. 67), a fraction such as "2/3" (at least that share of the members), '
+    '"majority" (more than half) or "unanimity" (every member)'
+)
+
+
+def _ties(v: Any) -> Any:
+    # YAML 1.1 reads an unquoted `no` / `yes` as a boolean; accept it rather than fail.
+    if v is False:
+        return "no"
+    if v is True:
+        return "yes"
+    return v
+
+
+class Bloc(Strict):
+    """``count`` members whose ideal points scatter around the bloc's."""
+
+    id: Identifier
+    name: str | None = None
+    count: StrictInt = Field(ge=1, description="number of members in the bloc")
+    ideal: dict[str, Number] = Field(
+        min_length=1, description="issue -> the bloc's ideal point (Number on the issue's scale)"
+    )
+    spread: Number | dict[str, Number] = Field(
+        default_factory=lambda: Number.model_validate(0),
+        description="sd of the members' ideal points around the bloc's (one Number or per issue)",
+    )
+    weights: dict[str, Number] = Field(
+        default_factory=dict, description="issue -> weight >= 0 (default 1 on every ideal issue)"
+    )
+    why: str | None = None
+
+
+class Member(Strict):
+    """One named member of a body (a senator, a national parliament, a president)."""
+
+    id: Identifier
+    name: str | None = None
+    ideal: dict[str, Number] = Field(min_length=1, description="issue -> ideal point")
+    weights: dict[str, Number] = Field(
+        default_factory=dict, description="issue -> weight >= 0 (default 1 on every ideal issue)"
+    )
+    why: str | None = None
+
+
+class Body(Strict):
+    """A ratifying body: members with ideal points, a threshold and a reversion point."""
+
+    id: Identifier
+    name: str | None = None
+    actor: str | None = Field(default=None, description="the actor whose ratifiers these are")
+    threshold: StrictInt | str = Field(description=THRESHOLD_HELP)
+    ties: Ties = Field(
+        default="no",
+        description="how a member indifferent between the package and the reversion votes",
+    )
+    issues: list[str] | None = Field(
+        default=None, description="issues the members weigh (default: all in their ideal points)"
+    )
+    reversion: dict[str, Number] = Field(
+        default_factory=dict,
+        description="issue -> what holds if the body says no (default: the issue's status quo)",
+    )
+    blocs: list[Bloc] = Field(default_factory=list)
+    members: list[Member] = Field(default_factory=list)
+    why: str | None = None
+
+    @field_validator("ties", mode="before")
+    @classmethod
+    def _ties_from_yaml_bool(cls, v: Any) -> Any:
+        return _ties(v)
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_form(cls, v: int | str) -> int | str:
+        if isinstance(v, int):
+            if v < 1:
+                raise ValueError(f"threshold must be at least 1 member, got {v}; {THRESHOLD_HELP}")
+            return v
+        word = v.strip().lower()
+        if word in ("majority", "unanimity"):
+            return word
+        m = _FRACTION.match(word)
+        if not m:
+            raise ValueError(f"threshold {v!r} is not understood; write {THRESHOLD_HELP}")
+        num, den = int(m.group(1)), int(m.group(2))
+        if den == 0 or not 0 < num <= den:
+            raise ValueError(f'threshold fraction {v!r} must lie in (0, 1], e.g. "2/3"')
+        return f"{num}/{den}"
+
+    @model_validator(mode="after")
+    def _has_members(self) -> Body:
+        if not self.blocs and not self.members:
+            raise ValueError("a body needs members: give blocs, members or both")
+        return self
+
+    @property
+    def n_members(self) -> int:
+        return sum(b.count for b in self.blocs) + len(self.members)
+
+    def quota(self) -> int:
+        """Yes votes needed, from the threshold and the member count.
+
+        A fraction ``a/b`` needs at least that share: ``ceil(n * a / b)`` (2/3 of 100 is 67);
+        ``majority`` needs more than half: ``floor(n / 2) + 1`` (226 of 450); ``unanimity`` all.
+
+        >>> bloc = {"id": "b", "count": 100, "ideal": {"x": 1}}
+        >>> Body(id="s", threshold="2/3", blocs=[bloc]).quota()
+        67
+        """
+        n = self.n_members
+        t = self.threshold
+        if isinstance(t, int):
+            return t
+        if t == "unanimity":
+            return n
+        if t == "majority":
+            return n // 2 + 1
+        num, den = (int(p) for p in t.split("/"))
+        return -(-n * num // den)  # exact integer ceiling
+
+    def weighed_issues(self) -> list[str]:
+        """The issues the members weigh: ``issues`` if given, else all issues in ideal points."""
+        if self.issues is not None:
+            return list(self.issues)
+        seen: dict[str, None] = {}
+        for m in [*self.blocs, *self.members]:
+            for k in m.ideal:
+                seen.setdefault(k, None)
+        return list(seen)
+
+
+class Form(Strict):
+    """A form the agreement can take, and the bodies that must ratify it."""
+
+    id: Identifier
+    name: str | None = None
+    ratified_by: list[str] = Field(
+        default_factory=list,
+        description="ids of the bodies that must all pass it (empty: no ratification vote)",
+    )
+    legally_binding: bool = False
+    revision_hazard: Number = Field(
+        default_factory=lambda: Number.model_validate(0),
+        description="probability per year that the agreement is revised or abandoned (0..1)",
+    )
+    horizon: Number | None = Field(
+        default=None, description="years over which durable value is counted (>= 0)"
+    )
+    why: str | None = None
+
+
+class Forum(Strict):
+    """A venue: who sits at the table and which forms it can produce."""
+
+    id: Identifier
+    name: str | None = None
+    members: list[str] = Field(min_length=1, description="actor ids at the table")
+    forms: list[str] | None = Field(
+        default=None, description="ids of the forms this forum can produce (default: all)"
+    )
+    why: str | None = None
+
+
+class Proposal(Strict):
+    """A package on the table: values on some issues; the others keep the status quo."""
+
+    id: Identifier
+    name: str | None = None
+    by: str | None = Field(default=None, description="the actor proposing it")
+    values: dict[str, Number] = Field(
+        default_factory=dict, description="issue -> Number on the issue's scale"
+    )
+    why: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-checks
+
+
+def _duplicates(key: str, items: list[Any]) -> list[tuple[Loc, str]]:
+    counts = Counter(x.id for x in items)
+    return [
+        ((key, n, "id"), f"duplicate id {x.id!r}; {key} ids must be unique")
+        for n, x in enumerate(items)
+        if counts[x.id] > 1
+    ]
+
+
+def _known(kind: str, names: Any) -> str:
+    return f"known {kind}: {', '.join(names) if names else '(none)'}"
+
+
+@section_check
+def check_bodies(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Actor, issue and scale references of every body; thresholds against member counts."""
+    out: list[tuple[Loc, str]] = _duplicates("bodies", sc.bodies)
+    issues = {i.id: i for i in sc.issues}
+    actors = sc.actor_ids()
+    for b, body in enumerate(sc.bodies):
+        at: Loc = ("bodies", b)
+        if body.actor is not None and body.actor not in actors:
+            out.append(
+                ((*at, "actor"), f"unknown actor {body.actor!r}; {_known('actors', actors)}")
+            )
+        weighed = body.weighed_issues()
+        if body.issues is not None:
+            for n, iid in enumerate(body.issues):
+                if iid not in issues:
+                    out.append(
+                        ((*at, "issues", n), f"unknown issue {iid!r}; {_known('issues', issues)}")
+                    )
+            for iid, c in Counter(body.issues).items():
+                if c > 1:
+                    out.append(
+                        ((*at, "issues"), f"issue {iid!r} is listed {c} times; list each once")
+                    )
+        for iid, u in body.reversion.items():
+            loc = (*at, "reversion", iid)
+            if iid not in issues:
+                out.append((loc, f"unknown issue {iid!r}; {_known('issues', issues)}"))
+                continue
+            s = issues[iid].scale
+            out += check_range(u, s.min, s.max, loc, "reversion")
+        for iid in weighed:
+            if iid in issues and iid not in body.reversion and issues[iid].status_quo is None:
+                out.append(
+                    (
+                        (*at, "reversion"),
+                        f"issue {iid!r} has no status quo, so the body needs "
+                        f"`reversion: {{{iid}: ...}}` (what holds if it says no)",
+                    )
+                )
+        ids = Counter([x.id for x in body.blocs] + [x.id for x in body.members])
+        for key, group in (("blocs", body.blocs), ("members", body.members)):
+            for k, m in enumerate(group):
+                mat: Loc = (*at, key, k)
+                if ids[m.id] > 1:
+                    out.append(
+                        (
+                            (*mat, "id"),
+                            f"duplicate id {m.id!r}; bloc and member ids in a body must be unique",
+                        )
+                    )
+                out += _check_ideal(m, mat, issues, weighed, body.issues is not None)
+        n = body.n_members
+        q = body.quota()
+        if q > n:
+            out.append(
+                (
+                    (*at, "threshold"),
+                    f"threshold {q} is larger than the body's {n} members; it can never "
+                    f"pass. Allowed: 1 to {n}, or {THRESHOLD_HELP}",
+                )
+            )
+    return out
+
+
+def _check_ideal(
+    m: Bloc | Member, at: Loc, issues: dict[str, Any], weighed: list[str], explicit: bool
+) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    for iid, u in m.ideal.items():
+        loc = (*at, "ideal", iid)
+        if iid not in issues:
+            out.append((loc, f"unknown issue {iid!r}; {_known('issues', issues)}"))
+            continue
+        if explicit and iid not in weighed:
+            out.append(
+                (
+                    loc,
+                    f"issue {iid!r} is not among the body's issues "
+                    f"({', '.join(weighed)}); add it there or drop it here",
+                )
+            )
+        s = issues[iid].scale
+        out += check_range(u, s.min, s.max, loc, "ideal point")
+    for iid, u in m.weights.items():
+        loc = (*at, "weights", iid)
+        if iid not in m.ideal:
+            out.append(
+                (
+                    loc,
+                    f"weight on {iid!r} but no ideal point there; weights are allowed "
+                    f"on the ideal's issues: {', '.join(m.ideal)}",
+                )
+            )
+            continue
+        out += check_range(u, 0, math.inf, loc, "weight")
+    if isinstance(m, Bloc):
+        if isinstance(m.spread, dict):
+            for iid, u in m.spread.items():
+                loc = (*at, "spread", iid)
+                if iid not in m.ideal:
+                    out.append(
+                        (
+                            loc,
+                            f"spread on {iid!r} but no ideal point there; allowed: "
+                            f"{', '.join(m.ideal)}",
+                        )
+                    )
+                    continue
+                out += check_range(u, 0, math.inf, loc, "spread")
+        else:
+            out += check_range(m.spread, 0, math.inf, (*at, "spread"), "spread")
+    return out
+
+
+@section_check
+def check_forms(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Body references, hazard on 0..1, horizon >= 0 and given whenever the hazard can be > 0."""
+    out = _duplicates("forms", sc.forms)
+    bodies = [b.id for b in sc.bodies]
+    for f, form in enumerate(sc.forms):
+        at: Loc = ("forms", f)
+        for n, bid in enumerate(form.ratified_by):
+            if bid not in bodies:
+                out.append(
+                    ((*at, "ratified_by", n), f"unknown body {bid!r}; {_known('bodies', bodies)}")
+                )
+        for bid, c in Counter(form.ratified_by).items():
+            if c > 1:
+                out.append(
+                    ((*at, "ratified_by"), f"body {bid!r} is listed {c} times; list each once")
+                )
+        out += check_range(
+            form.revision_hazard,
+            0,
+            1,
+            (*at, "revision_hazard"),
+            "revision hazard (probability per year)",
+        )
+        out += check_range(form.horizon, 0, math.inf, (*at, "horizon"), "horizon (years)")
+        if form.horizon is None and form.revision_hazard.support[1] > 0:
+            out.append(
+                (
+                    (*at, "horizon"),
+                    "a revision hazard above 0 needs a horizon: the number of years over "
+                    "which durable value is counted, e.g. `horizon: 20`",
+                )
+            )
+    return out
+
+
+@section_check
+def check_forums(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Actor and form references of every forum."""
+    out = _duplicates("forums", sc.forums)
+    actors = sc.actor_ids()
+    forms = [f.id for f in sc.forms]
+    for g, forum in enumerate(sc.forums):
+        at: Loc = ("forums", g)
+        for n, aid in enumerate(forum.members):
+            if aid not in actors:
+                out.append(
+                    ((*at, "members", n), f"unknown actor {aid!r}; {_known('actors', actors)}")
+                )
+        for aid, c in Counter(forum.members).items():
+            if c > 1:
+                out.append(((*at, "members"), f"actor {aid!r} is listed {c} times; list each once"))
+        for n, fid in enumerate(forum.forms or []):
+            if fid not in forms:
+                out.append(((*at, "forms", n), f"unknown form {fid!r}; {_known('forms', forms)}"))
+    return out
+
+
+@section_check
+def check_proposals(sc: Scenario) -> list[tuple[Loc, str]]:
+    """Proposer, issues and values on scale; no silent gap where a body needs a value."""
+    out = _duplicates("proposals", sc.proposals)
+    actors = sc.actor_ids()
+    issues = {i.id: i for i in sc.issues}
+    weighed = {iid for b in sc.bodies for iid in b.weighed_issues()}
+    for p, prop in enumerate(sc.proposals):
+        at: Loc = ("proposals", p)
+        if prop.by is not None and prop.by not in actors:
+            out.append(((*at, "by"), f"unknown actor {prop.by!r}; {_known('actors', actors)}"))
+        for iid, u in prop.values.items():
+            loc = (*at, "values", iid)
+            if iid not in issues:
+                out.append((loc, f"unknown issue {iid!r}; {_known('issues', issues)}"))
+                continue
+            s = issues[iid].scale
+            out += check_range(u, s.min, s.max, loc, "value")
+        for iid, issue in issues.items():
+            if iid in weighed and iid not in prop.values and issue.status_quo is None:
+                out.append(
+                    (
+                        (*at, "values"),
+                        f"the proposal leaves out {iid!r}, which has no status quo to keep "
+                        "and which a body weighs; give a value for it",
+                    )
+                )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled arrays
+
+
+@dataclass(frozen=True)
+class CompiledBody:
+    """A body as arrays (see the module docstring for the conventions).
+
+    ``member_ids`` names bloc members ``bloc[k]`` (1-based) and named members by their id;
+    ``member_bloc`` gives each member's bloc id (None for a named member).
+    """
+
+    id: str
+    ideal: np.ndarray  # (S, M, D)
+    weight: np.ndarray  # (S, M, D) >= 0
+    reversion: np.ndarray  # (S, D)
+    threshold: int
+    ties: Ties = "no"
+    member_ids: tuple[str, ...] = ()
+    member_bloc: tuple[str | None, ...] = ()
+    name: str | None = None
+    actor: str | None = None
+
+    def __post_init__(self) -> None:
+        s, m, d = self.ideal.shape
+        if self.weight.shape != (s, m, d):
+            raise ValueError(f"weight has shape {self.weight.shape}, expected {(s, m, d)}")
+        if self.reversion.shape != (s, d):
+            raise ValueError(f"reversion has shape {self.reversion.shape}, expected {(s, d)}")
+        if not self.member_ids:
+            object.__setattr__(self, "member_ids", tuple(f"m{k + 1}" for k in range(m)))
+        if not self.member_bloc:
+            object.__setattr__(self, "member_bloc", (None,) * m)
+        if len(self.member_ids) != m or len(self.member_bloc) != m:
+            raise ValueError("member_ids/member_bloc do not match the member axis")
+        if not 1 <= self.threshold <= m:
+            raise ValueError(
+                f"threshold must be between 1 and the {m} members, got {self.threshold}"
+            )
+
+    @property
+    def n_members(self) -> int:
+        return self.ideal.shape[1]
+
+    @property
+    def n_samples(self) -> int:
+        return self.ideal.shape[0]
+
+    @cached_property
+    def weighted_ideal(self) -> np.ndarray:
+        """``w * z``, 0 where the weight is 0, shape (S, M, D); computed once per body.
+
+        The body's arrays must not be modified after construction.
+        """
+        return np.where(self.weight > 0, self.weight * self.ideal, 0.0)
+
+    @cached_property
+    def ideal_bound(self) -> np.ndarray:
+        """Largest ``|z|`` over the weighed cells, per sample (S,): scales the tie tolerance."""
+        return np.abs(np.where(self.weight > 0, self.ideal, 0.0)).max(axis=(1, 2))
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @classmethod
+    def from_points(
+        cls,
+        ideal: np.ndarray | list,
+        reversion: np.ndarray | list | float,
+        threshold: int,
+        *,
+        weight: np.ndarray | list | None = None,
+        ties: Ties = "no",
+        id: str = "body",
+        **kw: Any,
+    ) -> CompiledBody:
+        """Build a body from numbers: ``ideal`` (M,), (M, D) or (S, M, D); weights default 1.
+
+        >>> CompiledBody.from_points([1.0, 2.0, 3.0], 0.0, 2).ideal.shape
+        (1, 3, 1)
+        """
+        z = np.asarray(ideal, dtype=float)
+        if z.ndim == 1:
+            z = z[:, None]
+        if z.ndim == 2:
+            z = z[None]
+        s, m, d = z.shape
+        w = np.ones((s, m, d)) if weight is None else np.asarray(weight, dtype=float)
+        w = np.broadcast_to(w, (s, m, d)).copy()
+        r = np.broadcast_to(np.asarray(reversion, dtype=float), (s, d)).copy()
+        return cls(id=id, ideal=z, weight=w, reversion=r, threshold=int(threshold), ties=ties, **kw)
+
+
+@dataclass(frozen=True)
+class CompiledForm:
+    """A form: indices of its bodies in ``CompiledRatification.bodies``, hazard and horizon (S,)."""
+
+    id: str
+    bodies: tuple[int, ...]
+    hazard: np.ndarray  # (S,)
+    horizon: np.ndarray  # (S,), 0 where not given
+    legally_binding: bool = False
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class CompiledForum:
+    """A forum: the actors at the table and the forms it can produce."""
+
+    id: str
+    actors: tuple[str, ...]
+    forms: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledRatification:
+    """All ratification sections as arrays, sharing the scenario's issue axis."""
+
+    issue_ids: tuple[str, ...]
+    scale_min: np.ndarray  # (D,)
+    scale_max: np.ndarray  # (D,)
+    status_quo: np.ndarray  # (S, D)
+    bodies: tuple[CompiledBody, ...]
+    forms: tuple[CompiledForm, ...]
+    forums: tuple[CompiledForum, ...]
+    proposal_ids: tuple[str, ...]
+    packages: np.ndarray  # (S, P, D): the proposals, status quo where a proposal is silent
+    proposal_names: tuple[str | None, ...] = ()
+
+    @property
+    def n_samples(self) -> int:
+        return self.status_quo.shape[0]
+
+    def body(self, body_id: str) -> CompiledBody:
+        return next(b for b in self.bodies if b.id == body_id)
+
+    def form(self, form_id: str) -> CompiledForm:
+        return next(f for f in self.forms if f.id == form_id)
+
+    def form_bodies(self, form: CompiledForm | str) -> tuple[CompiledBody, ...]:
+        f = self.form(form) if isinstance(form, str) else form
+        return tuple(self.bodies[i] for i in f.bodies)
+
+    def package(self, proposal_id: str) -> np.ndarray:
+        """One proposal's package, shape (S, D)."""
+        return self.packages[:, self.proposal_ids.index(proposal_id)]
+
+
+class _Drawer:
+    """Centres (point compile) or clipped draws (Monte Carlo), always shape (S,)."""
+
+    def __init__(self, samples: int, rng: np.random.Generator | None):
+        self.s, self.rng = samples, rng
+
+    def __call__(self, u: Uncertain, lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
+        if self.rng is None:
+            return np.full(self.s, min(max(u.centre, lo), hi))
+        return u.sample(self.rng, self.s, clip=(lo, hi))
+
+
+def compile_ratification(
+    sc: Scenario,
+    *,
+    samples: int = 1,
+    rng: np.random.Generator | None = None,
+    status_quo: np.ndarray | None = None,
+) -> CompiledRatification:
+    """Turn the ratification sections into arrays with a leading sample axis.
+
+    Parameters
+    ----------
+    sc
+        A validated scenario (run :func:`detente.scenario.schema.cross_check` first).
+    samples
+        Number of samples ``S``.
+    rng
+        None for a point compile (every Number at its centre, bloc members at evenly spaced
+        normal quantiles, the same values in every sample); a generator for a Monte Carlo
+        compile (every Number drawn per sample, bloc members drawn at random), in document order.
+    status_quo
+        (S, D) status quo per sample, e.g. ``ScenarioArrays.status_quo`` of the same run, so that
+        reversions and proposals share its draws. Default: the issues' status quos (centres, or
+        draws in a Monte Carlo compile), NaN where unknown.
+
+    Returns
+    -------
+    CompiledRatification
+    """
+    draw = _Drawer(samples, rng)
+    issue_ids = tuple(sc.issue_ids())
+    d_of = {iid: j for j, iid in enumerate(issue_ids)}
+    lo = np.array([i.scale.min for i in sc.issues])
+    hi = np.array([i.scale.max for i in sc.issues])
+    mid = (lo + hi) / 2
+    s, d = samples, len(issue_ids)
+    if status_quo is None:
+        sq = np.full((s, d), np.nan)
+        for j, issue in enumerate(sc.issues):
+            if issue.status_quo is not None:
+                sq[:, j] = draw(issue.status_quo, lo[j], hi[j])
+    else:
+        sq = np.broadcast_to(np.asarray(status_quo, dtype=float), (s, d)).copy()
+
+    bodies = tuple(_compile_body(b, sq, d_of, lo, hi, mid, draw) for b in sc.bodies)
+    body_index = {b.id: n for n, b in enumerate(bodies)}
+    forms = []
+    for f in sc.forms:
+        hazard = draw(f.revision_hazard, 0.0, 1.0)
+        horizon = np.zeros(s) if f.horizon is None else draw(f.horizon, 0.0)
+        forms.append(
+            CompiledForm(
+                id=f.id,
+                name=f.name,
+                bodies=tuple(body_index[b] for b in f.ratified_by),
+                hazard=hazard,
+                horizon=horizon,
+                legally_binding=f.legally_binding,
+            )
+        )
+    all_forms = tuple(f.id for f in sc.forms)
+    forums = tuple(
+        CompiledForum(
+            id=g.id,
+            name=g.name,
+            actors=tuple(g.members),
+            forms=all_forms if g.forms is None else tuple(g.forms),
+        )
+        for g in sc.forums
+    )
+    packages = np.repeat(sq[:, None, :], len(sc.proposals), axis=1)
+    for p, prop in enumerate(sc.proposals):
+        for iid, u in prop.values.items():
+            j = d_of[iid]
+            packages[:, p, j] = draw(u, lo[j], hi[j])
+    return CompiledRatification(
+        issue_ids=issue_ids,
+        scale_min=lo,
+        scale_max=hi,
+        status_quo=sq,
+        bodies=bodies,
+        forms=tuple(forms),
+        forums=forums,
+        proposal_ids=tuple(p.id for p in sc.proposals),
+        proposal_names=tuple(p.name for p in sc.proposals),
+        packages=packages,
+    )
+
+
+def _compile_body(
+    body: Body,
+    sq: np.ndarray,
+    d_of: dict[str, int],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    mid: np.ndarray,
+    draw: _Drawer,
+) -> CompiledBody:
+    s, d = sq.shape
+    weighed = [d_of[i] for i in body.weighed_issues()]
+    reversion = sq.copy()
+    for iid, u in body.reversion.items():
+        j = d_of[iid]
+        reversion[:, j] = draw(u, lo[j], hi[j])
+    ideals, weights, ids, blocs = [], [], [], []
+    one = Number.model_validate(1)
+    for bloc in body.blocs:
+        c = bloc.count
+        z = np.broadcast_to(mid, (s, c, d)).copy()
+        w = np.zeros((s, c, d))
+        if draw.rng is None:
+            offsets = np.broadcast_to(ndtri((np.arange(c) + 0.5) / c)[:, None], (c, d))
+        for iid, u in bloc.ideal.items():
+            j = d_of[iid]
+            centre = draw(u, lo[j], hi[j])  # (S,)
+            sp = (
+                bloc.spread.get(iid, Number.model_validate(0))
+                if isinstance(bloc.spread, dict)
+                else bloc.spread
+            )
+            sd = draw(sp, 0.0)
+            w[:, :, j] = draw(bloc.weights.get(iid, one), 0.0)[:, None]
+            if draw.rng is None:
+                z[:, :, j] = centre[:, None] + sd[:, None] * offsets[None, :, j]
+            else:
+                z[:, :, j] = centre[:, None] + sd[:, None] * draw.rng.standard_normal((s, c))
+            z[:, :, j] = np.clip(z[:, :, j], lo[j], hi[j])
+        ideals.append(z)
+        weights.append(w)
+        ids += [f"{bloc.id}[{k + 1}]" for k in range(c)]
+        blocs += [bloc.id] * c
+    for member in body.members:
+        z = np.broadcast_to(mid, (s, 1, d)).copy()
+        w = np.zeros((s, 1, d))
+        for iid, u in member.ideal.items():
+            j = d_of[iid]
+            z[:, 0, j] = draw(u, lo[j], hi[j])
+            w[:, 0, j] = draw(member.weights.get(iid, one), 0.0)
+        ideals.append(z)
+        weights.append(w)
+        ids.append(member.id)
+        blocs.append(None)
+    weight = np.concatenate(weights, axis=1)
+    keep = np.zeros(d, dtype=bool)
+    keep[weighed] = True
+    weight = np.where(keep, weight, 0.0)  # issues the body does not weigh count for no one
+    return CompiledBody(
+        id=body.id,
+        name=body.name,
+        actor=body.actor,
+        ideal=np.concatenate(ideals, axis=1),
+        weight=weight,
+        reversion=reversion,
+        threshold=body.quota(),
+        ties=body.ties,
+        member_ids=tuple(ids),
+        member_bloc=tuple(blocs),
+    )
