@@ -245,6 +245,16 @@ def schema(
         write_atomic(output, text)
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (imported when the CLI is built)."""
+    from detente.commands.ratify import ratify
+
+    app.command(name="ratify")(ratify)
+
+
+_register_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
     try:
