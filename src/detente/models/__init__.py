@@ -4,7 +4,7 @@ Each model lives in its own module and registers itself with :func:`detente.mode
 Add a new model's module to the import list below.
 """
 
-from detente.models import central  # noqa: F401
+from detente.models import bdm, central  # noqa: F401
 from detente.models.base import Model, Simulation, register, registry
 
 __all__ = ["Model", "Simulation", "get_model", "register", "registry"]
