@@ -194,72 +194,129 @@ def _pairwise_abs_sum(y: np.ndarray, present: np.ndarray) -> np.ndarray:
     return 2.0 * np.einsum("bkn,bn->bk", ys, coef)
 
 
-def vote_terms(
-    x: np.ndarray, w: np.ndarray, r: np.ndarray, scale: np.ndarray, present: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Geometry:
+    """Per-round quantities that depend only on the positions (shared by both risk passes).
+
+    ``dist1[b, i, j] = |x_i - x_j| / R``; ``order`` sorts the actors of each row by position;
+    ``below[b, i, j]`` counts the actors strictly below the midpoint of ``x_i`` and ``x_j``;
+    ``contest`` marks dyads of two present actors at different positions.
+    """
+
+    x: np.ndarray
+    present: np.ndarray
+    dist1: np.ndarray
+    order: np.ndarray
+    below: np.ndarray
+    contest: np.ndarray
+
+
+def geometry(x: np.ndarray, scale: np.ndarray, present: np.ndarray) -> Geometry:
+    """Distances, voter order and midpoint counts for positions ``x`` (B, N)."""
+    b, n = x.shape
+    dist1 = np.abs(x[:, :, None] - x[:, None, :]) / scale[:, None, None]
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    iu, ju = np.triu_indices(n, 1)
+    below = np.zeros((b, n, n), dtype=np.intp)
+    if iu.size:
+        cnt = _count_below(xs, 0.5 * (x[:, iu] + x[:, ju]))  # the count is symmetric in (i, j)
+        below[:, iu, ju] = cnt
+        below[:, ju, iu] = cnt
+    pair = present[:, :, None] & present[:, None, :]
+    contest = pair & (x[:, :, None] != x[:, None, :])
+    return Geometry(x, present, dist1, order, below, contest)
+
+
+def vote_terms(geo: Geometry, w: np.ndarray, r: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Votes for ``x_i`` over ``x_j``, summed over the voters who prefer ``x_i``.
 
     Parameters
     ----------
-    x, w, r : ndarray, shape (B, N)
-        Positions, voting weights ``c * s`` (0 for absent actors) and the voters' risk exponents.
-    scale : ndarray, shape (B,)
-        The range ``R`` that normalises distances.
-    present : ndarray of bool, shape (B, N)
+    geo : Geometry
+        Positions and their derived quantities (:func:`geometry`).
+    w : ndarray, shape (B, N)
+        Voting weights ``c * s`` (0 for absent actors).
+    r : ndarray, shape (B, N), or None
+        The voters' risk exponents; None means all 1.
 
     Returns
     -------
     favour : ndarray, shape (B, N, N)
         ``sum_k max(0, v_k(i, j))`` with ``v_k(i, j) = w_k ((|x_k - x_j|/R)^r_k -
-        (|x_k - x_i|/R)^r_k)``.
+        (|x_k - x_i|/R)^r_k)``; 0 unless ``(i, j)`` is a contest.
     dist : ndarray, shape (B, N, N)
         ``(|x_k - x_m| / R)^r_k`` (voter ``k``, actor ``m``).
     """
-    b, n = x.shape
-    dist = (np.abs(x[:, :, None] - x[:, None, :]) / scale[:, None, None]) ** r[:, :, None]
-    order = np.argsort(x, axis=1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=1)
-    weighted = np.take_along_axis(w[:, :, None] * dist, order[:, :, None], axis=1)
+    b, n = w.shape
+    dist = geo.dist1 if r is None else geo.dist1 ** r[:, :, None]
+    weighted = np.take_along_axis(w[:, :, None] * dist, geo.order[:, :, None], axis=1)
     cum = np.zeros((b, n + 1, n))
     np.cumsum(weighted, axis=1, out=cum[:, 1:, :])
     total = cum[:, n, :]
-    mid = 0.5 * (x[:, :, None] + x[:, None, :])
-    below = _count_below(xs, mid.reshape(b, n * n)).reshape(b, n, n)  # symmetric in (i, j)
-    g = np.take_along_axis(cum, below, axis=1)  # g[b, i, j] = cum[b, below_ij, j]
+    g = np.take_along_axis(cum, geo.below, axis=1)  # g[b, i, j] = cum[b, below_ij, j]
     # voters below the midpoint: sum_k w_k (D_kj - D_ki); voters above: the rest of the totals
     lower = g - g.transpose(0, 2, 1)
     upper = (total[:, None, :] - total[:, :, None]) - lower
-    xi, xj = x[:, :, None], x[:, None, :]
-    favour = np.where(xi < xj, lower, np.where(xi > xj, upper, 0.0))
+    xi, xj = geo.x[:, :, None], geo.x[:, None, :]
+    favour = np.where(xi < xj, lower, upper)
     # voters exactly at a midpoint cast a zero vote; rounding can leave -1e-17 there
-    favour = np.maximum(favour, 0.0)
-    pair = present[:, :, None] & present[:, None, :]
-    return np.where(pair, favour, 0.0), dist
+    favour = np.where(geo.contest, np.maximum(favour, 0.0), 0.0)
+    return favour, dist
 
 
 def win_probability(
     x: np.ndarray,
     w: np.ndarray,
-    r: np.ndarray,
+    r: np.ndarray | None,
     scale: np.ndarray,
     present: np.ndarray,
     rule: ProbabilityRule,
+    geo: Geometry | None = None,
 ) -> np.ndarray:
     """Probability ``P[b, i, j]`` that ``x_i`` prevails over ``x_j`` (models.md A.2).
 
     ``P`` is 0 when ``x_i == x_j`` (no contest) or either actor is absent. Under ``"pairwise"``
     a dyad on which no voter has any weight is a coin flip (0.5), so that ``P_ij + P_ji = 1``
-    still holds; under ``"scholz_total"`` a zero total gives 0.
+    still holds; under ``"scholz_total"`` a zero total gives 0. ``r`` None means all exponents
+    are 1; ``geo`` may pass :func:`geometry` of ``x`` already computed.
     """
-    favour, dist = vote_terms(x, w, r, scale, present)
+    geo = geometry(x, scale, present) if geo is None else geo
+    favour, dist = vote_terms(geo, w, r)
     if rule == "pairwise":
         den = favour + favour.transpose(0, 2, 1)
         p = np.divide(favour, den, out=np.full_like(favour, 0.5), where=den > 0)
     else:
         den = np.einsum("bk,bk->b", w, _pairwise_abs_sum(dist, present))[:, None, None]
         p = np.divide(favour, den, out=np.zeros_like(favour), where=den > 0)
-    contest = (x[:, :, None] != x[:, None, :]) & present[:, :, None] & present[:, None, :]
-    return np.where(contest, p, 0.0)
+    return np.where(geo.contest, p, 0.0)
+
+
+def _success_failure(d: np.ndarray, r: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """``U^s = 2 - 4(0.5 - 0.5 d)^r`` and ``U^f = 2 - 4(0.5 + 0.5 d)^r``."""
+    # positions stay inside the initial range, so d <= 1 and the base is >= 0 up to rounding
+    lo, hi = np.maximum(0.5 - 0.5 * d, 0.0), 0.5 + 0.5 * d
+    if not (np.isscalar(r) and r == 1.0):  # the r = 1 pass needs no power
+        lo, hi = lo**r, hi**r
+    return 2 - 4 * lo, 2 - 4 * hi
+
+
+def _no_challenge(
+    d: np.ndarray, mu_dist: np.ndarray, r: np.ndarray | float, q: float, t: float
+) -> np.ndarray:
+    """``Q U^sq + (1 - Q)[T U^b + (1 - T) U^w]``, the value of not challenging."""
+    out = q * (2 - 4 * 0.5**r)
+    if q < 1:
+        e = mu_dist + d
+        u_b = 2 - 4 * np.maximum(0.5 - 0.25 * e, 0.0) ** r
+        u_w = 2 - 4 * (0.5 + 0.25 * e) ** r
+        out = out + (1 - q) * (t * u_b + (1 - t) * u_w)
+    return out
+
+
+def _combine(p, s_target, u_s, u_f, no_challenge):
+    """``s_t [P U^s + (1 - P) U^f] + (1 - s_t) U^s - no_challenge``."""
+    return s_target * (p * u_s + (1 - p) * u_f) + (1 - s_target) * u_s - no_challenge
 
 
 def expected_utility(
@@ -279,16 +336,8 @@ def expected_utility(
     ``U^sq = 2 - 4 (0.5)^r``, ``d`` the normalised challenger-target distance, ``m`` the
     challenger's normalised distance from the current forecast and ``s_t`` the target's salience.
     """
-    # positions stay inside the initial range, so the bases are >= 0 up to rounding
-    u_s = 2 - 4 * np.maximum(0.5 - 0.5 * d, 0.0) ** r
-    u_f = 2 - 4 * (0.5 + 0.5 * d) ** r
-    u_sq = 2 - 4 * 0.5**r
-    eu = s_target * (p * u_s + (1 - p) * u_f) + (1 - s_target) * u_s - q * u_sq
-    if q < 1:
-        u_b = 2 - 4 * np.maximum(0.5 - 0.25 * (mu_dist + d), 0.0) ** r
-        u_w = 2 - 4 * (0.5 + 0.25 * (mu_dist + d)) ** r
-        eu = eu - (1 - q) * (t * u_b + (1 - t) * u_w)
-    return eu
+    u_s, u_f = _success_failure(d, r)
+    return _combine(p, s_target, u_s, u_f, _no_challenge(d, mu_dist, r, q, t))
 
 
 def risk_exponents(danger: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -363,25 +412,35 @@ def bargaining_round(
     """
     n = x.shape[1]
     w = c * s * present
-    pair = present[:, :, None] & present[:, None, :] & ~np.eye(n, dtype=bool)
-    d = np.abs(x[:, :, None] - x[:, None, :]) / scale[:, None, None]
+    geo = geometry(x, scale, present)
+    d = geo.dist1
     mu_dist = np.abs(x - weighted_stat(x, forecast_w, opts.mu)[:, None]) / scale[:, None]
+    m_i, m_j = mu_dist[:, :, None], mu_dist[:, None, :]
     q, t = opts.q, opts.t
 
     # pass 1: everyone at r = 1; danger_k = sum over challengers i of EU(i -> k)
-    ones = np.ones_like(x)
-    p1 = win_probability(x, w, ones, scale, present, opts.probability)
-    eu1 = expected_utility(p1, s[:, None, :], d, mu_dist[:, :, None], 1.0, q, t)
+    p1 = win_probability(x, w, None, scale, present, opts.probability, geo)
+    eu1 = expected_utility(p1, s[:, None, :], d, m_i, 1.0, q, t)
+    pair = present[:, :, None] & present[:, None, :] & ~np.eye(n, dtype=bool)
     danger = np.where(pair, eu1, 0.0).sum(axis=1)
     acceptance, r = risk_exponents(danger, present)
 
-    # pass 2: votes with each voter's r, each receiver i judging the dyad with its own r_i
-    p = win_probability(x, w, r, scale, present, opts.probability)
-    a = expected_utility(p, s[:, None, :], d, mu_dist[:, :, None], r[:, :, None], q, t)
-    r_b = r[:, :, None] if opts.perception == "receiver" else r[:, None, :]
-    b = expected_utility(p.transpose(0, 2, 1), s[:, :, None], d, mu_dist[:, None, :], r_b, q, t)
+    # pass 2: votes with each voter's r; receiver i judges a = EU_i(i -> j) with r_i and
+    # b = EU_i(j -> i) with r_i ("receiver") or r_j ("own"). U^s, U^f depend only on |x_i - x_j|
+    # and the exponent, so a and b share them (transposed for "own", as d is symmetric).
+    p = win_probability(x, w, r, scale, present, opts.probability, geo)
+    r_i = r[:, :, None]
+    u_s, u_f = _success_failure(d, r_i)
+    nc_a = _no_challenge(d, m_i, r_i, q, t)
+    a = _combine(p, s[:, None, :], u_s, u_f, nc_a)
+    if opts.perception == "receiver":
+        nc_b = _no_challenge(d, m_j, r_i, q, t)
+    else:
+        u_s, u_f = u_s.transpose(0, 2, 1), u_f.transpose(0, 2, 1)
+        nc_b = _no_challenge(d, m_j, r[:, None, :], q, t)
+    b = _combine(p.transpose(0, 2, 1), s[:, :, None], u_s, u_f, nc_b)
 
-    valid = pair & (x[:, :, None] != x[:, None, :])
+    valid = geo.contest
     conf = valid & (b > a) & (a > 0)
     mixed = valid & (b > 0) & (a < 0)
     comp = mixed & (b > np.abs(a))
