@@ -334,6 +334,11 @@ def test_scholz_rounds_2_to_4(scholz_run):
     p3 = scholz_run.positions[3, 0, :, 0]
     assert p3[IDX["BE"]] == pytest.approx(9.961980, abs=1e-6)
     assert wmean(p3) == pytest.approx(7.590145, abs=1e-6)
+    # weighted medians of rounds 2-4 (A.9 gives round 1 only; pinned here, and checked against
+    # the plain loops in test_scholz_matches_reference)
+    np.testing.assert_allclose(
+        scholz_run.forecasts[2:5, 0, 0], [9.610859, 9.961980, 9.961980], atol=1e-6
+    )
     # round 4: BE compromises with NL -> 4.800881 (the quirk), mean 7.358131
     be4 = _moves(scholz_run, 4)["BE"]
     assert (be4["type"], be4["other"]) == ("compromise", "NL")
@@ -610,6 +615,27 @@ def test_rows_stop_independently():
     )
     np.testing.assert_array_equal(sim.positions[:, 0, :, 0], alone.positions[:, 0, :, 0])
     assert sim.positions[4, 0, IDX["BE"], 0] == pytest.approx(4.800881, abs=1e-6)
+
+
+def test_degenerate_inputs_stay_finite():
+    # one actor; an issue nobody takes part in (placeholders at the midpoint); all saliences 0
+    pos = np.array([[30.0, 1.0, 20.0], [70.0, 2.0, 80.0], [50.0, 3.0, 60.0]])
+    mask = np.array([[True, False, True], [True, False, True], [False, False, True]])
+    sal = np.array([[0.5, 0.5, 0.0], [0.9, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    a = ScenarioArrays.from_table(
+        pos, sal, [1.0, 2.0, 1.0], mask=mask, scale_max=[100.0, 10.0, 100.0]
+    )
+    one = ScenarioArrays.from_table([[30.0]], [[0.5]], [1.0])
+    for variant in ("paper", "scholz"):
+        for stat in ("median", "mean"):
+            m = get_model("bdm", variant=variant, forecast=stat)
+            with np.errstate(all="raise"):
+                out = m.forecast(a, np.random.default_rng(0))
+                assert m.forecast(one, np.random.default_rng(0))[0, 0] == 30.0
+            assert np.all(np.isfinite(out))
+            assert out[0, 1] == 5.0  # nobody takes part: the scale midpoint
+            # two actors: the weaker (30) loses a confrontation to the stronger (70)
+            assert out[0, 0] == 70.0
 
 
 def test_options_presets_overrides_and_describe():

@@ -61,7 +61,7 @@ OFFER_TYPES = {1: "confrontation", 2: "compromise", 3: "capitulation"}
 _DANGER_SPREAD_RTOL = 1e-12
 
 # Memory bound for one chunk of the batch, in elements of a (chunk, N, N) array.
-_CHUNK_ELEMENTS = 1 << 21
+_CHUNK_ELEMENTS = 1 << 17
 
 
 class BDMOptions(BaseModel):
@@ -314,7 +314,13 @@ def _no_challenge(
     return out
 
 
-def _combine(p, s_target, u_s, u_f, no_challenge):
+def _combine(
+    p: np.ndarray,
+    s_target: np.ndarray,
+    u_s: np.ndarray,
+    u_f: np.ndarray,
+    no_challenge: np.ndarray | float,
+) -> np.ndarray:
     """``s_t [P U^s + (1 - P) U^f] + (1 - s_t) U^s - no_challenge``."""
     return s_target * (p * u_s + (1 - p) * u_f) + (1 - s_target) * u_s - no_challenge
 
@@ -348,9 +354,11 @@ def risk_exponents(danger: np.ndarray, present: np.ndarray) -> tuple[np.ndarray,
     """
     hi = np.where(present, danger, -np.inf).max(axis=1, keepdims=True)
     lo = np.where(present, danger, np.inf).min(axis=1, keepdims=True)
+    none = ~present.any(axis=1, keepdims=True)  # an issue nobody takes part in
+    hi, lo = np.where(none, 0.0, hi), np.where(none, 0.0, lo)
     spread = hi - lo
     size = np.maximum(np.abs(hi), np.abs(lo))
-    ok = np.isfinite(spread) & (spread > _DANGER_SPREAD_RTOL * np.maximum(size, 1.0))
+    ok = spread > _DANGER_SPREAD_RTOL * np.maximum(size, 1.0)
     acc = np.divide(2 * danger - hi - lo, spread, out=np.zeros_like(danger), where=ok & present)
     r = (1 - acc / 3) / (1 + acc / 3)
     return acc, r
@@ -562,7 +570,10 @@ class ExpectedUtility(Model):
 
         fw = c * s * present
         empty = fw.sum(axis=1, keepdims=True) <= 0
-        fw = np.where(empty & present, 1.0, fw)  # all weights zero: present actors count equally
+        # all weights zero: the present actors count equally; an issue nobody takes part in
+        # forecasts the placeholders, i.e. the scale midpoint
+        fill = present | ~present.any(axis=1, keepdims=True)
+        fw = np.where(empty & fill, 1.0, fw)
 
         batch = s_n * d_n
         chunk = max(1, _CHUNK_ELEMENTS // max(n * n, 1))
