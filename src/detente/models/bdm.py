@@ -60,7 +60,8 @@ OFFER_TYPES = {1: "confrontation", 2: "compromise", 3: "capitulation"}
 # equal, and every exponent is then 1 (models.md A.5); exact unanimity gives a spread of exactly 0.
 _DANGER_SPREAD_RTOL = 1e-12
 
-# Memory bound for one chunk of the batch, in elements of a (chunk, N, N) array.
+# Size of one chunk of the batch, in elements of a (chunk, N, N) array: bounds memory, and chunks
+# of about 1 MB per array run faster than large ones (cache).
 _CHUNK_ELEMENTS = 1 << 17
 
 
@@ -209,6 +210,11 @@ class Geometry:
     order: np.ndarray
     below: np.ndarray
     contest: np.ndarray
+    left: np.ndarray  # x_i < x_j
+    # flat indices reused by both passes: voter rows in position order, and (below_ij, j) cells
+    # of the (B, N + 1, N) cumulative vote array
+    row_take: np.ndarray
+    cum_take: np.ndarray
 
 
 def geometry(x: np.ndarray, scale: np.ndarray, present: np.ndarray) -> Geometry:
@@ -225,7 +231,10 @@ def geometry(x: np.ndarray, scale: np.ndarray, present: np.ndarray) -> Geometry:
         below[:, ju, iu] = cnt
     pair = present[:, :, None] & present[:, None, :]
     contest = pair & (x[:, :, None] != x[:, None, :])
-    return Geometry(x, present, dist1, order, below, contest)
+    left = x[:, :, None] < x[:, None, :]
+    row_take = (order + n * np.arange(b)[:, None]).ravel()
+    cum_take = (np.arange(b)[:, None, None] * (n + 1) + below) * n + np.arange(n)[None, None, :]
+    return Geometry(x, present, dist1, order, below, contest, left, row_take, cum_take)
 
 
 def vote_terms(geo: Geometry, w: np.ndarray, r: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -250,16 +259,15 @@ def vote_terms(geo: Geometry, w: np.ndarray, r: np.ndarray | None) -> tuple[np.n
     """
     b, n = w.shape
     dist = geo.dist1 if r is None else geo.dist1 ** r[:, :, None]
-    weighted = np.take_along_axis(w[:, :, None] * dist, geo.order[:, :, None], axis=1)
+    weighted = (w[:, :, None] * dist).reshape(b * n, n)[geo.row_take].reshape(b, n, n)
     cum = np.zeros((b, n + 1, n))
     np.cumsum(weighted, axis=1, out=cum[:, 1:, :])
     total = cum[:, n, :]
-    g = np.take_along_axis(cum, geo.below, axis=1)  # g[b, i, j] = cum[b, below_ij, j]
+    g = cum.ravel()[geo.cum_take]  # g[b, i, j] = cum[b, below_ij, j]
     # voters below the midpoint: sum_k w_k (D_kj - D_ki); voters above: the rest of the totals
     lower = g - g.transpose(0, 2, 1)
     upper = (total[:, None, :] - total[:, :, None]) - lower
-    xi, xj = geo.x[:, :, None], geo.x[:, None, :]
-    favour = np.where(xi < xj, lower, upper)
+    favour = np.where(geo.left, lower, upper)
     # voters exactly at a midpoint cast a zero vote; rounding can leave -1e-17 there
     favour = np.where(geo.contest, np.maximum(favour, 0.0), 0.0)
     return favour, dist
