@@ -509,7 +509,9 @@ class ExpectedUtility(Model):
     (models.md A.9) but its probabilities are tiny by construction (one denominator over all
     dyads), its compromise choice is a coding quirk, and it oscillates (on EC Belgium jumps
     between about 4 and 10 for as long as it runs), so its forecast depends on where the run is
-    cut. It is kept for replication.
+    cut. It is kept for replication. On random issues (uniform positions, saliences and
+    capabilities; 300 draws) the paper variant stops within 20 rounds in 91 % of 10-actor and 80 %
+    of 30-actor draws, mostly at unanimity; the Scholz variant in 26 % and 11 %.
 
     Masked (absent) actors neither challenge nor are challenged, do not vote and carry no weight
     in the forecast; they keep their (midpoint) position.
