@@ -37,7 +37,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, StrictInt, field_validator, model_validator
-from scipy.special import ndtri
 
 from detente.scenario.schema import (
     Identifier,
@@ -726,6 +725,8 @@ def _compile_body(
         z = np.broadcast_to(mid, (s, c, d)).copy()
         w = np.zeros((s, c, d))
         if draw.rng is None:
+            from scipy.special import ndtri  # lazy: keeps CLI start-up fast
+
             offsets = np.broadcast_to(ndtri((np.arange(c) + 0.5) / c)[:, None], (c, d))
         for iid, u in bloc.ideal.items():
             j = d_of[iid]
