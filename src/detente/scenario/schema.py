@@ -159,6 +159,7 @@ class Scenario(Strict):
     actors: list[Actor] = Field(min_length=1)
     issues: list[Issue] = Field(min_length=1)
     stances: list[Stance] = Field(min_length=1)
+    crisis: _crisis.Crisis | None = None
 
     def actor_ids(self) -> list[str]:
         return [a.id for a in self.actors]
@@ -274,3 +275,7 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "detente scenario"
     return schema
+
+
+# Optional sections register their cross-checks on import; their models are resolved lazily.
+from detente.scenario import crisis as _crisis  # noqa: E402
