@@ -102,7 +102,9 @@ def belief_cdf(belief: CostBelief, c: ArrayLike, normal: NormalBelief = "truncat
     prm = {k: _expand(v, c.ndim) for k, v in belief.params.items()}
     kind = belief.kind
     if kind == "point":
-        return (c > prm["value"]).astype(float)
+        v = prm["value"]
+        # accepts when exactly indifferent; the tolerance absorbs rounding in x - p
+        return (c > v + 1e-12 * np.maximum(1.0, np.abs(v))).astype(float)
     if kind == "uniform":
         lo, hi = prm["low"], prm["high"]
         return np.clip((c - lo) / (hi - lo), 0.0, 1.0)
