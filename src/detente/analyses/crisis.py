@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.special import betainc, ndtr
 
-from detente.scenario.crisis import CostBelief
+from detente.scenario.crisis import CostBelief, PieZero
 
 if TYPE_CHECKING:
     from detente.arrays import ScenarioArrays
@@ -257,7 +257,7 @@ def optimal_offer(
     normal
         Truncated (models.md B.2) or censored reading of a normal belief.
 
-    >>> from detente.scenario.crisis import CostBelief
+    >>> from detente.scenario.crisis import CostBelief, PieZero
     >>> o = optimal_offer(0.5, 0.1, CostBelief.normal([0.15], [0.05]))
     >>> round(float(o.x[0]), 4), round(float(o.p_war[0]), 4), round(float(o.utility[0]), 4)
     (0.5955, 0.1368, 0.5688)
@@ -630,6 +630,11 @@ class CrisisOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    pie_zero: PieZero = Field(
+        default="scale",
+        description="where an issue's share of the pie reaches 0: a full scale width from the "
+        "challenger's ideal (B.1), or at the farther scale end (used when compiling)",
+    )
     audience_costs: Literal["include", "ignore"] = Field(
         default="include",
         description="apply the parties' audience costs (C.1) to the range, the offer and the "
@@ -796,6 +801,11 @@ def analyse_crisis(
         achievement gaps and who can declare victory). Shares are the challenger's.
     """
     options = options or CrisisOptions()
+    if cr.pie_zero != options.pie_zero:
+        raise ValueError(
+            f"the crisis was compiled with pie_zero={cr.pie_zero!r} but the options say "
+            f"{options.pie_zero!r}; compile with the options' pie_zero"
+        )
     p, c_c, c_t = cr.p_win, cr.cost_challenger, cr.cost_target
     low, high = crisis_range(cr, options)
     offer = proposer_offer(cr, options)

@@ -112,12 +112,12 @@ def crisis_report(
                 field="crisis",
             )
         )
-    cr = compile_crisis(scenario, point)
+    cr = compile_crisis(scenario, point, pie_zero=options.pie_zero)
     fc, described, skipped = _forecasts(point, rng)
     res = analyse_crisis(cr, point, fc, options)
     res_mc = None
     if draws is not None:
-        cr_mc = compile_crisis(scenario, draws, draws.n_samples, rng)
+        cr_mc = compile_crisis(scenario, draws, draws.n_samples, rng, pie_zero=options.pie_zero)
         fc_mc, _, skipped_mc = _forecasts(draws, rng)
         for name in skipped_mc:  # a model must run on the centres and on every draw
             fc.pop(name, None)
