@@ -831,6 +831,7 @@ def analyse_crisis(
         "nbs": {
             "challenger_share": nbs_share,
             "agreement": nbs_ok,
+            "in_range": (nbs_share >= low) & (nbs_share <= high),
             "escalation": escalation_probability(cr, nbs_share, options)["escalation"],
         },
         "audience": {

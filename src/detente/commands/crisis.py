@@ -233,7 +233,7 @@ def summary_text(r: dict[str, Any]) -> str:
     lines = [f"Crisis: {ch} against {tg} ({r['scenario']})."]
     lines.append(
         "Shares are of the pie at stake ("
-        + ", ".join(f"{i} {w:.0%}" for i, w in r["stakes"].items())
+        + ", ".join(f"{i} {round(100 * w, 1):g}%" for i, w in r["stakes"].items())
         + f"), measured as {ch}'s share: 1 is everything {ch} wants, 0 nothing."
     )
     rg = r["range"]
@@ -259,24 +259,28 @@ def summary_text(r: dict[str, Any]) -> str:
         f"Escalation risk: if {prop} makes its best take-it-or-leave-it offer ({ch} share "
         f"{_share(off['challenger_share']['value'])}), the probability of escalation is "
         f"{_pct(off['escalation']['value'])}{_ci(off['escalation'])}: "
-        f"{_pct(off['p_war']['value'])} that the offer is rejected (belief about the "
-        f"responder's cost: {r['belief']}), plus "
-        f"{_pct(r['brinkmanship']['probability']['value'])} risk of slipping into war before "
-        "the deadline."
+        f"a {_pct(off['p_war']['value'])} chance that the offer is rejected (belief about the "
+        f"responder's cost of war: {r['belief']}) combined with a "
+        f"{_pct(r['brinkmanship']['probability']['value'])} risk of slipping into war by "
+        "accident before the deadline."
     )
     nbs = r["nbs"]
     lines.append(
         f"Bargaining in the shadow of war (Nash, war as disagreement): {ch} gets "
         f"{_share(nbs['challenger_share']['value'])}, escalation risk "
-        f"{_pct(nbs['escalation']['value'])}."
+        f"{_pct(nbs['escalation']['value'])}"
+        + ("" if nbs["in_range"]["value"] else " (outside the bargaining range)")
+        + "."
     )
     sig = r["signal"]
     if sig is not None:
         if not sig["possible"]["value"]:
-            lines.append(
-                f"Costly signal: no mobilisation by {ch} can be credible here (the targets would "
-                "rather fight the resolved types than concede to all mobilisers)."
+            why = (
+                "the targets would rather fight than concede even to a challenger sure to fight"
+                if (sig["needed"]["value"] or math.inf) > 1
+                else f"no valuation of the stake would make {ch} fight"
             )
+            lines.append(f"Costly signal: no mobilisation by {ch} can be credible here ({why}).")
         elif sig["credible_now"]["value"]:
             lines.append(
                 f"Costly signal: {ch}'s mobilisation so far (sunk cost "
@@ -291,16 +295,18 @@ def summary_text(r: dict[str, Any]) -> str:
                 f"{sig['months_needed']['value']:.1f} months; "
                 f"{sig['months_left']['value']:.1f} more); cheaper signals are cheap talk."
             )
-        if "share_of_draws" in sig["credible_now"]:
+        if 0 < sig["credible_now"].get("share_of_draws", 0) < 1:
             lines.append(f"  Credible in {_pct(sig['credible_now']['share_of_draws'])} of draws.")
     ps = r["power_shift"]
     if ps is not None:
-        who = ch if ps["challenger_declines"]["value"] else "the targets"
+        declines = ps["challenger_declines"]["value"]
+        who = ch if declines else "the targets"
         verdict = "prefers" if ps["preventive_war"]["value"] else "does not prefer"
         lines.append(
             f"Shifting power: the declining side ({who}) {verdict} preventive war now "
             f"(war worth {ps['war_value']['value']:.2f} vs the best credible peace "
-            f"{ps['peace_value']['value']:.2f}); critical future odds for {ch}: "
+            f"{ps['peace_value']['value']:.2f}); it would whenever {ch}'s future odds of "
+            f"prevailing are {'below' if declines else 'above'} "
             f"{_share(ps['critical_p_future']['value'])}."
         )
     for name, m in r["models"].items():
