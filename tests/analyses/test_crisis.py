@@ -665,3 +665,14 @@ def test_options_are_recorded_and_pie_zero_must_match_the_compile():
         analyse_crisis(
             compile_crisis(sc), scenario_arrays(sc), {}, CrisisOptions(pie_zero="farthest")
         )
+
+
+def test_summary_without_brinkmanship_says_so():
+    sc = one_issue(
+        proposer="A", p_win=0.5, cost_challenger=0.1, cost_target=0.2, private_cost=[0, 0.3]
+    )
+    rep = command.crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0))
+    assert rep["offer"]["escalation"]["value"] == pytest.approx(1 / 3)  # B.2 rejection only
+    text = command.summary_text(rep)
+    assert "probability of escalation is 33%" in text
+    assert "no brinkmanship hazard" in text

@@ -255,14 +255,21 @@ def summary_text(r: dict[str, Any]) -> str:
             f"{_pct(rg['empty']['share_of_draws'])} of draws."
         )
     off = r["offer"]
+    br = r["brinkmanship"]
+    if br["hazard_per_month"] is None or br["deadline_months"] is None:
+        accident = " (no brinkmanship hazard and deadline given, so no risk of war by accident)"
+    else:
+        accident = (
+            f" combined with a {_pct(br['probability']['value'])} risk of slipping into war by "
+            f"accident before the deadline ({br['hazard_per_month']:g} per month over "
+            f"{br['deadline_months']:g} months)"
+        )
     lines.append(
         f"Escalation risk: if {prop} makes its best take-it-or-leave-it offer ({ch} share "
         f"{_share(off['challenger_share']['value'])}), the probability of escalation is "
         f"{_pct(off['escalation']['value'])}{_ci(off['escalation'])}: "
         f"a {_pct(off['p_war']['value'])} chance that the offer is rejected (belief about the "
-        f"responder's cost of war: {r['belief']}) combined with a "
-        f"{_pct(r['brinkmanship']['probability']['value'])} risk of slipping into war by "
-        "accident before the deadline."
+        f"responder's cost of war: {r['belief']}){accident}."
     )
     nbs = r["nbs"]
     lines.append(
