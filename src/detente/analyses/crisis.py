@@ -180,9 +180,11 @@ def war_probability(
         The proposer's belief about the responder's cost.
     """
     x = _f(x)
+    s = belief.n_samples
     squeeze = x.ndim <= 1
-    x2 = np.atleast_1d(x).reshape(max(belief.n_samples, np.atleast_1d(x).shape[0]), -1)
-    p2 = _expand(np.broadcast_to(_f(p), (x2.shape[0],)), 2)
+    # offers as (S, G): one row per sample, so that per-sample parameters broadcast
+    x2 = np.broadcast_to(x, (s,))[:, None] if squeeze else x
+    p2 = _expand(np.broadcast_to(_f(p), (s,)), 2)
     y = x2 - p2 + _audience_shift(x2, audience, edge)
     out = belief_cdf(belief, y, normal)
     return out[:, 0] if squeeze else out
