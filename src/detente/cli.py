@@ -247,9 +247,11 @@ def schema(
 
 def _register_commands() -> None:
     """Commands that live in their own modules (imported when the CLI is built)."""
+    from detente.commands.crisis import crisis
     from detente.commands.ratify import ratify
 
     app.command(name="ratify")(ratify)
+    app.command(name="crisis")(crisis)
 
 
 _register_commands()

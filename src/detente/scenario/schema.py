@@ -164,6 +164,7 @@ class Scenario(Strict):
     forms: list[ratification.Form] = Field(default_factory=list)
     forums: list[ratification.Forum] = Field(default_factory=list)
     proposals: list[ratification.Proposal] = Field(default_factory=list)
+    crisis: _crisis.Crisis | None = None
 
     def actor_ids(self) -> list[str]:
         return [a.id for a in self.actors]
@@ -319,4 +320,5 @@ def json_schema() -> dict[str, Any]:
 
 
 # Optional sections register their cross-checks on import; their models are resolved lazily.
+from detente.scenario import crisis as _crisis  # noqa: E402
 from detente.scenario import ratification  # noqa: E402

@@ -1,0 +1,678 @@
+"""Crisis analyses against the reference vectors of models.md sections B and C.
+
+Every expected number below is quoted from /work/shared/reference/models.md (section and
+table named in each test) or, where stated, computed independently in the test with
+scipy.stats and scipy.optimize (a different code path from the engine's grid + golden-section
+solver and its hand-written CDFs).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+
+import numpy as np
+import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize, stats
+from typer.testing import CliRunner
+
+from detente.analyses.crisis import (
+    CrisisOptions,
+    achievement_gap,
+    analyse_crisis,
+    audience_cost,
+    audience_range,
+    audience_threshold,
+    bargaining_range,
+    belief_cdf,
+    brinkmanship_risk,
+    costly_signal,
+    crisis_range,
+    escalation_probability,
+    nbs_pie_split,
+    optimal_offer,
+    optimal_offer_uniform,
+    preventive_war,
+    range_is_empty,
+    war_probability,
+)
+from detente.arrays import ScenarioArrays
+from detente.commands import crisis as command
+from detente.errors import InputError
+from detente.scenario.crisis import CostBelief, PublicStakes, compile_crisis, scenario_arrays
+from detente.scenario.schema import Scenario
+
+# ------------------------------------------------------------------------------------------
+# B.1 Bargaining range
+
+
+def test_b1_range():
+    # models.md B.1: p = 0.6, c_A = 0.1, c_B = 0.15 -> [0.50, 0.75]
+    lo, hi = bargaining_range(0.6, 0.1, 0.15)
+    assert (lo, hi) == pytest.approx((0.50, 0.75))
+    assert not range_is_empty(lo, hi)
+
+
+def test_b1_batched():
+    lo, hi = bargaining_range(np.array([0.6, 0.3]), np.array([0.1, 0.2]), np.array([0.15, 0.0]))
+    np.testing.assert_allclose(lo, [0.5, 0.1])
+    np.testing.assert_allclose(hi, [0.75, 0.3])
+
+
+@given(
+    p=st.floats(0, 1),
+    c_a=st.floats(0, 2),
+    c_b=st.floats(0, 2),
+)
+def test_property_range_width_is_sum_of_costs(p, c_a, c_b):
+    lo, hi = bargaining_range(p, c_a, c_b)
+    assert float(hi - lo) == pytest.approx(c_a + c_b, abs=1e-12)
+    assert lo <= p <= hi
+
+
+# ------------------------------------------------------------------------------------------
+# B.2 Private information
+
+
+def test_b2_uniform_closed_form():
+    # models.md B.2: p = 0.5, c_A = 0.1, c_bar = 0.3 -> x* = 0.6, Pr(war) = 1/3, EU_A = 0.5333
+    o = optimal_offer_uniform(0.5, 0.1, 0.0, 0.3)
+    assert float(o.x) == pytest.approx(0.6)
+    assert float(o.p_war) == pytest.approx(1 / 3)
+    assert float(o.utility) == pytest.approx(0.5333, abs=5e-5)
+
+
+def test_b2_uniform_no_war_when_war_is_costly_for_the_proposer():
+    # models.md B.2: if c_A >= c_bar, A offers x = p and there is no war
+    o = optimal_offer_uniform(0.5, 0.4, 0.0, 0.3)
+    assert float(o.x) == pytest.approx(0.5)
+    assert float(o.p_war) == 0.0
+
+
+def test_b2_numeric_solver_reproduces_uniform_closed_form():
+    p = np.array([0.5, 0.3, 0.7, 0.5])
+    c_a = np.array([0.1, 0.05, 0.2, 0.4])
+    belief = CostBelief.uniform(np.zeros(4), np.array([0.3, 0.5, 0.25, 0.3]))
+    num = optimal_offer(p, c_a, belief)
+    closed = optimal_offer_uniform(p, c_a, 0.0, belief.params["high"])
+    np.testing.assert_allclose(num.x, closed.x, atol=1e-7)
+    np.testing.assert_allclose(num.p_war, closed.p_war, atol=1e-6)
+    np.testing.assert_allclose(num.utility, closed.utility, atol=1e-10)
+    # sample 0 is the B.2 test
+    assert num.x[0] == pytest.approx(0.6, abs=1e-7)
+
+
+def test_b2_normal_truncated():
+    # models.md B.2: c_B ~ N(0.15, 0.05) truncated at 0 (p = 0.5, c_A = 0.1 as in the uniform
+    # test) -> x* = 0.5955, Pr(war) = 0.1368, EU_A = 0.5688
+    o = optimal_offer(0.5, 0.1, CostBelief.normal(np.array([0.15]), np.array([0.05])))
+    assert o.x[0] == pytest.approx(0.5955, abs=5e-5)
+    assert o.p_war[0] == pytest.approx(0.1368, abs=5e-5)
+    assert o.utility[0] == pytest.approx(0.5688, abs=5e-5)
+
+
+def _scipy_offer(p: float, c_a: float, dist, upper: float) -> tuple[float, float]:
+    """Independent solve: scipy.stats CDF, dense grid then bounded Brent refinement."""
+
+    def neg_eu(x):
+        f = dist.cdf(x - p)
+        return -(x * (1 - f) + (p - c_a) * f)
+
+    xs = np.linspace(p, min(1.0, p + upper), 20001)
+    k = int(np.argmin(neg_eu(xs)))
+    lo, hi = xs[max(k - 1, 0)], xs[min(k + 1, len(xs) - 1)]
+    res = optimize.minimize_scalar(
+        neg_eu, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12}
+    )
+    return float(res.x), float(-res.fun)
+
+
+@pytest.mark.parametrize(
+    ("belief", "dist", "upper"),
+    [
+        (
+            CostBelief(
+                "triangular",
+                {"low": np.array([0.0]), "mode": np.array([0.1]), "high": np.array([0.4])},
+            ),
+            stats.triang(c=0.25, loc=0.0, scale=0.4),
+            0.4,
+        ),
+        (
+            CostBelief(
+                "beta",
+                {
+                    "alpha": np.array([2.0]),
+                    "beta": np.array([5.0]),
+                    "low": np.array([0.0]),
+                    "high": np.array([0.6]),
+                },
+            ),
+            stats.beta(2.0, 5.0, loc=0.0, scale=0.6),
+            0.6,
+        ),
+        (
+            CostBelief.normal(np.array([0.2]), np.array([0.08])),
+            stats.truncnorm(a=-0.2 / 0.08, b=np.inf, loc=0.2, scale=0.08),
+            1.0,
+        ),
+    ],
+    ids=["triangular", "beta", "normal"],
+)
+def test_b2_numeric_offer_matches_scipy(belief, dist, upper):
+    p, c_a = 0.45, 0.12
+    x_ref, eu_ref = _scipy_offer(p, c_a, dist, upper)
+    o = optimal_offer(p, c_a, belief)
+    assert o.x[0] == pytest.approx(x_ref, abs=2e-6)
+    assert o.utility[0] == pytest.approx(eu_ref, abs=1e-10)
+    assert o.p_war[0] == pytest.approx(dist.cdf(x_ref - p), abs=1e-5)
+    # the CDFs themselves agree with scipy.stats
+    c = np.linspace(-0.1, 1.0, 45)[None, :]
+    np.testing.assert_allclose(belief_cdf(belief, c)[0], dist.cdf(c[0]), atol=1e-12)
+
+
+def test_b2_censored_normal_is_an_option():
+    b = CostBelief.normal(np.array([0.05]), np.array([0.1]))
+    c = np.array([[0.0001, 0.1, 0.2]])
+    np.testing.assert_allclose(
+        belief_cdf(b, c, "censored")[0], stats.norm(0.05, 0.1).cdf(c[0]), atol=1e-12
+    )
+    assert optimal_offer(0.5, 0.1, b, normal="censored").x[0] != pytest.approx(
+        optimal_offer(0.5, 0.1, b, normal="truncated").x[0], abs=1e-4
+    )
+
+
+def test_b2_batch_equals_one_by_one():
+    means = np.array([0.15, 0.3, 0.05, 0.2])
+    sds = np.array([0.05, 0.1, 0.02, 0.15])
+    p = np.array([0.5, 0.4, 0.6, 0.55])
+    together = optimal_offer(p, 0.1, CostBelief.normal(means, sds))
+    for i in range(4):
+        alone = optimal_offer(
+            p[i : i + 1], 0.1, CostBelief.normal(means[i : i + 1], sds[i : i + 1])
+        )
+        assert together.x[i] == pytest.approx(alone.x[0], abs=1e-12)
+
+
+def test_b2_point_belief_is_complete_information():
+    # a known cost: offer exactly the responder's reservation, no war (B.1 upper end)
+    o = optimal_offer(0.6, 0.1, CostBelief.point(np.array([0.15])))
+    assert o.x[0] == pytest.approx(0.75)
+    assert o.p_war[0] == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(["uniform", "normal", "triangular", "beta"]),
+    p=st.floats(0.05, 0.95),
+    xs=st.lists(st.floats(0, 1), min_size=2, max_size=12),
+    a=st.floats(0.0, 0.4),
+    b=st.floats(0.01, 0.6),
+)
+def test_property_war_probability_monotone_in_offer(kind, p, xs, a, b):
+    if kind == "uniform":
+        belief = CostBelief.uniform(np.array([a]), np.array([a + b]))
+    elif kind == "normal":
+        belief = CostBelief.normal(np.array([a]), np.array([b]))
+    elif kind == "triangular":
+        belief = CostBelief(
+            "triangular",
+            {"low": np.array([a]), "mode": np.array([a + b / 3]), "high": np.array([a + b])},
+        )
+    else:
+        belief = CostBelief(
+            "beta",
+            {
+                "alpha": np.array([2.0]),
+                "beta": np.array([1 + 10 * b]),
+                "low": np.array([a]),
+                "high": np.array([a + b]),
+            },
+        )
+    x = np.sort(np.array(xs))[None, :]
+    war = war_probability(x, p, belief)[0]
+    assert np.all(np.diff(war) >= -1e-12)
+    assert np.all((war >= 0) & (war <= 1))
+
+
+# ------------------------------------------------------------------------------------------
+# B.3 Costly signals
+
+
+def test_b3_sunk_cost_signal():
+    # models.md B.3: V = 2, p = 0.6, c_B = 0.3, c_A = 0.6, k = 0.05 per month
+    # -> v_f = 0.5, K* = 0.2, t* = 4 months, pi = 0.8333 = 1/1.2, bluffers among mobilisers 1/6
+    s = costly_signal(2.0, 0.6, 0.3, 0.6, 0.05, months=np.array([0.0, 3.9, 4.0, 12.0]))
+    assert float(s.v_fight) == pytest.approx(0.5)
+    assert float(s.k_star) == pytest.approx(0.2)
+    assert float(s.months_needed) == pytest.approx(4.0)
+    assert float(s.pi_star) == pytest.approx(1 / 1.2)
+    assert float(s.needed) == pytest.approx(1 / 1.2)
+    assert float(s.bluffers) == pytest.approx(1 / 6)
+    assert bool(s.possible)
+    assert s.credible_now.tolist() == [False, False, True, True]
+    np.testing.assert_allclose(s.months_left, [4.0, 0.1, 0.0, 0.0], atol=1e-12)
+    # pi(K) at the sunk cost so far: 1.5/2 at 0 months, 1.5/1.8 at 4, 1 once K >= v_f
+    np.testing.assert_allclose(s.pi_now, [0.75, 1.5 / (2 - 0.195), 1.5 / 1.8, 1.0])
+
+
+def test_b3_no_credible_signal_when_resisting_is_always_worth_it():
+    # p + c_A <= 1: A never concedes, whatever B sinks
+    s = costly_signal(2.0, 0.6, 0.3, 0.3, 0.05, months=100)
+    assert not bool(s.possible)
+    assert np.isinf(s.k_star) and not bool(s.credible_now)
+
+
+@given(
+    v=st.floats(0.1, 5),
+    p=st.floats(0.01, 1),
+    c_b=st.floats(0, 2),
+    c_a=st.floats(0, 2),
+    k=st.floats(0, 0.5),
+    t1=st.floats(0, 60),
+    t2=st.floats(0, 60),
+)
+def test_property_longer_mobilisation_never_lowers_credibility(v, p, c_b, c_a, k, t1, t2):
+    short, long_ = sorted((t1, t2))
+    a = costly_signal(v, p, c_b, c_a, k, months=short)
+    b = costly_signal(v, p, c_b, c_a, k, months=long_)
+    assert b.pi_now >= a.pi_now - 1e-12
+    assert bool(b.credible_now) or not bool(a.credible_now)
+
+
+# ------------------------------------------------------------------------------------------
+# B.4 Shifting power, B.5 brinkmanship
+
+
+def test_b4_preventive_war():
+    # models.md B.4: p0 = 0.6, p1 = 0.3, delta = 0.9, c_A = 0.5 -> 5.5 > 3.25 -> war; p1* = 0.55
+    r = preventive_war(0.6, 0.3, 0.9, 0.5)
+    assert float(r.war_value) == pytest.approx(5.5)
+    assert float(r.peace_value) == pytest.approx(3.25)
+    assert bool(r.war)
+    assert float(r.p_future_critical) == pytest.approx(0.55)
+    # war iff p1 < 0.55
+    assert preventive_war(0.6, np.array([0.54, 0.56]), 0.9, 0.5).war.tolist() == [True, False]
+
+
+def test_b5_brinkmanship_accumulates_as_a_constant_hazard():
+    # 1 - e^{-h t} with h = 0.03/month over 2 months = 0.0582355 (models.md B.5)
+    assert float(brinkmanship_risk(0.03, 2.0)) == pytest.approx(1 - np.exp(-0.06), abs=1e-15)
+    assert float(brinkmanship_risk(0.03, 2.0)) == pytest.approx(0.0582355, abs=1e-7)
+    # memoryless: surviving 5 months = surviving 2 and then 3
+    a, b, c = brinkmanship_risk(0.07, np.array([2.0, 3.0, 5.0]))
+    assert c == pytest.approx(1 - (1 - a) * (1 - b))
+
+
+# ------------------------------------------------------------------------------------------
+# C. Audience costs
+
+
+def test_c1_table_and_threshold():
+    # models.md C.1: p_B = 0.4, c_B = 0.1, c_A = 0.1, d_B = 0.8
+    lo, hi = audience_range(0.4, 0.1, 0.1, 0.8, np.array([0.0, 0.5, 1.0]))
+    np.testing.assert_allclose(lo, [0.30, 0.4667, 0.55], atol=5e-5)
+    np.testing.assert_allclose(hi, [0.50, 0.50, 0.50])
+    assert range_is_empty(lo, hi).tolist() == [False, False, True]
+    a_star = audience_threshold(0.4, 0.1, 0.1, 0.8)
+    assert float(a_star) == pytest.approx(2 / 3)
+    lo_star, hi_star = audience_range(0.4, 0.1, 0.1, 0.8, a_star)
+    assert float(lo_star) == pytest.approx(float(hi_star))
+    # a demand within A's maximum never empties the range
+    assert np.isinf(audience_threshold(0.4, 0.1, 0.1, 0.45))
+
+
+@given(
+    p=st.floats(0, 1),
+    c_b=st.floats(0, 1),
+    c_a=st.floats(0, 1),
+    d=st.floats(0, 1),
+    a1=st.floats(0, 20),
+    a2=st.floats(0, 20),
+)
+def test_property_larger_audience_cost_never_widens_the_range(p, c_b, c_a, d, a1, a2):
+    small, large = sorted((a1, a2))
+    lo_s, hi_s = audience_range(p, c_b, c_a, d, small)
+    lo_l, hi_l = audience_range(p, c_b, c_a, d, large)
+    assert hi_l - lo_l <= hi_s - lo_s + 1e-12
+    assert lo_l >= p - c_b - 1e-12  # never below the war payoff
+
+
+def test_c2_table():
+    # models.md C.2: lambda = 1, pi = 0.8, kappa = 1.5
+    ac = audience_cost(
+        np.array([90.0, 90.0, 20.0]),
+        np.array([40.0, 95.0, 60.0]),
+        np.array([1, 1, -1]),
+        0.8,
+        1.0,
+        1.5,
+    )
+    np.testing.assert_allclose(ac, [0.2828, 0.0, 0.2024], atol=5e-5)
+
+
+def test_achievement_gap_and_victory_rules():
+    # three actors on one 0-100 issue with status quo 50, the C.2 rows as demands; forecast
+    # outcomes per actor differ, so run three one-issue forecasts and read each actor's row.
+    arrays = ScenarioArrays.from_table(
+        [[10.0], [90.0], [30.0]], [[1.0], [1.0], [1.0]], [1.0, 1.0, 1.0], status_quo=[50.0]
+    )
+    public = PublicStakes(
+        demand=np.array([[[90.0], [90.0], [20.0]]]),
+        publicity=np.full((1, 3, 1), 0.8),
+        sensitivity=np.array([[1.0, 2.0, 1.0]]),
+    )
+    gaps = []
+    for o, row in ((40.0, 0), (95.0, 1), (60.0, 2)):
+        ach = achievement_gap(arrays, public, np.array([[o]]), kappa=1.5)
+        gaps.append((ach.gap[0, row], ach.victory[0, row], ach.cost[0, row]))
+    # C.2 scores 0.2828, 0, 0.2024; audience cost = lambda x score
+    np.testing.assert_allclose([g[0] for g in gaps], [0.2828, 0.0, 0.2024], atol=5e-5)
+    np.testing.assert_allclose([g[2] for g in gaps], [0.2828, 0.0, 0.2024], atol=5e-5)
+    # no_retreat: 90 demanded, 50 before, 40 after -> retreat; 95 -> gain; 20 demanded, 60 after
+    # a status quo of 50 -> retreat
+    assert [bool(g[1]) for g in gaps] == [False, True, False]
+    # a forecast between the status quo and the demand is a gain that can be sold at home
+    ach = achievement_gap(arrays, public, np.array([[70.0]]), kappa=1.5)
+    assert ach.victory[0].tolist() == [True, True, False]
+    # gap_threshold rule: (20/100)^1.5 * 0.8 = 0.0716 <= 0.1 -> victory for actors 0 and 1;
+    # actor 2 demanded 20 and gets 70: 0.8 * 0.5^1.5 = 0.2828 > 0.1
+    ach = achievement_gap(arrays, public, np.array([[70.0]]), kappa=1.5, rule="gap_threshold")
+    assert ach.victory[0].tolist() == [True, True, False]
+    # private positions (publicity 0) can always declare victory
+    quiet = PublicStakes(public.demand, np.zeros((1, 3, 1)), public.sensitivity)
+    assert achievement_gap(arrays, quiet, np.array([[0.0]])).victory.all()
+
+
+def test_nbs_pie_split():
+    # models.md E.1: d_A = 0.2, d_B = 0.3, w = (2, 1) -> x_A = 0.5333
+    x, ok = nbs_pie_split(0.2, 0.3, 2.0, 1.0)
+    assert float(x) == pytest.approx(0.5333, abs=5e-5)
+    assert bool(ok)
+    # disagreement payoffs summing above the pie: no agreement
+    assert not bool(nbs_pie_split(0.6, 0.5)[1])
+
+
+# ------------------------------------------------------------------------------------------
+# The reference vectors through the whole scenario pipeline
+
+
+def one_issue(**crisis) -> Scenario:
+    """A challenger at 0 on one 0-100 issue, so its share of the pie is 1 - outcome/100."""
+    doc = {
+        "meta": {"title": "one issue"},
+        "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 1}],
+        "issues": [{"id": "x", "status_quo": 100}],
+        "stances": [
+            {"actor": "A", "issue": "x", "position": 0, "salience": 100},
+            {"actor": "B", "issue": "x", "position": 100, "salience": 100},
+        ],
+        "crisis": {"challenger": "A", "targets": ["B"], "stakes": {"x": 1}, **crisis},
+    }
+    return Scenario.model_validate(doc)
+
+
+def test_pipeline_b1_and_b2_challenger_proposes():
+    sc = one_issue(
+        proposer="A", p_win=0.5, cost_challenger=0.1, cost_target=0.2, private_cost=[0, 0.3]
+    )
+    cr = compile_crisis(sc)
+    lo, hi = crisis_range(cr)
+    assert (lo[0], hi[0]) == pytest.approx((0.4, 0.7))
+    res = analyse_crisis(cr, scenario_arrays(sc), {"at40": np.array([[40.0]])})
+    # B.2 uniform: x* = 0.6, Pr(war) = 1/3, EU = 0.5333
+    assert res["offer"]["challenger_share"][0] == pytest.approx(0.6)
+    assert res["offer"]["p_war"][0] == pytest.approx(1 / 3)
+    assert res["offer"]["proposer_utility"][0] == pytest.approx(0.5333, abs=5e-5)
+    # outcome 40 gives A 0.6: the same rejection risk, no brinkmanship given
+    assert res["models"]["at40"]["challenger_share"][0] == pytest.approx(0.6)
+    assert res["models"]["at40"]["reject"][0] == pytest.approx(1 / 3)
+    assert res["models"]["at40"]["escalation"][0] == pytest.approx(1 / 3)
+
+
+def test_pipeline_target_proposes_is_the_mirror_image():
+    sc = one_issue(
+        proposer="B", p_win=0.5, cost_challenger=0.2, cost_target=0.1, private_cost=[0, 0.3]
+    )
+    res = analyse_crisis(compile_crisis(sc), scenario_arrays(sc), {})
+    # B keeps 0.6 (B.2 uniform with B's p = 0.5 and c = 0.1), A gets 0.4
+    assert res["offer"]["proposer_share"][0] == pytest.approx(0.6)
+    assert res["offer"]["challenger_share"][0] == pytest.approx(0.4)
+    assert res["offer"]["p_war"][0] == pytest.approx(1 / 3)
+
+
+def test_pipeline_escalation_combines_rejection_and_brinkmanship():
+    sc = one_issue(
+        proposer="A",
+        p_win=0.5,
+        cost_challenger=0.1,
+        cost_target=0.2,
+        private_cost=[0, 0.3],
+        deadline_months=2,
+        brinkmanship={"hazard_per_month": 0.03},
+    )
+    cr = compile_crisis(sc)
+    esc = escalation_probability(cr, np.array([0.6]))
+    h = 1 - np.exp(-0.06)
+    assert esc["brinkmanship"][0] == pytest.approx(h)
+    assert esc["reject"][0] == pytest.approx(1 / 3)
+    assert esc["escalation"][0] == pytest.approx(1 - (2 / 3) * (1 - h))
+
+
+def test_pipeline_b3_b4_and_nbs():
+    sc = one_issue(
+        p_win=0.6,
+        cost_challenger=0.3,
+        cost_target=0.6,
+        mobilisation={"cost_per_month": 0.05, "months": 4, "value_max": 2},
+        power_shift={"p_future": 0.3, "discount": 0.9},
+    )
+    res = analyse_crisis(compile_crisis(sc), scenario_arrays(sc), {})
+    sig = res["signal"]
+    assert sig["k_star"][0] == pytest.approx(0.2)
+    assert sig["months_needed"][0] == pytest.approx(4.0)
+    assert bool(sig["credible_now"][0])
+    # B.4 with p0 = 0.6, p1 = 0.3, delta = 0.9 and the challenger's cost 0.3:
+    # war 0.6/0.1 - 0.3 = 5.7 vs peace 1 + 0.9 (3 - 0.3) = 3.43; p1* = (0.6 - 0.1*1.03)/0.9
+    ps = res["power_shift"]
+    assert ps["war_value"][0] == pytest.approx(5.7)
+    assert ps["peace_value"][0] == pytest.approx(3.43)
+    assert ps["critical_p_future"][0] == pytest.approx((0.6 - 0.103) / 0.9)
+    assert bool(ps["preventive_war"][0])
+    # NBS with war payoffs d_A = 0.6 - 0.3 = 0.3, d_B = 1 - 0.6 - 0.6 = -0.2 and equal
+    # capabilities (E.1): 0.3 + 0.5 * (1 - 0.3 + 0.2) = 0.75
+    assert res["nbs"]["challenger_share"][0] == pytest.approx(0.75)
+    assert bool(res["nbs"]["agreement"][0])
+
+
+def test_pipeline_power_shift_in_favour_of_the_challenger():
+    # the targets decline: B's p falls from 0.6 to 0.3 when A's rises from 0.4 to 0.7
+    sc = one_issue(
+        p_win=0.4,
+        cost_challenger=0.3,
+        cost_target=0.5,
+        power_shift={"p_future": 0.7, "discount": 0.9},
+    )
+    ps = analyse_crisis(compile_crisis(sc), scenario_arrays(sc), {})["power_shift"]
+    assert not bool(ps["challenger_declines"][0])
+    assert ps["war_value"][0] == pytest.approx(5.5)  # the B.4 vector, seen from B
+    assert ps["critical_p_future"][0] == pytest.approx(1 - 0.55)
+
+
+def test_pipeline_c1_with_public_demand():
+    # C.1 through the scenario: A (as B in C.1) has p = 0.4, c = 0.1, the target's c = 0.1; its
+    # public demand 20 on the 0-100 issue (ideal 0) is a share of 0.8; lambda x publicity = a
+    def run(a: float) -> tuple[float, float]:
+        doc = one_issue(p_win=0.4, cost_challenger=0.1, cost_target=0.1).model_dump(
+            exclude_none=True
+        )
+        doc["actors"][0]["audience_sensitivity"] = a
+        doc["stances"][0].update(demand=20, publicity=1)
+        sc = Scenario.model_validate(doc)
+        lo, hi = crisis_range(compile_crisis(sc))
+        return float(lo[0]), float(hi[0])
+
+    assert run(0.0) == pytest.approx((0.30, 0.50))
+    assert run(0.5) == pytest.approx((0.4667, 0.50), abs=5e-5)
+    lo, hi = run(1.0)
+    assert lo == pytest.approx(0.55) and lo > hi
+    # the option to ignore audience costs restores B.1
+    doc = one_issue(p_win=0.4, cost_challenger=0.1, cost_target=0.1).model_dump(exclude_none=True)
+    doc["actors"][0]["audience_sensitivity"] = 1.0
+    doc["stances"][0].update(demand=20, publicity=1)
+    cr = compile_crisis(Scenario.model_validate(doc))
+    lo, hi = crisis_range(cr, CrisisOptions(audience_costs="ignore"))
+    assert (lo[0], hi[0]) == pytest.approx((0.3, 0.5))
+
+
+@settings(max_examples=40, deadline=None)
+@given(a1=st.floats(0, 10), a2=st.floats(0, 10), d=st.floats(0, 100), pub=st.floats(0, 1))
+def test_property_crisis_range_narrows_with_target_audience_cost(a1, a2, d, pub):
+    def width(a: float) -> float:
+        doc = one_issue(p_win=0.5, cost_challenger=0.1, cost_target=0.15).model_dump(
+            exclude_none=True
+        )
+        doc["actors"][1]["audience_sensitivity"] = a
+        doc["stances"][1].update(demand=d, publicity=pub)
+        lo, hi = crisis_range(compile_crisis(Scenario.model_validate(doc)))
+        return float(hi[0] - lo[0])
+
+    small, large = sorted((a1, a2))
+    assert width(large) <= width(small) + 1e-12
+    assert width(0.0) == pytest.approx(0.25)  # c_A + c_B without audience costs
+
+
+def test_monte_carlo_batch_equals_one_by_one():
+    sc = one_issue(
+        p_win=[0.4, 0.7],
+        cost_challenger=[0.05, 0.2],
+        cost_target=[0.05, 0.3],
+        private_cost={"dist": "triangular", "low": 0, "mode": 0.1, "high": 0.4},
+        deadline_months=3,
+        brinkmanship={"hazard_per_month": [0.0, 0.05]},
+    )
+    arrays = scenario_arrays(sc, 6, np.random.default_rng(5))
+    cr = compile_crisis(sc, arrays, 6, np.random.default_rng(6))
+    fc = {"mid": np.full((6, 1), 50.0)}
+    together = analyse_crisis(cr, arrays, fc)
+    for i in range(6):
+        sub = replace(
+            cr,
+            **{
+                f.name: getattr(cr, f.name)[i : i + 1]
+                for f in fields(cr)
+                if isinstance(getattr(cr, f.name), np.ndarray)
+            },
+            belief=cr.belief.take(slice(i, i + 1)),
+            public=PublicStakes(
+                *(getattr(cr.public, k)[i : i + 1] for k in ("demand", "publicity", "sensitivity"))
+            ),
+        )
+        alone = analyse_crisis(sub, arrays.take_samples(i), {"mid": fc["mid"][i : i + 1]})
+        assert alone["offer"]["proposer_share"][0] == pytest.approx(
+            together["offer"]["proposer_share"][i], abs=1e-12
+        )
+        assert alone["models"]["mid"]["escalation"][0] == pytest.approx(
+            together["models"]["mid"]["escalation"][i], abs=1e-12
+        )
+
+
+# ------------------------------------------------------------------------------------------
+# The command
+
+
+def _crisis_scenario() -> Scenario:
+    doc = one_issue(
+        proposer="B",
+        p_win=[0.5, 0.7],
+        cost_challenger=[0.1, 0.3],
+        cost_target=[0.1, 0.2],
+        private_cost={"dist": "normal", "mean": 0.2, "sd": 0.08},
+        mobilisation={"cost_per_month": 0.02, "months": 9, "value_max": 1.5},
+        deadline_months=2,
+        brinkmanship={"hazard_per_month": 0.03},
+    ).model_dump(exclude_none=True)
+    doc["actors"][1]["audience_sensitivity"] = 1
+    doc["stances"][1].update(demand=100, publicity=1)
+    return Scenario.model_validate(doc)
+
+
+def test_report_text_and_json():
+    sc = _crisis_scenario()
+    rng = np.random.default_rng(0)
+    rep = command.crisis_report(sc, scenario_arrays(sc), scenario_arrays(sc, 200, rng), rng)
+    json.dumps(rep, allow_nan=False)  # strict JSON: no NaN or infinity
+    # centres p = 0.6, c_A = 0.2, c_B = 0.15. A made no public demand: low end 0.6 - 0.2.
+    # B demands 100 (A's share 0, B's 1) in public with a = 1: B's minimum is
+    # (1 - 0.6 - 0.15 + 1 * 1)/(1 + 1) = 0.625 (C.1), so A gets at most 0.375: empty.
+    assert rep["range"]["low"]["value"] == pytest.approx(0.6 - 0.2)
+    assert rep["range"]["high"]["value"] == pytest.approx(0.375)
+    assert rep["range"]["empty"]["value"] is True
+    assert rep["audience"]["targets"]["B"]["a_star"]["value"] == pytest.approx(
+        (0.2 + 0.15) / (1 - (0.4 + 0.2))  # C.1 a* seen from B: (c_A + c_B)/(d_B - (p_B + c_A))
+    )
+    esc = rep["offer"]["escalation"]
+    assert esc["low"] <= esc["median"] <= esc["high"]
+    assert rep["options"] == CrisisOptions().describe()
+    # B defends the status quo (demand 100 = status quo) in public: any concession is a retreat
+    assert rep["models"]["compromise"]["no_room_to_declare_victory"] == ["B"]
+    text = command.summary_text(rep)
+    assert "Bargaining range: EMPTY" in text and "A needs at least 0.40" in text
+    assert "probability of escalation" in text and "90% interval" in text
+    assert "no room to declare victory: B" in text
+
+
+def test_report_without_crisis_section_is_an_input_error():
+    doc = one_issue(p_win=0.5, cost_challenger=0.1, cost_target=0.1).model_dump(exclude_none=True)
+    del doc["crisis"]
+    sc = Scenario.model_validate(doc)
+    with pytest.raises(InputError, match="no crisis section"):
+        command.crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0), source="f")
+
+
+def test_command_function(monkeypatch):
+    sc = _crisis_scenario()
+
+    def fake_load(spec, samples, rng):  # stands in for load_scenario + compile_scenario
+        assert spec == "demo.yaml"
+        return sc, scenario_arrays(sc), scenario_arrays(sc, samples, rng) if samples else None
+
+    monkeypatch.setattr(command, "load_and_compile", fake_load)
+    app = typer.Typer()
+    app.command()(command.crisis)
+    runner = CliRunner()
+    out = runner.invoke(app, ["demo.yaml", "--samples", "100", "--seed", "4", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["samples"] == 100 and data["seed"] == 4
+    again = runner.invoke(app, ["demo.yaml", "--samples", "100", "--seed", "4", "--json"])
+    assert again.output == out.output  # same seed, same bytes
+    text = runner.invoke(app, ["demo.yaml", "--samples", "0"])
+    assert text.exit_code == 0
+    assert text.output.startswith("Crisis: A against B")
+    assert "interval" not in text.output.split("\n")[3]  # no draws, no intervals
+
+
+def test_options_are_recorded_and_pie_zero_must_match_the_compile():
+    sc = one_issue(p_win=0.5, cost_challenger=0.1, cost_target=0.1)
+    res = analyse_crisis(compile_crisis(sc), scenario_arrays(sc), {})
+    assert res["options"]["pie_zero"] == "scale"
+    assert res["options"]["victory_rule"] == "no_retreat"
+    with pytest.raises(ValueError, match="pie_zero"):
+        analyse_crisis(
+            compile_crisis(sc), scenario_arrays(sc), {}, CrisisOptions(pie_zero="farthest")
+        )
+
+
+def test_summary_without_brinkmanship_says_so():
+    sc = one_issue(
+        proposer="A", p_win=0.5, cost_challenger=0.1, cost_target=0.2, private_cost=[0, 0.3]
+    )
+    rep = command.crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0))
+    assert rep["offer"]["escalation"]["value"] == pytest.approx(1 / 3)  # B.2 rejection only
+    text = command.summary_text(rep)
+    assert "probability of escalation is 33%" in text
+    assert "no brinkmanship hazard" in text
