@@ -71,13 +71,22 @@ def _stat(point: np.ndarray, draws: np.ndarray | None) -> dict[str, Any]:
     return out
 
 
-def _forecasts(arrays: ScenarioArrays, rng: np.random.Generator) -> tuple[dict, dict, dict]:
-    """Every registered model's forecast; models that cannot run on the inputs are skipped."""
-    from detente.models import get_model, registry
+def _forecasts(
+    arrays: ScenarioArrays, rng: np.random.Generator, models: list[str] | None = None
+) -> tuple[dict, dict, dict]:
+    """Each model's forecast; models that cannot run on the inputs are skipped.
 
+    Without ``models``: every model on a point compile, and the Monte Carlo models
+    (:func:`detente.models.base.monte_carlo_models`) on draws.
+    """
+    from detente.api import make_model
+    from detente.models.base import monte_carlo_models, registry
+
+    if models is None:
+        models = list(registry()) if arrays.n_samples == 1 else monte_carlo_models()
     out, described, skipped = {}, {}, {}
-    for name in registry():
-        model = get_model(name)
+    for name in models:
+        model = make_model(name)
         try:
             out[name] = model.forecast(arrays, rng)
         except (ValueError, InputError) as exc:
@@ -94,8 +103,12 @@ def crisis_report(
     rng: np.random.Generator,
     options: CrisisOptions | None = None,
     source: str = "scenario",
+    models: list[str] | None = None,
 ) -> dict[str, Any]:
     """The crisis analysis as JSON-ready data: point values with intervals from the draws.
+
+    ``models``: model specs to forecast with; default every model for a point analysis and the
+    Monte Carlo models (:func:`detente.models.base.monte_carlo_models`) when there are draws.
 
     Raises
     ------
@@ -113,12 +126,16 @@ def crisis_report(
             )
         )
     cr = compile_crisis(scenario, point, pie_zero=options.pie_zero)
-    fc, described, skipped = _forecasts(point, rng)
+    if models is None and draws is not None:
+        from detente.models.base import monte_carlo_models
+
+        models = monte_carlo_models()
+    fc, described, skipped = _forecasts(point, rng, models)
     res = analyse_crisis(cr, point, fc, options)
     res_mc = None
     if draws is not None:
         cr_mc = compile_crisis(scenario, draws, draws.n_samples, rng, pie_zero=options.pie_zero)
-        fc_mc, _, skipped_mc = _forecasts(draws, rng)
+        fc_mc, _, skipped_mc = _forecasts(draws, rng, models)
         for name in skipped_mc:  # a model must run on the centres and on every draw
             fc.pop(name, None)
             skipped.setdefault(name, skipped_mc[name])
@@ -340,12 +357,23 @@ def crisis(
         typer.Option("--samples", min=0, help="Monte Carlo draws for the intervals (0: none)."),
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's random generator.")] = 0,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model NAME[:key=value,...] (repeatable); default: "
+            "the Monte Carlo models (all but exchange) with --samples, else all.",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """The outside option of force: bargaining range, escalation risk, signals, audience costs."""
     rng = np.random.default_rng(seed)
     sc, point, draws = load_and_compile(scenario, samples, rng)
-    report = crisis_report(sc, point, draws, rng, source=scenario or "default scenario")
+    report = crisis_report(
+        sc, point, draws, rng, source=scenario or "default scenario", models=model or None
+    )
     report["seed"] = seed
     if json_out:
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n")

@@ -60,6 +60,10 @@ class Model:
     citation: ClassVar[str]
     Options: ClassVar[type[BaseModel]] = NoOptions
     dynamic: ClassVar[bool] = False
+    #: Whether Monte Carlo commands (crisis intervals, montecarlo) run the model by default.
+    #: Models whose cost per draw makes thousands of draws slow opt out; users can still name
+    #: them with --model.
+    monte_carlo_default: ClassVar[bool] = True
 
     def __init__(self, **options: Any) -> None:
         self.options = self.Options(**options)
@@ -105,6 +109,11 @@ def register(cls: type[Model]) -> type[Model]:
         raise ValueError(f"two models are named {cls.name!r}")
     _REGISTRY[cls.name] = cls
     return cls
+
+
+def monte_carlo_models() -> list[str]:
+    """Names of the models Monte Carlo commands run when the user names none."""
+    return [n for n, cls in registry().items() if cls.monte_carlo_default]
 
 
 def registry() -> dict[str, type[Model]]:
