@@ -209,6 +209,8 @@ def test_unreadable_and_unknown_layouts(tmp_path):
     with pytest.raises(InputError, match="TAB- or semicolon"):
         load_deu(comma)
     header_only = tmp_path / "header.tsv"
-    header_only.write_text(FIXTURE.read_text(encoding="utf-8-sig").splitlines()[0].replace(";", "\t"))
+    header_only.write_text(
+        FIXTURE.read_text(encoding="utf-8-sig").splitlines()[0].replace(";", "\t")
+    )
     with pytest.raises(InputError, match="no issue rows"):
         load_deu(header_only)

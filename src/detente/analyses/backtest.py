@@ -280,10 +280,7 @@ def cross_validate_detente(
     with warnings.catch_warnings():  # status quo unknown on some DEU issues: expected here
         warnings.simplefilter("ignore", UserWarning)
         cand = np.stack(
-            [
-                detente_forecast(arrays, power=p, snap_width=s, on_table=on_table)[0]
-                for p, s in grid
-            ]
+            [detente_forecast(arrays, power=p, snap_width=s, on_table=on_table)[0] for p, s in grid]
         )
     err = np.abs(cand - y)
     base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]

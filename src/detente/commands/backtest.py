@@ -46,7 +46,9 @@ def backtest_deu(
     predictions: Annotated[
         Path | None, typer.Option("--predictions", help="Write per-issue predictions as CSV")
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a table")
+    ] = False,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
     try:

@@ -66,10 +66,11 @@ MEMBER_STATES: tuple[str, ...] = ACTORS[2:]
 
 #: Columns the loader reads (others, e.g. ``prnrnmc``, ``proccde``, ``issues``, are ignored).
 REQUIRED_COLUMNS: tuple[str, ...] = (
-    ("prnr", "isnr", "prname", "type", "council", "proc", "counvte", "intro", "finact")
-    + tuple(f"p{a}" for a in ACTORS)
-    + tuple(f"s{a}" for a in ACTORS)
-    + ("rp", "out")
+    *("prnr", "isnr", "prname", "type", "council", "proc", "counvte", "intro", "finact"),
+    *(f"p{a}" for a in ACTORS),
+    *(f"s{a}" for a in ACTORS),
+    "rp",
+    "out",
 )
 
 ERA_CUTOFFS: tuple[tuple[dt.date, str], ...] = (

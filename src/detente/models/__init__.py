@@ -4,8 +4,8 @@ Each model lives in its own module and registers itself with :func:`detente.mode
 Add a new model's module to the import list below.
 """
 
+import detente.models.detente_model  # noqa: F401
 from detente.models import central  # noqa: F401
-from detente.models import detente_model  # noqa: F401
 from detente.models.base import Model, Simulation, register, registry
 
 __all__ = ["Model", "Simulation", "get_model", "register", "registry"]
