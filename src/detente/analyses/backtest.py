@@ -236,7 +236,7 @@ def group_kfold(groups: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
     """Fold index per issue: whole groups (proposals) dealt round-robin after a seeded shuffle.
 
     >>> group_kfold(np.array([0, 0, 1, 2, 2, 3]), 2, np.random.default_rng(0)).tolist()
-    [0, 0, 1, 1, 1, 0]
+    [1, 1, 0, 0, 0, 1]
     """
     _, member = np.unique(groups, return_inverse=True)
     g = int(member.max()) + 1
