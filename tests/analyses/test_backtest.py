@@ -223,3 +223,11 @@ def test_cli_table_and_errors(tmp_path):
     assert res.exit_code == 2 and "cannot read the file" in res.stderr
     res = runner.invoke(make_app(), ["backtest", "deu", str(train_path()), "-m", "nosuch"])
     assert res.exit_code == 2 and "unknown model 'nosuch'" in res.stderr
+
+
+def test_batch_by_proposal_gives_the_same_for_issue_wise_models(data, result):
+    # mean, compromise, median and detente treat issues independently: batching must not matter
+    r = run_backtest(data, models=["median", "detente"], capabilities=["treaty"], batch="proposal")
+    assert r["settings"]["batch"] == "proposal"
+    for row in r["results"]:
+        assert row["mae"] == pytest.approx(mae_of(result, row["model"], "treaty")["mae"], abs=1e-9)

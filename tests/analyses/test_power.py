@@ -167,3 +167,32 @@ def test_eu_game_structure():
     np.testing.assert_allclose(unan.shapley[unan.players.index("de")], 1 / 29)
     for r in (cns, unan):
         assert r.shapley.sum() == pytest.approx(1.0)
+
+
+def test_deu_capability_conventions():
+    from detente.analyses.power import issue_capability
+    from detente.io.deu import ACTORS, DEUIssue
+
+    def issue(proc, rule, adopted):
+        return DEUIssue(
+            issue="x", proposal="x", name="", act_type="Reg", council="", procedure=proc,
+            voting_rule=rule, voting_rule_raw=rule, intro=None, adopted=adopted, era="",
+            reference_point=float("nan"), outcome=0.0, line=2,
+        )  # fmt: skip
+
+    at = {a: i for i, a in enumerate(ACTORS)}
+    pre = issue_capability(issue("CNS", "QMV", dt.date(2000, 6, 1)), "treaty")
+    # README convention: largest state = 100, Commission and Parliament = 100; pre-Nice votes
+    assert (pre[at["de"]], pre[at["es"]], pre[at["lu"]]) == (100.0, 80.0, 20.0)
+    assert (pre[at["com"]], pre[at["ep"]], pre[at["pl"]]) == (100.0, 100.0, 0.0)
+    nice = issue_capability(issue("COD", "QMV", dt.date(2008, 6, 1)), "treaty")
+    assert nice[at["mt"]] == pytest.approx(100 * 3 / 29) and nice[at["cr"]] == 0.0
+    lis = issue_capability(issue("COD", "QMV", dt.date(2017, 6, 1)), "treaty")
+    assert lis[at["mt"]] == pytest.approx(100 * 0.08 / 15.93)
+    sh = issue_capability(issue("CNS", "QMV", dt.date(2017, 6, 1)), "shapley")
+    assert sh[at["ep"]] == 0.0 and sh.sum() == pytest.approx(1.0)
+    bz = issue_capability(issue("COD", "Unan", dt.date(2000, 6, 1)), "banzhaf")
+    # EP + 15 veto states: 16 equal veto players, Commission a dummy, later members absent
+    assert bz[at["ep"]] == pytest.approx(1 / 16) and bz[at["com"]] == 0.0
+    assert bz[at["pl"]] == 0.0
+    assert np.all(issue_capability(issue("CNS", "Unan", None), "equal") == 1.0)

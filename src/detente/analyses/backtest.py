@@ -20,12 +20,14 @@ from __future__ import annotations
 import csv
 import io
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 
 from detente.analyses.power import CAPABILITIES, deu_capabilities
+from detente.arrays import ScenarioArrays
 from detente.io.deu import DEUData
 from detente.models import get_model, registry
 
@@ -82,18 +84,32 @@ def bootstrap_mae_difference(
     return (w @ sm - w @ sb) / count
 
 
-def _forecast(name: str, arrays, seed: int) -> tuple[np.ndarray | None, str | None, dict]:
+def _forecast(
+    name: str, parts: list[tuple[np.ndarray, ScenarioArrays]], n_issues: int, seed: int
+) -> tuple[np.ndarray | None, str | None, dict, list[str]]:
+    """Forecast every issue with one model; ``parts`` pairs issue indices with their arrays."""
+    pred = np.full(n_issues, np.nan)
     try:
         model = get_model(name)
-        pred = np.asarray(model.forecast(arrays, np.random.default_rng(seed)), dtype=float)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for index, arrays in parts:
+                out = np.asarray(model.forecast(arrays, np.random.default_rng(seed)), dtype=float)
+                if out.shape != (1, len(index)):
+                    return (
+                        None,
+                        f"forecast has shape {out.shape}, expected (1, {len(index)})",
+                        {},
+                        [],
+                    )
+                pred[index] = out[0]
     except Exception as exc:  # a peer's model may not handle this data: record and go on
-        return None, f"{type(exc).__name__}: {exc}", {}
-    if pred.shape != (arrays.n_samples, arrays.n_issues):
-        return None, f"forecast has shape {pred.shape}, expected (1, {arrays.n_issues})", {}
-    bad = int((~np.isfinite(pred[0])).sum())
+        return None, f"{type(exc).__name__}: {exc}", {}, []
+    bad = int((~np.isfinite(pred)).sum())
     if bad:
-        return None, f"non-finite forecast on {bad} of {arrays.n_issues} issues", {}
-    return pred[0], None, model.describe()
+        return None, f"non-finite forecast on {bad} of {n_issues} issues", {}, []
+    notes = sorted({str(w.message) for w in caught})
+    return pred, None, model.describe(), notes
 
 
 def run_backtest(
@@ -105,6 +121,7 @@ def run_backtest(
     n_boot: int = 2000,
     resample: Literal["proposal", "issue"] = "proposal",
     blank_salience: Literal["exclude", "issue_mean"] = "exclude",
+    batch: Literal["all", "proposal"] = "all",
 ) -> dict[str, Any]:
     """Score models x capability conventions on a DEU file's kept issues.
 
@@ -124,6 +141,10 @@ def run_backtest(
         Bootstrap clusters: whole proposals (default) or single issues.
     blank_salience
         Passed to :meth:`DEUData.arrays`.
+    batch
+        ``"all"``: one call per model with every issue on the issue axis (fast; right for
+        models that treat issues independently). ``"proposal"``: one call per proposal, so
+        that models linking issues (vote trading, packages) only link issues decided together.
 
     Returns
     -------
@@ -149,19 +170,30 @@ def run_backtest(
 
     results: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
+    model_warnings: list[dict[str, str]] = []
     described: dict[str, dict] = {}
     columns: dict[str, list[float]] = {}
     for cap in capabilities:
-        arrays = data.arrays(deu_capabilities(data, cap), blank_salience=blank_salience)
+        capability = deu_capabilities(data, cap)
+        if batch == "proposal":
+            parts = [
+                (idx, data.subset(idx).arrays(capability[idx], blank_salience=blank_salience))
+                for idx in (np.flatnonzero(groups == g) for g in np.unique(groups))
+            ]
+        else:
+            everything = np.arange(data.n_issues)
+            parts = [(everything, data.arrays(capability, blank_salience=blank_salience))]
         preds: dict[str, np.ndarray] = {}
         run_names = names if BASELINE in names else [*names, BASELINE]
         for name in run_names:
-            pred, reason, desc = _forecast(name, arrays, seed)
+            pred, reason, desc, notes = _forecast(name, parts, data.n_issues, seed)
             if pred is None:
                 skipped.append({"model": name, "capability": cap, "reason": str(reason)})
                 continue
             preds[name] = pred
             described.setdefault(name, desc)
+            for note in notes:
+                model_warnings.append({"model": name, "capability": cap, "warning": note})
         base = preds.get(BASELINE)
         for name in names:
             if name not in preds:
@@ -196,6 +228,7 @@ def run_backtest(
             "n_boot": n_boot,
             "resample": resample,
             "blank_salience": blank_salience,
+            "batch": batch,
             "baseline": f"{BASELINE} (same capability convention)",
             "capabilities": list(capabilities),
             "models_requested": names,
@@ -203,6 +236,7 @@ def run_backtest(
         "models": described,
         "results": results,
         "skipped": skipped,
+        "warnings": model_warnings,
         "predictions": {
             "issue": list(data.issue_ids),
             "proposal": [i.proposal for i in data.issues],
@@ -269,7 +303,6 @@ def cross_validate_detente(
     (proposals resampled, ``default_rng(seed + 1)``) gives a 95 % CI of the out-of-fold MAE
     difference detente - compromise.
     """
-    import warnings
 
     from detente.models.central import actor_weights, weighted_mean
     from detente.models.detente_model import detente_forecast
