@@ -196,3 +196,22 @@ def test_deu_capability_conventions():
     assert bz[at["ep"]] == pytest.approx(1 / 16) and bz[at["com"]] == 0.0
     assert bz[at["pl"]] == 0.0
     assert np.all(issue_capability(issue("CNS", "Unan", None), "equal") == 1.0)
+
+
+def test_power_indices_dispatch():
+    from detente.analyses.power import power_indices
+
+    exact = power_indices(EEC6, 12)
+    assert exact.method == "exact"
+    big = power_indices(
+        np.arange(1, 41), 500, rng=np.random.default_rng(1), n_samples=2000
+    )  # 40 players: sampled
+    assert big.method.startswith("sampled") and big.shapley.sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="Generator"):
+        power_indices(np.arange(1, 41), 500)
+    # real weights are sampled too; the sample agrees with the exact game within 5 SE
+    s = power_indices(
+        np.array(EEC6) * 1.0 + 1e-9, 12, rng=np.random.default_rng(2), n_samples=20_000
+    )
+    assert s.method.startswith("sampled")
+    assert np.all(np.abs(s.shapley - exact.shapley) <= 5 * s.stderr["shapley"] + 1e-9)

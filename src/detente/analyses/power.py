@@ -248,6 +248,39 @@ def sampled_indices(
     )
 
 
+#: Largest plain weighted game counted exactly by :func:`power_indices` with ``method="auto"``.
+EXACT_PLAYER_LIMIT = 30
+#: ... and largest total (integer) weight: the DP table has (n+1) x (W+1) cells.
+EXACT_WEIGHT_LIMIT = 200_000
+
+
+def power_indices(
+    weights: Sequence[float] | np.ndarray,
+    quota: float,
+    *,
+    method: Literal["auto", "exact", "sampled"] = "auto",
+    rng: np.random.Generator | None = None,
+    n_samples: int = 20_000,
+    players: Sequence[str] | None = None,
+) -> PowerIndices:
+    """Indices of [quota; weights], exact when feasible, else sampled with ``rng``.
+
+    ``auto`` counts exactly when the weights are integers, there are at most
+    :data:`EXACT_PLAYER_LIMIT` players and the total weight is at most
+    :data:`EXACT_WEIGHT_LIMIT`; otherwise it samples (``rng`` is then required).
+    """
+    w = np.asarray(weights, dtype=float)
+    integral = bool(np.all(np.mod(w, 1) == 0)) and bool(np.all(w >= 0))
+    small = len(w) <= EXACT_PLAYER_LIMIT and w.sum() <= EXACT_WEIGHT_LIMIT
+    if method == "exact" or (method == "auto" and integral and small):
+        if not integral:
+            raise ValueError("exact indices need non-negative integer weights")
+        return weighted_game_indices(w.astype(np.int64), quota, players=players)
+    if rng is None:
+        raise ValueError("sampled indices need a numpy Generator (rng)")
+    return sampled_indices(w, quota, rng, n_samples=n_samples, players=players)
+
+
 # ---------------------------------------------------------------------------------------------
 # EU Council: treaties, members, games
 
