@@ -22,12 +22,12 @@ from detente.analyses import backtest
 from detente.analyses.backtest import (
     bootstrap_mae_difference,
     bootstrap_weights,
-    cross_validate_detente,
     error_metrics,
     group_kfold,
     predictions_csv,
     run_backtest,
 )
+from detente.analyses.calibrate import cross_validate_detente, fit_detente
 from detente.arrays import ScenarioArrays
 from detente.commands.backtest import backtest_deu
 from detente.io.deu import ACTORS, load_deu
@@ -161,33 +161,76 @@ def test_group_kfold_keeps_proposals_together(data):
     assert set(f) == set(range(10))
 
 
+def test_fit_reproduces_the_model_constants(data):
+    from detente.models.detente_model import COEFFICIENTS, COEFFICIENTS_WITH_STATUS_QUO
+
+    fit = fit_detente(data)
+    for name, value in COEFFICIENTS.items():
+        assert fit["coefficients"][name] == pytest.approx(value, abs=0.01)
+    assert round(fit["mae"], 2) == 20.68 and round(fit["compromise_mae"], 2) == 23.19
+    sq = fit_detente(data, status_quo="slot")
+    for name, value in COEFFICIENTS_WITH_STATUS_QUO.items():
+        assert sq["coefficients"][name] == pytest.approx(value, abs=0.01)
+
+
 def test_cross_validation_figures(data):
-    # documented in detente_model.py and docs/validation.md
-    r = cross_validate_detente(data, seed=0, n_boot=2000)
+    # documented in detente_model.py and docs/validation.md (split seed 0)
+    r = cross_validate_detente(data, seed=0)
     assert round(r["compromise"]["mae"], 2) == 23.19
-    assert round(r["detente"]["mae"], 2) == 22.99
-    assert r["ci95"][0] < 0 < r["ci95"][1]
-    assert not r["excludes_zero"]
+    assert round(r["detente"]["mae"], 2) == 21.38
+    assert r["ci95"][1] < 0 and r["excludes_zero"]
 
 
-def test_detente_model_snaps_and_falls_back():
-    # actors at 0, 40, 100 with equal weights: mean 46.67, nearest position 40 is within 20
-    a = ScenarioArrays.from_table([[0.0], [40.0], [100.0]], [[1.0]] * 3, [1.0] * 3)
+def hand_forecast(x, w, parl=None):
+    """The documented slot model written out with plain Python loops (positions on 0..1)."""
+    from detente.models.detente_model import COEFFICIENTS as b
+
+    n = len(x)
+    c = sum(wi * xi for wi, xi in zip(w, x, strict=True)) / sum(w)
+    slots, logits = [], []
+    for i in range(n):
+        at = [j for j in range(n) if abs(x[j] - x[i]) < 0.005]
+        support = sum(w[j] for j in at) / sum(w)
+        z = (
+            b["distance"] * abs(x[i] - c)
+            + b["support"] * support
+            + b["count"] * len(at) / n
+            + b["parliament"] * (i == parl)
+            - np.log(len(at))
+        )
+        slots.append(x[i])
+        logits.append(z)
+    slots.append(c)
+    logits.append(b["compromise"])
+    e = np.exp(np.array(logits) - max(logits))
+    return float((e / e.sum()) @ np.array(slots))
+
+
+def test_detente_model_matches_the_documented_formula():
     m = get_model("detente")
-    assert m.forecast(a, np.random.default_rng(0))[0, 0] == pytest.approx(40.0)
-    assert m.describe()["fitted"] == {"power": 2.0, "snap_width": 0.2}
-    # 0, 100, 100, 0 -> mean 50, nothing within 20: stays at the mean
-    b = ScenarioArrays.from_table([[0.0], [100.0], [100.0], [0.0]], [[1.0]] * 4, [1.0] * 4)
-    assert m.forecast(b, np.random.default_rng(0))[0, 0] == pytest.approx(50.0)
-    sq = get_model("detente", on_table="actors_and_status_quo")
-    c = ScenarioArrays.from_table(
-        [[0.0], [100.0], [100.0], [0.0]], [[1.0]] * 4, [1.0] * 4, status_quo=[55.0]
+    assert m.describe()["fitted"]["parliament"] == 5.39
+    x = [0.0, 0.4, 0.4, 1.0, 0.7]
+    w = [1.0, 2.0, 0.5, 3.0, 1.0]
+    a = ScenarioArrays.from_table(
+        [[100 * v] for v in x], [[1.0]] * 5, w, actor_ids=["a", "b", "c", "d", "ep"]
     )
-    assert sq.forecast(c, np.random.default_rng(0))[0, 0] == pytest.approx(55.0)
+    got = m.forecast(a, np.random.default_rng(0))[0, 0]
+    assert got == pytest.approx(100 * hand_forecast(x, w, parl=4), abs=1e-9)
+    # without a parliament the term is absent; the EP's pull moves the forecast towards it
+    no_parl = get_model("detente", parliament=None).forecast(a, np.random.default_rng(0))[0, 0]
+    assert no_parl == pytest.approx(100 * hand_forecast(x, w), abs=1e-9)
+    assert abs(got - 70.0) < abs(no_parl - 70.0)
+
+
+def test_detente_status_quo_slot_falls_back_visibly():
+    sq = get_model("detente", status_quo="slot")
+    b = ScenarioArrays.from_table([[0.0], [100.0], [100.0], [0.0]], [[1.0]] * 4, [1.0] * 4)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert sq.forecast(b, np.random.default_rng(0))[0, 0] == pytest.approx(50.0)
+        out = sq.forecast(b, np.random.default_rng(0))[0, 0]
     assert any("status quo unknown on 1" in str(w.message) for w in caught)
+    plain = get_model("detente").forecast(b, np.random.default_rng(0))[0, 0]
+    assert out == pytest.approx(plain)
 
 
 def make_app() -> typer.Typer:
