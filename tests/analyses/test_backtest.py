@@ -230,7 +230,15 @@ def test_detente_status_quo_slot_falls_back_visibly():
         out = sq.forecast(b, np.random.default_rng(0))[0, 0]
     assert any("status quo unknown on 1" in str(w.message) for w in caught)
     plain = get_model("detente").forecast(b, np.random.default_rng(0))[0, 0]
-    assert out == pytest.approx(plain)
+    assert out == pytest.approx(plain)  # symmetric positions: 50 either way
+    # where the status quo is known it is a slot: on 0, 40, 100 a status quo at 100 adds mass
+    # at 100 and moves the forecast up, against the same issue with it unknown
+    x = [[0.0, 0.0], [40.0, 40.0], [100.0, 100.0]]
+    c = ScenarioArrays.from_table(x, [[1.0, 1.0]] * 3, [1.0] * 3, status_quo=[100.0, np.nan])
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        known, unknown = sq.forecast(c, np.random.default_rng(0))[0]
+    assert known > unknown
 
 
 def make_app() -> typer.Typer:
