@@ -56,10 +56,14 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def console():
+def console(wide: bool = False):
+    """A rich console; ``wide`` output to a pipe or file is not squeezed into 80 columns."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    con = Console(highlight=False)
+    if wide and not con.is_terminal:
+        con = Console(highlight=False, width=160)
+    return con
 
 
 def _fmt(x: float) -> str:
@@ -85,32 +89,32 @@ def forecast(
         emit_json(out)
         return
     sc = loaded.scenario
-    con = console()
+    con = console(wide=True)
     title = sc.meta.title + (f" (as of {sc.meta.as_of})" if sc.meta.as_of else "")
     table = Table(title=f"Forecasts: {title}", title_justify="left")
-    table.add_column("issue")
-    table.add_column("scale", justify="center")
-    table.add_column("status quo", justify="right")
+    table.add_column("issue", no_wrap=True)
+    table.add_column("status quo", justify="right", no_wrap=True)
     for spec in out["forecasts"]:
-        table.add_column(spec, justify="right")
+        table.add_column(spec, justify="right", no_wrap=True)
     for issue in sc.issues:
         sq = "" if issue.status_quo is None else _fmt(issue.status_quo.centre)
-        row = [issue.name or issue.id, f"{issue.scale.min:g}-{issue.scale.max:g}", sq]
-        row += [_fmt(fc[issue.id]) for fc in out["forecasts"].values()]
+        row = [issue.id, sq] + [_fmt(fc[issue.id]) for fc in out["forecasts"].values()]
         table.add_row(*row)
     con.print(table)
     headline = next(
         (m for m in ("detente", "compromise") if m in out["forecasts"]),
         next(iter(out["forecasts"]), None),
     )
-    if headline and any(i.anchors for i in sc.issues):
+    if headline:
         words = Table(title=f"What the {headline} forecast means", title_justify="left")
-        words.add_column("issue")
-        words.add_column(headline, justify="right")
+        words.add_column("issue", no_wrap=True)
+        words.add_column("name")
+        words.add_column(headline, justify="right", no_wrap=True)
         words.add_column("nearest anchor on the scale")
         for issue in sc.issues:
             x = out["forecasts"][headline][issue.id]
-            words.add_row(issue.name or issue.id, _fmt(x), issue.label(x))
+            scale = f" ({issue.scale.min:g}-{issue.scale.max:g})"
+            words.add_row(issue.id, (issue.name or issue.id) + scale, _fmt(x), issue.label(x))
         con.print(words)
     for spec, why in out["skipped"].items():
         con.print(f"[yellow]{spec} did not run:[/] {why}")
@@ -247,11 +251,18 @@ def schema(
 
 def _register_commands() -> None:
     """Commands that live in their own modules (imported when the CLI is built)."""
+    from detente.commands.backtest import backtest_deu
     from detente.commands.crisis import crisis
     from detente.commands.ratify import ratify
 
     app.command(name="ratify")(ratify)
     app.command(name="crisis")(crisis)
+    backtest = typer.Typer(
+        help="Backtests on real outcomes (DEU: EU legislative decisions).",
+        no_args_is_help=True,
+    )
+    backtest.command(name="deu")(backtest_deu)
+    app.add_typer(backtest, name="backtest")
 
 
 _register_commands()

@@ -64,6 +64,10 @@ class Model:
     #: Models whose cost per draw makes thousands of draws slow opt out; users can still name
     #: them with --model.
     monte_carlo_default: ClassVar[bool] = True
+    #: Whether the model bargains over issues jointly (trades, multi-dimensional spatial
+    #: bargaining). Such a model must see only the issues decided together (a backtest runs it
+    #: one proposal at a time); the others treat every issue on its own and batch freely.
+    links_issues: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         self.options = self.Options(**options)

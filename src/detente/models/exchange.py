@@ -445,6 +445,7 @@ class Exchange(Model):
     # Exchanges execute one at a time within a round (each step batched over samples), about
     # 0.15 s per draw on an 11 x 10 scenario: too slow for thousands of draws by default.
     monte_carlo_default = False
+    links_issues = True
     name = "exchange"
     title = "Exchange model (Stokman & Van Oosten)"
     citation = (

@@ -882,6 +882,7 @@ class SMP(Model):
     """KTAB's Spatial Model of Politics (SMP 1.4): BCN dynamics with a probabilistic Condorcet
     election; deterministic default options reproduce KTAB's reference logs."""
 
+    links_issues = True
     name = "smp"
     title = "KTAB Spatial Model of Politics (SMP 1.4)"
     citation = (
@@ -905,7 +906,19 @@ class SMP(Model):
         ``max_iter``. ``chunk`` is the number of samples processed together (default: sized so
         that each O(N^3) temporary holds about a million numbers, 8 MB: small chunks stay in
         cache). Samples that stop early keep their final state in the padded trajectory.
+        Actors that take part in no issue are left out of the bargaining (KTAB has no notion of
+        an absent actor) and keep their input positions.
         """
+        present = arrays.mask.any(axis=1)
+        if not present.all():
+            keep = np.flatnonzero(present)
+            sim = self.simulate(arrays.take_actors(keep), rounds, rng, chunk)
+            full = np.broadcast_to(
+                arrays.position[None], (sim.positions.shape[0], *arrays.position.shape)
+            ).copy()
+            full[:, :, keep] = sim.positions
+            sim.positions = full
+            return sim
         o = self.options
         s_, n_, d_ = arrays.position.shape
         if n_ < 2:

@@ -1,0 +1,1 @@
+"""Analyses on top of the models: power indices, backtests."""

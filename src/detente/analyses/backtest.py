@@ -1,0 +1,283 @@
+"""Backtests of the registered models on real outcomes (the DEU data).
+
+For each registered model (default options) and each capability convention of
+:mod:`detente.analyses.power`, the model forecasts every kept issue in one batched call and its
+forecasts are scored against the adopted outcomes: mean absolute error (MAE), root mean squared
+error, median absolute error and the shares of issues forecast within 10 and 20 scale points.
+
+Each model is compared with the compromise model under the same capability convention by a
+paired bootstrap of the MAE difference (model minus compromise; negative = better). The
+bootstrap resamples whole proposals by default (issues of one proposal are decided together and
+their errors are correlated), or single issues with ``resample="issue"``; draws come from
+``numpy.random.default_rng(seed)`` and the seed is recorded in the output.
+
+A model that raises on the data, or returns a non-finite forecast, is skipped and the reason
+recorded. Everything returned is JSON-ready.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from detente.analyses.power import CAPABILITIES, deu_capabilities
+from detente.arrays import ScenarioArrays
+from detente.io.deu import DEUData
+from detente.models import get_model, registry
+
+DEFAULT_SEED = 20_240_601
+BASELINE = "compromise"
+BREAKDOWNS: tuple[str, ...] = ("era", "procedure", "voting_rule")
+
+
+def error_metrics(pred: np.ndarray, outcome: np.ndarray) -> dict[str, float]:
+    """MAE, RMSE, median absolute error and shares within 10 and 20 points.
+
+    >>> error_metrics(np.array([10.0, 50.0, 100.0]), np.array([0.0, 75.0, 100.0]))["mae"]
+    11.666666666666666
+    """
+    err = np.abs(np.asarray(pred, dtype=float) - np.asarray(outcome, dtype=float))
+    if err.size == 0:
+        return {"n": 0}
+    return {
+        "n": int(err.size),
+        "mae": float(err.mean()),
+        "rmse": float(np.sqrt((err**2).mean())),
+        "median_ae": float(np.median(err)),
+        "within_10": float((err <= 10).mean()),
+        "within_20": float((err <= 20).mean()),
+    }
+
+
+def bootstrap_weights(
+    groups: np.ndarray, n_boot: int, rng: np.random.Generator, resample: str = "proposal"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resampling weights for a paired (cluster) bootstrap.
+
+    Returns ``(w, member)``: ``w`` (n_boot, G) how often each cluster is drawn, ``member``
+    the cluster index of each issue. With ``resample="issue"`` every issue is its own cluster.
+    """
+    if resample == "issue":
+        member = np.arange(len(groups))
+    else:
+        _, member = np.unique(groups, return_inverse=True)
+    g = int(member.max()) + 1 if member.size else 0
+    w = rng.multinomial(g, np.full(g, 1.0 / g), size=n_boot).astype(float)
+    return w, member
+
+
+def bootstrap_mae_difference(
+    err_model: np.ndarray, err_base: np.ndarray, w: np.ndarray, member: np.ndarray
+) -> np.ndarray:
+    """Bootstrap draws of MAE(model) - MAE(base) given resampling weights (see above)."""
+    g = w.shape[1]
+    n = np.bincount(member, minlength=g).astype(float)
+    sm = np.bincount(member, weights=err_model, minlength=g)
+    sb = np.bincount(member, weights=err_base, minlength=g)
+    count = w @ n
+    return (w @ sm - w @ sb) / count
+
+
+def _forecast(
+    name: str, parts: list[tuple[np.ndarray, ScenarioArrays]], n_issues: int, seed: int
+) -> tuple[np.ndarray | None, str | None, dict, list[str]]:
+    """Forecast every issue with one model; ``parts`` pairs issue indices with their arrays."""
+    pred = np.full(n_issues, np.nan)
+    try:
+        model = get_model(name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for index, arrays in parts:
+                out = np.asarray(model.forecast(arrays, np.random.default_rng(seed)), dtype=float)
+                if out.shape != (1, len(index)):
+                    return (
+                        None,
+                        f"forecast has shape {out.shape}, expected (1, {len(index)})",
+                        {},
+                        [],
+                    )
+                pred[index] = out[0]
+    except Exception as exc:  # a peer's model may not handle this data: record and go on
+        return None, f"{type(exc).__name__}: {exc}", {}, []
+    bad = int((~np.isfinite(pred)).sum())
+    if bad:
+        return None, f"non-finite forecast on {bad} of {n_issues} issues", {}, []
+    notes = sorted({str(w.message) for w in caught})
+    return pred, None, model.describe(), notes
+
+
+def run_backtest(
+    data: DEUData,
+    *,
+    models: Sequence[str] | None = None,
+    capabilities: Sequence[str] = CAPABILITIES,
+    seed: int = DEFAULT_SEED,
+    n_boot: int = 2000,
+    resample: Literal["proposal", "issue"] = "proposal",
+    blank_salience: Literal["exclude", "issue_mean"] = "exclude",
+    batch: Literal["auto", "all", "proposal"] = "auto",
+) -> dict[str, Any]:
+    """Score models x capability conventions on a DEU file's kept issues.
+
+    Parameters
+    ----------
+    data
+        Loaded DEU data (:func:`detente.io.deu.load_deu`).
+    models
+        Registered model names; None = every registered model.
+    capabilities
+        Capability conventions (:data:`detente.analyses.power.CAPABILITIES`).
+    seed
+        Seed of the bootstrap generator (and of the generator passed to models).
+    n_boot
+        Bootstrap draws.
+    resample
+        Bootstrap clusters: whole proposals (default) or single issues.
+    blank_salience
+        Passed to :meth:`DEUData.arrays`.
+    batch
+        ``"all"``: one call per model with every issue on the issue axis (fast; right for
+        models that treat issues independently). ``"proposal"``: one call per proposal, so
+        that models linking issues (vote trading, packages) only link issues decided together.
+
+    Returns
+    -------
+    dict
+        ``data`` (filter summary), ``settings``, ``results`` (one row per model and
+        capability with metrics, bootstrap CI and breakdowns), ``skipped`` (model, capability,
+        reason), ``models`` (describe() of each model run) and ``predictions`` (per issue).
+    """
+    started = time.perf_counter()
+    names = list(registry()) if models is None else list(models)
+    known = registry()
+    for n in names:
+        if n not in known:
+            raise KeyError(f"unknown model {n!r}; registered: {', '.join(known)}")
+    for c in capabilities:
+        if c not in CAPABILITIES:
+            raise KeyError(f"unknown capability convention {c!r}; one of {', '.join(CAPABILITIES)}")
+    outcome = data.outcome
+    groups = data.proposal_groups()
+    rng = np.random.default_rng(seed)
+    w, member = bootstrap_weights(groups, n_boot, rng, resample)
+    meta = {b: data.column(b).astype(str) for b in BREAKDOWNS}
+
+    results: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    model_warnings: list[dict[str, str]] = []
+    described: dict[str, dict] = {}
+    columns: dict[str, list[float]] = {}
+    for cap in capabilities:
+        capability = deu_capabilities(data, cap)
+        by_proposal = [
+            (idx, data.subset(idx).arrays(capability[idx], blank_salience=blank_salience))
+            for idx in (np.flatnonzero(groups == g) for g in np.unique(groups))
+        ]
+        everything = [
+            (np.arange(data.n_issues), data.arrays(capability, blank_salience=blank_salience))
+        ]
+        preds: dict[str, np.ndarray] = {}
+        run_names = names if BASELINE in names else [*names, BASELINE]
+        for name in run_names:
+            # models that bargain across issues see one proposal at a time (its issues are
+            # decided together); the others forecast every issue in one batched call
+            links = getattr(known[name], "links_issues", False)
+            joint = batch == "proposal" or (batch == "auto" and links)
+            parts = by_proposal if joint else everything
+            pred, reason, desc, notes = _forecast(name, parts, data.n_issues, seed)
+            if pred is None:
+                skipped.append({"model": name, "capability": cap, "reason": str(reason)})
+                continue
+            preds[name] = pred
+            described.setdefault(name, desc)
+            for note in notes:
+                model_warnings.append({"model": name, "capability": cap, "warning": note})
+        base = preds.get(BASELINE)
+        for name in names:
+            if name not in preds:
+                continue
+            pred = preds[name]
+            err = np.abs(pred - outcome)
+            row: dict[str, Any] = {"model": name, "capability": cap, **error_metrics(pred, outcome)}
+            if base is not None:
+                draws = bootstrap_mae_difference(err, np.abs(base - outcome), w, member)
+                diff = float(err.mean() - np.abs(base - outcome).mean())
+                lo, hi = np.percentile(draws, [2.5, 97.5])
+                row["vs_compromise"] = {
+                    "mae_difference": diff,
+                    "relative": diff / float(np.abs(base - outcome).mean()),
+                    "ci95": [float(lo), float(hi)],
+                    "excludes_zero": bool(hi < 0 or lo > 0),
+                }
+            row["breakdown"] = {
+                b: {
+                    str(level): error_metrics(pred[meta[b] == level], outcome[meta[b] == level])
+                    for level in sorted(set(meta[b]))
+                }
+                for b in BREAKDOWNS
+            }
+            results.append(row)
+            columns[f"{name}@{cap}"] = [float(x) for x in pred]
+
+    return {
+        "data": data.summary(),
+        "settings": {
+            "seed": seed,
+            "n_boot": n_boot,
+            "resample": resample,
+            "blank_salience": blank_salience,
+            "batch": batch,
+            "baseline": f"{BASELINE} (same capability convention)",
+            "capabilities": list(capabilities),
+            "models_requested": names,
+        },
+        "models": described,
+        "results": results,
+        "skipped": skipped,
+        "warnings": model_warnings,
+        "predictions": {
+            "issue": list(data.issue_ids),
+            "proposal": [i.proposal for i in data.issues],
+            "era": meta["era"].tolist(),
+            "procedure": meta["procedure"].tolist(),
+            "voting_rule": meta["voting_rule"].tolist(),
+            "reference_point": [None if np.isnan(x) else float(x) for x in data.reference_point],
+            "outcome": [float(x) for x in outcome],
+            "forecasts": columns,
+        },
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def predictions_csv(result: dict[str, Any]) -> str:
+    """Per-issue predictions of a :func:`run_backtest` result as CSV text (one row per issue)."""
+    p = result["predictions"]
+    fixed = ["issue", "proposal", "era", "procedure", "voting_rule", "reference_point", "outcome"]
+    forecast_cols = list(p["forecasts"])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(fixed + forecast_cols)
+    for i in range(len(p["issue"])):
+        row = [p[c][i] for c in fixed]
+        row = ["" if v is None else v for v in row]
+        writer.writerow(row + [f"{p['forecasts'][c][i]:.4f}" for c in forecast_cols])
+    return buf.getvalue()
+
+
+def group_kfold(groups: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold index per issue: whole groups (proposals) dealt round-robin after a seeded shuffle.
+
+    >>> group_kfold(np.array([0, 0, 1, 2, 2, 3]), 2, np.random.default_rng(0)).tolist()
+    [1, 1, 0, 0, 0, 1]
+    """
+    _, member = np.unique(groups, return_inverse=True)
+    g = int(member.max()) + 1
+    fold_of_group = np.empty(g, dtype=int)
+    fold_of_group[rng.permutation(g)] = np.arange(g) % k
+    return fold_of_group[member]

@@ -1,0 +1,1 @@
+"""Command functions registered on the CLI app by ``detente.cli``."""

@@ -1,0 +1,110 @@
+"""``detente backtest deu PATH``: score the registered models on the DEU outcomes.
+
+The function :func:`backtest_deu` is a typer command; ``detente.cli`` registers it on the main
+app (``backtest`` group, ``deu`` command). It prints a rich table by default and the full
+JSON-ready result of :func:`detente.analyses.backtest.run_backtest` with ``--json``. Bad input
+(an unreadable or malformed file, an unknown model or capability) prints one line on stderr and
+exits with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from detente.analyses.backtest import DEFAULT_SEED, predictions_csv, run_backtest
+from detente.analyses.power import CAPABILITIES
+from detente.errors import InputError
+from detente.io.deu import load_deu
+from detente.outputs.files import write_atomic
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=2)
+
+
+def backtest_deu(
+    path: Annotated[Path, typer.Argument(help="DEU file: TAB copy or semicolon deposit layout")],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model to score (repeatable; default: all registered)"),
+    ] = None,
+    capability: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--capability",
+            "-c",
+            help=f"Capability convention (repeatable; one of {', '.join(CAPABILITIES)}; "
+            "default: treaty)",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed")] = DEFAULT_SEED,
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help="Write per-issue predictions as CSV")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a table")
+    ] = False,
+) -> None:
+    """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
+    try:
+        data = load_deu(path)
+    except InputError as exc:
+        raise _fail(exc.first_line) from None
+    try:
+        result = run_backtest(
+            data,
+            models=model or None,
+            capabilities=capability or ["treaty"],
+            seed=seed,
+        )
+    except KeyError as exc:
+        raise _fail(f"{path}: {exc.args[0]}") from None
+    if predictions is not None:
+        try:
+            write_atomic(predictions, predictions_csv(result))
+        except OSError as exc:
+            raise _fail(f"{predictions}: cannot write predictions: {exc.strerror}") from None
+    if json_output:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    _print_table(result)
+
+
+def _print_table(result: dict) -> None:
+    s = result["data"]
+    console = Console()
+    table = Table(
+        title=(
+            f"DEU backtest: {s['kept']} issues of {s['proposals_kept']} proposals "
+            f"({s['dropped']} dropped); bootstrap seed {result['settings']['seed']}"
+        )
+    )
+    for col in ("model", "capability", "MAE", "RMSE", "MedAE", "<=10", "<=20", "vs compromise"):
+        table.add_column(col, justify="left" if col in ("model", "capability") else "right")
+    for r in result["results"]:
+        vs = r.get("vs_compromise")
+        if vs is None or r["model"] == "compromise":
+            cmp_text = "-"
+        else:
+            lo, hi = vs["ci95"]
+            cmp_text = f"{vs['mae_difference']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+        table.add_row(
+            r["model"],
+            r["capability"],
+            f"{r['mae']:.2f}",
+            f"{r['rmse']:.2f}",
+            f"{r['median_ae']:.2f}",
+            f"{100 * r['within_10']:.0f}%",
+            f"{100 * r['within_20']:.0f}%",
+            cmp_text,
+        )
+    console.print(table)
+    for sk in result["skipped"]:
+        console.print(f"skipped {sk['model']} ({sk['capability']}): {sk['reason']}")
