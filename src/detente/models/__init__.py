@@ -5,6 +5,7 @@ Add a new model's module to the import list below.
 """
 
 from detente.models import central  # noqa: F401
+from detente.models import nbs  # noqa: F401
 from detente.models.base import Model, Simulation, register, registry
 
 __all__ = ["Model", "Simulation", "get_model", "register", "registry"]
