@@ -44,18 +44,19 @@ Conventions (each one visible in the output or in ``Model.describe()``)
   status quo is unknown). The flags are ``Simulation.agreement``; nothing falls back silently.
 - An issue on which no party has any salience is left undetermined by the Nash product; its
   forecast is the unweighted mean of the positions of the actors taking part in it.
-- Linear loss is not differentiable at the ideal points. The solver replaces ``|r|`` by
-  ``sqrt(r**2 + eps**2)`` (always >= ``|r|``, so feasibility found is genuine) and drives ``eps``
-  down to 1e-12; the result is accurate to about 1e-9 on 0..1. Where the linear-loss NBS is not
-  unique (flat directions of the Nash product), this returns the limit of the smoothed solutions.
+- Linear loss is not differentiable at the ideal points, and its NBS often sits exactly on one.
+  The solver handles it exactly with epigraph variables ``e_id >= |x_d - z_id|`` and a barrier
+  path (see Solver); results are accurate to about 1e-10 on 0..1. Where the linear-loss NBS is
+  not unique (flat directions of the Nash product) it returns the limit of the barrier path.
 
 Solver
 ------
 Batched over samples, no Python loop over samples. Phase 1 is a barrier method for
 ``max_x min_i (u_i(x) - d_i)``: it either finds a point with every gain above ``agreement_tol``
-or certifies (by the barrier duality bound) that none exists. Phase 2 is damped Newton on the
-concave Nash objective from that point. Each Newton step solves one D x D system per sample
-(``numpy.linalg.solve`` on the stacked systems).
+or certifies, by the barrier method's duality bound, that none exists. Phase 2 maximises the Nash
+objective from that point: damped Newton for quadratic loss (the objective is smooth and
+concave), a barrier path over (x, e) for linear loss. Each Newton step solves one small
+(D or D + 1 square) system per sample, stacked into one ``numpy.linalg.solve`` call.
 """
 
 from __future__ import annotations
@@ -208,7 +209,7 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
     status (S,) (1 a point with every gain > tol found, -1 none exists, 0 undecided) and the
     bound (S,) on the max-min gain (lower bound if status 1, upper bound otherwise).
     """
-    n_s, _, n_d = prob.z.shape
+    n_d = prob.z.shape[2]
     m = prob.pm.sum(axis=1).astype(float)
     x = x0.copy()
     g0 = prob.gain(x, "quadratic").min(axis=1)
@@ -365,15 +366,18 @@ def _linear_centre(prob, x, e, t, omega, kappa, mu, with_t, centre_tol, max_iter
             lim = np.minimum(lim, np.where(sa.pm & (dh < 0), -h / dh, np.inf).min(1))
         first = np.minimum(1.0, 0.99 * lim)
 
-        def change(i, alpha, a=a, b=b, h=h, da=da, db=db, dh=dh, pt=pt, first=first, act=act):
-            al_ = alpha * first[i]
-            pr = pair[i]
-            out = kappa[act[i]] * al_ * pt[i]
-            out = out + np.where(sa.pm[i], om[i] * _log_ratio(h[i], dh[i], al_[:, None]), 0.0).sum(1)
-            barrier = _log_ratio(a[i], da[i], al_[:, None, None]) + _log_ratio(
-                b[i], db[i], al_[:, None, None]
+        # objective change along the step, from ratios of slacks (see _backtrack)
+        pieces = (kappa[act] * pt, h, dh, a, da, b, db, sa.pm, pair, om, mu[act], first)
+
+        def change(i, alpha, pieces=pieces):
+            k_pt, h_, dh_, a_, da_, b_, db_, pm_, pair_, om_, mu_, first_ = pieces
+            al_ = alpha * first_[i]
+            logs_h = np.where(pm_[i], om_[i] * _log_ratio(h_[i], dh_[i], al_[:, None]), 0.0)
+            barrier = _log_ratio(a_[i], da_[i], al_[:, None, None]) + _log_ratio(
+                b_[i], db_[i], al_[:, None, None]
             )
-            return out + mu[act[i]] * np.where(pr, barrier, 0.0).sum((1, 2))
+            barrier = np.where(pair_[i], barrier, 0.0).sum((1, 2))
+            return k_pt[i] * al_ + logs_h.sum(1) + mu_[i] * barrier
 
         step = _backtrack(change, lam2 * first) * first
         x[act] += step[:, None] * px
@@ -385,7 +389,6 @@ def _linear_centre(prob, x, e, t, omega, kappa, mu, with_t, centre_tol, max_iter
 
 def _linear_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int):
     """Barrier method for max_x min_i g_i(x), linear loss; same returns as the quadratic one."""
-    n_s = prob.z.shape[0]
     m = prob.pm.sum(axis=1) + 2 * prob.pair.sum(axis=(1, 2))  # number of barrier terms
     x = x0.copy()
     g0 = prob.gain(x, "linear").min(axis=1)
@@ -429,7 +432,8 @@ def _linear_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: int):
 
     The barrier weight mu starts at 1% and ends at 1e-12 of the objective's slope scale
     ``sum_i w_i sum_d s_id / g_i`` divided by the number of barrier terms, so the final duality
-    gap is 1e-12 of that scale (solutions accurate to about 1e-10 on 0..1).
+    gap is 1e-12 of that scale (solutions accurate to about 1e-10 on 0..1). mu shrinks by 50x
+    each time Newton has roughly centred (decrement below 1% of mu), a long-step path.
     """
     n_s = x.shape[0]
     x = x.copy()
@@ -543,9 +547,7 @@ def nash_bargaining(
         x[idx] = x2
         conv[idx] &= done
     x = np.where(free, np.clip(x, 0.0, 1.0), np.nan)
-    gains = np.where(
-        agree[:, None] & pm, utilities(np.nan_to_num(x), z, s, loss) - d, np.nan
-    )
+    gains = np.where(agree[:, None] & pm, utilities(np.nan_to_num(x), z, s, loss) - d, np.nan)
     return NashSolution(
         x=x,
         agreement=agree,
@@ -678,9 +680,7 @@ class NashBargaining(Model):
                     f"nbs: disagreement payoffs must have shape {(n_s, n_n)} for joint "
                     f"bargaining, got {d.shape}"
                 )
-            sol = nash_bargaining(
-                z, s, w, d, loss=opt.loss, agreement_tol=opt.agreement_tol
-            )
+            sol = nash_bargaining(z, s, w, d, loss=opt.loss, agreement_tol=opt.agreement_tol)
             x = sol.x
             agree = np.broadcast_to(sol.agreement[:, None], (n_s, n_d))
             gains, conv = sol.gains, sol.converged
