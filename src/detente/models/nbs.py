@@ -22,6 +22,9 @@ Conventions (each one visible in the output or in ``Model.describe()``)
   salience. With quadratic loss and far disagreement, ``"capability"`` reproduces the compromise
   model; ``"capability_salience"`` counts salience twice (once in ``w``, once in ``u``) and tends
   to the capability x salience**2 weighted mean.
+- ``linkage="joint"`` (default): one bargain over the whole package of issues; its agreement
+  flag is repeated on every issue. ``"issue_by_issue"``: a separate one-issue NBS on every issue
+  (power, disagreement payoff and agreement per issue), the baseline that shows what linkage adds.
 - ``disagreement="status_quo"``: ``d_i = u_i(SQ)``. A status quo that is Pareto optimal (in one
   dimension: any status quo between the ideal points) admits no unanimous improvement, so there
   is no agreement: a veto effect, not a failure of the solver.
@@ -30,7 +33,10 @@ Conventions (each one visible in the output or in ``Model.describe()``)
   (M = 1e3 -> 42.278, M = 1e6 -> 32.827); internally it is divided by 100**2 (quadratic loss) or
   100 (linear loss), since ``u`` is homogeneous in the distances. ``R`` is the status quo
   (``far_reference="status_quo"``) or, for data without a status quo, each actor's worst point on
-  every issue's scale (``far_reference="worst"``).
+  every issue's scale (``far_reference="worst"``). Jointly, M is one margin on the package;
+  issue by issue, each issue gets margin M. With linear loss, ``log(M + u)`` is ``u / M`` to
+  first order, so a far disagreement point gives the (power x salience) weighted median of each
+  issue instead of the mean.
 - ``disagreement="utilities"``: the caller passes ``disagreement_payoffs``, a pure function of
   the :class:`~detente.arrays.ScenarioArrays` returning ``d`` in the same units as
   :func:`utilities` (0 at the actor's ideal point, negative elsewhere): shape (S, N) for joint
@@ -580,8 +586,11 @@ class NashOutcome:
     """What :meth:`NashBargaining.solve` returns, on the issues' own scales.
 
     ``forecast`` (S, D) is the NBS where ``agreement`` (S, D) is True and the status quo where it
-    is False (NaN if that is unknown). ``disagreement`` holds the payoffs used, (S, N) for joint
-    or (S, N, D) for issue-by-issue bargaining, in utility units on 0..1 positions, as ``gains``.
+    is False (NaN if that is unknown). ``gains`` are ``u_i(x*) - d_i`` (NaN without agreement or
+    for non-parties) and ``disagreement`` the payoffs ``d`` used, both in utility units on 0..1
+    positions: (S, N) for joint bargaining, (S, N, D) issue by issue (``disagreement`` is always
+    per issue, summed over issues for joint bargaining, except when the caller supplied it).
+    ``converged`` (S,) is False where the solver hit its iteration limit.
     """
 
     forecast: np.ndarray
