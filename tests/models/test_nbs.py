@@ -159,6 +159,22 @@ def test_no_agreement_is_reported_and_falls_back_visibly():
     assert -0.1 - 1e-12 <= sol.max_min_gain[0] <= 1e-9
 
 
+def test_powerless_or_indifferent_actors_are_not_parties():
+    """Documented convention: zero power or zero salience everywhere -> bystander, no veto."""
+    base = get_model("nbs").simulate(e1_arrays(100.0), None, RNG)
+    pos = [*E1_POS, [99.0], [100.0]]
+    sal = [*E1_SAL, [1.0], [0.0]]
+    cap = [*E1_CAP, 0.0, 1.0]  # actor 3 has no power, actor 4 no salience
+    a = ScenarioArrays.from_table(pos, sal, cap, status_quo=[100.0])
+    model = get_model("nbs")
+    sim = model.simulate(a, None, RNG)
+    # actor 3 would veto anything below ~100 and actor 4 anything at all (its gain is 0)
+    assert sim.agreement.all()
+    np.testing.assert_allclose(sim.final, base.final, atol=1e-9)
+    gains = model.solve(a).gains
+    assert np.isnan(gains[0, 3:]).all() and np.all(gains[0, :3] > 0)
+
+
 def test_missing_status_quo_is_a_clear_error():
     a = ScenarioArrays.from_table(
         [[10.0, 1.0], [90.0, 2.0]],
