@@ -78,6 +78,12 @@ def test_e1_weighted_mean_is_the_far_limit():
     assert get_model("compromise").forecast(a, RNG)[0, 0] == pytest.approx(32.8058, abs=5e-5)
     far = get_model("nbs", disagreement="far", far_margin=1e10).forecast(a, RNG)[0, 0]
     assert far == pytest.approx(32.8058, abs=1e-4)
+    # power = capability x salience counts salience twice: the limit is the c s^2 weighted
+    # mean, (0.81*10 + 0.125*60 + 0.072*90) / 1.007 = 21.9265 (hand computation)
+    twice = get_model(
+        "nbs", disagreement="far", far_margin=1e10, power="capability_salience"
+    ).forecast(a, RNG)[0, 0]
+    assert twice == pytest.approx(22.08 / 1.007, abs=1e-4)
 
 
 @pytest.mark.parametrize(
