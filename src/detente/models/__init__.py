@@ -9,7 +9,7 @@ from importlib import import_module
 
 from detente.models.base import Model, Simulation, register, registry
 
-MODEL_MODULES = ("central", "bdm", "exchange", "smp", "detente_model")
+MODEL_MODULES = ("central", "nbs", "bdm", "exchange", "smp", "detente_model")
 
 for _module in MODEL_MODULES:
     import_module(f"detente.models.{_module}")
