@@ -282,7 +282,7 @@ def render_yaml(doc: dict[str, Any], header: str | None = None) -> str:
                 text = _block([issue]).rstrip("\n")
                 out += ["  " + line for line in text.splitlines()]
         else:
-            out.append(_block({key: value}).rstrip("\n").replace("\n", "\n"))
+            out.append(_block({key: value}).rstrip("\n"))
     return "\n".join(out) + "\n"
 
 
