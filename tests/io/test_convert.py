@@ -12,13 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from detente import api
 from detente.commands.convert import convert, convert_file, detect_format
 from detente.errors import InputError
 from detente.io.decide import read_decide
+from detente.io.export import render_csv, render_yaml
 from detente.scenario import compile_scenario, load
+from detente.scenario.loading import parse_csv, validate_document
+from detente.scenario.yamlmap import parse_yaml
 from tests.io.shared import REPO, shared_data
 from tests.io.test_genius import ENGLAND_W, ZIMBABWE_W
 
@@ -175,15 +180,15 @@ def test_decide_to_yaml(tmp_path):
     sc = load(out).scenario
     assert len(sc.stances) == 181  # fixtures/decide/README.md: 181 actor-issue rows
     # cop21.csv line 55: '#D' 'African_grp' 'differentiation' 70.0 0.75 0.25
-    st = sc.stances[0]
-    assert (st.actor, st.issue, st.position.centre, st.salience.centre) == (
+    first = sc.stances[0]
+    assert (first.actor, first.issue, first.position.centre, first.salience.centre) == (
         "African_grp",
         "differentiation",
         70.0,
         75.0,
     )
     assert sc.actor("African_grp").capability.centre == 0.25
-    assert st.why == "imported from Decide file cop21.csv"
+    assert first.why == "imported from Decide file cop21.csv"
     a, b = read_decide(DECIDE), arrays_of(out)
     for name in ("position", "salience", "capability", "mask"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=0, atol=1e-12)
@@ -299,3 +304,45 @@ def test_command_registers_with_typer(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert load(out).scenario.actor("England").capability.centre == 4.0
+
+
+# ------------------------------------------------------------------------------------------
+# Property: the writers' text reads back to the same numbers
+
+
+@st.composite
+def documents(draw):
+    n_actors = draw(st.integers(1, 4))
+    n_issues = draw(st.integers(1, 3))
+    finite = {"allow_nan": False, "allow_infinity": False}
+    actors = [
+        {"id": f"a{k}", "capability": draw(st.floats(0, 1e6, **finite))} for k in range(n_actors)
+    ]
+    issues, stances = [], []
+    for j in range(n_issues):
+        lo = draw(st.floats(-1e3, 1e3, **finite))
+        hi = lo + draw(st.floats(1e-3, 1e3, **finite))
+        issues.append({"id": f"i{j}", "scale": {"min": lo, "max": hi}})
+        for k in range(n_actors):
+            stance = {
+                "actor": f"a{k}",
+                "issue": f"i{j}",
+                "position": draw(st.floats(lo, hi, **finite)),
+                # at least one salience above 1, or the loader rightly suspects a 0..1 scale
+                "salience": 50.0 if k == 0 else draw(st.floats(0, 100, **finite)),
+            }
+            if draw(st.booleans()):
+                stance["capability"] = draw(st.floats(0, 1e6, **finite))
+            stances.append(stance)
+    return {"meta": {"title": "t"}, "actors": actors, "issues": issues, "stances": stances}
+
+
+@settings(max_examples=40, deadline=None)
+@given(documents())
+def test_writers_read_back_exactly(doc):
+    original = compile_scenario(validate_document(doc, {}, "doc").scenario)
+    csv_text, _ = render_csv(doc, "doc")
+    from_csv = validate_document(*parse_csv(csv_text, "t.csv", "t"), "t.csv").scenario
+    same_numbers(original, compile_scenario(from_csv))
+    yaml_doc, _ = parse_yaml(render_yaml(doc), "t.yaml")
+    assert yaml_doc == {"detente": 1, **doc}

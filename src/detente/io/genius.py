@@ -30,7 +30,7 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict
 
@@ -77,7 +77,7 @@ class _Node:
         return got[0] if got else None
 
 
-def _fail(source: str, message: str, line: int | None = None, fld: str | None = None) -> None:
+def _fail(source: str, message: str, line: int | None = None, fld: str | None = None) -> NoReturn:
     raise InputError(Problem(source, message, line=line, field=fld))
 
 
@@ -145,7 +145,7 @@ def _float(source: str, node: _Node, attr: str, what: str) -> float:
     if text is None:
         _fail(source, f"<{node.tag}> has no {attr!r} attribute; {what}", node.line)
     try:
-        value = float(text)  # type: ignore[arg-type]
+        value = float(text)
     except ValueError:
         value = float("nan")
     if value != value or value in (float("inf"), float("-inf")):
@@ -159,7 +159,6 @@ def _int(source: str, node: _Node, attr: str) -> int:
         return int(text)
     except ValueError:
         _fail(source, f"<{node.tag}> needs a whole-number {attr!r}, got {text!r}", node.line)
-    raise AssertionError  # unreachable; _fail raises
 
 
 # ------------------------------------------------------------------------------------------
@@ -195,14 +194,14 @@ def _objective(source: str, space: _Node) -> _Node:
     objective = space.first("objective")
     if objective is None:
         _fail(source, "<utility_space> has no <objective> holding the issues", space.line)
-    if objective.all("objective"):  # type: ignore[union-attr]
+    if objective.all("objective"):
         _fail(
             source,
             "nested objectives are not imported: detente issues are flat, and a sub-objective's "
             "weight would have to be multiplied into its issues",
-            objective.all("objective")[0].line,  # type: ignore[union-attr]
+            objective.all("objective")[0].line,
         )
-    return objective  # type: ignore[return-value]
+    return objective
 
 
 def _issue_kind(node: _Node) -> str:
@@ -228,7 +227,8 @@ def read_domain(path: str | Path) -> tuple[list[GeniusIssue], _Node]:
             )
     elif root.tag == "utility_space":
         space = root
-        if root.first("objective") is not None and root.first("objective").all("weight"):  # type: ignore[union-attr]
+        top = root.first("objective")
+        if top is not None and top.all("weight"):
             _fail(
                 source,
                 "this is a utility profile (it has issue weights), not a domain; give the domain "
@@ -242,7 +242,7 @@ def read_domain(path: str | Path) -> tuple[list[GeniusIssue], _Node]:
             "or <utility_space>",
             root.line,
         )
-    objective = _objective(source, space)  # type: ignore[arg-type]
+    objective = _objective(source, space)
     issues: list[GeniusIssue] = []
     seen: dict[int, int] = {}
     for node in objective.all("issue"):
@@ -380,10 +380,17 @@ def _profile(
             root.line,
         )
     objective = _objective(source, root)
-    by_index = {_int(source, n, "index"): n for n in objective.all("issue")}
+    by_index: dict[int, _Node] = {}
+    for n in objective.all("issue"):
+        i = _int(source, n, "index")
+        if i in by_index:
+            _fail(source, f"issue index {i} appears twice in the profile", n.line)
+        by_index[i] = n
     weights_by_index: dict[int, tuple[float, int]] = {}
     for w in objective.all("weight"):
         i = _int(source, w, "index")
+        if i in weights_by_index:
+            _fail(source, f"a second <weight> for issue index {i}", w.line)
         value = _float(source, w, "value", "a weight is a number >= 0")
         if value < 0:
             _fail(source, f"weight {value:g} of issue index {i} is negative", w.line)
@@ -408,7 +415,6 @@ def _profile(
                 f"the profile has no entry for issue {issue.name!r} (index {issue.index})",
                 objective.line,
             )
-        assert node is not None
         if node.attrs.get("name", issue.name).strip() != issue.name:
             _fail(
                 source,
@@ -477,7 +483,6 @@ def _profile(
             ev = node.first("evaluator")
             if ev is None:
                 _fail(source, f"{issue.kind} issue {issue.name!r} has no <evaluator>", node.line)
-            assert ev is not None
             ftype = ev.attrs.get("ftype", "").lower()
             if ftype == "linear":
                 key = "slope" if "slope" in ev.attrs else "parameter1"
@@ -521,10 +526,10 @@ def _profile(
             else:
                 agent.discount = v
     if kind.upper() == "UNCERTAIN":
-        agent.uncertain = {
-            tag: (root.first(tag).text.strip() if root.first(tag) is not None else "")  # type: ignore[union-attr]
-            for tag in ("comparisons", "errors", "fixed_seed", "experimental")
+        found = {
+            tag: root.first(tag) for tag in ("comparisons", "errors", "fixed_seed", "experimental")
         }
+        agent.uncertain = {tag: n.text.strip() if n is not None else "" for tag, n in found.items()}
     return agent
 
 
@@ -544,7 +549,8 @@ def find_profiles(domain: Path, root: _Node) -> list[tuple[Path, str]]:
     for p in sorted(domain.parent.glob("*.xml")):
         if p.resolve() == domain.resolve():
             continue
-        head = p.read_bytes()[:4096]
+        with p.open("rb") as fh:
+            head = fh.read(4096)
         head = re.sub(rb"<!--.*?-->|<\?.*?\?>", b"", head, flags=re.S).lstrip()
         if head.startswith(b"<utility_space"):
             found.append((p, p.stem))
