@@ -346,3 +346,20 @@ def test_writers_read_back_exactly(doc):
     same_numbers(original, compile_scenario(from_csv))
     yaml_doc, _ = parse_yaml(render_yaml(doc), "t.yaml")
     assert yaml_doc == {"detente": 1, **doc}
+
+
+def test_cli_maps_convert_errors_to_exit_2(tmp_path, monkeypatch, capsys):
+    from detente import cli
+
+    app = typer.Typer()
+    app.command()(convert)
+    app.command("noop")(lambda: None)
+    monkeypatch.setattr(cli, "app", app)  # as cli.py will register it, without editing cli.py
+    domain = shared_data(
+        "genius", "10issuesDiscountedwithRV", "10issuesDiscountedwithRV-domain.xml"
+    )
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["convert", str(domain), str(tmp_path / "ten.yaml")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("detente: ") and "profile-1.xml:4: " in err[0]

@@ -253,3 +253,16 @@ def test_no_profiles_beside_the_domain(tmp_path):
 def test_single_peaked():
     assert single_peaked([1, 2, 2, 3, 1]) and single_peaked([4]) and single_peaked([3, 2, 1])
     assert not single_peaked([2, 1, 2]) and not single_peaked([1, 3, 2, 3])
+
+
+def test_multilateral_party_domain_finds_all_six_profiles():
+    # party_domain.xml names party_FL_utility.xml / party_NN_utility.xml, which do not exist, so
+    # the six <utility_space> files beside it are used, ids from their file names
+    g = read_genius(ez("Party", "party_domain.xml"))
+    assert [a.id for a in g.agents] == [f"party{k}_utility" for k in range(1, 7)]
+    p1 = g.agents[0]
+    # party1_utility.xml: weights 0.19, 0.28, 0.19, 0.05, 0.19, 0.10 (sum 1)
+    assert p1.salience == pytest.approx([19, 28, 19, 5, 19, 10], abs=1e-9)
+    # Food 3,2,2,1 -> Chips and Nuts (0); Drinks 1,3,2,1 -> Beer Only (item 2 of 4)
+    assert p1.position[:2] == pytest.approx([0, 100 / 3], abs=1e-6)
+    assert p1.best[:2] == ["Chips and Nuts", "Beer Only"]
