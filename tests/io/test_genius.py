@@ -166,19 +166,22 @@ DOMAIN = """<negotiation_template>
 <utility_space>
 <objective index="0" name="root">
   <issue index="1" name="Price" type="integer" lowerbound="10" upperbound="30"/>
-  <issue index="2" name="Share" type="real" lowerbound="0.0" upperbound="1.0"/>
+  <issue index="2" name="Share" type="real"><range lowerbound="0.0" upperbound="1.0"/></issue>
   <issue index="3" name="Colour" type="discrete"><item index="1" value="red"/></issue>
 </objective>
 </utility_space>
 </negotiation_template>
 """
 
+# integer evaluator: clip(offset + slope (x - 10), 0, 1); real: clip(p1 x + p0, 0, 1) (GENIUS
+# EvaluatorInteger / EvaluatorReal)
 PROFILE = """<utility_space>
 <objective index="0" name="root">
   <issue index="1" name="Price" type="integer" lowerbound="10" upperbound="30">
-    <evaluator ftype="linear" offset="1" slope="{slope}"/>
+    <evaluator ftype="linear" offset="{offset}" slope="{slope}"/>
   </issue>
-  <issue index="2" name="Share" type="real" lowerbound="0.0" upperbound="1.0">
+  <issue index="2" name="Share" type="real">
+    <range lowerbound="0.0" upperbound="1.0"/>
     <evaluator ftype="{ftype}" parameter0="0" parameter1="0.5"/>
   </issue>
   <issue index="3" name="Colour" type="discrete">
@@ -198,14 +201,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_integer_and_real_issues_keep_their_range(tmp_path):
     d = write(tmp_path, "d.xml", DOMAIN)
-    buyer = write(tmp_path, "buyer.xml", PROFILE.format(slope="-0.05", ftype="linear"))
-    seller = write(tmp_path, "seller.xml", PROFILE.format(slope="0.05", ftype="linear"))
+    buyer = write(tmp_path, "buyer.xml", PROFILE.format(offset=1, slope=-0.05, ftype="linear"))
+    seller = write(tmp_path, "seller.xml", PROFILE.format(offset=0, slope=0.05, ftype="linear"))
     g = read_genius(d, [buyer, seller])
     price, _share, colour = g.issues
     assert (price.kind, price.low, price.high) == ("integer", 10.0, 30.0)
     assert price.anchors() == {10.0: "10", 30.0: "30"}
     assert colour.points() == [50.0]  # a single item sits mid-scale
-    # decreasing linear utility -> the lower bound; increasing -> the upper bound
+    # buyer: 1 - 0.05 (x - 10) falls from 1 at 10; seller: 0.05 (x - 10) rises to 1 at 30;
+    # both: 0.5 x on the share rises to 0.5 at 1
     assert g.agents[0].position == [10.0, 1.0, 50.0]
     assert g.agents[1].position == [30.0, 1.0, 50.0]
     # weights sum to 1.5 > 1: normalised like KTAB, 100 x w / 1.5
@@ -213,12 +217,38 @@ def test_integer_and_real_issues_keep_their_range(tmp_path):
     assert g.agents[0].discount == 0.9 and g.agents[0].reservation is None
 
 
+def test_clipped_linear_evaluator_ties_over_the_flat_part(tmp_path):
+    d = write(tmp_path, "d.xml", DOMAIN)
+    # 0.5 + 0.05 (x - 10) reaches 1 at x = 20 and is clipped to 1 up to 30
+    p = write(tmp_path, "p.xml", PROFILE.format(offset=0.5, slope=0.05, ftype="linear"))
+    g = read_genius(d, [p])
+    assert g.agents[0].position[0] == 20.0
+    assert "every value from 20 to 30 is equally best" in g.warnings[0]
+    assert read_genius(d, [p], options=GeniusOptions(ties="mean")).agents[0].position[0] == 25.0
+    # offset 1 and a positive slope: 1 everywhere, the agent is indifferent (ties=first: 10)
+    flat = write(tmp_path, "f.xml", PROFILE.format(offset=1, slope=0.05, ftype="linear"))
+    assert read_genius(d, [flat]).agents[0].position[0] == 10.0
+    # a constant evaluator on the share: indifferent over 0..1
+    const = write(tmp_path, "c.xml", PROFILE.format(offset=0, slope=0.05, ftype="constant"))
+    g = read_genius(d, [const], options=GeniusOptions(ties="mean"))
+    assert g.agents[0].position[1] == 0.5
+
+
+def test_profile_range_must_match_the_domain(tmp_path):
+    d = write(tmp_path, "d.xml", DOMAIN)
+    text = PROFILE.format(offset=0, slope=0.05, ftype="linear").replace(
+        'upperbound="30"', 'upperbound="40"'
+    )
+    with pytest.raises(InputError, match="range"):
+        read_genius(d, [write(tmp_path, "p.xml", text)])
+
+
 def test_unsupported_evaluator_is_refused(tmp_path):
     d = write(tmp_path, "d.xml", DOMAIN)
-    p = write(tmp_path, "p.xml", PROFILE.format(slope="1", ftype="triangular"))
+    p = write(tmp_path, "p.xml", PROFILE.format(offset=0, slope=1, ftype="triangular"))
     with pytest.raises(InputError) as err:
         read_genius(d, [p])
-    assert err.value.problems[0].line == 7  # the <evaluator> of Share
+    assert err.value.problems[0].line == 8  # the <evaluator> of Share
     assert "ftype 'triangular'" in err.value.problems[0].message
 
 

@@ -26,6 +26,7 @@ code with GENIUS or negmas.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
@@ -204,6 +205,43 @@ def _objective(source: str, space: _Node) -> _Node:
     return objective
 
 
+def _bounds(source: str, node: _Node) -> tuple[float, float]:
+    """An integer/real issue's range: ``lowerbound``/``upperbound`` on the issue or on a
+    ``<range>`` child (GENIUS writes real issues the second way)."""
+    holder = node.first("range") if "lowerbound" not in node.attrs else None
+    holder = holder or node
+    what = "an integer/real issue needs its range"
+    return _float(source, holder, "lowerbound", what), _float(source, holder, "upperbound", what)
+
+
+def _linear_best(a: float, b: float, lo: float, hi: float, integer: bool) -> tuple[float, float]:
+    """The interval of ``[lo, hi]`` where ``clip(a + b x, 0, 1)`` is highest.
+
+    GENIUS clips linear evaluations to 0..1, so a steep evaluator is flat (at 1) over part of
+    the range, and every point there is equally best.
+
+    >>> _linear_best(-0.5, 0.05, 10.0, 30.0, True), _linear_best(0.0, 0.05, 0.0, 40.0, True)
+    ((30.0, 30.0), (20.0, 40.0))
+    """
+
+    def u(x: float) -> float:
+        return min(max(a + b * x, 0.0), 1.0)
+
+    if u(lo) == u(hi):
+        return lo, hi  # flat, or clipped over the whole range
+    if b > 0:
+        start = lo if a + b * lo >= 1 else (1 - a) / b
+        start = max(lo, min(hi, start))
+        if integer:
+            start = float(math.ceil(start - 1e-9))
+        return (start, hi) if a + b * hi > 1 else (hi, hi)
+    end = (1 - a) / b
+    end = max(lo, min(hi, end))
+    if integer:
+        end = float(math.floor(end + 1e-9))
+    return (lo, end) if a + b * lo > 1 else (lo, lo)
+
+
 def _issue_kind(node: _Node) -> str:
     for key in ("type", "etype", "vtype"):
         if key in node.attrs:
@@ -267,8 +305,7 @@ def read_domain(path: str | Path) -> tuple[list[GeniusIssue], _Node]:
                 _fail(source, f"issue {name!r} lists item {dupes[0]!r} twice", node.line)
             issues.append(GeniusIssue(index, name, "discrete", tuple(items), 0.0, 100.0, node.line))
         elif kind in ("integer", "real"):
-            lo = _float(source, node, "lowerbound", "an integer/real issue needs its range")
-            hi = _float(source, node, "upperbound", "an integer/real issue needs its range")
+            lo, hi = _bounds(source, node)
             if not lo < hi:
                 _fail(
                     source,
@@ -483,12 +520,27 @@ def _profile(
             ev = node.first("evaluator")
             if ev is None:
                 _fail(source, f"{issue.kind} issue {issue.name!r} has no <evaluator>", node.line)
+            has_range = "lowerbound" in node.attrs or node.first("range") is not None
+            if has_range and _bounds(source, node) != (issue.low, issue.high):
+                _fail(
+                    source,
+                    f"issue {issue.name!r} has range {_bounds(source, node)} here but "
+                    f"{(issue.low, issue.high)} in the domain",
+                    node.line,
+                )
             ftype = ev.attrs.get("ftype", "").lower()
-            if ftype == "linear":
-                key = "slope" if "slope" in ev.attrs else "parameter1"
-                slope = _float(source, ev, key, "a linear evaluator needs its slope")
+            if ftype == "linear" and issue.kind == "integer":
+                # GENIUS EvaluatorInteger: clip(offset + slope * (x - lowerbound), 0, 1)
+                what = "an integer issue's linear evaluator has slope and offset"
+                slope = _float(source, ev, "slope", what)
+                a = _float(source, ev, "offset", what) - slope * issue.low
+            elif ftype == "linear":
+                # GENIUS EvaluatorReal: clip(parameter1 * x + parameter0, 0, 1)
+                what = "a real issue's linear evaluator has parameter0 and parameter1"
+                slope = _float(source, ev, "parameter1", what)
+                a = _float(source, ev, "parameter0", what)
             elif ftype == "constant":
-                slope = 0.0
+                slope, a = 0.0, 0.0
             else:
                 _fail(
                     source,
@@ -496,16 +548,15 @@ def _profile(
                     "imported; linear and constant evaluators are",
                     ev.line,
                 )
-            ends = [issue.low, issue.high]
-            if slope == 0:
-                x = issue.low if options.ties == "first" else (issue.low + issue.high) / 2
+            top = _linear_best(a, slope, issue.low, issue.high, issue.kind == "integer")
+            x = top[0] if options.ties == "first" else (top[0] + top[1]) / 2
+            if top[0] < top[1]:
                 warnings.append(
-                    f"{actor_id} on {issue.name!r}: flat evaluator; ties={options.ties} "
-                    f"places it at {x:g}"
+                    f"{actor_id} on {issue.name!r}: every value from {top[0]:g} to {top[1]:g} "
+                    f"is equally best; ties={options.ties} places it at {x:g}"
                 )
-                best.append("indifferent")
+                best.append(f"{top[0]:g} to {top[1]:g}")
             else:
-                x = ends[1] if slope > 0 else ends[0]
                 best.append(f"{x:g}")
             position.append(x)
             evaluations.append(None)
