@@ -213,8 +213,22 @@ def document_from_predictioneer(t: PredictioneerTable) -> dict[str, Any]:
         f"the {t.clout_column} column is each actor's capability.",
         "sources": [{"title": f"Predictioneer table {base}"}],
     }
+    doc["actors"] = [
+        {
+            "id": a["id"],
+            **({"name": a["name"]} if "name" in a else {}),
+            "capability": _num(a["capability"]),
+        }
+        for a in doc["actors"]
+    ]
     doc["stances"] = [
-        {**s, "why": f"imported from Predictioneer table {base}"} for s in doc["stances"]
+        {
+            **s,
+            "position": _num(s["position"]),
+            "salience": _num(s["salience"]),
+            "why": f"imported from Predictioneer table {base}",
+        }
+        for s in doc["stances"]
     ]
     return {"detente": 1, **doc}
 
