@@ -154,7 +154,7 @@ BROKEN = [
     (
         _set(("bodies", 2, "members", 0, "weights"), {"enlargement": -1}),
         ("bodies", 2, "members", 0, "weights", "enlargement"),
-        "weight -1 is outside the allowed range 0 to inf",
+        "weight -1 is not allowed; it must be at least 0",
     ),
     (
         _set(("bodies", 0, "blocs", 0, "weights"), {"legal_form": 1}),
@@ -164,7 +164,7 @@ BROKEN = [
     (
         _set(("bodies", 0, "blocs", 0, "spread"), -3),
         ("bodies", 0, "blocs", 0, "spread"),
-        "spread -3 is outside the allowed range 0 to inf",
+        "spread -3 is not allowed; it must be at least 0",
     ),
     (
         _set(("bodies", 0, "blocs", 0, "spread"), {"legal_form": 3}),
@@ -220,7 +220,7 @@ BROKEN = [
     (
         _set(("forms", 1, "horizon"), -1),
         ("forms", 1, "horizon"),
-        "horizon (years) -1 is outside the allowed range 0 to inf",
+        "horizon (years) -1 is not allowed; it must be at least 0",
     ),
     (_set(("forms", 1, "id"), "treaty"), ("forms", 1, "id"), "duplicate id 'treaty'"),
     (
