@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 
-from detente.analyses.crisis import CrisisOptions, analyse_crisis
 from detente.errors import InputError, Problem
-from detente.scenario.crisis import compile_crisis
 
 if TYPE_CHECKING:
+    from detente.analyses.crisis import CrisisOptions
     from detente.arrays import ScenarioArrays
     from detente.scenario.schema import Scenario
 
@@ -115,6 +114,10 @@ def crisis_report(
     InputError
         If the scenario has no ``crisis`` section.
     """
+    # imported here: scipy is heavy and the CLI registers this command at every start-up
+    from detente.analyses.crisis import CrisisOptions, analyse_crisis
+    from detente.scenario.crisis import compile_crisis
+
     options = options or CrisisOptions()
     if scenario.crisis is None:
         raise InputError(
