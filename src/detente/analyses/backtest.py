@@ -84,13 +84,20 @@ def bootstrap_mae_difference(
     return (w @ sm - w @ sb) / count
 
 
+def _make_model(spec: str):
+    from detente.api import make_model  # the CLI's parser of NAME:key=value,...
+
+    return make_model(spec)
+
+
 def _forecast(
     name: str, parts: list[tuple[np.ndarray, ScenarioArrays]], n_issues: int, seed: int
 ) -> tuple[np.ndarray | None, str | None, dict, list[str]]:
     """Forecast every issue with one model; ``parts`` pairs issue indices with their arrays."""
     pred = np.full(n_issues, np.nan)
     try:
-        model = get_model(name)
+        opts = name.partition(":")[2]
+        model = get_model(name) if not opts else _make_model(name)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for index, arrays in parts:
@@ -156,8 +163,8 @@ def run_backtest(
     started = time.perf_counter()
     names = list(registry()) if models is None else list(models)
     known = registry()
-    for n in names:
-        if n not in known:
+    for n in names:  # a name may carry options: "nbs:disagreement=far"
+        if n.partition(":")[0] not in known:
             raise KeyError(f"unknown model {n!r}; registered: {', '.join(known)}")
     for c in capabilities:
         if c not in CAPABILITIES:
@@ -187,7 +194,7 @@ def run_backtest(
         for name in run_names:
             # models that bargain across issues see one proposal at a time (its issues are
             # decided together); the others forecast every issue in one batched call
-            links = getattr(known[name], "links_issues", False)
+            links = getattr(known[name.partition(":")[0]], "links_issues", False)
             joint = batch == "proposal" or (batch == "auto" and links)
             parts = by_proposal if joint else everything
             pred, reason, desc, notes = _forecast(name, parts, data.n_issues, seed)
