@@ -156,7 +156,41 @@ def simulate(
             str(len(r.get("events", []))),
         )
     con.print(table)
-    con.print(f"options: {json.dumps(out['options'])}; converged: {out['converged']}")
+    shown = 6
+    for r in out["rounds"]:
+        events = r.get("events", [])
+        if not events:
+            continue
+        con.print(f"[bold]round {r['round']}[/]")
+        for e in events[:shown]:
+            con.print("  " + _event_line(e), markup=False)
+        if len(events) > shown:
+            con.print(f"  ... and {len(events) - shown} more (--json lists every event)")
+    con.print(f"options: {json.dumps(out['options'])}; converged: {out['converged']}", markup=False)
+
+
+def _event_line(e: dict[str, Any]) -> str:
+    """One readable line for a model event: why an actor moved."""
+    kind = e.get("type", "event")
+    if kind == "exchange" and isinstance(e.get("i"), dict) and isinstance(e.get("j"), dict):
+        i, j = e["i"], e["j"]
+        return (
+            f"exchange: {i['actor']} gives on {i['supplies']} ({i['from']:.1f} -> "
+            f"{i['to']:.1f}) while {j['actor']} gives on {j['supplies']} ({j['from']:.1f} -> "
+            f"{j['to']:.1f}); gain {e.get('gain', float('nan')):.3g} each"
+        )
+    if {"actor", "from", "to"} <= e.keys() and isinstance(e["from"], int | float):
+        other = f" (offer from {e['other']})" if e.get("other") else ""
+        issue = f" on {e['issue']}" if e.get("issue") else ""
+        return f"{kind}: {e['actor']} moves{issue} {e['from']:.2f} -> {e['to']:.2f}{other}"
+    if kind == "challenge" and {"actor", "target"} <= e.keys():
+        return (
+            f"challenge: {e['actor']} challenges {e['target']} (expected gain "
+            f"{e.get('expected_gain', float('nan')):.3g}, P(win) "
+            f"{e.get('prob_win', float('nan')):.2f})"
+        )
+    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
+    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
 
 
 @app.command()
