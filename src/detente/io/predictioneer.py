@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from detente.errors import InputError, Problem
 from detente.io.naming import make_id
-from detente.scenario.loading import read_text
+from detente.scenario.loading import csv_number, ragged_row, read_text
 from detente.scenario.schema import Loc
 
 CLOUT_COLUMNS = ("clout", "capability", "power")
@@ -143,36 +142,13 @@ def parse_predictioneer(text: str, source: str, name: str = "predictioneer") -> 
     taken_issues: set[str] = set()
 
     def number(cell: str, column: str, line: int, required: bool) -> float | None:
-        cell = cell.strip()
-        if not cell:
-            if required:
-                problems.append(Problem(source, "empty cell; expected a number", line, column))
-            return None
-        try:
-            value = float(cell)
-        except ValueError:
-            hint = " (decimal comma? use a point)" if "," in cell else ""
-            problems.append(Problem(source, f"{cell!r} is not a number{hint}", line, column))
-            return None
-        if not math.isfinite(value):
-            problems.append(
-                Problem(source, f"{cell!r} is not allowed; expected a finite number", line, column)
-            )
-            return None
-        return value
+        return csv_number(cell, source, line, column, required, problems)
 
     for n, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
-            problems.append(
-                Problem(
-                    source,
-                    f"row has {len(row)} fields but the header has {len(header)}; check for a "
-                    "stray or missing comma",
-                    n,
-                )
-            )
+            problems.append(ragged_row(row, header, source, n))
             continue
         actor = row[col["actor"]].strip()
         issue = row[col["issue"]].strip() if has_issue else SINGLE_ISSUE

@@ -277,6 +277,40 @@ REQUIRED = ("actor", "issue", "position", "salience", "capability")
 OPTIONAL_NUMERIC = ("scale_min", "scale_max", "status_quo", "demand", "publicity")
 
 
+def csv_number(
+    cell: str, source: str, line: int, column: str, required: bool, problems: list[Problem]
+) -> float | None:
+    """A finite number from a CSV cell, or None with the problem appended to ``problems``."""
+    cell = cell.strip()
+    if not cell:
+        if required:
+            problems.append(Problem(source, "empty cell; expected a number", line, column))
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        comma = "," in cell or (cell.count(".") == 0 and any(ch.isdigit() for ch in cell))
+        hint = " (decimal comma? use a point)" if comma else ""
+        problems.append(Problem(source, f"{cell!r} is not a number{hint}", line, column))
+        return None
+    if not math.isfinite(value):
+        problems.append(
+            Problem(source, f"{cell!r} is not allowed; expected a finite number", line, column)
+        )
+        return None
+    return value
+
+
+def ragged_row(row: list[str], header: list[str], source: str, line: int) -> Problem:
+    """The problem of a row whose field count differs from the header's."""
+    return Problem(
+        source,
+        f"row has {len(row)} fields but the header has {len(header)}; check for a stray or "
+        "missing comma",
+        line,
+    )
+
+
 def parse_csv(text: str, source: str, name: str) -> tuple[dict, dict[Loc, int]]:
     """Read the flat table ``actor,issue,position,salience,capability`` into a scenario document."""
     rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -327,40 +361,13 @@ def parse_csv(text: str, source: str, name: str) -> tuple[dict, dict[Loc, int]]:
     stances: list[dict[str, Any]] = []
 
     def number(cell: str, column: str, line: int, required: bool) -> float | None:
-        cell = cell.strip()
-        if not cell:
-            if required:
-                problems.append(Problem(source, "empty cell; expected a number", line, column))
-            return None
-        try:
-            value = float(cell)
-        except ValueError:
-            hint = (
-                " (decimal comma? use a point)"
-                if "," in cell or (cell.count(".") == 0 and any(ch.isdigit() for ch in cell))
-                else ""
-            )
-            problems.append(Problem(source, f"{cell!r} is not a number{hint}", line, column))
-            return None
-        if not math.isfinite(value):
-            problems.append(
-                Problem(source, f"{cell!r} is not allowed; expected a finite number", line, column)
-            )
-            return None
-        return value
+        return csv_number(cell, source, line, column, required, problems)
 
     for n, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
-            problems.append(
-                Problem(
-                    source,
-                    f"row has {len(row)} fields but the header has "
-                    f"{len(header)}; check for a stray or missing comma",
-                    n,
-                )
-            )
+            problems.append(ragged_row(row, header, source, n))
             continue
         actor = row[col["actor"]].strip()
         issue = row[col["issue"]].strip()
