@@ -528,10 +528,6 @@ class ExpectedUtility(Model):
     Options = BDMOptions
     dynamic = True
 
-    def forecast(self, arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
-        """Forecast after the stopping rule (or the round limit) per sample and issue, (S, D)."""
-        return self.simulate(arrays, rounds=None, rng=rng).final
-
     def simulate(
         self,
         arrays: ScenarioArrays,
