@@ -28,9 +28,9 @@ The actor's expected utility (docs/advice.md) in one draw is
   war cost of the actor's side (the pie's units read as utility);
 - ``M``: the challenger's mobilisation cost until the deadline while the signal continues.
 
-The change of ``EU`` from the baseline is split into the contributions of ``A``, ``R``, ``E``,
-``AC`` and ``DV`` (one factor at a time from the baseline) and the remainder (interactions and
-mobilisation cost). The same draws (common random numbers) serve every move, so a move that
+The change of ``EU`` from the baseline is shared among ``A``, ``R``, ``E``, ``AC``, ``DV`` and
+"other" (the values of war and of no deal, the mobilisation cost) by Shapley values, so the
+shares add up to the change. The same draws (common random numbers) serve every move, so a move that
 changes nothing has a change of exactly zero in every draw and is never recommended.
 
 Moves that only change the actors' arrays are stacked along the sample axis and every model
@@ -470,15 +470,38 @@ def _form_terms(st: Setting, form_id: str | None) -> tuple[tuple, np.ndarray, np
     return st.ratif.form_bodies(form), form.hazard, form.horizon
 
 
-def evaluate(st: Setting, move: Move, arr: ScenarioArrays, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-draw terms of the actor's EU for the deal ``x`` (S, D) under a move's arrays ``arr``."""
-    base, a, opt = st.base, st.actor, st.options
+def move_form(st: Setting, move: Move) -> str | None:
+    """The form a move's deal takes: its own, else the baseline if its forum can produce it."""
     form_id = move.form or st.baseline_form
     if move.forum is not None and st.ratif is not None:
         forum = next(g for g in st.ratif.forums if g.id == move.forum)
         if form_id not in forum.forms:
             form_id = forum.forms[0] if forum.forms else None
-    bodies, hazard, horizon = _form_terms(st, form_id)
+    return form_id
+
+
+def ratified_batch(st: Setting, form_id: str | None, x: np.ndarray) -> np.ndarray:
+    """Whether every body of the form passes each deal, for deals ``x`` (S, K, D): (S, K)."""
+    bodies = _form_terms(st, form_id)[0]
+    if not bodies:
+        return np.ones(x.shape[:2], dtype=bool)
+    return form_passes(x, bodies)
+
+
+def evaluate(
+    st: Setting,
+    move: Move,
+    arr: ScenarioArrays,
+    x: np.ndarray,
+    ratified: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-draw terms of the actor's EU for the deal ``x`` (S, D) under a move's arrays ``arr``.
+
+    ``ratified`` (S,) may be passed when computed in a batch (:func:`ratified_batch`).
+    """
+    base, a, opt = st.base, st.actor, st.options
+    form_id = move_form(st, move)
+    _, hazard, horizon = _form_terms(st, form_id)
     u_x = spatial_utility(base, x, opt.utility)  # (S, N): true preferences
     u_sq = spatial_utility(base, st.sq, opt.utility)
     dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
@@ -522,7 +545,8 @@ def evaluate(st: Setting, move: Move, arr: ScenarioArrays, x: np.ndarray) -> dic
     accept = np.ones(s, dtype=bool)
     for p in st.principals:
         accept &= dv[:, p] - ac[:, p] >= alternative[:, p]
-    ratified = form_passes(x, bodies) if bodies else np.ones(s, dtype=bool)
+    if ratified is None:
+        ratified = ratified_batch(st, form_id, x[:, None, :])[:, 0]
     return {
         "agreement": accept.astype(float),
         "ratification": ratified.astype(float),
@@ -544,16 +568,38 @@ def expected_utility(t: dict[str, np.ndarray]) -> np.ndarray:
     return -t["mobilisation"] + t["escalation"] * t["war"] + (1 - t["escalation"]) * peace
 
 
+#: The factors the change of EU is shared among; "other" is the value of war and of no deal and
+#: the mobilisation cost (what a move changes besides the five named components).
+FACTORS: dict[str, tuple[str, ...]] = {
+    **{c: (c,) for c in COMPONENTS},
+    "other": ("no_deal", "war", "mobilisation"),
+}
+
+
 def decompose(base: dict[str, np.ndarray], moved: dict[str, np.ndarray]) -> dict[str, float]:
-    """Change of mean EU split into the five components, one at a time from the baseline."""
-    eu0 = expected_utility(base)
-    out = {}
-    for c in COMPONENTS:
+    """Change of mean EU shared among the components by their Shapley values.
+
+    Each factor's share is its marginal effect (baseline -> move) averaged over the orders in
+    which the factors could change, so the shares add up exactly to the total change.
+    """
+    names = list(FACTORS)
+    k = len(names)
+    value: dict[int, float] = {}
+    for subset in range(1 << k):
         t = dict(base)
-        t[c] = moved[c]
-        out[c] = float(np.mean(expected_utility(t) - eu0))
-    total = float(np.mean(expected_utility(moved) - eu0))
-    out["other"] = total - sum(out.values())
+        for j, name in enumerate(names):
+            if subset >> j & 1:
+                for key in FACTORS[name]:
+                    t[key] = moved[key]
+        value[subset] = float(np.mean(expected_utility(t)))
+    out = dict.fromkeys(names, 0.0)
+    for j, name in enumerate(names):
+        for subset in range(1 << k):
+            if subset >> j & 1:
+                continue
+            size = bin(subset).count("1")
+            weight = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
+            out[name] += weight * (value[subset | 1 << j] - value[subset])
     return out
 
 
@@ -606,6 +652,8 @@ def _summary(t: dict[str, Any]) -> dict[str, float]:
         "achievement_gap": float(np.mean(t["achievement_gap"])),
         "durable_value": float(np.mean(t["durable_value"])),
         "eu": float(np.mean(expected_utility(t))),
+        "value_war": float(np.mean(t["war"])),
+        "value_no_deal": float(np.mean(t["no_deal"])),
     }
 
 
@@ -677,6 +725,23 @@ def advise(
         raise ValueError(f"no model could forecast the baseline: {failed.get(0, '')}")
     models = list(deals[0])
 
+    def deal(k: int, name: str) -> np.ndarray:
+        m = all_moves[k]
+        return ratif.package(m.package) if m.package is not None else deals[k][name]
+
+    # ratification of every move's deal, one batched vote per form and model
+    ok = [k for k in range(len(all_moves)) if k in deals and set(deals[k]) == set(models)]
+    by_form: dict[str | None, list[int]] = {}
+    for k in ok:
+        by_form.setdefault(move_form(st, all_moves[k]), []).append(k)
+    passed: dict[tuple[int, str], np.ndarray] = {}
+    for form_id, ks in by_form.items():
+        for name in models:
+            xs = np.stack([deal(k, name) for k in ks], axis=1)
+            votes = ratified_batch(st, form_id, xs)
+            for j, k in enumerate(ks):
+                passed[k, name] = votes[:, j]
+
     def terms_for(k: int) -> tuple[list[dict[str, Any]], np.ndarray]:
         m = all_moves[k]
         arr = m.edit(base) if m.edit else base
@@ -685,7 +750,7 @@ def advise(
             x = deals[k][name]
             if m.package is not None:
                 x = ratif.package(m.package)
-            ts.append(evaluate(st, m, arr, x))
+            ts.append(evaluate(st, m, arr, x, passed[k, name]))
         eu = np.mean([expected_utility(t) for t in ts], axis=0)
         return ts, eu
 
@@ -768,16 +833,22 @@ def pivotal_issue(
     nomove = Move("focus", "pivot")
     rows = []
     base_eu = np.mean([expected_utility(t) for t in base_ts], axis=0)
-    for d, iid in enumerate(base.issue_ids):
-        if not base.mask[a, d]:
-            continue
-        step = st.options.pivot_step * base.scale_width[d]
-        ts = []
-        for name in models:
-            x = deals[name].copy()
-            gap = base.position[:, a, d] - x[:, d]
-            x[:, d] = x[:, d] + np.sign(gap) * np.minimum(np.abs(gap), step)
-            ts.append(evaluate(st, nomove, base, x))
+    own = [d for d in range(base.n_issues) if base.mask[a, d]]
+    shifted: dict[str, np.ndarray] = {}
+    passed: dict[str, np.ndarray] = {}
+    for name in models:
+        xs = np.repeat(deals[name][:, None, :], len(own), axis=1)  # (S, K, D)
+        for j, d in enumerate(own):
+            step = st.options.pivot_step * base.scale_width[d]
+            gap = base.position[:, a, d] - xs[:, j, d]
+            xs[:, j, d] += np.sign(gap) * np.minimum(np.abs(gap), step)
+        shifted[name] = xs
+        passed[name] = ratified_batch(st, st.baseline_form, xs)  # one batched vote
+    for j, d in enumerate(own):
+        iid = base.issue_ids[d]
+        ts = [
+            evaluate(st, nomove, base, shifted[name][:, j], passed[name][:, j]) for name in models
+        ]
         eu = np.mean([expected_utility(t) for t in ts], axis=0)
         parts = np.mean(
             [list(decompose(b, t).values()) for b, t in zip(base_ts, ts, strict=True)], 0
@@ -788,6 +859,8 @@ def pivotal_issue(
                 "delta_eu": float(np.mean(eu - base_eu)),
                 "breakdown": dict(zip([*COMPONENTS, "other"], map(float, parts), strict=True)),
                 "salience": float(base.salience[:, a, d].mean()),
+                "value_war": float(np.mean([t["war"] for t in base_ts])),
+                "value_no_deal": float(np.mean([t["no_deal"] for t in base_ts])),
                 "distance": float(
                     np.mean(
                         np.abs(
@@ -830,4 +903,14 @@ def _why_pivotal(st: Setting, top: dict[str, Any], rows: list[dict[str, Any]]) -
         f"{top['distance']:.0%} of the scale from its position"
     )
     text += "; the change runs mostly through " + ", ".join(main) + "." if main else "."
+    if top["delta_eu"] < 0 and b["escalation"] < 0 and st.sc.crisis is not None:
+        text += _negative_note(actor, top)
     return text
+
+
+def _negative_note(actor: str, top: dict[str, Any]) -> str:
+    return (
+        f" The sign is negative: a gain there lowers P(escalation), and with these inputs war is "
+        f"worth more to {actor} than no deal (expected {top['value_war']:.3f} against "
+        f"{top['value_no_deal']:.3f}), so the issue is pivotal through the crisis, not a deal."
+    )
