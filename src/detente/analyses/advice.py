@@ -664,6 +664,37 @@ def _mean_terms(ts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def make_setting(
+    sc: Scenario, actor: str, options: AdviceOptions, rng: np.random.Generator
+) -> Setting:
+    """Draw the inputs once (core arrays, ratifiers, crisis seed) for every move to share."""
+    if actor not in sc.actor_ids():
+        raise KeyError(actor)
+    s = options.samples
+    base = compile_scenario(sc, samples=s, rng=rng) if s > 1 else compile_scenario(sc)
+    a = base.actor_ids.index(actor)
+    ratif = None
+    if sc.bodies or sc.forms or sc.forums or sc.proposals:
+        ratif = compile_ratification(
+            sc, samples=base.n_samples, rng=rng if s > 1 else None, status_quo=base.status_quo
+        )
+    forms = [f.id for f in sc.forms]
+    baseline_form = options.baseline_form or (forms[0] if forms else None)
+    mid = (base.scale_min + base.scale_max) / 2
+    sq = np.where(np.isnan(base.status_quo), mid, base.status_quo)
+    return Setting(
+        sc=sc,
+        base=base,
+        actor=a,
+        ratif=ratif,
+        crisis_seed=int(rng.integers(2**62)),
+        options=options,
+        baseline_form=baseline_form,
+        sq=sq,
+        principals=_principals(sc, base),
+    )
+
+
 def advise(
     sc: Scenario,
     actor: str,
@@ -692,33 +723,10 @@ def advise(
         that changed nothing, never recommended), ``options``.
     """
     options = options or AdviceOptions()
-    if actor not in sc.actor_ids():
-        raise KeyError(actor)
     rng = np.random.default_rng(seed)
-    s = options.samples
-    base = compile_scenario(sc, samples=s, rng=rng) if s > 1 else compile_scenario(sc)
-    a = base.actor_ids.index(actor)
-    ratif = None
-    if sc.bodies or sc.forms or sc.forums or sc.proposals:
-        ratif = compile_ratification(
-            sc, samples=base.n_samples, rng=rng if s > 1 else None, status_quo=base.status_quo
-        )
-    forms = [f.id for f in sc.forms]
-    baseline_form = options.baseline_form or (forms[0] if forms else None)
-    mid = (base.scale_min + base.scale_max) / 2
-    sq = np.where(np.isnan(base.status_quo), mid, base.status_quo)
-    st = Setting(
-        sc=sc,
-        base=base,
-        actor=a,
-        ratif=ratif,
-        crisis_seed=int(rng.integers(2**62)),
-        options=options,
-        baseline_form=baseline_form,
-        sq=sq,
-        principals=_principals(sc, base),
-    )
-    moves = candidate_moves(sc, base, actor, options, baseline_form, ratif, sq)
+    st = make_setting(sc, actor, options, rng)
+    base, ratif, baseline_form = st.base, st.ratif, st.baseline_form
+    moves = candidate_moves(sc, base, actor, options, baseline_form, ratif, st.sq)
     all_moves = [Move("focus", "baseline"), *moves]
     deals, failed = _forecast_batches(st, all_moves, rng)
     if 0 not in deals:

@@ -123,6 +123,10 @@ def _article_checks(advice: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
 
     def verdict(m: dict[str, Any] | None, claim: str, what: str) -> dict[str, str]:
         if m is None:
+            dead = [x for x in rus["no_effect"] if what in x]
+            if dead:
+                why = f"'{dead[0]}' changes nothing for Russia in any draw"
+                return {"claim": claim, "verdict": "engine disagrees", "why": why}
             return {"claim": claim, "verdict": "not evaluated", "why": f"no move '{what}'"}
         rank = rus["moves"].index(m) + 1
         agree = m["recommended"]
@@ -149,28 +153,42 @@ def _article_checks(advice: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
         verdict(
             find("focus", "focus on enlargement;"),
             "Stop 'spraying' demands over auxiliary topics; focus on non-expansion.",
-            "focus on enlargement",
+            "focus on enlargement;",
         )
     )
+    drafts = [m for m in rus["moves"] if m["kind"] == "proposal" and "russia-draft" in m["move"]]
+    if drafts:
+        worst = max(m["p_ratification"] for m in drafts)
+        out.append(
+            {
+                "claim": "Russia's draft treaties cannot be ratified (67 senators, all 30 allies).",
+                "verdict": "engine agrees" if worst <= 0.05 else "engine disagrees",
+                "why": "; ".join(
+                    f"'{m['move']}': P(ratification) {m['p_ratification']:.0%} as a "
+                    f"{m['form']}, dEU {m['delta_eu']:+.4f}"
+                    for m in drafts
+                ),
+            }
+        )
     out.append(
         verdict(
-            find("form", "declaration"),
+            find("form", "the form declaration"),
             "A political declaration at the Madrid summit is feasible where a treaty is not.",
-            "choose the form declaration",
+            "the form declaration",
         )
     )
     out.append(
         verdict(
             find("reciprocity", "on reciprocity"),
             "Reciprocity (Kaliningrad, Crimea) would widen what partners can accept.",
-            "offer reciprocity on reciprocity",
+            "reciprocity on reciprocity",
         )
     )
     out.append(
         verdict(
             find("publicity", "every public demand"),
             "The public ultimatum leaves no room to declare victory; lower it.",
-            "lower the publicity of every public demand",
+            "every public demand",
         )
     )
     return out
@@ -418,10 +436,8 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues) -> list[str]:
     for r in advice.values():
         best = [m for m in r["moves"] if m["recommended"]][:3]
         b = r["baseline"]
-        txt = (
-            f"{r['actor_name']}: baseline P(deal) {b['p_deal']:.0%}, P(escalation) "
-            f"{b['p_escalation']:.0%}. "
-        )
+        txt = f"{r['actor_name']}: baseline P(deal) {b['p_deal']:.0%}"
+        txt += f", P(escalation) {b['p_escalation']:.0%}. " if sc.crisis is not None else ". "
         if best:
             txt += (
                 "Best moves: "
