@@ -313,9 +313,9 @@ def build_report(
                 if not np.isnan(ws.low[0]):
                     ax.plot([ws.low[0], ws.high[0]], [j, j], lw=6, color="#a1d99b")
                 ax.plot([ws.sq[0]], [j], "|", color="k", ms=10)
-                for m in ("detente", "compromise"):
+                for m, style in (("detente", "oC0"), ("compromise", "xC3")):
                     if m in forecasts:
-                        ax.plot([forecasts[m][iid]], [j], "o" if m == "detente" else "x", ms=4)
+                        ax.plot([forecasts[m][iid]], [j], style, ms=4)
             ax.set(title=body.label[:28], xlim=(point.scale_min.min(), point.scale_max.max()))
             ax.set_yticks(range(len(issues)), issues, fontsize=7)
         add(
