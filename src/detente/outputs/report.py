@@ -62,14 +62,14 @@ def _svg(fig: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def _plt():
+def _subplots(*args: Any, figsize: tuple[float, float], **kw: Any) -> tuple[Any, Any]:
+    """A figure outside pyplot's registry (nothing global stays open) and its axes."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9})
-    return plt
+    matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9})
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kw)
 
 
 def tornado(
@@ -221,7 +221,6 @@ def build_report(
     from detente.scenario.ratification import compile_ratification
 
     step = progress or (lambda _msg: None)
-    plt = _plt()
     loaded = load(scenario)
     sc = loaded.scenario
     rng = np.random.default_rng(seed)
@@ -241,7 +240,7 @@ def build_report(
     if dynamic:
         sim = api.simulate(loaded, dynamic, seed=seed)
         rounds = sim["rounds"]
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        fig, axes = _subplots(1, 2, figsize=(11, 3.8))
         for iid in issues:
             axes[0].plot([r["forecast"][iid] for r in rounds], marker=".", label=iid)
         axes[0].set(xlabel="round", ylabel="forecast", title=f"{dynamic}: forecast by round")
@@ -259,7 +258,7 @@ def build_report(
     draws = compile_scenario(sc, samples=samples, rng=rng, name=loaded.source)
     fast = [m for m in ("detente", "compromise") if m in monte_carlo_models()]
     dist = {m: api.make_model(m).forecast(draws, rng) for m in fast}
-    fig, ax = plt.subplots(figsize=(11, 3.8))
+    fig, ax = _subplots(figsize=(11, 3.8))
     pos = np.arange(len(issues))
     for k, f in enumerate(dist.values()):
         ax.boxplot(
@@ -275,7 +274,7 @@ def build_report(
         cr = compile_crisis(sc, arrays=point)
         pf = {m: np.array([[v[i] for i in issues]]) for m, v in forecasts.items()}
         cr_out = analyse_crisis(cr, point, pf)
-        fig, ax = plt.subplots(figsize=(11, 3.2))
+        fig, ax = _subplots(figsize=(11, 3.2))
         lo, hi = float(cr_out["range"]["low"][0]), float(cr_out["range"]["high"][0])
         ax.barh([0], [max(hi - lo, 0.002)], left=[lo], color="#9ecae1", label="bargaining range")
         ax.axvline(float(cr.p_win[0]), color="k", ls="--", label="p (challenger wins)")
@@ -290,7 +289,7 @@ def build_report(
         add("range", "Bargaining range, offer, NBS and each model's outcome", fig)
 
         step("achievement gaps")
-        fig, ax = plt.subplots(figsize=(11, 3.6))
+        fig, ax = _subplots(figsize=(11, 3.6))
         models_g = list(cr_out["models"])
         width = 0.8 / max(1, len(models_g))
         x = np.arange(point.n_actors)
@@ -305,7 +304,7 @@ def build_report(
         step("win-sets against forecasts")
         comp = compile_ratification(sc, status_quo=point.status_quo)
         n_b = len(comp.bodies)
-        fig, axes = plt.subplots(1, n_b, figsize=(3.2 * n_b + 1, 3.8), sharey=True, squeeze=False)
+        fig, axes = _subplots(1, n_b, figsize=(3.2 * n_b + 1, 3.8), sharey=True, squeeze=False)
         for b, body in enumerate(comp.bodies):
             ax = axes[0, b]
             for j, iid in enumerate(issues):
@@ -330,7 +329,7 @@ def build_report(
         advice[actor] = advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
     for actor, r in advice.items():
         top = r["moves"][:10]
-        fig, ax = plt.subplots(figsize=(11, 0.35 * len(top) + 1.2))
+        fig, ax = _subplots(figsize=(11, 0.35 * len(top) + 1.2))
         comps = [
             "agreement",
             "ratification",
@@ -365,7 +364,7 @@ def build_report(
         point, lambda arr: model.forecast(arr, np.random.default_rng(seed)), issues.index(piv)
     )
     rows = rows[:10]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.2))
+    fig, ax = _subplots(figsize=(8, 0.35 * len(rows) + 1.2))
     y = np.arange(len(rows))[::-1]
     ax.barh(y, [r[1] for r in rows], color="#fc9272", label="capability -25%")
     ax.barh(y, [r[2] for r in rows], color="#9ecae1", label="capability +25%")
