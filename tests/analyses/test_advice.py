@@ -139,6 +139,10 @@ def test_default_scenario_advice_is_fast_and_names_the_pivotal_issue(russia):
     rows = {p["issue"]: p for p in r["pivotal"]["issues"]}
     assert abs(rows["enlargement"]["delta_eu"]) == max(abs(p["delta_eu"]) for p in rows.values())
     assert "enlargement" in r["pivotal"]["why"] and "salience 0.95" in r["pivotal"]["why"]
+    top = rows["enlargement"]
+    if top["delta_eu"] < 0:  # the words follow the numbers: which way war compares to no deal
+        lowers = "lowers P(escalation)" in r["pivotal"]["why"]
+        assert lowers == (top["value_war"] > top["value_no_deal"])
     kinds = {m["kind"] for m in r["moves"]}
     assert kinds == {
         "focus",

@@ -917,8 +917,12 @@ def _why_pivotal(st: Setting, top: dict[str, Any], rows: list[dict[str, Any]]) -
 
 
 def _negative_note(actor: str, top: dict[str, Any]) -> str:
+    war, nodeal = top["value_war"], top["value_no_deal"]
+    if war > nodeal:
+        how = "lowers P(escalation), and with these inputs war is worth more"
+    else:
+        how = "raises P(escalation) (the challenger's share shrinks), and war is worth less"
     return (
-        f" The sign is negative: a gain there lowers P(escalation), and with these inputs war is "
-        f"worth more to {actor} than no deal (expected {top['value_war']:.3f} against "
-        f"{top['value_no_deal']:.3f}), so the issue is pivotal through the crisis, not a deal."
+        f" The sign is negative: a gain there {how} to {actor} than no deal (expected "
+        f"{war:.3f} against {nodeal:.3f}), so the issue is pivotal through the crisis, not a deal."
     )
