@@ -285,14 +285,18 @@ def schema(
 
 def _register_commands() -> None:
     """Commands that live in their own modules (imported when the CLI is built)."""
+    from detente.commands.advise import advise
     from detente.commands.backtest import backtest_deu
     from detente.commands.convert import convert
     from detente.commands.crisis import crisis
     from detente.commands.ratify import ratify
+    from detente.commands.report import report
 
     app.command(name="ratify")(ratify)
     app.command(name="crisis")(crisis)
     app.command(name="convert")(convert)
+    app.command(name="advise")(advise)
+    app.command(name="report")(report)
     backtest = typer.Typer(
         help="Backtests on real outcomes (DEU: EU legislative decisions).",
         no_args_is_help=True,

@@ -1,0 +1,124 @@
+"""``detente advise SCENARIO --actor ID``: which move changes the outcome, ranked, with numbers.
+
+:func:`advice_report` does the work (:func:`detente.analyses.advice.advise`) and
+:func:`summary_text` words it; :func:`advise` is the typer command the CLI registers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from detente.errors import InputError, Problem
+
+WORDS = {
+    "agreement": "P(agreement)",
+    "ratification": "P(ratification)",
+    "escalation": "P(escalation)",
+    "achievement_gap": "achievement gap",
+    "durable_value": "durable value",
+    "other": "other",
+}
+
+
+def advice_report(
+    scenario: str | None,
+    actor: str,
+    models: list[str] | None = None,
+    samples: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Load a scenario and rank ``actor``'s moves (JSON-ready; see ``advise`` in analyses)."""
+    from detente.analyses.advice import AdviceOptions, advise
+    from detente.api import make_model
+    from detente.scenario import load
+
+    loaded = load(scenario)
+    sc = loaded.scenario
+    if actor not in sc.actor_ids():
+        raise InputError(
+            Problem(
+                loaded.source,
+                "--actor",
+                f"unknown actor {actor!r}; known: {', '.join(sc.actor_ids())}",
+            )
+        )
+    if samples < 1:
+        raise InputError(Problem(loaded.source, "--samples", f"{samples}; allowed: 1 or more"))
+    kw: dict[str, Any] = {"samples": samples}
+    if models:
+        for m in models:
+            make_model(m)  # unknown names and options end as one clear line
+        kw["models"] = tuple(models)
+    try:
+        out = advise(sc, actor, AdviceOptions(**kw), seed=seed)
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, "--model", str(exc))) from None
+    out["scenario_source"] = loaded.source
+    return out
+
+
+def summary_text(r: dict[str, Any], top: int = 8) -> str:
+    """The advice in words: baseline, ranked moves with their breakdown, pivotal issue."""
+    b = r["baseline"]
+    who = r["actor_name"]
+    lines = [
+        f"Advice for {who} ({r['actor']}) on {r['scenario']}",
+        f"models {', '.join(r['models'])}; {r['samples']} draws; seed {r['seed']}; "
+        f"baseline form {r['baseline_form'] or '(none)'}",
+        f"Baseline: P(agreement) {b['p_agreement']:.0%}, "
+        f"P(ratification) {b['p_ratification']:.0%}, "
+        f"P(escalation) {b['p_escalation']:.0%}, achievement gap {b['achievement_gap']:.3f}, "
+        f"durable value {b['durable_value']:.3f}, expected utility {b['eu']:.4f}.",
+        "",
+        "Moves ranked by the change in expected utility (dEU; +- one standard error):",
+    ]
+    for k, m in enumerate(r["moves"][:top], start=1):
+        flag = "recommended" if m["recommended"] else "not significant or worse"
+        parts = sorted(((v, k2) for k2, v in m["breakdown"].items()), key=lambda t: -abs(t[0]))[:3]
+        why = ", ".join(f"{WORDS[k2]} {v:+.4f}" for v, k2 in parts if abs(v) > 5e-5)
+        lines.append(
+            f"{k:2d}. {m['move']}: dEU {m['delta_eu']:+.4f} +- {m['se']:.4f} ({flag}); "
+            f"P(agreement) {m['p_agreement']:.0%}, P(ratification) {m['p_ratification']:.0%}, "
+            f"P(escalation) {m['p_escalation']:.0%}" + (f"; through {why}" if why else "")
+        )
+    if len(r["moves"]) > top:
+        lines.append(f"    ... {len(r['moves']) - top} more moves (--json lists them all)")
+    worst = [m for m in r["moves"] if m["delta_eu"] < 0]
+    if worst:
+        w = worst[-1]
+        lines.append(f"Worst move: {w['move']} (dEU {w['delta_eu']:+.4f}).")
+    p = r["pivotal"]
+    if p["issue"]:
+        lines += ["", f"Pivotal issue: {p['issue']}. {p['why']}"]
+    if r["no_effect"]:
+        lines.append("Changed nothing (never recommended): " + "; ".join(r["no_effect"]))
+    for s in r["skipped"]:
+        lines.append(f"Not evaluated: {s['move']} ({s['why']})")
+    return "\n".join(lines)
+
+
+def advise(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario file or bundled name; default russia-nato-2021.")
+    ] = None,
+    actor: Annotated[str, typer.Option("--actor", "-a", help="Actor id to advise.")] = "",
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model(s) whose forecast is the deal (repeatable)."),
+    ] = None,
+    samples: Annotated[int, typer.Option("--samples", help="Monte Carlo draws.")] = 200,
+    top: Annotated[int, typer.Option("--top", help="Moves to print.")] = 8,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run's generator.")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Which move of an actor changes the expected result: moves ranked, pivotal issue."""
+    if not actor:
+        raise InputError(Problem(scenario or "russia-nato-2021", "--actor", "give --actor ID"))
+    r = advice_report(scenario, actor, model, samples=samples, seed=seed)
+    if json_out:
+        typer.echo(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        typer.echo(summary_text(r, top=top))

@@ -1,0 +1,139 @@
+"""Briefing reports (issue 8): self-contained HTML, Markdown, PNG, and charts that draw.
+
+The Chromium test renders each bundled scenario's report in Debian's headless chromium over the
+DevTools protocol (tests/outputs/cdp.py), checks that every figure drew, and saves a screenshot
+of the first screen to test-artifacts/. It skips when chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detente.arrays import ScenarioArrays
+from detente.outputs.report import (
+    build_report,
+    render_html,
+    render_markdown,
+    tornado,
+    write_pngs,
+)
+from detente.scenario import bundled_scenarios
+from tests.outputs.cdp import Browser, find_chromium
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SECTIONS = [
+    "Executive summary",
+    "Forecasts of all models",
+    "Round by round",
+    "Outcome distributions",
+    "The advisor's ranked moves",
+    "Sensitivity",
+    "Sources",
+    "Rationales",
+]
+
+
+@pytest.fixture(scope="module")
+def reports():
+    return {name: build_report(name, samples=30, seed=0) for name in bundled_scenarios()}
+
+
+@pytest.fixture(scope="module")
+def pages(reports, tmp_path_factory):
+    d = tmp_path_factory.mktemp("reports")
+    out = {}
+    for name, rep in reports.items():
+        p = d / f"{name}.html"
+        p.write_text(render_html(rep), encoding="utf-8")
+        out[name] = p
+    return out
+
+
+def test_html_is_self_contained_with_every_section(pages):
+    for name, path in pages.items():
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text), name
+        assert not re.search(r"(src|href)=['\"](https?:)?//", text), name
+        for section in SECTIONS:
+            assert f"<h2>{section}" in text, (name, section)
+        assert text.count("<svg") >= 5
+
+
+def test_crisis_sections_only_where_the_scenario_has_them(pages):
+    text = pages["russia-nato-2021"].read_text(encoding="utf-8")
+    for section in ("Bargaining range", "Win-sets against forecasts", "Achievement gaps"):
+        assert f"<h2>{section}" in text
+    assert "The source article's advice against the engine" in text
+    ec = pages["ec-emissions-1994"].read_text(encoding="utf-8")
+    assert "<h2>Bargaining range" not in ec
+
+
+def test_article_checks_read_the_engines_numbers(reports):
+    rep = reports["russia-nato-2021"]
+    claims = {c["claim"][:20]: c for c in rep.article}
+    assert len(rep.article) == 6
+    piv = next(c for c in rep.article if "pivotal" in c["claim"])
+    # the verdict follows the engine's pivotal issue, which names enlargement (see test_advice)
+    assert piv["verdict"] == "engine agrees"
+    for c in claims.values():
+        assert c["verdict"] in ("engine agrees", "engine disagrees")
+        assert any(w in c["why"] for w in ("dEU", "expected utility", "changes nothing"))
+    drafts = next(c for c in rep.article if "draft treaties" in c["claim"])
+    # models.md D.2: a package far from the senators' ideal points cannot get 67 votes
+    assert drafts["verdict"] == "engine agrees" and "P(ratification) 0%" in drafts["why"]
+
+
+def test_markdown_and_pngs(reports, tmp_path):
+    rep = reports["china-soe-reform"]
+    paths = write_pngs(rep, tmp_path / "fig")
+    assert len(paths) == len(rep.figures) >= 5
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    md = render_markdown(rep, "fig")
+    assert md.startswith(f"# {rep.title}")
+    assert "| issue | status quo |" in md
+    assert all(f"(fig/{f.id}.png)" in md for f in rep.figures)
+
+
+def test_tornado_matches_the_weighted_mean_by_hand():
+    """Compromise = sum c s x / sum c s; capability of actor 1 scaled by 0.75 and 1.25."""
+    arr = ScenarioArrays.from_table([[0.0], [100.0]], [[1.0], [0.5]], [2.0, 1.0])
+
+    def compromise(a: ScenarioArrays) -> np.ndarray:
+        w = a.capability * a.salience
+        return (w * a.position).sum(1) / w.sum(1)
+
+    rows = dict((r[0], r[1:]) for r in tornado(arr, compromise, 0))
+    base = 100 * 0.5 / (2 + 0.5)  # 20
+    assert rows["a1"][0] == pytest.approx(100 * 0.375 / 2.375 - base)
+    assert rows["a1"][1] == pytest.approx(100 * 0.625 / 2.625 - base)
+    assert rows["a0"][0] == pytest.approx(100 * 0.5 / 2.0 - base)
+    # the variants go through the forecast in one batch
+    calls = []
+    tornado(arr, lambda a: calls.append(a.n_samples) or compromise(a), 0)
+    assert calls == [1, 4]
+    assert replace(arr).n_samples == 1
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="Debian's chromium is not installed")
+def test_reports_draw_in_headless_chromium(pages):
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser = Browser(find_chromium())
+    try:
+        for name, path in pages.items():
+            browser.open(path.resolve().as_uri())
+            charts, drawn = browser.evaluate(
+                "[document.body.dataset.charts, document.body.dataset.chartsDrawn]"
+            )
+            assert int(charts) >= 5, name
+            assert drawn == charts, f"{name}: {drawn} of {charts} charts drew"
+            shot = ARTIFACTS / f"report-{name}.png"
+            browser.screenshot(shot)
+            assert shot.stat().st_size > 10_000
+    finally:
+        browser.close()
