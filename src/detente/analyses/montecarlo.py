@@ -203,7 +203,8 @@ def _execute(
             cluster = LocalCluster(
                 n_workers=workers or 1,
                 threads_per_worker=1,
-                processes=False,
+                processes=False,  # threads: the work is NumPy, which releases the GIL
+                protocol="tcp",  # on loopback, so tasks cross the wire as on a real cluster
                 host="127.0.0.1",
                 dashboard_address=None,
             )

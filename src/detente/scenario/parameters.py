@@ -160,7 +160,7 @@ def uncertain_parameters(scenario: Scenario) -> list[Parameter]:
 
     >>> from detente.scenario import load_scenario
     >>> ps = uncertain_parameters(load_scenario("russia-nato-2021"))
-    >>> "RUS salience on enlargement" in [p.label for p in ps], "crisis.p_win" in [
+    >>> "ITA position on enlargement" in [p.label for p in ps], "crisis.p_win" in [
     ...     p.label for p in ps]
     (True, True)
     """
