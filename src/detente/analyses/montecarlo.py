@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from detente.analyses.crisis import CrisisOptions, analyse_crisis
-from detente.analyses.ratification import form_passes
+from detente.analyses.ratification import passes
 from detente.scenario.parameters import Parameter, compile_all, draw_values, uncertain_parameters
 
 if TYPE_CHECKING:
@@ -121,12 +121,23 @@ def run_block(
             out[f"escalation/{spec}"] = res["models"][spec]["escalation"]
     rat = comp.ratification
     if rat is not None:
-        for form in rat.forms:
-            bodies = rat.form_bodies(form)
-            for spec, fc in forecasts.items():
-                out[f"ratified/{form.id}/{spec}"] = form_passes(fc, bodies)
-            for p, pid in enumerate(rat.proposal_ids):
-                out[f"ratified/{form.id}/proposal:{pid}"] = form_passes(rat.packages[:, p], bodies)
+        packages = {spec: fc for spec, fc in forecasts.items()}
+        packages.update(
+            {f"proposal:{pid}": rat.packages[:, p] for p, pid in enumerate(rat.proposal_ids)}
+        )
+        for key, x in packages.items():
+            # a body that ratifies several forms (a council voting on a declaration and on a
+            # political agreement) votes once per package: form_passes, without repeating it
+            votes = {
+                k: passes(x, b)
+                for k, b in enumerate(rat.bodies)
+                if any(k in f.bodies for f in rat.forms)
+            }
+            for form in rat.forms:
+                ok = np.ones(x.shape[0], dtype=bool)
+                for k in form.bodies:
+                    ok &= votes[k]
+                out[f"ratified/{form.id}/{key}"] = ok
     return out, skipped
 
 
