@@ -184,7 +184,6 @@ def _execute(
     backend: Backend,
     workers: int | None,
     scheduler: str | None,
-    progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[int, tuple[dict[str, np.ndarray], dict[str, str]]]]:
     """Yield (chunk index, result) as chunks finish, on the chosen backend."""
     b = plan.block_size
@@ -317,6 +316,8 @@ def run_montecarlo(
         raise ValueError(f"samples must be at least 1, got {samples}")
     if block_size < 1:
         raise ValueError(f"block_size must be at least 1, got {block_size}")
+    if scheduler and backend != "dask":
+        raise ValueError(f"a scheduler address needs backend='dask', not {backend!r}")
     specs = list(models) if models else monte_carlo_models()
     described = {spec: make_model(spec).describe() for spec in specs}  # fails early on bad specs
     crisis_options = crisis_options or CrisisOptions()
@@ -335,7 +336,7 @@ def run_montecarlo(
     results: list[dict[str, np.ndarray] | None] = [None] * len(spans)
     skipped: dict[str, str] = {}
     done = 0
-    for i, (res, sk) in _execute(plan, values, spans, backend, workers, scheduler, progress):
+    for i, (res, sk) in _execute(plan, values, spans, backend, workers, scheduler):
         results[i] = res
         skipped.update(sk)
         done += spans[i][1] - spans[i][0]
