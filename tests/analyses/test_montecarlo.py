@@ -160,3 +160,6 @@ def test_randomness_inside_a_model_is_keyed_by_block_not_by_chunk():
     other = run_montecarlo(sc, **run, chunk_size=40, backend="processes", workers=2)
     assert _dump(other) == _dump(ref)
     assert _dump(run_montecarlo(sc, **{**run, "seed": 4})) != _dump(ref)
+    # each model has its own generator: running another model beside it changes nothing
+    both = run_montecarlo(sc, **{**run, "models": ["compromise", spec]})
+    assert both["issues"][issue][spec] == ref["issues"][issue][spec]

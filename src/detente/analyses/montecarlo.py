@@ -11,9 +11,10 @@ chunk size) rests on three rules:
    256) that never change with the chunking; block ``k`` holds samples ``k*B .. (k+1)*B - 1``.
    Every block is compiled and run through the models and analyses on its own, so a model
    whose stopping rule looks at the whole batch sees the same batch whatever the chunking. Any
-   randomness inside a block (bloc members' spread in the ratification compile, stochastic
-   models) comes from ``SeedSequence(seed, spawn_key=(1, k))``: keyed by the block, never by
-   the chunk or the worker.
+   randomness inside a block comes from ``SeedSequence(seed, spawn_key=(1, k))`` (bloc
+   members' spread in the ratification compile) and ``SeedSequence(seed, spawn_key=(1, k,
+   crc32(spec)))`` (each model's own generator, e.g. stochastic SMP): keyed by the block and
+   the model, never by the chunk, the worker or the other models in the run.
 3. **Statistics are computed in the driver** from the per-sample results put back in sample
    order. A chunk (the unit sent to a worker) is a run of whole blocks; its size only changes
    how work is spread.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -64,12 +66,17 @@ class Plan:
     name: str = "scenario"
 
 
-def block_rngs(seed: int, block: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Generators of block ``block`` (bloc members' spread, models): keyed by the block index,
-    never by chunk or worker."""
-    seq = np.random.SeedSequence(seed, spawn_key=(BLOCKS_KEY, block))
-    bloc, model = seq.spawn(2)
-    return np.random.default_rng(bloc), np.random.default_rng(model)
+def block_rng(seed: int, block: int, model: str | None = None) -> np.random.Generator:
+    """Generator of block ``block``: keyed by the block index, never by chunk or worker.
+
+    ``model=None`` gives the generator of the compile (bloc members' spread); a model spec
+    gives that model's own generator, keyed by the spec, so that a stochastic model draws the
+    same numbers whichever other models run beside it.
+    """
+    key: tuple[int, ...] = (BLOCKS_KEY, block)
+    if model is not None:
+        key += (zlib.crc32(model.encode("utf-8")),)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 def inputs_rng(seed: int) -> np.random.Generator:
@@ -91,9 +98,13 @@ def run_block(
     from detente.api import make_model
     from detente.models.base import Model
 
-    bloc_rng, model_rng = block_rngs(plan.seed, block)
     comp = compile_all(
-        plan.scenario, list(plan.params), values, bloc_rng, plan.crisis_options.pie_zero, plan.name
+        plan.scenario,
+        list(plan.params),
+        values,
+        block_rng(plan.seed, block),
+        plan.crisis_options.pie_zero,
+        plan.name,
     )
     arrays = comp.arrays
     out: dict[str, np.ndarray] = {}
@@ -101,6 +112,7 @@ def run_block(
     forecasts: dict[str, np.ndarray] = {}
     for spec in plan.models:
         model = make_model(spec)
+        model_rng = block_rng(plan.seed, block, spec)
         try:
             if type(model).forecast is Model.forecast:  # simulate also says where no agreement
                 sim = model.simulate(arrays, None, model_rng)
