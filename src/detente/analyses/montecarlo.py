@@ -303,7 +303,9 @@ def run_montecarlo(
         Model specs; default the Monte Carlo models
         (:func:`detente.models.base.monte_carlo_models`).
     backend, workers, chunk_size, scheduler
-        Where the chunks run; none of them changes a number.
+        Where the chunks run; none of them changes a number. ``chunk_size`` (samples per
+        task, rounded up to whole blocks) defaults to one block locally and to about four
+        chunks per worker elsewhere.
     block_size
         Samples per block: part of what a seed means (module docstring).
     crisis_options
@@ -344,6 +346,11 @@ def run_montecarlo(
         crisis_options=crisis_options,
         name=source or scenario.meta.title,
     )
+    if chunk_size is None:
+        # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
+        # worker, to balance load without drowning the scheduler in tiny tasks
+        n_workers = workers or (1 if scheduler else os.cpu_count() or 1)
+        chunk_size = block_size if backend == "local" else math.ceil(samples / (4 * n_workers))
     spans = chunks(samples, block_size, chunk_size)
     results: list[dict[str, np.ndarray] | None] = [None] * len(spans)
     skipped: dict[str, str] = {}
