@@ -289,6 +289,7 @@ def _register_commands() -> None:
     from detente.commands.backtest import backtest_deu
     from detente.commands.convert import convert
     from detente.commands.crisis import crisis
+    from detente.commands.montecarlo import montecarlo, sensitivity
     from detente.commands.ratify import ratify
     from detente.commands.report import report
 
@@ -297,6 +298,8 @@ def _register_commands() -> None:
     app.command(name="convert")(convert)
     app.command(name="advise")(advise)
     app.command(name="report")(report)
+    app.command(name="montecarlo")(montecarlo)
+    app.command(name="sensitivity")(sensitivity)
     backtest = typer.Typer(
         help="Backtests on real outcomes (DEU: EU legislative decisions).",
         no_args_is_help=True,

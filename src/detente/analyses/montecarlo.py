@@ -1,0 +1,423 @@
+"""Monte Carlo over every uncertain input: distributions of forecasts, agreement, ratification
+and escalation, on one machine or many.
+
+Reproducibility (the same seed gives byte-identical JSON whatever the backend, worker count or
+chunk size) rests on three rules:
+
+1. **Inputs are drawn once, in the driver.** ``SeedSequence(seed, spawn_key=(0,))`` seeds one
+   generator that draws every uncertain input for all ``N`` samples
+   (:func:`detente.scenario.parameters.draw_values`: a (P, N) matrix, small).
+2. **Work is done in fixed blocks.** Samples are cut into blocks of ``block_size`` (default
+   256) that never change with the chunking; block ``k`` holds samples ``k*B .. (k+1)*B - 1``.
+   Every block is compiled and run through the models and analyses on its own, so a model
+   whose stopping rule looks at the whole batch sees the same batch whatever the chunking. Any
+   randomness inside a block comes from ``SeedSequence(seed, spawn_key=(1, k))`` (bloc
+   members' spread in the ratification compile) and ``SeedSequence(seed, spawn_key=(1, k,
+   crc32(spec)))`` (each model's own generator, e.g. stochastic SMP): keyed by the block and
+   the model, never by the chunk, the worker or the other models in the run.
+3. **Statistics are computed in the driver** from the per-sample results put back in sample
+   order. A chunk (the unit sent to a worker) is a run of whole blocks; its size only changes
+   how work is spread.
+
+``block_size`` is therefore part of what a seed means and is recorded in the output; backend,
+workers and chunk size are not (they cannot change a number).
+
+Backends: ``local`` (this process), ``processes`` (``concurrent.futures.ProcessPoolExecutor``)
+and ``dask`` (a ``LocalCluster``, or an existing cluster at a scheduler address). The driver
+ships each chunk the scenario, the parameter list and the chunk's (P, n) values.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from detente.analyses.crisis import CrisisOptions, analyse_crisis
+from detente.analyses.ratification import passes
+from detente.scenario.parameters import Parameter, compile_all, draw_values, uncertain_parameters
+
+if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
+
+Backend = Literal["local", "processes", "dask"]
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+BLOCK_SIZE = 256
+HISTOGRAM_BINS = 20
+#: spawn keys of the run's SeedSequence children (see the module docstring)
+INPUTS_KEY, BLOCKS_KEY = 0, 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a worker needs to run a block: picklable, identical on every worker."""
+
+    scenario: Scenario
+    params: tuple[Parameter, ...]
+    models: tuple[str, ...]
+    seed: int
+    block_size: int = BLOCK_SIZE
+    crisis_options: CrisisOptions = field(default_factory=CrisisOptions)
+    name: str = "scenario"
+
+
+def block_rng(seed: int, block: int, model: str | None = None) -> np.random.Generator:
+    """Generator of block ``block``: keyed by the block index, never by chunk or worker.
+
+    ``model=None`` gives the generator of the compile (bloc members' spread); a model spec
+    gives that model's own generator, keyed by the spec, so that a stochastic model draws the
+    same numbers whichever other models run beside it.
+    """
+    key: tuple[int, ...] = (BLOCKS_KEY, block)
+    if model is not None:
+        key += (zlib.crc32(model.encode("utf-8")),)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def inputs_rng(seed: int) -> np.random.Generator:
+    """The generator that draws every uncertain input in the driver."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(INPUTS_KEY,)))
+
+
+def run_block(
+    plan: Plan, values: np.ndarray, block: int
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Compile one block from its values and run every model and analysis on it.
+
+    Returns per-sample results keyed ``forecast/<model>`` (n, D), ``agreement/<model>`` (n, D)
+    for models that can report no agreement, ``escalation/<model>`` and ``escalation/offer``
+    (n,) when the scenario has a crisis section, and ``ratified/<form>/<model>`` and
+    ``ratified/<form>/proposal:<id>`` (n,) when it has forms; and the models that could not
+    run, with the reason.
+    """
+    from detente.api import make_model
+    from detente.models.base import Model
+
+    comp = compile_all(
+        plan.scenario,
+        list(plan.params),
+        values,
+        block_rng(plan.seed, block),
+        plan.crisis_options.pie_zero,
+        plan.name,
+    )
+    arrays = comp.arrays
+    out: dict[str, np.ndarray] = {}
+    skipped: dict[str, str] = {}
+    forecasts: dict[str, np.ndarray] = {}
+    for spec in plan.models:
+        model = make_model(spec)
+        model_rng = block_rng(plan.seed, block, spec)
+        try:
+            if type(model).forecast is Model.forecast:  # simulate also says where no agreement
+                sim = model.simulate(arrays, None, model_rng)
+                fc, agree = sim.final, sim.agreement
+            else:
+                fc, agree = model.forecast(arrays, model_rng), None
+        except ValueError as exc:
+            skipped[spec] = str(exc)
+            continue
+        forecasts[spec] = fc
+        out[f"forecast/{spec}"] = np.asarray(fc, dtype=float)
+        if agree is not None:
+            out[f"agreement/{spec}"] = np.asarray(agree, dtype=bool)
+    if comp.crisis is not None:
+        res = analyse_crisis(comp.crisis, arrays, forecasts, plan.crisis_options)
+        out["escalation/offer"] = res["offer"]["escalation"]
+        for spec in forecasts:
+            out[f"escalation/{spec}"] = res["models"][spec]["escalation"]
+    rat = comp.ratification
+    if rat is not None:
+        packages = {spec: fc for spec, fc in forecasts.items()}
+        packages.update(
+            {f"proposal:{pid}": rat.packages[:, p] for p, pid in enumerate(rat.proposal_ids)}
+        )
+        for key, x in packages.items():
+            # a body that ratifies several forms (a council voting on a declaration and on a
+            # political agreement) votes once per package: form_passes, without repeating it
+            votes = {
+                k: passes(x, b)
+                for k, b in enumerate(rat.bodies)
+                if any(k in f.bodies for f in rat.forms)
+            }
+            for form in rat.forms:
+                ok = np.ones(x.shape[0], dtype=bool)
+                for k in form.bodies:
+                    ok &= votes[k]
+                out[f"ratified/{form.id}/{key}"] = ok
+    return out, skipped
+
+
+def run_chunk(
+    plan: Plan, values: np.ndarray, first_block: int
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Run the whole blocks of one chunk (values of consecutive samples starting at a block)."""
+    parts, skipped = [], {}
+    b = plan.block_size
+    for k in range(math.ceil(values.shape[1] / b)):
+        res, sk = run_block(plan, values[:, k * b : (k + 1) * b], first_block + k)
+        parts.append(res)
+        skipped.update(sk)
+    return _concat(parts), skipped
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    keys = set().union(*parts) if parts else set()
+    # a key missing from a part (its model failed there) is dropped in the driver
+    return {k: np.concatenate([p[k] for p in parts]) for k in keys if all(k in p for p in parts)}
+
+
+def chunks(samples: int, block_size: int, chunk_size: int | None) -> list[tuple[int, int]]:
+    """(first sample, stop) of each chunk: runs of whole blocks of about ``chunk_size`` samples.
+
+    >>> chunks(1000, 256, 500)
+    [(0, 512), (512, 1000)]
+    """
+    per = max(1, math.ceil((chunk_size or samples) / block_size)) * block_size
+    return [(a, min(a + per, samples)) for a in range(0, samples, per)]
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the driver's to handle: workers finish their chunk and the driver cancels
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _execute(
+    plan: Plan,
+    values: np.ndarray,
+    spans: list[tuple[int, int]],
+    backend: Backend,
+    workers: int | None,
+    scheduler: str | None,
+) -> Iterator[tuple[int, tuple[dict[str, np.ndarray], dict[str, str]]]]:
+    """Yield (chunk index, result) as chunks finish, on the chosen backend."""
+    b = plan.block_size
+    args = [(plan, values[:, a:z], a // b) for a, z in spans]
+    if backend == "local":
+        for i, a in enumerate(args):
+            yield i, run_chunk(*a)
+        return
+    if backend == "processes":
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_worker_init)
+        try:
+            futures = {pool.submit(run_chunk, *a): i for i, a in enumerate(args)}
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    if backend == "dask":
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(
+                n_workers=workers or 1,
+                threads_per_worker=1,
+                processes=False,  # threads: the work is NumPy, which releases the GIL
+                protocol="tcp",  # on loopback, so tasks cross the wire as on a real cluster
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        try:
+            plan_f = client.scatter(plan, broadcast=True)
+            futures = [client.submit(run_chunk, plan_f, a[1], a[2], pure=False) for a in args]
+            index = {f.key: i for i, f in enumerate(futures)}
+            try:
+                for fut in as_completed(futures):
+                    yield index[fut.key], fut.result()
+            except BaseException:
+                client.cancel(futures)
+                raise
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    raise ValueError(f"unknown backend {backend!r}; allowed: local, processes, dask")
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def summarise(values: np.ndarray, lo: float, hi: float) -> dict[str, Any]:
+    """Mean, quantiles and a histogram of one issue's outcomes over the draws.
+
+    The histogram has :data:`HISTOGRAM_BINS` equal bins over the issue's scale.
+
+    >>> s = summarise(np.array([0.0, 50.0, 100.0]), 0.0, 100.0)
+    >>> s["mean"], s["quantiles"]["50"], sum(s["histogram"]["counts"])
+    (50.0, 50.0, 3)
+    """
+    v = np.asarray(values, dtype=float)
+    q = np.quantile(v, QUANTILES)
+    counts, edges = np.histogram(v, bins=HISTOGRAM_BINS, range=(lo, hi))
+    return {
+        "mean": _num(v.mean()),
+        "sd": _num(v.std()),
+        "quantiles": {f"{round(100 * p)}": _num(x) for p, x in zip(QUANTILES, q, strict=True)},
+        "histogram": {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]},
+    }
+
+
+def run_montecarlo(
+    scenario: Scenario,
+    samples: int,
+    seed: int = 0,
+    models: list[str] | None = None,
+    *,
+    backend: Backend = "local",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    scheduler: str | None = None,
+    block_size: int = BLOCK_SIZE,
+    crisis_options: CrisisOptions | None = None,
+    source: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Run every requested model and analysis over ``samples`` draws of the uncertain inputs.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    samples
+        Number of draws ``N`` (>= 1).
+    seed
+        Seed of the run's ``SeedSequence`` (module docstring).
+    models
+        Model specs; default the Monte Carlo models
+        (:func:`detente.models.base.monte_carlo_models`).
+    backend, workers, chunk_size, scheduler
+        Where the chunks run; none of them changes a number. ``chunk_size`` (samples per
+        task, rounded up to whole blocks) defaults to one block locally and to about four
+        chunks per worker elsewhere.
+    block_size
+        Samples per block: part of what a seed means (module docstring).
+    crisis_options
+        Options of the crisis analyses (recorded in the output).
+    source
+        Scenario name recorded in the output.
+    progress
+        Called with the number of samples finished each time a chunk finishes.
+
+    Returns
+    -------
+    dict
+        JSON-ready: per issue and model the mean, sd, quantiles (5, 25, 50, 75, 95) and a
+        histogram, and P(agreement) where the model reports agreement; P(ratification) per form
+        of each model's outcome and of each proposal; P(escalation) per model and at the
+        proposer's optimal offer.
+    """
+    from detente.api import make_model
+    from detente.models.base import monte_carlo_models
+
+    if samples < 1:
+        raise ValueError(f"samples must be at least 1, got {samples}")
+    if block_size < 1:
+        raise ValueError(f"block_size must be at least 1, got {block_size}")
+    if scheduler and backend != "dask":
+        raise ValueError(f"a scheduler address needs backend='dask', not {backend!r}")
+    specs = list(models) if models else monte_carlo_models()
+    described = {spec: make_model(spec).describe() for spec in specs}  # fails early on bad specs
+    crisis_options = crisis_options or CrisisOptions()
+    params = uncertain_parameters(scenario)
+    values = draw_values(params, samples, inputs_rng(seed))
+    plan = Plan(
+        scenario=scenario,
+        params=tuple(params),
+        models=tuple(specs),
+        seed=seed,
+        block_size=block_size,
+        crisis_options=crisis_options,
+        name=source or scenario.meta.title,
+    )
+    if chunk_size is None:
+        # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
+        # worker, to balance load without drowning the scheduler in tiny tasks
+        n_workers = workers or (1 if scheduler else os.cpu_count() or 1)
+        chunk_size = block_size if backend == "local" else math.ceil(samples / (4 * n_workers))
+    spans = chunks(samples, block_size, chunk_size)
+    results: list[dict[str, np.ndarray] | None] = [None] * len(spans)
+    skipped: dict[str, str] = {}
+    done = 0
+    for i, (res, sk) in _execute(plan, values, spans, backend, workers, scheduler):
+        results[i] = res
+        skipped.update(sk)
+        done += spans[i][1] - spans[i][0]
+        if progress is not None:
+            progress(done)
+    merged = _concat([r for r in results if r is not None])
+    # a model that failed on any block is left out altogether (the blocks never change, so
+    # neither does this); the first reason in block order is reported
+    for spec in skipped:
+        merged = {k: v for k, v in merged.items() if not k.endswith(f"/{spec}")}
+    return _report(scenario, plan, merged, skipped, described, samples, source)
+
+
+def _report(
+    scenario: Scenario,
+    plan: Plan,
+    res: dict[str, np.ndarray],
+    skipped: dict[str, str],
+    described: dict[str, dict],
+    samples: int,
+    source: str | None,
+) -> dict[str, Any]:
+    ran = [s for s in plan.models if s not in skipped]
+    issues: dict[str, Any] = {}
+    for j, issue in enumerate(scenario.issues):
+        per_model = {}
+        for spec in ran:
+            entry = summarise(res[f"forecast/{spec}"][:, j], issue.scale.min, issue.scale.max)
+            agree = res.get(f"agreement/{spec}")
+            if agree is not None:
+                entry["p_agreement"] = float(agree[:, j].mean())
+            per_model[spec] = entry
+        issues[issue.id] = per_model
+    out: dict[str, Any] = {
+        "scenario": source or scenario.meta.title,
+        "samples": samples,
+        "seed": plan.seed,
+        "block_size": plan.block_size,
+        "uncertain_inputs": len(plan.params),
+        "quantiles": [round(100 * q) for q in QUANTILES],
+        "models": {s: described[s] for s in ran},
+        "skipped": {s: skipped[s] for s in plan.models if s in skipped},
+        "issues": issues,
+        "ratification": None,
+        "escalation": None,
+    }
+    if scenario.forms:
+        out["ratification"] = {
+            form.id: {
+                "name": form.name,
+                "models": {s: float(res[f"ratified/{form.id}/{s}"].mean()) for s in ran},
+                "proposals": {
+                    p.id: float(res[f"ratified/{form.id}/proposal:{p.id}"].mean())
+                    for p in scenario.proposals
+                },
+            }
+            for form in scenario.forms
+        }
+    if scenario.crisis is not None:
+        out["escalation"] = {
+            "options": plan.crisis_options.describe(),
+            "offer": float(res["escalation/offer"].mean()),
+            "models": {s: float(res[f"escalation/{s}"].mean()) for s in ran},
+        }
+    return out

@@ -1,0 +1,265 @@
+"""``detente montecarlo`` and ``detente sensitivity``: uncertainty in every input, at scale.
+
+The core CLI registers :func:`montecarlo` and :func:`sensitivity` as commands. The work is in
+:mod:`detente.analyses.montecarlo` and :mod:`detente.analyses.sensitivity`; this module parses
+options, shows progress on stderr, renders tables and writes ``--output`` files atomically (a
+run stopped with Ctrl-C leaves no file behind).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from detente.errors import InputError, Problem
+
+BACKENDS = ("local", "processes", "dask")
+
+
+def _problem(where: str, message: str) -> InputError:
+    return InputError(Problem(where, message))
+
+
+def _text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _deliver(data: Any, json_out: bool, output: Path | None, render) -> None:
+    """JSON or tables on stdout, and the JSON in ``output`` (written atomically) if given."""
+    if output is not None:
+        from detente.outputs.files import write_atomic
+
+        write_atomic(output, _text(data))
+    if json_out:
+        sys.stdout.write(_text(data))
+    elif output is None or sys.stdout.isatty():
+        render(data)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def render_montecarlo(r: dict[str, Any]) -> None:
+    """Tables: per issue and model the mean and quantiles; P(ratification); P(escalation)."""
+    from rich.table import Table
+
+    from detente.cli import console
+
+    con = console(wide=True)
+    table = Table(
+        title=f"Monte Carlo: {r['scenario']} ({r['samples']} draws of {r['uncertain_inputs']} "
+        f"uncertain inputs, seed {r['seed']})",
+        title_justify="left",
+    )
+    for col in ("issue", "model", "mean", *(f"{q}%" for q in r["quantiles"]), "P(agreement)"):
+        table.add_column(col, justify="left" if col in ("issue", "model") else "right")
+    for issue, per_model in r["issues"].items():
+        for k, (spec, s) in enumerate(per_model.items()):
+            q = s["quantiles"]
+            table.add_row(
+                issue if k == 0 else "",
+                spec,
+                f"{s['mean']:.1f}",
+                *(f"{q[str(p)]:.1f}" for p in r["quantiles"]),
+                _pct(s["p_agreement"]) if "p_agreement" in s else "",
+            )
+    con.print(table)
+    if r["ratification"]:
+        rat = Table(title="P(ratification) of each model's outcome, per form", title_justify="left")
+        rat.add_column("form")
+        specs = list(r["models"])
+        for spec in specs:
+            rat.add_column(spec, justify="right")
+        for form, entry in r["ratification"].items():
+            rat.add_row(entry["name"] or form, *(_pct(entry["models"][s]) for s in specs))
+        con.print(rat)
+    if r["escalation"]:
+        esc = r["escalation"]
+        parts = [f"at the proposer's optimal offer {_pct(esc['offer'])}"]
+        parts += [f"at the {s} outcome {_pct(p)}" for s, p in esc["models"].items()]
+        con.print("P(escalation): " + "; ".join(parts) + ".")
+    for spec, why in r["skipped"].items():
+        con.print(f"[yellow]{spec} did not run:[/] {why}")
+
+
+def montecarlo(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario file or bundled name (default russia-nato-2021).")
+    ] = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of draws.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run's SeedSequence.")] = 0,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model NAME[:key=value,...] (repeatable); default: every model that runs "
+            "in Monte Carlo by default (exchange opts out: slow per draw).",
+        ),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option("--backend", help="local | processes | dask (same numbers on each).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); implies dask."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes or Dask workers.")
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option("--chunk-size", min=1, help="Samples per task (rounded up to whole blocks)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the JSON to FILE (atomic).")
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: a tty)."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Distributions of every forecast over the inputs' uncertainty (mean, quantiles,
+    P(agreement), P(ratification) per form, P(escalation))."""
+    from detente.analyses.montecarlo import run_montecarlo
+    from detente.scenario import load
+
+    if samples < 1:
+        raise _problem("--samples", f"{samples}; allowed: 1 or more draws")
+    if scheduler and backend not in ("local", "dask"):
+        raise _problem("--scheduler", f"needs --backend dask, not {backend}")
+    if scheduler:
+        backend = "dask"
+    if backend not in BACKENDS:
+        raise _problem("--backend", f"{backend!r}; allowed: {', '.join(BACKENDS)}")
+    if backend == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise _problem(
+                "--backend", "dask needs dask[distributed]: pip install 'detente[dask]'"
+            ) from None
+    loaded = load(scenario)
+    show = sys.stderr.isatty() if progress is None else progress
+    kwargs: dict[str, Any] = {
+        "models": model,
+        "backend": backend,
+        "workers": workers,
+        "chunk_size": chunk_size,
+        "scheduler": scheduler,
+        "source": loaded.source,
+    }
+    try:
+        if show:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(
+                TextColumn("draws"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            ) as bar:
+                task = bar.add_task("montecarlo", total=samples)
+                result = run_montecarlo(
+                    loaded.scenario,
+                    samples,
+                    seed,
+                    progress=lambda done: bar.update(task, completed=done),
+                    **kwargs,
+                )
+        else:
+            result = run_montecarlo(loaded.scenario, samples, seed, **kwargs)
+    except ValueError as exc:
+        raise _problem(loaded.source, str(exc)) from None
+    _deliver(result, json_out, output, render_montecarlo)
+
+
+def render_sensitivity(r: dict[str, Any]) -> None:
+    """One table of ranked drivers per output, and its sentence."""
+    from rich.table import Table
+
+    from detente.cli import console
+
+    con = console(wide=True)
+    sobol = r["method"] == "sobol"
+    con.print(
+        f"Sensitivity ({r['method']}, {r['evaluations']} evaluations, "
+        f"{len(r['inputs'])} uncertain inputs): {r['scenario']}"
+    )
+    for name, out in r["outputs"].items():
+        con.print(out["summary"])
+        if not out["drivers"]:
+            continue
+        table = Table(title=name, title_justify="left")
+        table.add_column("input")
+        cols = ("first order", "total") if sobol else ("at low", "at high", "swing")
+        for c in cols:
+            table.add_column(c, justify="right")
+        for d in out["drivers"]:
+            if sobol:
+                row = [
+                    f"{d['first_order']:.2f} ± {d['first_order_conf']:.2f}",
+                    f"{d['total']:.2f} ± {d['total_conf']:.2f}",
+                ]
+            else:
+                row = [f"{d[k]:.3g}" for k in ("output_at_low", "output_at_high", "swing")]
+            table.add_row(d["input"], *row)
+        con.print(table)
+
+
+def sensitivity(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario file or bundled name (default russia-nato-2021).")
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="oat (one at a time, cheap) | sobol (SALib).")
+    ] = "oat",
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model spec (repeatable); default: detente."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Sobol base sample size (a power of 2).")
+    ] = 256,
+    seed: Annotated[int, typer.Option("--seed", help="Seed (Sobol scrambling, bloc spread).")] = 0,
+    top: Annotated[int, typer.Option("--top", min=1, help="Drivers listed per output.")] = 5,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the JSON to FILE (atomic).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Which uncertain inputs move each forecast and the escalation probability most."""
+    from detente.analyses import sensitivity as sa
+    from detente.api import make_model
+    from detente.scenario import load
+
+    if method not in ("oat", "sobol"):
+        raise _problem("--method", f"{method!r}; allowed: oat, sobol")
+    for spec in model or []:
+        make_model(spec)  # unknown models and options end as one line
+    loaded = load(scenario)
+    try:
+        if method == "oat":
+            result = sa.oat(loaded.scenario, model, seed=seed, top=top, source=loaded.source)
+        else:
+            try:
+                import SALib  # noqa: F401
+            except ImportError:
+                raise _problem(
+                    "--method", "sobol needs SALib: pip install 'detente[sensitivity]'"
+                ) from None
+            result = sa.sobol(
+                loaded.scenario, model, seed=seed, n=samples, top=top, source=loaded.source
+            )
+    except ValueError as exc:
+        raise _problem(loaded.source, str(exc)) from None
+    _deliver(result, json_out, output, render_sensitivity)
