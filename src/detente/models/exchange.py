@@ -158,8 +158,39 @@ def weighted_outcome(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarr
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), plain)
 
 
+# per-entry invariants of a round, columns of _Round.inv
+_S_AP, _S_AQ, _S_BP, _S_BQ, _W_AQ, _W_BP, _DEN_P, _DEN_Q, _D_I, _D_J, _RATE = range(11)
+_X0_AQ, _X0_BP, _TOT_P, _TOT_Q = range(11, 15)
+# flat indices per entry, columns of _Round.ix: y[a, q], y[b, p], dupd[b, q], dupd[a, p],
+# upd[b, q, a], upd[a, p, b] (each into the ravelled (S, N, D) or (S, N, D, N) array)
+_Y_I, _Y_J, _DU_I, _DU_J, _UP_I, _UP_J = range(6)
+
+
+def _compact(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the indices of the kept columns in their order, padded; and the padding mask."""
+    width = int(keep.sum(axis=1).max(initial=0))
+    idx = np.argsort(~keep, axis=1, kind="stable")[:, :width]
+    return idx, np.take_along_axis(keep, idx, axis=1)
+
+
 class _Round:
-    """State of one round: every candidate exchange of every sample, executed step by step."""
+    """State of one round: every candidate exchange of every sample, executed step by step.
+
+    Only the exchanges that are live at the start of the round are kept, per sample, in the
+    package's list order (``a``, ``b``, ``p``, ``q`` and every per-exchange array are
+    (samples, live exchanges), padded with ``a = b = -1`` and ``alive = False``). Quantities that
+    do not change within a round (saliences, weights, demand positions, rates) are gathered once
+    into ``inv``; a step then touches only the exchanges that share an actor-issue with the one
+    executed.
+
+    The package re-sorts its list stably by gain before each execution and breaks ties by the
+    list order before that sort. Instead of sorting, each exchange carries ``g_last`` (its gain
+    at the last sort) and ``tb_last``, a key that orders exchanges of equal ``g_last`` as that
+    sort left them, so the list order is the order of ``(-g_last, tb_last)``. After a sort only
+    exchanges whose gain changed move; they get keys below (gain fell) or above (gain rose) every
+    key in use, in their previous list order, which is where a stable sort puts them among the
+    exchanges of equal gain.
+    """
 
     def __init__(
         self,
@@ -178,10 +209,9 @@ class _Round:
         self.den = w.sum(axis=1)  # (S, D)
         self.tot = (w * x0).sum(axis=1)  # (S, D)
         outcome = weighted_outcome(x0, w, mask)
-        left = x0 <= outcome[:, None, :]
-        group = left[:, :, cand.p].astype(np.int64) + 2 * left[:, :, cand.q]  # (S, N, E)
-        e = np.arange(cand.p.size)
-        gu, gv = group[:, cand.u, e], group[:, cand.v, e]  # (S, E)
+        left = (x0 <= outcome[:, None, :]).astype(np.int64)
+        gu = left[:, cand.u, cand.p] + 2 * left[:, cand.u, cand.q]  # (S, E) group codes
+        gv = left[:, cand.v, cand.p] + 2 * left[:, cand.v, cand.q]
         present = (mask[cand.u, cand.p] & mask[cand.u, cand.q]) & (
             mask[cand.v, cand.p] & mask[cand.v, cand.q]
         )
@@ -192,59 +222,106 @@ class _Round:
         second = np.where(u_first, cand.v, cand.u)
         kind = (np.minimum(gu, gv) == 1).astype(np.int64)  # 0: A x D, 1: B x C
         order_key = ((cand.pair * 2 + kind) * n + first) * n + second
+        # the package's list: eligible exchanges in creation order (keys are unique)
+        width = int(eligible.sum(axis=1).max(initial=0))
+        idx = np.argsort(np.where(eligible, order_key, np.iinfo(np.int64).max), axis=1)
+        idx = idx[:, :width]
+        live = np.take_along_axis(eligible, idx, axis=1)
+        if options.rate == "random_rate":
+            # drawn for every candidate, as before compaction, so the stream does not change
+            draw = np.take_along_axis(rng.random(eligible.shape), idx, axis=1)
+        first = np.take_along_axis(first, idx, axis=1)
+        second = np.take_along_axis(second, idx, axis=1)
+        p, q = cand.p[idx], cand.q[idx]
         si = np.arange(s_n)[:, None]
-        sfp, sfq = sal[si, first, cand.p], sal[si, first, cand.q]
-        ssp, ssq = sal[si, second, cand.p], sal[si, second, cand.q]
+        sfp, sfq = sal[si, first, p], sal[si, first, q]
+        ssp, ssq = sal[si, second, p], sal[si, second, q]
         # role rule s_ip/s_iq < s_jp/s_jq, cross-multiplied (saliences are >= 0)
         swap = sfp * ssq < ssp * sfq
-        self.a = np.where(swap, second, first)  # demands p, supplies q
-        self.b = np.where(swap, first, second)  # demands q, supplies p
-        self.p = np.broadcast_to(cand.p, self.a.shape)
-        self.q = np.broadcast_to(cand.q, self.a.shape)
-        self.alive = eligible.copy()
-        # the package's list (candidate indices in list order): creation order, then re-sorted
-        # stably by gain before each execution
-        self.order = np.argsort(order_key, axis=1, kind="stable")
-        self.previous_order = self.order
+        a = np.where(swap, second, first)  # demands p, supplies q
+        b = np.where(swap, first, second)  # demands q, supplies p
+        s_ap, s_aq = np.where(swap, ssp, sfp), np.where(swap, ssq, sfq)
+        s_bp, s_bq = np.where(swap, sfp, ssp), np.where(swap, sfq, ssq)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if options.rate == "equal_gain":
+                rate = (s_bp + s_ap) / (s_bq + s_aq)  # delta_q / delta_p giving equal gains
+            else:
+                lo, hi = s_bp / s_bq, s_ap / s_aq
+                rate = lo + draw * (hi - lo)
+        inv = [s_ap, s_aq, s_bp, s_bq, w[si, a, q], w[si, b, p], self.den[si, p]]
+        inv += [self.den[si, q], x0[si, a, p], x0[si, b, q], rate, x0[si, a, q], x0[si, b, p]]
+        inv += [self.tot[si, p], self.tot[si, q]]
+        cell_aq, cell_bp = (si * n + a) * d + q, (si * n + b) * d + p
+        cell_bq, cell_ap = (si * n + b) * d + q, (si * n + a) * d + p
+        ix = [cell_aq, cell_bp, cell_bq, cell_ap, cell_bq * n + a, cell_ap * n + b]
+        self.inv = np.stack(inv, axis=-1)
+        self.ix = np.stack(ix, axis=-1)
+        self.a, self.b, self.p, self.q = a, b, p, q
+        self.alive = live
         self.y = x0.copy()  # current voting positions
         self.exchanged = np.zeros(x0.shape, dtype=bool)
         self.upd = np.full((s_n, n, d, n), np.nan)  # (demander, issue, partner) -> position
         self.dupd = np.zeros((s_n, n, d))  # sum over partners of w * (update - x0)
-        shape = self.a.shape
-        self.hist = {
-            side: (np.full(shape, np.inf), np.full(shape, -np.inf), np.zeros(shape))
-            for side in "IJ"
-        }
-        self.move_i = np.zeros(shape)
-        self.move_j = np.zeros(shape)
-        self.dp = np.zeros(shape)
-        self.dq = np.zeros(shape)
-        self.gain = np.zeros(shape)
-        self.gain_i = np.zeros(shape)
-        self.gain_j = np.zeros(shape)
-        if options.rate == "random_rate":
-            self.draw = rng.random(shape)
+        shape = a.shape
+        # recorded moves of actor i (supplier of q) and j (supplier of p): min, max, sum
+        self.hist = np.zeros((*shape, 6))
+        self.hist[..., [0, 3]], self.hist[..., [1, 4]] = np.inf, -np.inf
+        # results: move_i, move_j, dp, dq, gain, gain_i, gain_j
+        self.res = np.zeros((*shape, 7))
         s_idx, e_idx = np.nonzero(self.alive)
         self._compute(s_idx, e_idx)
+        # keep only the live exchanges (their list order is kept)
+        idx, live = _compact(self.alive)
+        for name in ("a", "b", "p", "q", "inv", "ix", "hist", "res"):
+            arr = getattr(self, name)
+            if arr.ndim == 3:
+                arr = np.take_along_axis(arr, idx[..., None], axis=1)
+            else:
+                arr = np.take_along_axis(arr, idx, axis=1)
+            setattr(self, name, arr)
+        self.alive = live
+        self.a = np.where(live, self.a, -1)
+        self.b = np.where(live, self.b, -1)
+        # actor-issue cells of each exchange: i's supply, j's supply, i's and j's demand
+        self.cells = self.ix[..., :4] % (n * d)
+        self.cells[..., 2:] = np.stack((self.a * d + self.p, self.b * d + self.q), axis=-1)
+        self.cells[~live] = -1
+        self.g_last = np.full(live.shape, np.inf)  # one gain for all: the creation order
+        self.tb_last = np.broadcast_to(np.arange(live.shape[1], dtype=float), live.shape).copy()
+        self.tb_range = [0.0, float(live.shape[1])]  # keys in use lie in [lo, hi)
+        self.prev_key = (self.g_last, self.tb_last)
+
+    # views of the results, (S, live exchanges)
+    move_i = property(lambda self: self.res[..., 0])
+    move_j = property(lambda self: self.res[..., 1])
+    dp = property(lambda self: self.res[..., 2])
+    dq = property(lambda self: self.res[..., 3])
+    gain = property(lambda self: self.res[..., 4])
+    gain_i = property(lambda self: self.res[..., 5])
+    gain_j = property(lambda self: self.res[..., 6])
 
     # -- per-exchange computation on flat index arrays ------------------------------------
     def _compute(self, s: np.ndarray, e: np.ndarray) -> None:
         """Recompute exchanges (s, e) from the current shared state (package ``calculate``)."""
         if s.size == 0:
             return
-        a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
-        sal, w, x0 = self.sal, self.w, self.x0
-        s_ap, s_aq, s_bp, s_bq = sal[s, a, p], sal[s, a, q], sal[s, b, p], sal[s, b, q]
-        w_aq, w_bp = w[s, a, q], w[s, b, p]
-        den_p, den_q = self.den[s, p], self.den[s, q]
-        x_i, x_j = self.y[s, a, q], self.y[s, b, p]  # current supply positions
-        d_i, d_j = x0[s, a, p], x0[s, b, q]  # demand positions (round start)
+        c = self.inv[s, e].T
+        s_ap, s_aq, s_bp, s_bq, w_aq, w_bp = (
+            c[_S_AP],
+            c[_S_AQ],
+            c[_S_BP],
+            c[_S_BQ],
+            c[_W_AQ],
+            c[_W_BP],
+        )
+        den_p, den_q, d_i, d_j, rate = c[_DEN_P], c[_DEN_Q], c[_D_I], c[_D_J], c[_RATE]
+        ix = self.ix[s, e].T
+        y = self.y.reshape(-1)
+        x_i, x_j = y[ix[_Y_I]], y[ix[_Y_J]]  # current supply positions
+        hist = self.hist[s, e].T
+        hi_i, hi_j = (hist[0], hist[1], hist[2]), (hist[3], hist[4], hist[5])
+        upd, dupd = self.upd.reshape(-1), self.dupd.reshape(-1)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if self.opt.rate == "equal_gain":
-                rate = (s_bp + s_ap) / (s_bq + s_aq)  # delta_q / delta_p giving equal gains
-            else:
-                lo, hi = s_bp / s_bq, s_ap / s_aq
-                rate = lo + self.draw[s, e] * (hi - lo)
             # first try: j moves all the way to i's position on p
             dist_p = np.abs(d_i - x_j)
             dist_q = np.abs(d_j - x_i)
@@ -259,8 +336,6 @@ class _Round:
             m_j = np.where(over, dp * den_p / w_bp, m_j)
             m_i = np.where(x_i > d_j, -m_i, m_i)
             m_j = np.where(x_j > d_i, -m_j, m_j)
-            hi_i = tuple(h[s, e] for h in self.hist["I"])
-            hi_j = tuple(h[s, e] for h in self.hist["J"])
             valid = self._valid(m_i, x_i, hi_i) & self._valid(m_j, x_j, hi_j)
             g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
             valid &= self._gain_ok(dp, dq, s_ap, s_aq, g_i, g_j)
@@ -268,15 +343,15 @@ class _Round:
             # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p)
             for side in "IJ":
                 if side == "I":
-                    z, r, xs, ms, ws, den, target = b, q, x_i, m_i, w_aq, den_q, d_j
-                    actor = a
+                    xs, ms, ws, den, target = x_i, m_i, w_aq, den_q, d_j
+                    x_own, tot, k_du, k_up = c[_X0_AQ], c[_TOT_Q], ix[_DU_I], ix[_UP_I]
                 else:
-                    z, r, xs, ms, ws, den, target = a, p, x_j, m_j, w_bp, den_p, d_i
-                    actor = b
-                upd = self.upd[s, z, r, actor]
-                has = ~np.isnan(upd)
-                base = np.where(has, upd, x0[s, actor, r])
-                num = self.tot[s, r] + self.dupd[s, z, r]
+                    xs, ms, ws, den, target = x_j, m_j, w_bp, den_p, d_i
+                    x_own, tot, k_du, k_up = c[_X0_BP], c[_TOT_P], ix[_DU_J], ix[_UP_J]
+                upd_k = upd[k_up]
+                has = ~np.isnan(upd_k)
+                base = np.where(has, upd_k, x_own)
+                num = tot + dupd[k_du]
                 nbs0 = (num + ws * (xs - base)) / den
                 nbs1 = (num + ws * (xs + ms - base)) / den
                 # cut when the move carries the outcome past the demander's position; an
@@ -291,7 +366,7 @@ class _Round:
                     continue
                 # the package measures the cut from the supply position, or from the recorded
                 # update when this actor has one on r (its own position is overwritten there)
-                nprime = num + np.where(has, 0.0, ws * (xs - x0[s, actor, r]))
+                nprime = num + np.where(has, 0.0, ws * (xs - x_own))
                 delta = np.abs((target * den - nprime) / ws)
                 shift = delta * ws / den
                 if side == "I":
@@ -312,9 +387,7 @@ class _Round:
                 gain = np.abs(g_i)
             else:
                 gain = g_i + g_j
-        self.move_i[s, e], self.move_j[s, e] = m_i, m_j
-        self.dp[s, e], self.dq[s, e] = dp, dq
-        self.gain[s, e], self.gain_i[s, e], self.gain_j[s, e] = gain, g_i, g_j
+        self.res[s, e] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j), axis=-1)
         self.alive[s, e] &= valid & np.isfinite(gain)
 
     def _cut_at_boundary(self, s: np.ndarray, e: np.ndarray, side: str) -> np.ndarray:
@@ -347,17 +420,32 @@ class _Round:
 
     # -- one step: every sample executes its best exchange ---------------------------------
     def tied_top(self) -> np.ndarray:
-        """Live exchanges whose gain is within ``TIE_RTOL`` of their sample's best, (S, E).
+        """Live exchanges whose gain is within ``TIE_RTOL`` of their sample's best, (S, K).
 
-        Also re-sorts the list stably by gain, as the package does before each execution; the
-        list is nearly sorted already, which the stable sort (timsort) exploits.
+        Also re-sorts the list stably by gain, as the package does before each execution (by
+        re-keying the exchanges whose gain changed; see the class docstring). The list order
+        before this sort is kept in ``prev_key`` for the tie rule.
         """
-        key = np.where(self.alive, -self.gain, np.inf)
-        self.previous_order = self.order
-        perm = np.argsort(np.take_along_axis(key, self.order, axis=1), axis=1, kind="stable")
-        self.order = np.take_along_axis(self.order, perm, axis=1)
-        best = np.where(self.alive, self.gain, -np.inf).max(axis=1, keepdims=True)
-        return self.alive & (self.gain >= best - TIE_RTOL * np.abs(best))
+        gain = self.gain
+        best = np.where(self.alive, gain, -np.inf).max(axis=1, keepdims=True)
+        tied = self.alive & (gain >= best - TIE_RTOL * np.abs(best))
+        g_last, tb_last = self.g_last, self.tb_last
+        self.prev_key = (g_last, tb_last)
+        cs, ce = np.nonzero(self.alive & (gain != g_last))
+        tb = tb_last.copy()
+        if cs.size:
+            g_old, g_new = g_last[cs, ce], gain[cs, ce]
+            order = np.lexsort((tb_last[cs, ce], -g_old, cs))  # previous list order per sample
+            fell = g_old[order] > g_new[order]
+            lo, hi = self.tb_range
+            n_fell = int(fell.sum())
+            keys = np.empty(order.size)
+            keys[fell] = np.arange(lo - n_fell, lo)
+            keys[~fell] = np.arange(hi, hi + order.size - n_fell)
+            self.tb_range = [lo - n_fell, hi + order.size - n_fell]
+            tb[cs[order], ce[order]] = keys
+        self.g_last, self.tb_last = gain.copy(), tb
+        return tied
 
     def step(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Execute each sample's best exchange; return (samples, exchanges) executed or None."""
@@ -365,27 +453,30 @@ class _Round:
         if not active.any():
             return None
         tied = self.tied_top()
-        # tied exchanges in the order of the list before this sort (a stable sort keeps exact
-        # ties in that order); "first" takes the earliest, "random" a uniformly drawn one
-        listed = np.take_along_axis(tied, self.previous_order, axis=1)
+        # tied exchanges in the list order before this sort (a stable sort keeps exact ties in
+        # that order); "first" takes the earliest, "random" a uniformly drawn one
+        ts, te = np.nonzero(tied)
+        g_prev, tb_prev = self.prev_key
+        order = np.lexsort((tb_prev[ts, te], -g_prev[ts, te], ts))
+        ts, te = ts[order], te[order]
+        start = np.searchsorted(ts, ts)  # first tied entry of each sample, in list order
         if self.opt.tie == "random":
-            count = listed.sum(axis=1)
+            count = np.bincount(ts, minlength=tied.shape[0])
             pick = np.floor(self.rng.random(tied.shape[0]) * np.maximum(count, 1))
-            pos = np.argmax(np.cumsum(listed, axis=1) > pick[:, None], axis=1)
+            chosen = np.arange(ts.size) - start == pick[ts]
         else:
-            pos = np.argmax(listed, axis=1)
-        top = self.previous_order[np.arange(tied.shape[0]), pos]
-        s = np.nonzero(active)[0]
-        e = top[s]
+            chosen = np.arange(ts.size) == start
+        s, e = ts[chosen], te[chosen]
         self.execute(s, e)
         return s, e
 
     def execute(self, s: np.ndarray, e: np.ndarray) -> None:
         """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects."""
         a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
+        res = self.res[s, e]
         # the validity test allows 1e-9 of float slack beyond 0..100; keep positions on scale
-        y_i = np.clip(self.y[s, a, q] + self.move_i[s, e], 0.0, 100.0)
-        y_j = np.clip(self.y[s, b, p] + self.move_j[s, e], 0.0, 100.0)
+        y_i = np.clip(self.y[s, a, q] + res[:, 0], 0.0, 100.0)
+        y_j = np.clip(self.y[s, b, p] + res[:, 1], 0.0, 100.0)
         self.alive[s, e] = False
         # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b)
         for z, r, partner, y_new in ((b, q, a, y_i), (a, p, b, y_j)):
@@ -402,30 +493,29 @@ class _Round:
         self.y[s, b, p] = y_j
         self.exchanged[s, a, q] = True
         self.exchanged[s, b, p] = True
-        # which live exchanges of these samples share an actor-issue with the executed one
-        sa, sb = self.a[s], self.b[s]
-        sp, sq = self.p[s], self.q[s]
-        a_, b_, p_, q_ = a[:, None], b[:, None], p[:, None], q[:, None]
-        sup_i = ((sa == a_) & (sq == q_)) | ((sa == b_) & (sq == p_))
-        sup_j = ((sb == a_) & (sp == q_)) | ((sb == b_) & (sp == p_))
-        dem = (
-            ((sa == b_) & (sp == q_))
-            | ((sb == b_) & (sq == q_))
-            | ((sa == a_) & (sp == p_))
-            | ((sb == a_) & (sq == p_))
-        )
+        # which live exchanges of these samples share an actor-issue with the executed one: i's
+        # or j's supply cell is a cell the executed pair supplied, or i's or j's demand cell is
+        # one the executed pair demanded
+        d = self.x0.shape[2]
+        supplied = np.stack((a * d + q, b * d + p), axis=-1)[:, None, :]  # (k, 1, 2)
+        demanded = np.stack((b * d + q, a * d + p), axis=-1)[:, None, :]
+        cells = self.cells[s]  # (k, K, 4)
+        sup_i = (cells[..., 0:1] == supplied).any(axis=-1)
+        sup_j = (cells[..., 1:2] == supplied).any(axis=-1)
+        dem = (cells[..., 2:3] == demanded).any(axis=-1) | (cells[..., 3:4] == demanded).any(-1)
         affected = self.alive[s] & (sup_i | sup_j | dem)
         rows, cols = np.nonzero(affected)
         ss = s[rows]
         # an actor whose supply position changed keeps its previous move in the history
-        for side, sup, moves in (("I", sup_i, self.move_i), ("J", sup_j, self.move_j)):
+        for k, sup in enumerate((sup_i, sup_j)):
             keep = sup[rows, cols]
             ks, ke = ss[keep], cols[keep]
-            hmin, hmax, hsum = self.hist[side]
-            m = moves[ks, ke]
-            hmin[ks, ke] = np.minimum(hmin[ks, ke], m)
-            hmax[ks, ke] = np.maximum(hmax[ks, ke], m)
-            hsum[ks, ke] += m
+            h = self.hist[ks, ke, 3 * k : 3 * k + 3]
+            m = self.res[ks, ke, k]
+            h[:, 0] = np.minimum(h[:, 0], m)
+            h[:, 1] = np.maximum(h[:, 1], m)
+            h[:, 2] += m
+            self.hist[ks, ke, 3 * k : 3 * k + 3] = h
         self._compute(ss, cols)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
