@@ -158,12 +158,13 @@ def weighted_outcome(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarr
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), plain)
 
 
-# per-entry invariants of a round, columns of _Round.inv
-_S_AP, _S_AQ, _S_BP, _S_BQ, _W_AQ, _W_BP, _DEN_P, _DEN_Q, _D_I, _D_J, _RATE = range(11)
-_X0_AQ, _X0_BP, _TOT_P, _TOT_Q = range(11, 15)
-# flat indices per entry, columns of _Round.ix: y[a, q], y[b, p], dupd[b, q], dupd[a, p],
-# upd[b, q, a], upd[a, p, b] (each into the ravelled (S, N, D) or (S, N, D, N) array)
-_Y_I, _Y_J, _DU_I, _DU_J, _UP_I, _UP_J = range(6)
+# Rows of _Round.inv, the per-exchange invariants of a round: s_ap, s_aq, s_bp, s_bq, then pairs
+# (i's side, j's side) for the supplier's weight, the supplied issue's total weight, the
+# demander's position there, the supplier's round-start position and the issue's weighted sum,
+# then the rate. Rows of _Round.ix (flat indices into the ravelled arrays), pairs again:
+# y[a, q], y[b, p]; dupd[b, q], dupd[a, p]; upd[b, q, a], upd[a, p, b].
+_W, _DEN, _TARGET, _X_OWN, _TOT, _RATE = 4, 6, 8, 10, 12, 14
+_Y, _DU, _UP = 0, 2, 4
 
 
 def _compact(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -248,14 +249,14 @@ class _Round:
             else:
                 lo, hi = s_bp / s_bq, s_ap / s_aq
                 rate = lo + draw * (hi - lo)
-        inv = [s_ap, s_aq, s_bp, s_bq, w[si, a, q], w[si, b, p], self.den[si, p]]
-        inv += [self.den[si, q], x0[si, a, p], x0[si, b, q], rate, x0[si, a, q], x0[si, b, p]]
-        inv += [self.tot[si, p], self.tot[si, q]]
+        inv = [s_ap, s_aq, s_bp, s_bq, w[si, a, q], w[si, b, p], self.den[si, q]]
+        inv += [self.den[si, p], x0[si, b, q], x0[si, a, p], x0[si, a, q], x0[si, b, p]]
+        inv += [self.tot[si, q], self.tot[si, p], rate]
         cell_aq, cell_bp = (si * n + a) * d + q, (si * n + b) * d + p
         cell_bq, cell_ap = (si * n + b) * d + q, (si * n + a) * d + p
         ix = [cell_aq, cell_bp, cell_bq, cell_ap, cell_bq * n + a, cell_ap * n + b]
-        self.inv = np.stack(inv, axis=-1)
-        self.ix = np.stack(ix, axis=-1)
+        self.inv = np.stack(inv)  # (15, S, K): one gather per recomputation
+        self.ix = np.stack(ix)
         self.a, self.b, self.p, self.q = a, b, p, q
         self.alive = live
         self.y = x0.copy()  # current voting positions
@@ -264,10 +265,11 @@ class _Round:
         self.dupd = np.zeros((s_n, n, d))  # sum over partners of w * (update - x0)
         shape = a.shape
         # recorded moves of actor i (supplier of q) and j (supplier of p): min, max, sum
-        self.hist = np.zeros((*shape, 6))
-        self.hist[..., [0, 3]], self.hist[..., [1, 4]] = np.inf, -np.inf
+        # rows: min of i's, of j's; max of i's, of j's; sum of i's, of j's
+        self.hist = np.zeros((6, *shape))
+        self.hist[:2], self.hist[2:4] = np.inf, -np.inf
         # results: move_i, move_j, dp, dq, gain, gain_i, gain_j
-        self.res = np.zeros((*shape, 7))
+        self.res = np.zeros((7, *shape))
         s_idx, e_idx = np.nonzero(self.alive)
         self._compute(s_idx, e_idx)
         # keep only the live exchanges (their list order is kept)
@@ -275,7 +277,7 @@ class _Round:
         for name in ("a", "b", "p", "q", "inv", "ix", "hist", "res"):
             arr = getattr(self, name)
             if arr.ndim == 3:
-                arr = np.take_along_axis(arr, idx[..., None], axis=1)
+                arr = np.take_along_axis(arr, idx[None], axis=2)
             else:
                 arr = np.take_along_axis(arr, idx, axis=1)
             setattr(self, name, arr)
@@ -283,44 +285,45 @@ class _Round:
         self.a = np.where(live, self.a, -1)
         self.b = np.where(live, self.b, -1)
         # actor-issue cells of each exchange: i's supply, j's supply, i's and j's demand
-        self.cells = self.ix[..., :4] % (n * d)
-        self.cells[..., 2:] = np.stack((self.a * d + self.p, self.b * d + self.q), axis=-1)
-        self.cells[~live] = -1
+        a, b, p, q = self.a, self.b, self.p, self.q
+        cells = np.stack((a * d + q, b * d + p, a * d + p, b * d + q))
+        cells[:, ~live] = -1
+        self.cells = cells.astype(np.int16 if n * d < 2**15 else np.int32)
+        # flat indices of the exchanges recomputed since the last sort
+        self.touched = np.flatnonzero(live)
         self.g_last = np.full(live.shape, np.inf)  # one gain for all: the creation order
         self.tb_last = np.broadcast_to(np.arange(live.shape[1], dtype=float), live.shape).copy()
         self.tb_range = [0.0, float(live.shape[1])]  # keys in use lie in [lo, hi)
-        self.prev_key = (self.g_last, self.tb_last)
+        self.tied_prev: tuple[np.ndarray, ...] = ()  # tied exchanges and their previous keys
 
     # views of the results, (S, live exchanges)
-    move_i = property(lambda self: self.res[..., 0])
-    move_j = property(lambda self: self.res[..., 1])
-    dp = property(lambda self: self.res[..., 2])
-    dq = property(lambda self: self.res[..., 3])
-    gain = property(lambda self: self.res[..., 4])
-    gain_i = property(lambda self: self.res[..., 5])
-    gain_j = property(lambda self: self.res[..., 6])
+    move_i = property(lambda self: self.res[0])
+    move_j = property(lambda self: self.res[1])
+    dp = property(lambda self: self.res[2])
+    dq = property(lambda self: self.res[3])
+    gain = property(lambda self: self.res[4])
+    gain_i = property(lambda self: self.res[5])
+    gain_j = property(lambda self: self.res[6])
 
     # -- per-exchange computation on flat index arrays ------------------------------------
     def _compute(self, s: np.ndarray, e: np.ndarray) -> None:
-        """Recompute exchanges (s, e) from the current shared state (package ``calculate``)."""
-        if s.size == 0:
+        """Recompute exchanges (s, e) from the current shared state (package ``calculate``).
+
+        Quantities of i's side (supplier of q) and j's side (supplier of p) are handled as one
+        array of length 2n, i's first, where the package treats them alike.
+        """
+        n = s.size
+        if n == 0:
             return
-        c = self.inv[s, e].T
-        s_ap, s_aq, s_bp, s_bq, w_aq, w_bp = (
-            c[_S_AP],
-            c[_S_AQ],
-            c[_S_BP],
-            c[_S_BQ],
-            c[_W_AQ],
-            c[_W_BP],
-        )
-        den_p, den_q, d_i, d_j, rate = c[_DEN_P], c[_DEN_Q], c[_D_I], c[_D_J], c[_RATE]
-        ix = self.ix[s, e].T
-        y = self.y.reshape(-1)
-        x_i, x_j = y[ix[_Y_I]], y[ix[_Y_J]]  # current supply positions
-        hist = self.hist[s, e].T
-        hi_i, hi_j = (hist[0], hist[1], hist[2]), (hist[3], hist[4], hist[5])
-        upd, dupd = self.upd.reshape(-1), self.dupd.reshape(-1)
+        c = self.inv[:, s, e]
+        ix = self.ix[:, s, e]
+        s_ap, s_aq, s_bp, s_bq, rate = c[0], c[1], c[2], c[3], c[_RATE]
+        w_aq, w_bp = c[_W], c[_W + 1]
+        den_q, den_p = c[_DEN], c[_DEN + 1]
+        d_j, d_i = c[_TARGET], c[_TARGET + 1]
+        xs = self.y.reshape(-1)[ix[_Y : _Y + 2]].reshape(-1)  # current supply positions
+        x_i, x_j = xs[:n], xs[n:]
+        hist = self.hist[:, s, e].reshape(3, 2 * n)  # recorded moves: min, max, sum
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # first try: j moves all the way to i's position on p
             dist_p = np.abs(d_i - x_j)
@@ -336,39 +339,54 @@ class _Round:
             m_j = np.where(over, dp * den_p / w_bp, m_j)
             m_i = np.where(x_i > d_j, -m_i, m_i)
             m_j = np.where(x_j > d_i, -m_j, m_j)
-            valid = self._valid(m_i, x_i, hi_i) & self._valid(m_j, x_j, hi_j)
+            ok = self._valid(np.concatenate((m_i, m_j)), xs, hist)
+            valid = ok[:n] & ok[n:]
             g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
             valid &= self._gain_ok(dp, dq, s_ap, s_aq, g_i, g_j)
 
-            # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p)
-            for side in "IJ":
-                if side == "I":
-                    xs, ms, ws, den, target = x_i, m_i, w_aq, den_q, d_j
-                    x_own, tot, k_du, k_up = c[_X0_AQ], c[_TOT_Q], ix[_DU_I], ix[_UP_I]
-                else:
-                    xs, ms, ws, den, target = x_j, m_j, w_bp, den_p, d_i
-                    x_own, tot, k_du, k_up = c[_X0_BP], c[_TOT_P], ix[_DU_J], ix[_UP_J]
-                upd_k = upd[k_up]
-                has = ~np.isnan(upd_k)
-                base = np.where(has, upd_k, x_own)
-                num = tot + dupd[k_du]
-                nbs0 = (num + ws * (xs - base)) / den
+            # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p);
+            # both sides are tested at once, j's again if i's cut changed j's move
+            ws, den = c[_W : _W + 2].reshape(-1), c[_DEN : _DEN + 2].reshape(-1)
+            target, x_own = c[_TARGET : _TARGET + 2].reshape(-1), c[_X_OWN : _X_OWN + 2].reshape(-1)
+            upd = self.upd.reshape(-1)[ix[_UP : _UP + 2]].reshape(-1)
+            has = ~np.isnan(upd)
+            base = np.where(has, upd, x_own)
+            num = c[_TOT : _TOT + 2].reshape(-1) + self.dupd.reshape(-1)[ix[_DU : _DU + 2]].reshape(
+                -1
+            )
+            nbs0 = (num + ws * (xs - base)) / den
+            side0 = np.where(np.abs(nbs0 - target) <= _EPS_OUTCOME, 0.0, np.sign(nbs0 - target))
+
+            def crossing(xs, ms, base, num, ws, den, target, side0, valid):
+                """Which moves are cut (past the demander) and which start at its position."""
                 nbs1 = (num + ws * (xs + ms - base)) / den
                 # cut when the move carries the outcome past the demander's position; an
-                # outcome already at that position (within rounding) counts as passed by any move
-                side0 = np.where(np.abs(nbs0 - target) <= _EPS_OUTCOME, 0.0, np.sign(nbs0 - target))
+                # outcome already at that position (within rounding) counts as passed by any
+                # move
                 side1 = np.where(np.abs(nbs1 - target) <= _EPS_OUTCOME, 0.0, np.sign(nbs1 - target))
-                at = valid & (side0 == 0) & (side1 != 0)
-                cut = valid & (side0 * side1 < 0)
-                if at.any():
-                    cut[at] = self._cut_at_boundary(s[at], e[at], side)
-                if not cut.any():
+                return valid & (side0 * side1 < 0), valid & (side0 == 0) & (side1 != 0)
+
+            cut, at = crossing(
+                xs, np.concatenate((m_i, m_j)), base, num, ws, den, target, side0, np.tile(valid, 2)
+            )
+            redo_j = False
+            for k, side in enumerate("IJ"):
+                h = slice(k * n, (k + 1) * n)
+                if redo_j:  # i's cut changed j's move: test j's side again
+                    cut[h], at[h] = crossing(
+                        x_j, m_j, base[h], num[h], ws[h], den[h], target[h], side0[h], valid
+                    )
+                at_k, cut_k = at[h], cut[h]
+                if at_k.any():
+                    cut_k[at_k] = self._cut_at_boundary(s[at_k], e[at_k], side)
+                if not cut_k.any():
                     continue
+                redo_j = k == 0
                 # the package measures the cut from the supply position, or from the recorded
                 # update when this actor has one on r (its own position is overwritten there)
-                nprime = num + np.where(has, 0.0, ws * (xs - x_own))
-                delta = np.abs((target * den - nprime) / ws)
-                shift = delta * ws / den
+                nprime = num[h] + np.where(has[h], 0.0, ws[h] * (xs[h] - x_own[h]))
+                delta = np.abs((target[h] * den[h] - nprime) / ws[h])
+                shift = delta * ws[h] / den[h]
                 if side == "I":
                     new_dq, new_dp = shift, shift / rate
                     new_mi = np.where(x_i > d_j, -delta, delta)
@@ -379,15 +397,16 @@ class _Round:
                     new_mj = np.where(x_j > d_i, -delta, delta)
                     new_mi = new_dq * den_q / w_aq
                     new_mi = np.where(x_i > d_j, -new_mi, new_mi)
-                dp, dq = np.where(cut, new_dp, dp), np.where(cut, new_dq, dq)
-                m_i, m_j = np.where(cut, new_mi, m_i), np.where(cut, new_mj, m_j)
-            valid &= self._valid(m_i, x_i, hi_i) & self._valid(m_j, x_j, hi_j)
+                dp, dq = np.where(cut_k, new_dp, dp), np.where(cut_k, new_dq, dq)
+                m_i, m_j = np.where(cut_k, new_mi, m_i), np.where(cut_k, new_mj, m_j)
+            ok = self._valid(np.concatenate((m_i, m_j)), xs, hist)
+            valid &= ok[:n] & ok[n:]
             g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
             if self.opt.rate == "equal_gain":
                 gain = np.abs(g_i)
             else:
                 gain = g_i + g_j
-        self.res[s, e] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j), axis=-1)
+        self.res[:, s, e] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j))
         self.alive[s, e] &= valid & np.isfinite(gain)
 
     def _cut_at_boundary(self, s: np.ndarray, e: np.ndarray, side: str) -> np.ndarray:
@@ -423,28 +442,36 @@ class _Round:
         """Live exchanges whose gain is within ``TIE_RTOL`` of their sample's best, (S, K).
 
         Also re-sorts the list stably by gain, as the package does before each execution (by
-        re-keying the exchanges whose gain changed; see the class docstring). The list order
-        before this sort is kept in ``prev_key`` for the tie rule.
+        re-keying the exchanges whose gain changed; see the class docstring). The tied
+        exchanges and their keys in the list order before this sort are kept in ``tied_prev``
+        for the tie rule.
         """
-        gain = self.gain
-        best = np.where(self.alive, gain, -np.inf).max(axis=1, keepdims=True)
-        tied = self.alive & (gain >= best - TIE_RTOL * np.abs(best))
-        g_last, tb_last = self.g_last, self.tb_last
-        self.prev_key = (g_last, tb_last)
-        cs, ce = np.nonzero(self.alive & (gain != g_last))
-        tb = tb_last.copy()
-        if cs.size:
-            g_old, g_new = g_last[cs, ce], gain[cs, ce]
-            order = np.lexsort((tb_last[cs, ce], -g_old, cs))  # previous list order per sample
+        gain, alive = self.gain, self.alive
+        width = alive.shape[1]
+        best = np.where(alive, gain, -np.inf).max(axis=1, keepdims=True)
+        tied = alive & (gain >= best - TIE_RTOL * np.abs(best))
+        g_last, tb_last = self.g_last.reshape(-1), self.tb_last.reshape(-1)
+        flat = np.flatnonzero(tied)
+        self.tied_prev = (*np.divmod(flat, width), g_last[flat], tb_last[flat])
+        # only exchanges recomputed since the last sort can have moved in the list
+        k = np.unique(self.touched)
+        k = k[alive.reshape(-1)[k]]
+        g_old, g_new = g_last[k], gain.reshape(-1)[k]
+        moved = g_old != g_new
+        k, g_old, g_new = k[moved], g_old[moved], g_new[moved]
+        if k.size:
+            order = np.lexsort((tb_last[k], -g_old, k // width))  # previous order per sample
             fell = g_old[order] > g_new[order]
             lo, hi = self.tb_range
             n_fell = int(fell.sum())
+            n_rose = order.size - n_fell
             keys = np.empty(order.size)
             keys[fell] = np.arange(lo - n_fell, lo)
-            keys[~fell] = np.arange(hi, hi + order.size - n_fell)
-            self.tb_range = [lo - n_fell, hi + order.size - n_fell]
-            tb[cs[order], ce[order]] = keys
-        self.g_last, self.tb_last = gain.copy(), tb
+            keys[~fell] = np.arange(hi, hi + n_rose)
+            self.tb_range = [lo - n_fell, hi + n_rose]
+            tb_last[k[order]] = keys
+            g_last[k] = g_new
+        self.touched = k[:0]
         return tied
 
     def step(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -452,17 +479,17 @@ class _Round:
         active = self.alive.any(axis=1)
         if not active.any():
             return None
-        tied = self.tied_top()
+        n_samples = self.alive.shape[0]
+        self.tied_top()
         # tied exchanges in the list order before this sort (a stable sort keeps exact ties in
         # that order); "first" takes the earliest, "random" a uniformly drawn one
-        ts, te = np.nonzero(tied)
-        g_prev, tb_prev = self.prev_key
-        order = np.lexsort((tb_prev[ts, te], -g_prev[ts, te], ts))
+        ts, te, g_prev, tb_prev = self.tied_prev
+        order = np.lexsort((tb_prev, -g_prev, ts))
         ts, te = ts[order], te[order]
-        start = np.searchsorted(ts, ts)  # first tied entry of each sample, in list order
+        start = np.searchsorted(ts, ts)  # first tied exchange of each sample, in list order
         if self.opt.tie == "random":
-            count = np.bincount(ts, minlength=tied.shape[0])
-            pick = np.floor(self.rng.random(tied.shape[0]) * np.maximum(count, 1))
+            count = np.bincount(ts, minlength=n_samples)
+            pick = np.floor(self.rng.random(n_samples) * np.maximum(count, 1))
             chosen = np.arange(ts.size) - start == pick[ts]
         else:
             chosen = np.arange(ts.size) == start
@@ -471,52 +498,60 @@ class _Round:
         return s, e
 
     def execute(self, s: np.ndarray, e: np.ndarray) -> None:
-        """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects."""
+        """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects.
+
+        ``s`` must be sorted and free of repeats (one exchange per sample and step).
+        """
         a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
-        res = self.res[s, e]
+        res = self.res[:2, s, e]
         # the validity test allows 1e-9 of float slack beyond 0..100; keep positions on scale
-        y_i = np.clip(self.y[s, a, q] + res[:, 0], 0.0, 100.0)
-        y_j = np.clip(self.y[s, b, p] + res[:, 1], 0.0, 100.0)
+        y_new = (
+            np.clip(self.y[s, a, q] + res[0], 0.0, 100.0),
+            np.clip(self.y[s, b, p] + res[1], 0.0, 100.0),
+        )
         self.alive[s, e] = False
-        # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b)
-        for z, r, partner, y_new in ((b, q, a, y_i), (a, p, b, y_j)):
-            old = self.upd[s, z, r, partner]
-            start = self.x0[s, partner, r]
-            kept = np.where(start <= old, np.minimum(old, y_new), np.maximum(old, y_new))
-            self.upd[s, z, r, partner] = np.where(np.isnan(old), y_new, kept)
-            row = self.upd[s, z, r, :]  # (k, N)
-            have = ~np.isnan(row)
-            wr = self.w[s, :, r]
-            x0r = self.x0[s, :, r]
-            self.dupd[s, z, r] = np.where(have, wr * (np.where(have, row, 0.0) - x0r), 0.0).sum(1)
-        self.y[s, a, q] = y_i
-        self.y[s, b, p] = y_j
-        self.exchanged[s, a, q] = True
-        self.exchanged[s, b, p] = True
+        # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b);
+        # the two cells (b, q) and (a, p) differ, so both are done at once
+        s2 = np.concatenate((s, s))
+        z, r, partner = np.concatenate((b, a)), np.concatenate((q, p)), np.concatenate((a, b))
+        y2 = np.concatenate(y_new)
+        old = self.upd[s2, z, r, partner]
+        start = self.x0[s2, partner, r]
+        kept = np.where(start <= old, np.minimum(old, y2), np.maximum(old, y2))
+        self.upd[s2, z, r, partner] = np.where(np.isnan(old), y2, kept)
+        row = self.upd[s2, z, r, :]  # (2k, N)
+        have = ~np.isnan(row)
+        wr = self.w[s2, :, r]
+        x0r = self.x0[s2, :, r]
+        self.dupd[s2, z, r] = np.where(have, wr * (np.where(have, row, 0.0) - x0r), 0.0).sum(1)
+        self.y[s2, partner, np.concatenate((q, p))] = y2
+        self.exchanged[s2, partner, np.concatenate((q, p))] = True
         # which live exchanges of these samples share an actor-issue with the executed one: i's
         # or j's supply cell is a cell the executed pair supplied, or i's or j's demand cell is
         # one the executed pair demanded
-        d = self.x0.shape[2]
-        supplied = np.stack((a * d + q, b * d + p), axis=-1)[:, None, :]  # (k, 1, 2)
-        demanded = np.stack((b * d + q, a * d + p), axis=-1)[:, None, :]
-        cells = self.cells[s]  # (k, K, 4)
-        sup_i = (cells[..., 0:1] == supplied).any(axis=-1)
-        sup_j = (cells[..., 1:2] == supplied).any(axis=-1)
-        dem = (cells[..., 2:3] == demanded).any(axis=-1) | (cells[..., 3:4] == demanded).any(-1)
-        affected = self.alive[s] & (sup_i | sup_j | dem)
-        rows, cols = np.nonzero(affected)
+        n_samples, width = self.alive.shape
+        sup_a, sup_b, dem_a, dem_b = self.cells[:, s, e][..., None]  # each (k, 1)
+        if s.size == n_samples:  # every sample (s is sorted and unique): no gather needed
+            (c_i, c_j, c_a, c_b), alive = self.cells, self.alive
+        else:
+            (c_i, c_j, c_a, c_b), alive = self.cells[:, s], self.alive[s]
+        sup_i = (c_i == sup_a) | (c_i == sup_b)
+        sup_j = (c_j == sup_a) | (c_j == sup_b)
+        dem = (c_a == dem_b) | (c_a == dem_a) | (c_b == dem_b) | (c_b == dem_a)
+        flat = np.flatnonzero(alive & (sup_i | sup_j | dem))
+        rows, cols = np.divmod(flat, width)
         ss = s[rows]
         # an actor whose supply position changed keeps its previous move in the history
-        for k, sup in enumerate((sup_i, sup_j)):
-            keep = sup[rows, cols]
-            ks, ke = ss[keep], cols[keep]
-            h = self.hist[ks, ke, 3 * k : 3 * k + 3]
-            m = self.res[ks, ke, k]
-            h[:, 0] = np.minimum(h[:, 0], m)
-            h[:, 1] = np.maximum(h[:, 1], m)
-            h[:, 2] += m
-            self.hist[ks, ke, 3 * k : 3 * k + 3] = h
+        ki, kj = sup_i.reshape(-1)[flat], sup_j.reshape(-1)[flat]
+        side = np.concatenate((np.zeros(ki.sum(), dtype=np.intp), np.ones(kj.sum(), dtype=np.intp)))
+        pos = np.concatenate((ss[ki] * width + cols[ki], ss[kj] * width + cols[kj]))
+        m = self.res[:2].reshape(2, -1)[side, pos]
+        hist = self.hist.reshape(3, 2, -1)
+        hist[0, side, pos] = np.minimum(hist[0, side, pos], m)
+        hist[1, side, pos] = np.maximum(hist[1, side, pos], m)
+        hist[2, side, pos] += m
         self._compute(ss, cols)
+        self.touched = np.concatenate((self.touched, ss * width + cols))
 
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
         """Voting positions and the next round's start positions, both (S, N, D)."""
