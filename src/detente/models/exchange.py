@@ -164,6 +164,7 @@ def weighted_outcome(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarr
 # then the rate. Rows of _Round.ix (flat indices into the ravelled arrays), pairs again:
 # y[a, q], y[b, p]; dupd[b, q], dupd[a, p]; upd[b, q, a], upd[a, p, b].
 _W, _DEN, _TARGET, _X_OWN, _TOT, _RATE = 4, 6, 8, 10, 12, 14
+_CHUNK = 8192  # exchanges computed at once when a round starts
 _Y, _DU, _UP = 0, 2, 4
 
 
@@ -210,29 +211,38 @@ class _Round:
         self.den = w.sum(axis=1)  # (S, D)
         self.tot = (w * x0).sum(axis=1)  # (S, D)
         outcome = weighted_outcome(x0, w, mask)
-        left = (x0 <= outcome[:, None, :]).astype(np.int64)
-        gu = left[:, cand.u, cand.p] + 2 * left[:, cand.u, cand.q]  # (S, E) group codes
-        gv = left[:, cand.v, cand.p] + 2 * left[:, cand.v, cand.q]
+        n_pairs, n_actor_pairs = d * (d - 1) // 2, n * (n - 1) // 2
+        # candidates are issue pair major: (S, pair, actor pair) views of (S, E)
+        ip, iq = cand.p[::n_actor_pairs], cand.q[::n_actor_pairs]
+        small = np.int16 if 2 * n * n < 2**15 else np.int32
+        au, av = cand.u[:n_actor_pairs].astype(small), cand.v[:n_actor_pairs].astype(small)
+        left = (x0 <= outcome[:, None, :]).astype(np.int8)
+        code = left[:, :, ip] + 2 * left[:, :, iq]  # (S, N, pairs): 0 right/right .. 3 left/left
+        gu = code[:, au, :].transpose(0, 2, 1)  # (S, pairs, actor pairs)
+        gv = code[:, av, :].transpose(0, 2, 1)
         present = (mask[cand.u, cand.p] & mask[cand.u, cand.q]) & (
             mask[cand.v, cand.p] & mask[cand.v, cand.q]
         )
         # groups A=0 (right, right) x D=3 and B=1 x C=2: exactly the pairs whose codes sum to 3
-        eligible = present[None, :] & (gu + gv == 3)
+        eligible = present.reshape(n_pairs, n_actor_pairs) & (gu + gv == 3)
         u_first = gu < gv  # the A or B member is listed first
-        first = np.where(u_first, cand.u, cand.v)
-        second = np.where(u_first, cand.v, cand.u)
-        kind = (np.minimum(gu, gv) == 1).astype(np.int64)  # 0: A x D, 1: B x C
-        order_key = ((cand.pair * 2 + kind) * n + first) * n + second
-        # the package's list: eligible exchanges in creation order (keys are unique)
-        width = int(eligible.sum(axis=1).max(initial=0))
-        idx = np.argsort(np.where(eligible, order_key, np.iinfo(np.int64).max), axis=1)
-        idx = idx[:, :width]
-        live = np.take_along_axis(eligible, idx, axis=1)
+        first = np.where(u_first, au, av)
+        second = np.where(u_first, av, au)
+        kind = (np.minimum(gu, gv) == 1).astype(small)  # 0: A x D, 1: B x C
+        # the package's list: eligible exchanges in creation order, i.e. by issue pair, then
+        # kind, first and second actor (unique keys; small integers sort by radix)
+        key = np.where(eligible, (kind * n + first) * n + second, small(2 * n * n))
+        within = np.argsort(key, axis=2, kind="stable")
+        idx = (within + (np.arange(n_pairs) * n_actor_pairs)[:, None]).reshape(s_n, -1)
+        eligible = eligible.reshape(s_n, -1)
+        first, second = first.reshape(s_n, -1), second.reshape(s_n, -1)
+        keep, live = _compact(np.take_along_axis(eligible, idx, axis=1))
+        idx = np.take_along_axis(idx, keep, axis=1)
         if options.rate == "random_rate":
             # drawn for every candidate, as before compaction, so the stream does not change
             draw = np.take_along_axis(rng.random(eligible.shape), idx, axis=1)
-        first = np.take_along_axis(first, idx, axis=1)
-        second = np.take_along_axis(second, idx, axis=1)
+        first = np.take_along_axis(first, idx, axis=1).astype(np.intp)
+        second = np.take_along_axis(second, idx, axis=1).astype(np.intp)
         p, q = cand.p[idx], cand.q[idx]
         si = np.arange(s_n)[:, None]
         sfp, sfq = sal[si, first, p], sal[si, first, q]
@@ -255,8 +265,8 @@ class _Round:
         cell_aq, cell_bp = (si * n + a) * d + q, (si * n + b) * d + p
         cell_bq, cell_ap = (si * n + b) * d + q, (si * n + a) * d + p
         ix = [cell_aq, cell_bp, cell_bq, cell_ap, cell_bq * n + a, cell_ap * n + b]
-        self.inv = np.stack(inv)  # (15, S, K): one gather per recomputation
-        self.ix = np.stack(ix)
+        self.inv = np.stack(inv, axis=-1)  # (S, K, 15): one gather of rows per recomputation
+        self.ix = np.stack(ix, axis=-1)
         self.a, self.b, self.p, self.q = a, b, p, q
         self.alive = live
         self.y = x0.copy()  # current voting positions
@@ -271,16 +281,19 @@ class _Round:
         # results: move_i, move_j, dp, dq, gain, gain_i, gain_j
         self.res = np.zeros((7, *shape))
         s_idx, e_idx = np.nonzero(self.alive)
-        self._compute(s_idx, e_idx)
+        for lo in range(0, s_idx.size, _CHUNK):  # chunks keep the temporaries in cache
+            self._compute(s_idx[lo : lo + _CHUNK], e_idx[lo : lo + _CHUNK])
         # keep only the live exchanges (their list order is kept)
         idx, live = _compact(self.alive)
-        for name in ("a", "b", "p", "q", "inv", "ix", "hist", "res"):
+        rows = (np.arange(s_n)[:, None] * self.alive.shape[1] + idx).reshape(-1)
+        for name in ("a", "b", "p", "q"):
+            setattr(self, name, getattr(self, name).reshape(-1)[rows].reshape(idx.shape))
+        for name in ("inv", "ix"):
             arr = getattr(self, name)
-            if arr.ndim == 3:
-                arr = np.take_along_axis(arr, idx[None], axis=2)
-            else:
-                arr = np.take_along_axis(arr, idx, axis=1)
-            setattr(self, name, arr)
+            setattr(self, name, arr.reshape(-1, arr.shape[2])[rows].reshape(*idx.shape, -1))
+        for name in ("hist", "res"):
+            arr = getattr(self, name)
+            setattr(self, name, arr.reshape(arr.shape[0], -1)[:, rows].reshape(-1, *idx.shape))
         self.alive = live
         self.a = np.where(live, self.a, -1)
         self.b = np.where(live, self.b, -1)
@@ -315,8 +328,9 @@ class _Round:
         n = s.size
         if n == 0:
             return
-        c = self.inv[:, s, e]
-        ix = self.ix[:, s, e]
+        flat = s * self.inv.shape[1] + e
+        c = self.inv.reshape(-1, self.inv.shape[2])[flat].T
+        ix = self.ix.reshape(-1, self.ix.shape[2])[flat].T
         s_ap, s_aq, s_bp, s_bq, rate = c[0], c[1], c[2], c[3], c[_RATE]
         w_aq, w_bp = c[_W], c[_W + 1]
         den_q, den_p = c[_DEN], c[_DEN + 1]
