@@ -337,7 +337,7 @@ class _Round:
         d_j, d_i = c[_TARGET], c[_TARGET + 1]
         xs = self.y.reshape(-1)[ix[_Y : _Y + 2]].reshape(-1)  # current supply positions
         x_i, x_j = xs[:n], xs[n:]
-        hist = self.hist[:, s, e].reshape(3, 2 * n)  # recorded moves: min, max, sum
+        hist = self.hist.reshape(6, -1)[:, flat].reshape(3, 2 * n)  # recorded moves
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # first try: j moves all the way to i's position on p
             dist_p = np.abs(d_i - x_j)
@@ -420,8 +420,8 @@ class _Round:
                 gain = np.abs(g_i)
             else:
                 gain = g_i + g_j
-        self.res[:, s, e] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j))
-        self.alive[s, e] &= valid & np.isfinite(gain)
+        self.res.reshape(7, -1)[:, flat] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j))
+        self.alive.reshape(-1)[flat] &= valid & np.isfinite(gain)
 
     def _cut_at_boundary(self, s: np.ndarray, e: np.ndarray, side: str) -> np.ndarray:
         """Whether moves from an outcome already at the demander's position are cut.
@@ -467,9 +467,9 @@ class _Round:
         g_last, tb_last = self.g_last.reshape(-1), self.tb_last.reshape(-1)
         flat = np.flatnonzero(tied)
         self.tied_prev = (*np.divmod(flat, width), g_last[flat], tb_last[flat])
-        # only exchanges recomputed since the last sort can have moved in the list
-        k = np.unique(self.touched)
-        k = k[alive.reshape(-1)[k]]
+        # only exchanges recomputed since the last sort can have moved in the list (a repeat,
+        # possible when execute runs twice between sorts, only uses up a spare key)
+        k = self.touched[alive.reshape(-1)[self.touched]]
         g_old, g_new = g_last[k], gain.reshape(-1)[k]
         moved = g_old != g_new
         k, g_old, g_new = k[moved], g_old[moved], g_new[moved]
