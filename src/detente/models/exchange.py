@@ -41,11 +41,16 @@ but not copied). The rules below reproduce its behaviour, details that the paper
   by actor in file order; each step the list is stably sorted by gain (highest first) and the
   first is executed, so exact ties go to the exchange that is earlier in the current list.
 
-Batching: the exchange candidates are enumerated once as (issue pair x actor pair) and every
-per-exchange quantity is an array over (samples, candidates); each step executes, for every
-sample at once, that sample's best exchange and recomputes only the affected candidates, so
-there is no per-sample Python loop. The loop over steps within a round is inherently sequential.
-Memory grows as samples x D^2 N^2 / 4 candidates.
+Batching: the exchange candidates are enumerated once as (issue pair x actor pair). Each round
+keeps, per sample, only the exchanges that are live after the round's first computation (about
+an eighth of the candidates), in the package's list order, padded to the largest count; every
+per-exchange quantity is an array over (samples, live exchanges) and the quantities that do not
+change within a round are gathered once. Each step executes, for every sample at once, that
+sample's best exchange and recomputes only the exchanges that share an actor-issue with it, so
+there is no per-sample Python loop. The package's re-sort of its list before every execution is
+replaced by re-keying only the exchanges whose gain changed (see ``_Round``), which gives the
+same order. The loop over steps within a round is inherently sequential. Memory grows as
+samples x D^2 N^2 / 4 candidates while a round is set up, and as samples x live exchanges after.
 """
 
 from __future__ import annotations
@@ -213,9 +218,9 @@ class _Round:
         outcome = weighted_outcome(x0, w, mask)
         n_pairs, n_actor_pairs = d * (d - 1) // 2, n * (n - 1) // 2
         # candidates are issue pair major: (S, pair, actor pair) views of (S, E)
-        ip, iq = cand.p[::n_actor_pairs], cand.q[::n_actor_pairs]
+        ip, iq = np.triu_indices(d, k=1)  # as in _candidates
         small = np.int16 if 2 * n * n < 2**15 else np.int32
-        au, av = cand.u[:n_actor_pairs].astype(small), cand.v[:n_actor_pairs].astype(small)
+        au, av = (i.astype(small) for i in np.triu_indices(n, k=1))
         left = (x0 <= outcome[:, None, :]).astype(np.int8)
         code = left[:, :, ip] + 2 * left[:, :, iq]  # (S, N, pairs): 0 right/right .. 3 left/left
         gu = code[:, au, :].transpose(0, 2, 1)  # (S, pairs, actor pairs)
@@ -290,10 +295,14 @@ class _Round:
             setattr(self, name, getattr(self, name).reshape(-1)[rows].reshape(idx.shape))
         for name in ("inv", "ix"):
             arr = getattr(self, name)
-            setattr(self, name, arr.reshape(-1, arr.shape[2])[rows].reshape(*idx.shape, -1))
+            setattr(
+                self, name, arr.reshape(-1, arr.shape[2])[rows].reshape(*idx.shape, arr.shape[2])
+            )
         for name in ("hist", "res"):
             arr = getattr(self, name)
-            setattr(self, name, arr.reshape(arr.shape[0], -1)[:, rows].reshape(-1, *idx.shape))
+            setattr(
+                self, name, arr.reshape(arr.shape[0], -1)[:, rows].reshape(arr.shape[0], *idx.shape)
+            )
         self.alive = live
         self.a = np.where(live, self.a, -1)
         self.b = np.where(live, self.b, -1)
