@@ -250,8 +250,11 @@ class _Round:
         second = np.take_along_axis(second, idx, axis=1).astype(np.intp)
         p, q = cand.p[idx], cand.q[idx]
         si = np.arange(s_n)[:, None]
-        sfp, sfq = sal[si, first, p], sal[si, first, q]
-        ssp, ssq = sal[si, second, p], sal[si, second, q]
+        # gathers by flat index into the ravelled (S, N, D) arrays
+        sal1, w1, x01 = sal.reshape(-1), w.reshape(-1), x0.reshape(-1)
+        row_f, row_s = (si * n + first) * d, (si * n + second) * d
+        sfp, sfq = sal1[row_f + p], sal1[row_f + q]
+        ssp, ssq = sal1[row_s + p], sal1[row_s + q]
         # role rule s_ip/s_iq < s_jp/s_jq, cross-multiplied (saliences are >= 0)
         swap = sfp * ssq < ssp * sfq
         a = np.where(swap, second, first)  # demands p, supplies q
@@ -264,14 +267,17 @@ class _Round:
             else:
                 lo, hi = s_bp / s_bq, s_ap / s_aq
                 rate = lo + draw * (hi - lo)
-        inv = [s_ap, s_aq, s_bp, s_bq, w[si, a, q], w[si, b, p], self.den[si, q]]
-        inv += [self.den[si, p], x0[si, b, q], x0[si, a, p], x0[si, a, q], x0[si, b, p]]
-        inv += [self.tot[si, q], self.tot[si, p], rate]
         cell_aq, cell_bp = (si * n + a) * d + q, (si * n + b) * d + p
         cell_bq, cell_ap = (si * n + b) * d + q, (si * n + a) * d + p
+        den1, tot1 = self.den.reshape(-1), self.tot.reshape(-1)
+        sq, sp = si * d + q, si * d + p
+        inv = [s_ap, s_aq, s_bp, s_bq, w1[cell_aq], w1[cell_bp], den1[sq], den1[sp]]
+        inv += [x01[cell_bq], x01[cell_ap], x01[cell_aq], x01[cell_bp], tot1[sq], tot1[sp], rate]
         ix = [cell_aq, cell_bp, cell_bq, cell_ap, cell_bq * n + a, cell_ap * n + b]
-        self.inv = np.stack(inv, axis=-1)  # (S, K, 15): one gather of rows per recomputation
-        self.ix = np.stack(ix, axis=-1)
+        # (15, S, K) while the round is set up; (S, K, 15) after, so that a recomputation
+        # gathers whole rows
+        self.inv, self.ix = np.stack(inv), np.stack(ix)
+        self.rows_last = False
         self.a, self.b, self.p, self.q = a, b, p, q
         self.alive = live
         self.y = x0.copy()  # current voting positions
@@ -295,9 +301,9 @@ class _Round:
             setattr(self, name, getattr(self, name).reshape(-1)[rows].reshape(idx.shape))
         for name in ("inv", "ix"):
             arr = getattr(self, name)
-            setattr(
-                self, name, arr.reshape(-1, arr.shape[2])[rows].reshape(*idx.shape, arr.shape[2])
-            )
+            cols = arr.reshape(arr.shape[0], -1)[:, rows]
+            setattr(self, name, np.ascontiguousarray(cols.T).reshape(*idx.shape, arr.shape[0]))
+        self.rows_last = True
         for name in ("hist", "res"):
             arr = getattr(self, name)
             setattr(
@@ -337,9 +343,13 @@ class _Round:
         n = s.size
         if n == 0:
             return
-        flat = s * self.inv.shape[1] + e
-        c = self.inv.reshape(-1, self.inv.shape[2])[flat].T
-        ix = self.ix.reshape(-1, self.ix.shape[2])[flat].T
+        flat = s * self.alive.shape[1] + e
+        if self.rows_last:
+            c = self.inv.reshape(-1, self.inv.shape[2])[flat].T
+            ix = self.ix.reshape(-1, self.ix.shape[2])[flat].T
+        else:
+            c = self.inv.reshape(self.inv.shape[0], -1)[:, flat]
+            ix = self.ix.reshape(self.ix.shape[0], -1)[:, flat]
         s_ap, s_aq, s_bp, s_bq, rate = c[0], c[1], c[2], c[3], c[_RATE]
         w_aq, w_bp = c[_W], c[_W + 1]
         den_q, den_p = c[_DEN], c[_DEN + 1]
