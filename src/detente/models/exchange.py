@@ -517,6 +517,11 @@ class _Round:
         # tied exchanges in the list order before this sort (a stable sort keeps exact ties in
         # that order); "first" takes the earliest, "random" a uniformly drawn one
         ts, te, g_prev, tb_prev = self.tied_prev
+        if ts.size == np.count_nonzero(active):  # no ties: one candidate per active sample
+            if self.opt.tie == "random":
+                self.rng.random(n_samples)  # drawn all the same, so the stream stays put
+            self.execute(ts, te)
+            return ts, te
         order = np.lexsort((tb_prev, -g_prev, ts))
         ts, te = ts[order], te[order]
         start = np.searchsorted(ts, ts)  # first tied exchange of each sample, in list order
@@ -535,35 +540,40 @@ class _Round:
 
         ``s`` must be sorted and free of repeats (one exchange per sample and step).
         """
-        a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
-        res = self.res[:2, s, e]
-        # the validity test allows 1e-9 of float slack beyond 0..100; keep positions on scale
-        y_new = (
-            np.clip(self.y[s, a, q] + res[0], 0.0, 100.0),
-            np.clip(self.y[s, b, p] + res[1], 0.0, 100.0),
-        )
-        self.alive[s, e] = False
-        # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b);
-        # the two cells (b, q) and (a, p) differ, so both are done at once
-        s2 = np.concatenate((s, s))
-        z, r, partner = np.concatenate((b, a)), np.concatenate((q, p)), np.concatenate((a, b))
-        y2 = np.concatenate(y_new)
-        old = self.upd[s2, z, r, partner]
-        start = self.x0[s2, partner, r]
-        kept = np.where(start <= old, np.minimum(old, y2), np.maximum(old, y2))
-        self.upd[s2, z, r, partner] = np.where(np.isnan(old), y2, kept)
-        row = self.upd[s2, z, r, :]  # (2k, N)
+        n_samples, width = self.alive.shape
+        _, n, d = self.x0.shape
+        done = s * width + e
+        ix = self.ix.reshape(-1, self.ix.shape[2])[done]  # (k, 6)
+        # both suppliers at once (i's then j's): their cells (a, q) and (b, p) and new positions;
+        # the validity test allows 1e-9 of float slack beyond 0..100, keep positions on scale
+        cell = ix[:, _Y : _Y + 2].T.reshape(-1)
+        y = self.y.reshape(-1)
+        moved = y[cell] + self.res.reshape(7, -1)[:2, done].reshape(-1)
+        y_new = np.minimum(np.maximum(moved, 0.0), 100.0)
+        self.alive.reshape(-1)[done] = False
+        # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b):
+        # upd[b, q, a] and upd[a, p, b], and the sums dupd[b, q] and dupd[a, p] over partners
+        k_up = ix[:, _UP : _UP + 2].T.reshape(-1)
+        k_du = ix[:, _DU : _DU + 2].T.reshape(-1)
+        upd = self.upd.reshape(-1)
+        old = upd[k_up]
+        start = self.x0.reshape(-1)[cell]  # the partner's round-start position there
+        kept = np.where(start <= old, np.minimum(old, y_new), np.maximum(old, y_new))
+        upd[k_up] = np.where(np.isnan(old), y_new, kept)
+        row = self.upd.reshape(-1, n)[k_du]  # (2k, N): every partner's update
         have = ~np.isnan(row)
-        wr = self.w[s2, :, r]
-        x0r = self.x0[s2, :, r]
-        self.dupd[s2, z, r] = np.where(have, wr * (np.where(have, row, 0.0) - x0r), 0.0).sum(1)
-        self.y[s2, partner, np.concatenate((q, p))] = y2
-        self.exchanged[s2, partner, np.concatenate((q, p))] = True
+        at = (k_du - (k_du // d % n) * d)[:, None] + np.arange(n) * d  # (s, every actor, r)
+        wr = self.w.reshape(-1)[at]
+        x0r = self.x0.reshape(-1)[at]
+        self.dupd.reshape(-1)[k_du] = np.where(
+            have, wr * (np.where(have, row, 0.0) - x0r), 0.0
+        ).sum(1)
+        y[cell] = y_new
+        self.exchanged.reshape(-1)[cell] = True
         # which live exchanges of these samples share an actor-issue with the executed one: i's
         # or j's supply cell is a cell the executed pair supplied, or i's or j's demand cell is
         # one the executed pair demanded
-        n_samples, width = self.alive.shape
-        sup_a, sup_b, dem_a, dem_b = self.cells[:, s, e][..., None]  # each (k, 1)
+        sup_a, sup_b, dem_a, dem_b = self.cells.reshape(4, -1)[:, done][..., None]  # (k, 1)
         if s.size == n_samples:  # every sample (s is sorted and unique): no gather needed
             (c_i, c_j, c_a, c_b), alive = self.cells, self.alive
         else:
