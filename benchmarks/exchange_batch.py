@@ -1,6 +1,7 @@
 """Time the exchange model against its pre-rewrite implementation (not run by the tests).
 
     python benchmarks/exchange_batch.py [--samples 1 10 100] [--rounds 10] [--no-baseline]
+        [--cases russia cop21]
 
 Cases: the bundled russia-nato-2021 scenario (11 actors x 10 issues) as a point forecast and as
 Monte Carlo compiles of ``--samples`` draws, and the Decide COP21 input with saliences perturbed
@@ -85,6 +86,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, nargs="*", default=[1, 10, 100])
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--cases", nargs="*", choices=["russia", "cop21"], default=["russia", "cop21"])
     args = ap.parse_args()
     now = get_model("exchange", max_rounds=args.rounds)
     old = None if args.no_baseline else baseline_module()
@@ -92,7 +94,8 @@ def main() -> None:
         before = old.Exchange(max_rounds=args.rounds)
     elif not args.no_baseline:
         print(f"baseline {BASELINE_COMMIT} not found in git: current implementation only")
-    for label, make in (("russia-nato-2021", russia), ("COP21 perturbed", cop21)):
+    cases = {"russia": ("russia-nato-2021", russia), "cop21": ("COP21 perturbed", cop21)}
+    for label, make in (cases[c] for c in args.cases):
         for s in args.samples:
             arrays = make(s)
             timed(now, arrays.take_samples(0))  # warm-up

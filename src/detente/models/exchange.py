@@ -610,8 +610,10 @@ class _Round:
 class Exchange(Model):
     """Stokman & Van Oosten exchange model (equal-gain or random-rate), as in Decide."""
 
-    # Exchanges execute one at a time within a round (each step batched over samples), about
-    # 0.15 s per draw on an 11 x 10 scenario: too slow for thousands of draws by default.
+    # Exchanges execute one at a time within a round (each step batched over samples). On the
+    # 11 x 10 default scenario: about 24 ms per draw in a batch of 1,000 and 0.5 s for a single
+    # draw (benchmarks/exchange_batch.py, shared 2-core machine); still too slow for thousands of
+    # draws by default.
     monte_carlo_default = False
     links_issues = True
     name = "exchange"
