@@ -370,8 +370,10 @@ class _Round:
             dp = np.where(over, dq / rate, dp)
             m_i = np.where(over, dist_q, m_i)
             m_j = np.where(over, dp * den_p / w_bp, m_j)
-            m_i = np.where(x_i > d_j, -m_i, m_i)
-            m_j = np.where(x_j > d_i, -m_j, m_j)
+            # moves point towards the partner (m_i and m_j are fresh arrays: negate in place)
+            neg_i, neg_j = x_i > d_j, x_j > d_i
+            np.negative(m_i, out=m_i, where=neg_i)
+            np.negative(m_j, out=m_j, where=neg_j)
             ok = self._valid(np.concatenate((m_i, m_j)), xs, hist)
             valid = ok[:n] & ok[n:]
             g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
@@ -422,14 +424,14 @@ class _Round:
                 shift = delta * ws[h] / den[h]
                 if side == "I":
                     new_dq, new_dp = shift, shift / rate
-                    new_mi = np.where(x_i > d_j, -delta, delta)
+                    new_mi = np.where(neg_i, -delta, delta)
                     new_mj = new_dp * den_p / w_bp
-                    new_mj = np.where(x_j > d_i, -new_mj, new_mj)
+                    new_mj = np.where(neg_j, -new_mj, new_mj)
                 else:
                     new_dp, new_dq = shift, shift * rate
-                    new_mj = np.where(x_j > d_i, -delta, delta)
+                    new_mj = np.where(neg_j, -delta, delta)
                     new_mi = new_dq * den_q / w_aq
-                    new_mi = np.where(x_i > d_j, -new_mi, new_mi)
+                    new_mi = np.where(neg_i, -new_mi, new_mi)
                 dp, dq = np.where(cut_k, new_dp, dp), np.where(cut_k, new_dq, dq)
                 m_i, m_j = np.where(cut_k, new_mi, m_i), np.where(cut_k, new_mj, m_j)
             ok = self._valid(np.concatenate((m_i, m_j)), xs, hist)
