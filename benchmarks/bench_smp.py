@@ -12,7 +12,13 @@
    (``dummyData-a040.csv``) and 13 x 2 (``SOE-Pol-Comp.csv``), for comparison with KTAB 1.4's
    published single-run times (27 x 6: 2.3 s, 40 x 1: 5.4 s, 13 x 2: 0.34 s).
 
-Usage: ``python benchmarks/bench_smp.py [--draws 10000] [--turns 1] [--loop-draws 100]``.
+3. The same batched runs with the baseline module, ``detente.models.smp`` as of commit
+   1e6a57a (read from git and imported in this process; skipped with ``--no-baseline`` or
+   outside a git checkout): the ratio baseline / current and the largest difference of the
+   final positions (expected 0).
+
+Usage: ``python benchmarks/bench_smp.py [--draws 10000] [--turns 1] [--loop-draws 100]
+[--no-baseline]``.
 The shared data folder is ``$DETENTE_SHARED`` or ``../shared`` next to the repository root.
 Total runtime on a 2-core shared machine: about 2 minutes with the defaults.
 """
@@ -20,8 +26,11 @@ Total runtime on a 2-core shared machine: about 2 minutes with the defaults.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +46,27 @@ from detente.models import get_model  # noqa: E402
 SHARED = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared"))
 SMP_DIR = SHARED / "data" / "ktab" / "smp"
 KTAB_PUBLISHED = {"27x6": 2.3, "40x1": 5.4, "13x2": 0.34}
+BASELINE_COMMIT = "1e6a57a"
+
+
+def baseline_model():
+    """The SMP model of ``BASELINE_COMMIT``, imported under another name (or None)."""
+    try:
+        text = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:src/detente/models/smp.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    path = Path(tempfile.gettempdir()) / f"detente_smp_{BASELINE_COMMIT}.py"
+    path.write_text(text.replace("@register\n", ""))  # do not claim the name "smp"
+    spec = importlib.util.spec_from_file_location("smp_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the options' annotations through it
+    spec.loader.exec_module(module)
+    return module.SMP()
 
 
 def draws(base: ScenarioArrays, n: int, rng: np.random.Generator) -> ScenarioArrays:
@@ -59,12 +89,22 @@ def draws(base: ScenarioArrays, n: int, rng: np.random.Generator) -> ScenarioArr
     )
 
 
-def batch_vs_loop(label: str, base: ScenarioArrays, args: argparse.Namespace) -> None:
+def batch_vs_loop(label: str, base: ScenarioArrays, args: argparse.Namespace, old) -> None:
     model = get_model("smp")
     many = draws(base, args.draws, np.random.default_rng(2024))
     t0 = time.perf_counter()
     together = model.simulate(many, args.turns, np.random.default_rng(0))
     t_batch = time.perf_counter() - t0
+    if old is not None:
+        t0 = time.perf_counter()
+        before = old.simulate(many, args.turns, np.random.default_rng(0))
+        t_old = time.perf_counter() - t0
+        print(
+            f"{label:>5}: {args.draws} draws batched: baseline {BASELINE_COMMIT} {t_old:7.2f} s, "
+            f"now {t_batch:7.2f} s, baseline / now = {t_old / t_batch:4.2f}; "
+            f"max |now - baseline| = {np.abs(before.final - together.final).max():.1e}",
+            flush=True,
+        )
     k = min(args.loop_draws, args.draws)
     t0 = time.perf_counter()
     alone = [
@@ -108,16 +148,20 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--turns", type=int, default=1)
     ap.add_argument("--loop-draws", type=int, default=100)
+    ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
     if not SMP_DIR.is_dir():
         sys.exit(f"KTAB data not found under {SMP_DIR} (set DETENTE_SHARED)")
     start = time.perf_counter()
     print(f"numpy {np.__version__}, {os.cpu_count()} CPU(s) visible", flush=True)
+    old = None if args.no_baseline else baseline_model()
+    if old is None and not args.no_baseline:
+        print(f"baseline {BASELINE_COMMIT} not found in git: no before/after ratio")
     single_runs()
     soe = read_ktab(SMP_DIR / "SOE-Pol-Comp.csv").arrays
-    batch_vs_loop("13x2", soe, args)
+    batch_vs_loop("13x2", soe, args, old)
     a30 = read_ktab(SMP_DIR / "dummyData-a040.csv").arrays.take_actors(np.arange(30))
-    batch_vs_loop("30x1", a30, args)
+    batch_vs_loop("30x1", a30, args, old)
     print(f"total benchmark time {time.perf_counter() - start:.1f} s")
 
 

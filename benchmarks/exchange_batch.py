@@ -1,32 +1,68 @@
-"""Time the exchange model on the COP21 input replicated over samples (not run by the tests).
+"""Time the exchange model against its pre-rewrite implementation (not run by the tests).
 
-    python benchmarks/exchange_batch.py [samples ...]
+    python benchmarks/exchange_batch.py [--samples 1 10 100] [--rounds 10] [--no-baseline]
+        [--cases russia cop21]
 
-Each sample gets saliences perturbed by N(0, 0.02), so the samples trade differently.
+Cases: the bundled russia-nato-2021 scenario (11 actors x 10 issues) as a point forecast and as
+Monte Carlo compiles of ``--samples`` draws, and the Decide COP21 input with saliences perturbed
+by N(0, 0.02) per sample. Each case is timed with the current ``detente.models.exchange`` and
+with the baseline, the module as of commit 1e6a57a (before the performance rewrite), read from
+git and imported in this same process; the script prints both times, their ratio and the
+largest difference between the two forecasts (expected 0: the rewrite must not change results).
+Baseline runs on many samples take minutes (about 0.1-0.15 s per draw): give small ``--samples``
+or ``--no-baseline``.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from detente.arrays import ScenarioArrays
-from detente.io.decide import read_decide
-from detente.models import get_model
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from detente.arrays import ScenarioArrays  # noqa: E402
+from detente.io.decide import read_decide  # noqa: E402
+from detente.models import get_model  # noqa: E402
+from detente.scenario import compile_scenario, load_scenario  # noqa: E402
+
+BASELINE_COMMIT = "1e6a57a"
 
 
-def batch(samples: int) -> ScenarioArrays:
+def baseline_module():
+    """The exchange module of ``BASELINE_COMMIT``, imported under another name (or None)."""
+    try:
+        text = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:src/detente/models/exchange.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    path = Path(tempfile.gettempdir()) / f"detente_exchange_{BASELINE_COMMIT}.py"
+    path.write_text(text.replace("@register\n", ""))  # do not claim the name "exchange"
+    spec = importlib.util.spec_from_file_location("exchange_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the options' annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def cop21(samples: int) -> ScenarioArrays:
     a = read_decide(ROOT / "tests" / "fixtures" / "decide" / "cop21.csv")
     rng = np.random.default_rng(0)
     sal = np.clip(a.salience + rng.normal(0, 0.02, (samples, *a.salience.shape[1:])), 0, 1)
     return ScenarioArrays.from_table(
         np.broadcast_to(a.position, sal.shape),
-        sal,
+        np.where(a.mask, sal, 0.0),
         np.broadcast_to(a.capability, sal.shape),
         mask=a.mask,
         actor_ids=a.actor_ids,
@@ -34,15 +70,46 @@ def batch(samples: int) -> ScenarioArrays:
     )
 
 
+def russia(samples: int) -> ScenarioArrays:
+    scenario = load_scenario("russia-nato-2021")
+    return compile_scenario(scenario, samples=samples, rng=np.random.default_rng(0))
+
+
+def timed(model, arrays: ScenarioArrays) -> tuple[float, np.ndarray]:
+    t = time.perf_counter()
+    out = model.forecast(arrays, np.random.default_rng(0))
+    return time.perf_counter() - t, out
+
+
 def main() -> None:
-    sizes = [int(x) for x in sys.argv[1:]] or [1, 10, 100]
-    model = get_model("exchange", max_rounds=1)
-    for s in sizes:
-        arrays = batch(s)
-        t = time.perf_counter()
-        model.forecast(arrays, np.random.default_rng(0))
-        dt = time.perf_counter() - t
-        print(f"COP21, 1 round, {s:5d} samples: {dt:7.2f} s ({dt / s * 1e3:7.1f} ms per sample)")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, nargs="*", default=[1, 10, 100])
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--cases", nargs="*", choices=["russia", "cop21"], default=["russia", "cop21"])
+    args = ap.parse_args()
+    now = get_model("exchange", max_rounds=args.rounds)
+    old = None if args.no_baseline else baseline_module()
+    if old is not None:
+        before = old.Exchange(max_rounds=args.rounds)
+    elif not args.no_baseline:
+        print(f"baseline {BASELINE_COMMIT} not found in git: current implementation only")
+    cases = {"russia": ("russia-nato-2021", russia), "cop21": ("COP21 perturbed", cop21)}
+    for label, make in (cases[c] for c in args.cases):
+        for s in args.samples:
+            arrays = make(s)
+            timed(now, arrays.take_samples(0))  # warm-up
+            t_new, f_new = timed(now, arrays)
+            line = (
+                f"{label:>16}, {s:5d} sample(s), {args.rounds} rounds: now {t_new:7.3f} s "
+                f"({t_new / s * 1e3:7.1f} ms/sample)"
+            )
+            if old is not None:
+                t_old, f_old = timed(before, arrays)
+                diff = np.abs(f_new - f_old).max()
+                line += f"; baseline {t_old:7.3f} s; speed-up x{t_old / t_new:5.1f}"
+                line += f"; max |now - baseline| = {diff:.1e}"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

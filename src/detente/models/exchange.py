@@ -41,11 +41,16 @@ but not copied). The rules below reproduce its behaviour, details that the paper
   by actor in file order; each step the list is stably sorted by gain (highest first) and the
   first is executed, so exact ties go to the exchange that is earlier in the current list.
 
-Batching: the exchange candidates are enumerated once as (issue pair x actor pair) and every
-per-exchange quantity is an array over (samples, candidates); each step executes, for every
-sample at once, that sample's best exchange and recomputes only the affected candidates, so
-there is no per-sample Python loop. The loop over steps within a round is inherently sequential.
-Memory grows as samples x D^2 N^2 / 4 candidates.
+Batching: the exchange candidates are enumerated once as (issue pair x actor pair). Each round
+keeps, per sample, only the exchanges that are live after the round's first computation (about
+an eighth of the candidates), in the package's list order, padded to the largest count; every
+per-exchange quantity is an array over (samples, live exchanges) and the quantities that do not
+change within a round are gathered once. Each step executes, for every sample at once, that
+sample's best exchange and recomputes only the exchanges that share an actor-issue with it, so
+there is no per-sample Python loop. The package's re-sort of its list before every execution is
+replaced by re-keying only the exchanges whose gain changed (see ``_Round``), which gives the
+same order. The loop over steps within a round is inherently sequential. Memory grows as
+samples x D^2 N^2 / 4 candidates while a round is set up, and as samples x live exchanges after.
 """
 
 from __future__ import annotations
@@ -158,8 +163,41 @@ def weighted_outcome(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarr
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), plain)
 
 
+# Rows of _Round.inv, the per-exchange invariants of a round: s_ap, s_aq, s_bp, s_bq, then pairs
+# (i's side, j's side) for the supplier's weight, the supplied issue's total weight, the
+# demander's position there, the supplier's round-start position and the issue's weighted sum,
+# then the rate. Rows of _Round.ix (flat indices into the ravelled arrays), pairs again:
+# y[a, q], y[b, p]; dupd[b, q], dupd[a, p]; upd[b, q, a], upd[a, p, b].
+_W, _DEN, _TARGET, _X_OWN, _TOT, _RATE = 4, 6, 8, 10, 12, 14
+_CHUNK = 8192  # exchanges computed at once when a round starts
+_Y, _DU, _UP = 0, 2, 4
+
+
+def _compact(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the indices of the kept columns in their order, padded; and the padding mask."""
+    width = int(keep.sum(axis=1).max(initial=0))
+    idx = np.argsort(~keep, axis=1, kind="stable")[:, :width]
+    return idx, np.take_along_axis(keep, idx, axis=1)
+
+
 class _Round:
-    """State of one round: every candidate exchange of every sample, executed step by step."""
+    """State of one round: every candidate exchange of every sample, executed step by step.
+
+    Only the exchanges that are live at the start of the round are kept, per sample, in the
+    package's list order (``a``, ``b``, ``p``, ``q`` and every per-exchange array are
+    (samples, live exchanges), padded with ``a = b = -1`` and ``alive = False``). Quantities that
+    do not change within a round (saliences, weights, demand positions, rates) are gathered once
+    into ``inv``; a step then touches only the exchanges that share an actor-issue with the one
+    executed.
+
+    The package re-sorts its list stably by gain before each execution and breaks ties by the
+    list order before that sort. Instead of sorting, each exchange carries ``g_last`` (its gain
+    at the last sort) and ``tb_last``, a key that orders exchanges of equal ``g_last`` as that
+    sort left them, so the list order is the order of ``(-g_last, tb_last)``. After a sort only
+    exchanges whose gain changed move; they get keys below (gain fell) or above (gain rose) every
+    key in use, in their previous list order, which is where a stable sort puts them among the
+    exchanges of equal gain.
+    """
 
     def __init__(
         self,
@@ -178,73 +216,148 @@ class _Round:
         self.den = w.sum(axis=1)  # (S, D)
         self.tot = (w * x0).sum(axis=1)  # (S, D)
         outcome = weighted_outcome(x0, w, mask)
-        left = x0 <= outcome[:, None, :]
-        group = left[:, :, cand.p].astype(np.int64) + 2 * left[:, :, cand.q]  # (S, N, E)
-        e = np.arange(cand.p.size)
-        gu, gv = group[:, cand.u, e], group[:, cand.v, e]  # (S, E)
+        n_pairs, n_actor_pairs = d * (d - 1) // 2, n * (n - 1) // 2
+        # candidates are issue pair major: (S, pair, actor pair) views of (S, E)
+        ip, iq = np.triu_indices(d, k=1)  # as in _candidates
+        small = np.int16 if 2 * n * n < 2**15 else np.int32
+        au, av = (i.astype(small) for i in np.triu_indices(n, k=1))
+        left = (x0 <= outcome[:, None, :]).astype(np.int8)
+        code = left[:, :, ip] + 2 * left[:, :, iq]  # (S, N, pairs): 0 right/right .. 3 left/left
+        gu = code[:, au, :].transpose(0, 2, 1)  # (S, pairs, actor pairs)
+        gv = code[:, av, :].transpose(0, 2, 1)
         present = (mask[cand.u, cand.p] & mask[cand.u, cand.q]) & (
             mask[cand.v, cand.p] & mask[cand.v, cand.q]
         )
         # groups A=0 (right, right) x D=3 and B=1 x C=2: exactly the pairs whose codes sum to 3
-        eligible = present[None, :] & (gu + gv == 3)
+        eligible = present.reshape(n_pairs, n_actor_pairs) & (gu + gv == 3)
         u_first = gu < gv  # the A or B member is listed first
-        first = np.where(u_first, cand.u, cand.v)
-        second = np.where(u_first, cand.v, cand.u)
-        kind = (np.minimum(gu, gv) == 1).astype(np.int64)  # 0: A x D, 1: B x C
-        order_key = ((cand.pair * 2 + kind) * n + first) * n + second
+        first = np.where(u_first, au, av)
+        second = np.where(u_first, av, au)
+        kind = (np.minimum(gu, gv) == 1).astype(small)  # 0: A x D, 1: B x C
+        # the package's list: eligible exchanges in creation order, i.e. by issue pair, then
+        # kind, first and second actor (unique keys; small integers sort by radix)
+        key = np.where(eligible, (kind * n + first) * n + second, small(2 * n * n))
+        within = np.argsort(key, axis=2, kind="stable")
+        idx = (within + (np.arange(n_pairs) * n_actor_pairs)[:, None]).reshape(s_n, -1)
+        eligible = eligible.reshape(s_n, -1)
+        first, second = first.reshape(s_n, -1), second.reshape(s_n, -1)
+        keep, live = _compact(np.take_along_axis(eligible, idx, axis=1))
+        idx = np.take_along_axis(idx, keep, axis=1)
+        if options.rate == "random_rate":
+            # drawn for every candidate, as before compaction, so the stream does not change
+            draw = np.take_along_axis(rng.random(eligible.shape), idx, axis=1)
+        first = np.take_along_axis(first, idx, axis=1).astype(np.intp)
+        second = np.take_along_axis(second, idx, axis=1).astype(np.intp)
+        p, q = cand.p[idx], cand.q[idx]
         si = np.arange(s_n)[:, None]
-        sfp, sfq = sal[si, first, cand.p], sal[si, first, cand.q]
-        ssp, ssq = sal[si, second, cand.p], sal[si, second, cand.q]
+        # gathers by flat index into the ravelled (S, N, D) arrays
+        sal1, w1, x01 = sal.reshape(-1), w.reshape(-1), x0.reshape(-1)
+        row_f, row_s = (si * n + first) * d, (si * n + second) * d
+        sfp, sfq = sal1[row_f + p], sal1[row_f + q]
+        ssp, ssq = sal1[row_s + p], sal1[row_s + q]
         # role rule s_ip/s_iq < s_jp/s_jq, cross-multiplied (saliences are >= 0)
         swap = sfp * ssq < ssp * sfq
-        self.a = np.where(swap, second, first)  # demands p, supplies q
-        self.b = np.where(swap, first, second)  # demands q, supplies p
-        self.p = np.broadcast_to(cand.p, self.a.shape)
-        self.q = np.broadcast_to(cand.q, self.a.shape)
-        self.alive = eligible.copy()
-        # the package's list (candidate indices in list order): creation order, then re-sorted
-        # stably by gain before each execution
-        self.order = np.argsort(order_key, axis=1, kind="stable")
-        self.previous_order = self.order
+        a = np.where(swap, second, first)  # demands p, supplies q
+        b = np.where(swap, first, second)  # demands q, supplies p
+        s_ap, s_aq = np.where(swap, ssp, sfp), np.where(swap, ssq, sfq)
+        s_bp, s_bq = np.where(swap, sfp, ssp), np.where(swap, sfq, ssq)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if options.rate == "equal_gain":
+                rate = (s_bp + s_ap) / (s_bq + s_aq)  # delta_q / delta_p giving equal gains
+            else:
+                lo, hi = s_bp / s_bq, s_ap / s_aq
+                rate = lo + draw * (hi - lo)
+        cell_aq, cell_bp = (si * n + a) * d + q, (si * n + b) * d + p
+        cell_bq, cell_ap = (si * n + b) * d + q, (si * n + a) * d + p
+        den1, tot1 = self.den.reshape(-1), self.tot.reshape(-1)
+        sq, sp = si * d + q, si * d + p
+        inv = [s_ap, s_aq, s_bp, s_bq, w1[cell_aq], w1[cell_bp], den1[sq], den1[sp]]
+        inv += [x01[cell_bq], x01[cell_ap], x01[cell_aq], x01[cell_bp], tot1[sq], tot1[sp], rate]
+        ix = [cell_aq, cell_bp, cell_bq, cell_ap, cell_bq * n + a, cell_ap * n + b]
+        # (15, S, K) while the round is set up; (S, K, 15) after, so that a recomputation
+        # gathers whole rows
+        self.inv, self.ix = np.stack(inv), np.stack(ix)
+        self.rows_last = False
+        self.a, self.b, self.p, self.q = a, b, p, q
+        self.alive = live
         self.y = x0.copy()  # current voting positions
         self.exchanged = np.zeros(x0.shape, dtype=bool)
         self.upd = np.full((s_n, n, d, n), np.nan)  # (demander, issue, partner) -> position
         self.dupd = np.zeros((s_n, n, d))  # sum over partners of w * (update - x0)
-        shape = self.a.shape
-        self.hist = {
-            side: (np.full(shape, np.inf), np.full(shape, -np.inf), np.zeros(shape))
-            for side in "IJ"
-        }
-        self.move_i = np.zeros(shape)
-        self.move_j = np.zeros(shape)
-        self.dp = np.zeros(shape)
-        self.dq = np.zeros(shape)
-        self.gain = np.zeros(shape)
-        self.gain_i = np.zeros(shape)
-        self.gain_j = np.zeros(shape)
-        if options.rate == "random_rate":
-            self.draw = rng.random(shape)
+        shape = a.shape
+        # recorded moves of actor i (supplier of q) and j (supplier of p): min, max, sum
+        # rows: min of i's, of j's; max of i's, of j's; sum of i's, of j's
+        self.hist = np.zeros((6, *shape))
+        self.hist[:2], self.hist[2:4] = np.inf, -np.inf
+        # results: move_i, move_j, dp, dq, gain, gain_i, gain_j
+        self.res = np.zeros((7, *shape))
         s_idx, e_idx = np.nonzero(self.alive)
-        self._compute(s_idx, e_idx)
+        for lo in range(0, s_idx.size, _CHUNK):  # chunks keep the temporaries in cache
+            self._compute(s_idx[lo : lo + _CHUNK], e_idx[lo : lo + _CHUNK])
+        # keep only the live exchanges (their list order is kept)
+        idx, live = _compact(self.alive)
+        rows = (np.arange(s_n)[:, None] * self.alive.shape[1] + idx).reshape(-1)
+        for name in ("a", "b", "p", "q"):
+            setattr(self, name, getattr(self, name).reshape(-1)[rows].reshape(idx.shape))
+        for name in ("inv", "ix"):
+            arr = getattr(self, name)
+            cols = arr.reshape(arr.shape[0], -1)[:, rows]
+            setattr(self, name, np.ascontiguousarray(cols.T).reshape(*idx.shape, arr.shape[0]))
+        self.rows_last = True
+        for name in ("hist", "res"):
+            arr = getattr(self, name)
+            setattr(
+                self, name, arr.reshape(arr.shape[0], -1)[:, rows].reshape(arr.shape[0], *idx.shape)
+            )
+        self.alive = live
+        self.a = np.where(live, self.a, -1)
+        self.b = np.where(live, self.b, -1)
+        # actor-issue cells of each exchange: i's supply, j's supply, i's and j's demand
+        a, b, p, q = self.a, self.b, self.p, self.q
+        cells = np.stack((a * d + q, b * d + p, a * d + p, b * d + q))
+        cells[:, ~live] = -1
+        self.cells = cells.astype(np.int16 if n * d < 2**15 else np.int32)
+        # flat indices of the exchanges recomputed since the last sort
+        self.touched = np.flatnonzero(live)
+        self.g_last = np.full(live.shape, np.inf)  # one gain for all: the creation order
+        self.tb_last = np.broadcast_to(np.arange(live.shape[1], dtype=float), live.shape).copy()
+        self.tb_range = [0.0, float(live.shape[1])]  # keys in use lie in [lo, hi)
+        self.tied_prev: tuple[np.ndarray, ...] = ()  # tied exchanges and their previous keys
+
+    # views of the results, (S, live exchanges)
+    move_i = property(lambda self: self.res[0])
+    move_j = property(lambda self: self.res[1])
+    dp = property(lambda self: self.res[2])
+    dq = property(lambda self: self.res[3])
+    gain = property(lambda self: self.res[4])
+    gain_i = property(lambda self: self.res[5])
+    gain_j = property(lambda self: self.res[6])
 
     # -- per-exchange computation on flat index arrays ------------------------------------
     def _compute(self, s: np.ndarray, e: np.ndarray) -> None:
-        """Recompute exchanges (s, e) from the current shared state (package ``calculate``)."""
-        if s.size == 0:
+        """Recompute exchanges (s, e) from the current shared state (package ``calculate``).
+
+        Quantities of i's side (supplier of q) and j's side (supplier of p) are handled as one
+        array of length 2n, i's first, where the package treats them alike.
+        """
+        n = s.size
+        if n == 0:
             return
-        a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
-        sal, w, x0 = self.sal, self.w, self.x0
-        s_ap, s_aq, s_bp, s_bq = sal[s, a, p], sal[s, a, q], sal[s, b, p], sal[s, b, q]
-        w_aq, w_bp = w[s, a, q], w[s, b, p]
-        den_p, den_q = self.den[s, p], self.den[s, q]
-        x_i, x_j = self.y[s, a, q], self.y[s, b, p]  # current supply positions
-        d_i, d_j = x0[s, a, p], x0[s, b, q]  # demand positions (round start)
+        flat = s * self.alive.shape[1] + e
+        if self.rows_last:
+            c = self.inv.reshape(-1, self.inv.shape[2])[flat].T
+            ix = self.ix.reshape(-1, self.ix.shape[2])[flat].T
+        else:
+            c = self.inv.reshape(self.inv.shape[0], -1)[:, flat]
+            ix = self.ix.reshape(self.ix.shape[0], -1)[:, flat]
+        s_ap, s_aq, s_bp, s_bq, rate = c[0], c[1], c[2], c[3], c[_RATE]
+        w_aq, w_bp = c[_W], c[_W + 1]
+        den_q, den_p = c[_DEN], c[_DEN + 1]
+        d_j, d_i = c[_TARGET], c[_TARGET + 1]
+        xs = self.y.reshape(-1)[ix[_Y : _Y + 2]].reshape(-1)  # current supply positions
+        x_i, x_j = xs[:n], xs[n:]
+        hist = self.hist.reshape(6, -1)[:, flat].reshape(3, 2 * n)  # recorded moves
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if self.opt.rate == "equal_gain":
-                rate = (s_bp + s_ap) / (s_bq + s_aq)  # delta_q / delta_p giving equal gains
-            else:
-                lo, hi = s_bp / s_bq, s_ap / s_aq
-                rate = lo + self.draw[s, e] * (hi - lo)
             # first try: j moves all the way to i's position on p
             dist_p = np.abs(d_i - x_j)
             dist_q = np.abs(d_j - x_i)
@@ -257,65 +370,79 @@ class _Round:
             dp = np.where(over, dq / rate, dp)
             m_i = np.where(over, dist_q, m_i)
             m_j = np.where(over, dp * den_p / w_bp, m_j)
-            m_i = np.where(x_i > d_j, -m_i, m_i)
-            m_j = np.where(x_j > d_i, -m_j, m_j)
-            hi_i = tuple(h[s, e] for h in self.hist["I"])
-            hi_j = tuple(h[s, e] for h in self.hist["J"])
-            valid = self._valid(m_i, x_i, hi_i) & self._valid(m_j, x_j, hi_j)
+            # moves point towards the partner (m_i and m_j are fresh arrays: negate in place)
+            neg_i, neg_j = x_i > d_j, x_j > d_i
+            np.negative(m_i, out=m_i, where=neg_i)
+            np.negative(m_j, out=m_j, where=neg_j)
+            ok = self._valid(np.concatenate((m_i, m_j)), xs, hist)
+            valid = ok[:n] & ok[n:]
             g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
             valid &= self._gain_ok(dp, dq, s_ap, s_aq, g_i, g_j)
 
-            # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p)
-            for side in "IJ":
-                if side == "I":
-                    z, r, xs, ms, ws, den, target = b, q, x_i, m_i, w_aq, den_q, d_j
-                    actor = a
-                else:
-                    z, r, xs, ms, ws, den, target = a, p, x_j, m_j, w_bp, den_p, d_i
-                    actor = b
-                upd = self.upd[s, z, r, actor]
-                has = ~np.isnan(upd)
-                base = np.where(has, upd, x0[s, actor, r])
-                num = self.tot[s, r] + self.dupd[s, z, r]
-                nbs0 = (num + ws * (xs - base)) / den
+            # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p);
+            # both sides are tested at once, j's again if i's cut changed j's move
+            ws, den = c[_W : _W + 2].reshape(-1), c[_DEN : _DEN + 2].reshape(-1)
+            target, x_own = c[_TARGET : _TARGET + 2].reshape(-1), c[_X_OWN : _X_OWN + 2].reshape(-1)
+            upd = self.upd.reshape(-1)[ix[_UP : _UP + 2]].reshape(-1)
+            has = ~np.isnan(upd)
+            base = np.where(has, upd, x_own)
+            num = c[_TOT : _TOT + 2].reshape(-1) + self.dupd.reshape(-1)[ix[_DU : _DU + 2]].reshape(
+                -1
+            )
+            nbs0 = (num + ws * (xs - base)) / den
+            side0 = np.where(np.abs(nbs0 - target) <= _EPS_OUTCOME, 0.0, np.sign(nbs0 - target))
+
+            def crossing(xs, ms, base, num, ws, den, target, side0, valid):
+                """Which moves are cut (past the demander) and which start at its position."""
                 nbs1 = (num + ws * (xs + ms - base)) / den
                 # cut when the move carries the outcome past the demander's position; an
-                # outcome already at that position (within rounding) counts as passed by any move
-                side0 = np.where(np.abs(nbs0 - target) <= _EPS_OUTCOME, 0.0, np.sign(nbs0 - target))
+                # outcome already at that position (within rounding) counts as passed by any
+                # move
                 side1 = np.where(np.abs(nbs1 - target) <= _EPS_OUTCOME, 0.0, np.sign(nbs1 - target))
-                at = valid & (side0 == 0) & (side1 != 0)
-                cut = valid & (side0 * side1 < 0)
-                if at.any():
-                    cut[at] = self._cut_at_boundary(s[at], e[at], side)
-                if not cut.any():
+                return valid & (side0 * side1 < 0), valid & (side0 == 0) & (side1 != 0)
+
+            cut, at = crossing(
+                xs, np.concatenate((m_i, m_j)), base, num, ws, den, target, side0, np.tile(valid, 2)
+            )
+            redo_j = False
+            for k, side in enumerate("IJ"):
+                h = slice(k * n, (k + 1) * n)
+                if redo_j:  # i's cut changed j's move: test j's side again
+                    cut[h], at[h] = crossing(
+                        x_j, m_j, base[h], num[h], ws[h], den[h], target[h], side0[h], valid
+                    )
+                at_k, cut_k = at[h], cut[h]
+                if at_k.any():
+                    cut_k[at_k] = self._cut_at_boundary(s[at_k], e[at_k], side)
+                if not cut_k.any():
                     continue
+                redo_j = k == 0
                 # the package measures the cut from the supply position, or from the recorded
                 # update when this actor has one on r (its own position is overwritten there)
-                nprime = num + np.where(has, 0.0, ws * (xs - x0[s, actor, r]))
-                delta = np.abs((target * den - nprime) / ws)
-                shift = delta * ws / den
+                nprime = num[h] + np.where(has[h], 0.0, ws[h] * (xs[h] - x_own[h]))
+                delta = np.abs((target[h] * den[h] - nprime) / ws[h])
+                shift = delta * ws[h] / den[h]
                 if side == "I":
                     new_dq, new_dp = shift, shift / rate
-                    new_mi = np.where(x_i > d_j, -delta, delta)
+                    new_mi = np.where(neg_i, -delta, delta)
                     new_mj = new_dp * den_p / w_bp
-                    new_mj = np.where(x_j > d_i, -new_mj, new_mj)
+                    new_mj = np.where(neg_j, -new_mj, new_mj)
                 else:
                     new_dp, new_dq = shift, shift * rate
-                    new_mj = np.where(x_j > d_i, -delta, delta)
+                    new_mj = np.where(neg_j, -delta, delta)
                     new_mi = new_dq * den_q / w_aq
-                    new_mi = np.where(x_i > d_j, -new_mi, new_mi)
-                dp, dq = np.where(cut, new_dp, dp), np.where(cut, new_dq, dq)
-                m_i, m_j = np.where(cut, new_mi, m_i), np.where(cut, new_mj, m_j)
-            valid &= self._valid(m_i, x_i, hi_i) & self._valid(m_j, x_j, hi_j)
+                    new_mi = np.where(neg_i, -new_mi, new_mi)
+                dp, dq = np.where(cut_k, new_dp, dp), np.where(cut_k, new_dq, dq)
+                m_i, m_j = np.where(cut_k, new_mi, m_i), np.where(cut_k, new_mj, m_j)
+            ok = self._valid(np.concatenate((m_i, m_j)), xs, hist)
+            valid &= ok[:n] & ok[n:]
             g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
             if self.opt.rate == "equal_gain":
                 gain = np.abs(g_i)
             else:
                 gain = g_i + g_j
-        self.move_i[s, e], self.move_j[s, e] = m_i, m_j
-        self.dp[s, e], self.dq[s, e] = dp, dq
-        self.gain[s, e], self.gain_i[s, e], self.gain_j[s, e] = gain, g_i, g_j
-        self.alive[s, e] &= valid & np.isfinite(gain)
+        self.res.reshape(7, -1)[:, flat] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j))
+        self.alive.reshape(-1)[flat] &= valid & np.isfinite(gain)
 
     def _cut_at_boundary(self, s: np.ndarray, e: np.ndarray, side: str) -> np.ndarray:
         """Whether moves from an outcome already at the demander's position are cut.
@@ -347,86 +474,129 @@ class _Round:
 
     # -- one step: every sample executes its best exchange ---------------------------------
     def tied_top(self) -> np.ndarray:
-        """Live exchanges whose gain is within ``TIE_RTOL`` of their sample's best, (S, E).
+        """Live exchanges whose gain is within ``TIE_RTOL`` of their sample's best, (S, K).
 
-        Also re-sorts the list stably by gain, as the package does before each execution; the
-        list is nearly sorted already, which the stable sort (timsort) exploits.
+        Also re-sorts the list stably by gain, as the package does before each execution (by
+        re-keying the exchanges whose gain changed; see the class docstring). The tied
+        exchanges and their keys in the list order before this sort are kept in ``tied_prev``
+        for the tie rule.
         """
-        key = np.where(self.alive, -self.gain, np.inf)
-        self.previous_order = self.order
-        perm = np.argsort(np.take_along_axis(key, self.order, axis=1), axis=1, kind="stable")
-        self.order = np.take_along_axis(self.order, perm, axis=1)
-        best = np.where(self.alive, self.gain, -np.inf).max(axis=1, keepdims=True)
-        return self.alive & (self.gain >= best - TIE_RTOL * np.abs(best))
+        gain, alive = self.gain, self.alive
+        width = alive.shape[1]
+        best = np.where(alive, gain, -np.inf).max(axis=1, keepdims=True)
+        tied = alive & (gain >= best - TIE_RTOL * np.abs(best))
+        g_last, tb_last = self.g_last.reshape(-1), self.tb_last.reshape(-1)
+        flat = np.flatnonzero(tied)
+        self.tied_prev = (*np.divmod(flat, width), g_last[flat], tb_last[flat])
+        # only exchanges recomputed since the last sort can have moved in the list (a repeat,
+        # possible when execute runs twice between sorts, only uses up a spare key)
+        k = self.touched[alive.reshape(-1)[self.touched]]
+        g_old, g_new = g_last[k], gain.reshape(-1)[k]
+        moved = g_old != g_new
+        k, g_old, g_new = k[moved], g_old[moved], g_new[moved]
+        if k.size:
+            order = np.lexsort((tb_last[k], -g_old, k // width))  # previous order per sample
+            fell = g_old[order] > g_new[order]
+            lo, hi = self.tb_range
+            n_fell = int(fell.sum())
+            n_rose = order.size - n_fell
+            keys = np.empty(order.size)
+            keys[fell] = np.arange(lo - n_fell, lo)
+            keys[~fell] = np.arange(hi, hi + n_rose)
+            self.tb_range = [lo - n_fell, hi + n_rose]
+            tb_last[k[order]] = keys
+            g_last[k] = g_new
+        self.touched = k[:0]
+        return tied
 
     def step(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Execute each sample's best exchange; return (samples, exchanges) executed or None."""
         active = self.alive.any(axis=1)
         if not active.any():
             return None
-        tied = self.tied_top()
-        # tied exchanges in the order of the list before this sort (a stable sort keeps exact
-        # ties in that order); "first" takes the earliest, "random" a uniformly drawn one
-        listed = np.take_along_axis(tied, self.previous_order, axis=1)
+        n_samples = self.alive.shape[0]
+        self.tied_top()
+        # tied exchanges in the list order before this sort (a stable sort keeps exact ties in
+        # that order); "first" takes the earliest, "random" a uniformly drawn one
+        ts, te, g_prev, tb_prev = self.tied_prev
+        if ts.size == np.count_nonzero(active):  # no ties: one candidate per active sample
+            if self.opt.tie == "random":
+                self.rng.random(n_samples)  # drawn all the same, so the stream stays put
+            self.execute(ts, te)
+            return ts, te
+        order = np.lexsort((tb_prev, -g_prev, ts))
+        ts, te = ts[order], te[order]
+        start = np.searchsorted(ts, ts)  # first tied exchange of each sample, in list order
         if self.opt.tie == "random":
-            count = listed.sum(axis=1)
-            pick = np.floor(self.rng.random(tied.shape[0]) * np.maximum(count, 1))
-            pos = np.argmax(np.cumsum(listed, axis=1) > pick[:, None], axis=1)
+            count = np.bincount(ts, minlength=n_samples)
+            pick = np.floor(self.rng.random(n_samples) * np.maximum(count, 1))
+            chosen = np.arange(ts.size) - start == pick[ts]
         else:
-            pos = np.argmax(listed, axis=1)
-        top = self.previous_order[np.arange(tied.shape[0]), pos]
-        s = np.nonzero(active)[0]
-        e = top[s]
+            chosen = np.arange(ts.size) == start
+        s, e = ts[chosen], te[chosen]
         self.execute(s, e)
         return s, e
 
     def execute(self, s: np.ndarray, e: np.ndarray) -> None:
-        """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects."""
-        a, b, p, q = self.a[s, e], self.b[s, e], self.p[s, e], self.q[s, e]
-        # the validity test allows 1e-9 of float slack beyond 0..100; keep positions on scale
-        y_i = np.clip(self.y[s, a, q] + self.move_i[s, e], 0.0, 100.0)
-        y_j = np.clip(self.y[s, b, p] + self.move_j[s, e], 0.0, 100.0)
-        self.alive[s, e] = False
-        # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b)
-        for z, r, partner, y_new in ((b, q, a, y_i), (a, p, b, y_j)):
-            old = self.upd[s, z, r, partner]
-            start = self.x0[s, partner, r]
-            kept = np.where(start <= old, np.minimum(old, y_new), np.maximum(old, y_new))
-            self.upd[s, z, r, partner] = np.where(np.isnan(old), y_new, kept)
-            row = self.upd[s, z, r, :]  # (k, N)
-            have = ~np.isnan(row)
-            wr = self.w[s, :, r]
-            x0r = self.x0[s, :, r]
-            self.dupd[s, z, r] = np.where(have, wr * (np.where(have, row, 0.0) - x0r), 0.0).sum(1)
-        self.y[s, a, q] = y_i
-        self.y[s, b, p] = y_j
-        self.exchanged[s, a, q] = True
-        self.exchanged[s, b, p] = True
-        # which live exchanges of these samples share an actor-issue with the executed one
-        sa, sb = self.a[s], self.b[s]
-        sp, sq = self.p[s], self.q[s]
-        a_, b_, p_, q_ = a[:, None], b[:, None], p[:, None], q[:, None]
-        sup_i = ((sa == a_) & (sq == q_)) | ((sa == b_) & (sq == p_))
-        sup_j = ((sb == a_) & (sp == q_)) | ((sb == b_) & (sp == p_))
-        dem = (
-            ((sa == b_) & (sp == q_))
-            | ((sb == b_) & (sq == q_))
-            | ((sa == a_) & (sp == p_))
-            | ((sb == a_) & (sq == p_))
-        )
-        affected = self.alive[s] & (sup_i | sup_j | dem)
-        rows, cols = np.nonzero(affected)
+        """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects.
+
+        ``s`` must be sorted and free of repeats (one exchange per sample and step).
+        """
+        n_samples, width = self.alive.shape
+        _, n, d = self.x0.shape
+        done = s * width + e
+        ix = self.ix.reshape(-1, self.ix.shape[2])[done]  # (k, 6)
+        # both suppliers at once (i's then j's): their cells (a, q) and (b, p) and new positions;
+        # the validity test allows 1e-9 of float slack beyond 0..100, keep positions on scale
+        cell = ix[:, _Y : _Y + 2].T.reshape(-1)
+        y = self.y.reshape(-1)
+        moved = y[cell] + self.res.reshape(7, -1)[:2, done].reshape(-1)
+        y_new = np.minimum(np.maximum(moved, 0.0), 100.0)
+        self.alive.reshape(-1)[done] = False
+        # updates seen by exchanges in which b demands q (partner a) and a demands p (partner b):
+        # upd[b, q, a] and upd[a, p, b], and the sums dupd[b, q] and dupd[a, p] over partners
+        k_up = ix[:, _UP : _UP + 2].T.reshape(-1)
+        k_du = ix[:, _DU : _DU + 2].T.reshape(-1)
+        upd = self.upd.reshape(-1)
+        old = upd[k_up]
+        start = self.x0.reshape(-1)[cell]  # the partner's round-start position there
+        kept = np.where(start <= old, np.minimum(old, y_new), np.maximum(old, y_new))
+        upd[k_up] = np.where(np.isnan(old), y_new, kept)
+        row = self.upd.reshape(-1, n)[k_du]  # (2k, N): every partner's update
+        have = ~np.isnan(row)
+        at = (k_du - (k_du // d % n) * d)[:, None] + np.arange(n) * d  # (s, every actor, r)
+        wr = self.w.reshape(-1)[at]
+        x0r = self.x0.reshape(-1)[at]
+        self.dupd.reshape(-1)[k_du] = np.where(
+            have, wr * (np.where(have, row, 0.0) - x0r), 0.0
+        ).sum(1)
+        y[cell] = y_new
+        self.exchanged.reshape(-1)[cell] = True
+        # which live exchanges of these samples share an actor-issue with the executed one: i's
+        # or j's supply cell is a cell the executed pair supplied, or i's or j's demand cell is
+        # one the executed pair demanded
+        sup_a, sup_b, dem_a, dem_b = self.cells.reshape(4, -1)[:, done][..., None]  # (k, 1)
+        if s.size == n_samples:  # every sample (s is sorted and unique): no gather needed
+            (c_i, c_j, c_a, c_b), alive = self.cells, self.alive
+        else:
+            (c_i, c_j, c_a, c_b), alive = self.cells[:, s], self.alive[s]
+        sup_i = (c_i == sup_a) | (c_i == sup_b)
+        sup_j = (c_j == sup_a) | (c_j == sup_b)
+        dem = (c_a == dem_b) | (c_a == dem_a) | (c_b == dem_b) | (c_b == dem_a)
+        flat = np.flatnonzero(alive & (sup_i | sup_j | dem))
+        rows, cols = np.divmod(flat, width)
         ss = s[rows]
         # an actor whose supply position changed keeps its previous move in the history
-        for side, sup, moves in (("I", sup_i, self.move_i), ("J", sup_j, self.move_j)):
-            keep = sup[rows, cols]
-            ks, ke = ss[keep], cols[keep]
-            hmin, hmax, hsum = self.hist[side]
-            m = moves[ks, ke]
-            hmin[ks, ke] = np.minimum(hmin[ks, ke], m)
-            hmax[ks, ke] = np.maximum(hmax[ks, ke], m)
-            hsum[ks, ke] += m
+        ki, kj = sup_i.reshape(-1)[flat], sup_j.reshape(-1)[flat]
+        side = np.concatenate((np.zeros(ki.sum(), dtype=np.intp), np.ones(kj.sum(), dtype=np.intp)))
+        pos = np.concatenate((ss[ki] * width + cols[ki], ss[kj] * width + cols[kj]))
+        m = self.res[:2].reshape(2, -1)[side, pos]
+        hist = self.hist.reshape(3, 2, -1)
+        hist[0, side, pos] = np.minimum(hist[0, side, pos], m)
+        hist[1, side, pos] = np.maximum(hist[1, side, pos], m)
+        hist[2, side, pos] += m
         self._compute(ss, cols)
+        self.touched = np.concatenate((self.touched, ss * width + cols))
 
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
         """Voting positions and the next round's start positions, both (S, N, D)."""
@@ -442,8 +612,10 @@ class _Round:
 class Exchange(Model):
     """Stokman & Van Oosten exchange model (equal-gain or random-rate), as in Decide."""
 
-    # Exchanges execute one at a time within a round (each step batched over samples), about
-    # 0.15 s per draw on an 11 x 10 scenario: too slow for thousands of draws by default.
+    # Exchanges execute one at a time within a round (each step batched over samples). On the
+    # 11 x 10 default scenario: about 24 ms per draw in a batch of 1,000 and 0.5 s for a single
+    # draw (benchmarks/exchange_batch.py, shared 2-core machine); still too slow for thousands of
+    # draws by default.
     monte_carlo_default = False
     links_issues = True
     name = "exchange"
