@@ -350,15 +350,10 @@ def _draw(
     clip: tuple[float, float] = (-math.inf, math.inf),
     default: float = math.nan,
 ) -> np.ndarray:
-    """Centre (point compile) or ``samples`` draws of ``u``; ``default`` where ``u`` is absent."""
-    n = 1 if samples is None else samples
-    if u is None:
-        return np.full(n, default)
-    if samples is None:
-        return np.full(1, float(np.clip(u.centre, *clip)))
-    if rng is None:
-        raise ValueError("a Monte Carlo compile needs a numpy Generator")
-    return u.sample(rng, samples, clip=clip)
+    """Centre (point compile) or ``samples`` draws of ``u``: the core compiler's rule."""
+    from detente.scenario.compile import draw  # here: compile imports the schema, which imports us
+
+    return draw(u, samples, rng, clip, default)
 
 
 def scenario_arrays(
