@@ -334,6 +334,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # e.g. an output folder that does not exist, a read-only file
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"detente: {where}{exc.strerror or exc}\n")
+        sys.exit(2)
     # click returns the code of a typer.Exit raised inside a command when not standalone
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -151,3 +151,25 @@ def test_real_process_exit_status_and_no_traceback():
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["advise", "ec-emissions-1994", "--actor", "XX"], "--actor: unknown actor 'XX'"),
+        (["ratify", "russia-nato-2021", "--form", "nope"], "unknown form 'nope'"),
+        (["ratify", "russia-nato-2021", "--set", "enlargement=300"], "off the scale"),
+        (["crisis", "ec-emissions-1994", "--samples", "0"], "has no crisis section"),
+        (["backtest", "deu", "missing.tsv"], "missing.tsv: cannot read the file"),
+        (["report", "ec-emissions-1994", "-o", "/nonexistent/dir/r.html"],
+         "/nonexistent/dir: the folder does not exist"),
+        (["montecarlo", "--samples", "0"], "--samples"),
+        (["sensitivity", "--method", "foo"], "allowed: oat, sobol"),
+    ],
+)
+def test_command_mistakes_exit_2_with_one_line(args, words, capsys):
+    code, _, err = run_cli(args, capsys)
+    lines = [x for x in err.splitlines() if x.startswith("detente:")]
+    assert code == 2
+    assert len(lines) == 1 and words in lines[0], err
+    assert "Traceback" not in err

@@ -41,12 +41,14 @@ def advice_report(
         raise InputError(
             Problem(
                 loaded.source,
-                "--actor",
                 f"unknown actor {actor!r}; known: {', '.join(sc.actor_ids())}",
+                field="--actor",
             )
         )
     if samples < 1:
-        raise InputError(Problem(loaded.source, "--samples", f"{samples}; allowed: 1 or more"))
+        raise InputError(
+            Problem(loaded.source, f"{samples}; allowed: 1 or more", field="--samples")
+        )
     kw: dict[str, Any] = {"samples": samples}
     if models:
         for m in models:
@@ -55,7 +57,7 @@ def advice_report(
     try:
         out = advise(sc, actor, AdviceOptions(**kw), seed=seed)
     except ValueError as exc:
-        raise InputError(Problem(loaded.source, "--model", str(exc))) from None
+        raise InputError(Problem(loaded.source, str(exc), field="--model")) from None
     out["scenario_source"] = loaded.source
     return out
 
@@ -116,7 +118,9 @@ def advise(
 ) -> None:
     """Which move of an actor changes the expected result: moves ranked, pivotal issue."""
     if not actor:
-        raise InputError(Problem(scenario or "russia-nato-2021", "--actor", "give --actor ID"))
+        raise InputError(
+            Problem(scenario or "russia-nato-2021", "give --actor ID", field="--actor")
+        )
     r = advice_report(scenario, actor, model, samples=samples, seed=seed)
     if json_out:
         typer.echo(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False))

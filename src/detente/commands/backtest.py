@@ -25,7 +25,7 @@ from detente.outputs.files import write_atomic
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
+    typer.echo(f"detente: {message}", err=True)
     return typer.Exit(code=2)
 
 
