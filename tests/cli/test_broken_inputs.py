@@ -161,8 +161,10 @@ def test_real_process_exit_status_and_no_traceback():
         (["ratify", "russia-nato-2021", "--set", "enlargement=300"], "off the scale"),
         (["crisis", "ec-emissions-1994", "--samples", "0"], "has no crisis section"),
         (["backtest", "deu", "missing.tsv"], "missing.tsv: cannot read the file"),
-        (["report", "ec-emissions-1994", "-o", "/nonexistent/dir/r.html"],
-         "/nonexistent/dir: the folder does not exist"),
+        (
+            ["report", "ec-emissions-1994", "-o", "/nonexistent/dir/r.html"],
+            "/nonexistent/dir: the folder does not exist",
+        ),
         (["montecarlo", "--samples", "0"], "--samples"),
         (["sensitivity", "--method", "foo"], "allowed: oat, sobol"),
     ],
