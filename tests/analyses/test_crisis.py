@@ -660,7 +660,7 @@ def test_options_are_recorded_and_pie_zero_must_match_the_compile():
     sc = one_issue(p_win=0.5, cost_challenger=0.1, cost_target=0.1)
     res = analyse_crisis(compile_crisis(sc), scenario_arrays(sc), {})
     assert res["options"]["pie_zero"] == "scale"
-    assert res["options"]["victory_rule"] == "no_retreat"
+    assert res["options"]["victory_rule"] == "gap_threshold"
     with pytest.raises(ValueError, match="pie_zero"):
         analyse_crisis(
             compile_crisis(sc), scenario_arrays(sc), {}, CrisisOptions(pie_zero="farthest")

@@ -660,7 +660,9 @@ class CrisisOptions(BaseModel):
         description="disagreement point of the NBS: the war payoffs p - c (E.2), or each "
         "side's reservation share including its audience costs (the range ends)",
     )
-    victory_rule: VictoryRule = "no_retreat"
+    # the size of the shortfall, not any retreat on any issue: with many issues nearly every
+    # actor retreats somewhere, so "no_retreat" cannot tell actors apart (docs/scenario-format.md)
+    victory_rule: VictoryRule = "gap_threshold"
     public_from: float = Field(default=0.5, ge=0, le=1)
     victory_gap: float = Field(default=0.1, ge=0)
 
