@@ -630,7 +630,7 @@ def test_rows_stop_independently():
 
 
 def test_degenerate_inputs_stay_finite():
-    # one actor; an issue nobody takes part in (placeholders at the midpoint); all saliences 0
+    # one actor; an issue nobody takes part in (absent pairs hold the midpoint); all saliences 0
     pos = np.array([[30.0, 1.0, 20.0], [70.0, 2.0, 80.0], [50.0, 3.0, 60.0]])
     mask = np.array([[True, False, True], [True, False, True], [False, False, True]])
     sal = np.array([[0.5, 0.5, 0.0], [0.9, 0.5, 0.0], [0.5, 0.5, 0.0]])

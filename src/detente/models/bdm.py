@@ -577,7 +577,7 @@ class ExpectedUtility(Model):
         fw = c * s * present
         empty = fw.sum(axis=1, keepdims=True) <= 0
         # all weights zero: the present actors count equally; an issue nobody takes part in
-        # forecasts the placeholders, i.e. the scale midpoint
+        # forecasts the fill values of absent pairs, i.e. the scale midpoint
         fill = present | ~present.any(axis=1, keepdims=True)
         fw = np.where(empty & fill, 1.0, fw)
 
