@@ -51,7 +51,7 @@ def test_advise_text_and_same_seed_same_output(capsys):
 @pytest.mark.parametrize(
     ("argv", "field"),
     [
-        (("advise", "--actor", "XXX"), "--actor"),
+        (("advise", "--actor", "NOBODY"), "--actor"),
         (("advise",), "--actor"),
         (("advise", "--actor", "RUS", "--samples", "0"), "--samples"),
         (("advise", "--actor", "RUS", "--model", "nosuch"), "--model"),
