@@ -26,11 +26,8 @@ Total runtime on a 2-core shared machine: about 2 minutes with the defaults.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +35,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from baseline import module_at_commit  # noqa: E402
 
 from detente.arrays import ScenarioArrays  # noqa: E402
 from detente.io.ktab import read_ktab  # noqa: E402
@@ -51,22 +50,8 @@ BASELINE_COMMIT = "1e6a57a"
 
 def baseline_model():
     """The SMP model of ``BASELINE_COMMIT``, imported under another name (or None)."""
-    try:
-        text = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:src/detente/models/smp.py"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    path = Path(tempfile.gettempdir()) / f"detente_smp_{BASELINE_COMMIT}.py"
-    path.write_text(text.replace("@register\n", ""))  # do not claim the name "smp"
-    spec = importlib.util.spec_from_file_location("smp_baseline", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pydantic resolves the options' annotations through it
-    spec.loader.exec_module(module)
-    return module.SMP()
+    module = module_at_commit(BASELINE_COMMIT, "src/detente/models/smp.py", "smp_baseline")
+    return None if module is None else module.SMP()
 
 
 def draws(base: ScenarioArrays, n: int, rng: np.random.Generator) -> ScenarioArrays:

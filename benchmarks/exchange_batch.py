@@ -16,10 +16,7 @@ or ``--no-baseline``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +24,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from baseline import module_at_commit  # noqa: E402
 
 from detente.arrays import ScenarioArrays  # noqa: E402
 from detente.io.decide import read_decide  # noqa: E402
@@ -38,22 +37,7 @@ BASELINE_COMMIT = "1e6a57a"
 
 def baseline_module():
     """The exchange module of ``BASELINE_COMMIT``, imported under another name (or None)."""
-    try:
-        text = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:src/detente/models/exchange.py"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    path = Path(tempfile.gettempdir()) / f"detente_exchange_{BASELINE_COMMIT}.py"
-    path.write_text(text.replace("@register\n", ""))  # do not claim the name "exchange"
-    spec = importlib.util.spec_from_file_location("exchange_baseline", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pydantic resolves the options' annotations through it
-    spec.loader.exec_module(module)
-    return module
+    return module_at_commit(BASELINE_COMMIT, "src/detente/models/exchange.py", "exchange_baseline")
 
 
 def cop21(samples: int) -> ScenarioArrays:
