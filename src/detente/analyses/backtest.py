@@ -100,8 +100,14 @@ def _forecast(
         model = get_model(name) if not opts else _make_model(name)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            for index, arrays in parts:
-                out = np.asarray(model.forecast(arrays, np.random.default_rng(seed)), dtype=float)
+            many = getattr(model, "forecast_many", None)  # a peer's model may lack it
+            outs = (
+                many([arrays for _, arrays in parts], seed)
+                if many is not None
+                else [model.forecast(a, np.random.default_rng(seed)) for _, a in parts]
+            )
+            for (index, _), out in zip(parts, outs, strict=True):
+                out = np.asarray(out, dtype=float)
                 if out.shape != (1, len(index)):
                     return (
                         None,

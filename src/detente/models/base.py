@@ -85,6 +85,15 @@ class Model:
         """Outcome per sample and issue, shape (S, D), on the issues' scales."""
         return self.simulate(arrays, rounds=None, rng=rng).final
 
+    def forecast_many(self, parts: list[ScenarioArrays], seed: int) -> list[np.ndarray]:
+        """Forecast several independent problems (e.g. a backtest's proposals), one per part.
+
+        Each part is forecast as if on its own, with a fresh ``np.random.default_rng(seed)``;
+        the result list pairs with ``parts``. This default loops; a model whose per-call cost
+        dominates may override it to batch parts of one shape, with identical results.
+        """
+        return [self.forecast(p, np.random.default_rng(seed)) for p in parts]
+
     def simulate(
         self,
         arrays: ScenarioArrays,
