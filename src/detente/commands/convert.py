@@ -28,7 +28,6 @@ import typer
 from pydantic import ValidationError
 
 from detente.errors import InputError, Problem
-from detente.io import export
 from detente.outputs.files import write_atomic
 from detente.scenario.loading import parse_csv, read_text, validate_document
 from detente.scenario.schema import Loc
@@ -164,6 +163,8 @@ def load_input(
     genius_options: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[Loc, int], list[str]]:
     """Read ``path`` in format ``fmt`` into a scenario document, its line map and warnings."""
+    from detente.io import export  # the importers load only when a conversion runs
+
     source = str(path)
     if fmt not in IN_FORMATS:
         raise InputError(
@@ -203,12 +204,8 @@ def load_input(
         from detente.io.decide import read_decide
 
         return export.to_document(read_decide(path), source, "Decide"), {}, []
-    try:  # the KTAB reader lands from another branch; import it only when asked for
-        from detente.io.ktab import read_ktab
-    except ImportError:
-        raise InputError(
-            Problem(source, "the KTAB reader (detente.io.ktab) is not installed in this version")
-        ) from None
+    from detente.io.ktab import read_ktab
+
     result = read_ktab(path)
     doc = export.to_document(result, source, "KTAB")
     options = getattr(result, "options", None)
@@ -236,6 +233,8 @@ def convert_file(
         On any problem with the input, an output that exists (without ``force``), or a
         conversion the output format cannot hold (a range or distribution in CSV).
     """
+    from detente.io import export
+
     src, dst = Path(input), Path(output)
     fmt = from_format.lower() if from_format else detect_format(src)
     out_fmt = _out_format(dst, to_format)
