@@ -55,6 +55,7 @@ samples x D^2 N^2 / 4 candidates while a round is set up, and as samples x live 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -170,6 +171,7 @@ def weighted_outcome(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarr
 # y[a, q], y[b, p]; dupd[b, q], dupd[a, p]; upd[b, q, a], upd[a, p, b].
 _W, _DEN, _TARGET, _X_OWN, _TOT, _RATE = 4, 6, 8, 10, 12, 14
 _CHUNK = 8192  # exchanges computed at once when a round starts
+_BATCH_CANDIDATES = 2_000_000  # forecast_many: samples x candidates per stacked batch
 _Y, _DU, _UP = 0, 2, 4
 
 
@@ -225,11 +227,13 @@ class _Round:
         code = left[:, :, ip] + 2 * left[:, :, iq]  # (S, N, pairs): 0 right/right .. 3 left/left
         gu = code[:, au, :].transpose(0, 2, 1)  # (S, pairs, actor pairs)
         gv = code[:, av, :].transpose(0, 2, 1)
-        present = (mask[cand.u, cand.p] & mask[cand.u, cand.q]) & (
-            mask[cand.v, cand.p] & mask[cand.v, cand.q]
+        # the mask is (N, D) shared by every sample, or (S, N, D) when samples are separate
+        # problems (Exchange.forecast_many); present is then (E,) or (S, E)
+        present = (mask[..., cand.u, cand.p] & mask[..., cand.u, cand.q]) & (
+            mask[..., cand.v, cand.p] & mask[..., cand.v, cand.q]
         )
         # groups A=0 (right, right) x D=3 and B=1 x C=2: exactly the pairs whose codes sum to 3
-        eligible = present.reshape(n_pairs, n_actor_pairs) & (gu + gv == 3)
+        eligible = present.reshape(*present.shape[:-1], n_pairs, n_actor_pairs) & (gu + gv == 3)
         u_first = gu < gv  # the A or B member is listed first
         first = np.where(u_first, au, av)
         second = np.where(u_first, av, au)
@@ -655,13 +659,8 @@ class Exchange(Model):
         """
         opt = self.options
         limit = opt.max_rounds if rounds is None else int(rounds)
-        lo, width = arrays.scale_min, arrays.scale_width
-        to_unit = 100.0 / width
+        lo, to_unit, x, sal, w = self._unit_arrays(arrays)
         mask = arrays.mask
-        x = np.where(mask, (arrays.position - lo) * to_unit, 50.0)
-        sal = np.where(mask, arrays.salience, 0.0)
-        w = np.where(mask, arrays.capability * arrays.salience, 0.0)
-        cand = _candidates(arrays.n_actors, arrays.n_issues)
 
         def back(v: np.ndarray) -> np.ndarray:
             return lo + v / to_unit
@@ -669,29 +668,148 @@ class Exchange(Model):
         positions = [arrays.position.copy()]
         forecasts = [back(weighted_outcome(x, w, mask))]
         events: list[list[dict[str, Any]]] = [[]]
-        converged = False
-        for t in range(1, limit + 1):
-            state = _Round(x, sal, w, mask, cand, opt, rng)
-            log: list[dict[str, Any]] = []
-            any_exchange = False
-            while (done := state.step()) is not None:
-                any_exchange = True
-                s_idx, e_idx = done
-                if s_idx[0] == 0:
-                    log.append(self._event(state, int(e_idx[0]), t, arrays, to_unit))
-            voting, x = state.finish()
+        log: list[dict[str, Any]] = []  # sample 0's exchanges of the current round
+
+        def on_step(state: _Round, done: tuple[np.ndarray, np.ndarray], t: int) -> None:
+            s_idx, e_idx = done
+            if s_idx[0] == 0:
+                log.append(self._event(state, int(e_idx[0]), t, arrays, to_unit))
+
+        def on_round(voting: np.ndarray) -> None:
             positions.append(np.where(mask, back(voting), arrays.position))
             forecasts.append(back(weighted_outcome(voting, w, mask)))
-            events.append(log)
-            if not any_exchange:
-                converged = True
-                break
+            events.append(log.copy())
+            log.clear()
+
+        _, converged = self._run(x, sal, w, mask, limit, rng, on_step, on_round)
         return Simulation(
             positions=np.stack(positions),
             forecasts=np.stack(forecasts),
             events=events,
             converged=converged,
         )
+
+    @staticmethod
+    def _unit_arrays(
+        arrays: ScenarioArrays,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Scale minimum and factor to 0..100, and positions, saliences, weights on 0..100."""
+        lo, width = arrays.scale_min, arrays.scale_width
+        to_unit = 100.0 / width
+        mask = arrays.mask
+        x = np.where(mask, (arrays.position - lo) * to_unit, 50.0)
+        sal = np.where(mask, arrays.salience, 0.0)
+        w = np.where(mask, arrays.capability * arrays.salience, 0.0)
+        return lo, to_unit, x, sal, w
+
+    def _run(
+        self,
+        x: np.ndarray,
+        sal: np.ndarray,
+        w: np.ndarray,
+        mask: np.ndarray,
+        limit: int,
+        rng: np.random.Generator,
+        on_step: Callable[[_Round, tuple[np.ndarray, np.ndarray], int], None] | None = None,
+        on_round: Callable[[np.ndarray], None] | None = None,
+    ) -> tuple[np.ndarray, bool]:
+        """Up to ``limit`` rounds on 0..100 arrays; the last voting positions and convergence.
+
+        The run stops after a round in which no sample executes an exchange. ``mask`` is (N, D)
+        or, for stacked independent problems, (S, N, D).
+        """
+        cand = _candidates(x.shape[1], x.shape[2])
+        voting = x
+        for t in range(1, limit + 1):
+            state = _Round(x, sal, w, mask, cand, self.options, rng)
+            any_exchange = False
+            while (done := state.step()) is not None:
+                any_exchange = True
+                if on_step is not None:
+                    on_step(state, done, t)
+            voting, x = state.finish()
+            if on_round is not None:
+                on_round(voting)
+            if not any_exchange:
+                return voting, True
+        return voting, False
+
+    def forecast_many(self, parts: list[ScenarioArrays], seed: int) -> list[np.ndarray]:
+        """Forecast independent problems (e.g. proposals) together, stacked along the samples.
+
+        Parts with the same number of actors run as one batch. Each sample keeps its own part's
+        mask (:class:`_Round` accepts an (S, N, D) mask), and parts with fewer issues than the
+        batch are padded with issues in which no actor takes part, so no candidate exchange
+        involves them and the real exchanges keep their list order: a sample sees exactly the
+        exchanges it would see alone. Every step executes each sample's own best exchange. A
+        sample whose round executes nothing stays where it is in later rounds (start and voting
+        positions unchanged, and the default options draw nothing), so running on until the
+        whole batch has converged leaves its forecast unchanged. The results equal per-part
+        :meth:`forecast` calls (tested bit for bit on the DEU training proposals); the cost is
+        that of the part needing most steps rather than the sum over parts.
+
+        Parts with a single issue have no exchanges; they run as their own batch per shape, unpadded
+        (their outcome's sums then run in the same order as alone). With ``rate="random_rate"``
+        or ``tie="random"`` the draws would depend on the batch, so each part runs alone with a
+        fresh ``np.random.default_rng(seed)``, as in the base class.
+        """
+        opt = self.options
+        if opt.rate == "random_rate" or opt.tie == "random":
+            return super().forecast_many(parts, seed)
+        out: list[np.ndarray | None] = [None] * len(parts)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for k, part in enumerate(parts):
+            d = part.n_issues
+            groups.setdefault((part.n_actors, d if d < 2 else -1), []).append(k)
+        for (n, _), members in groups.items():
+            # keep a batch's round set-up (samples x candidates) to a modest size
+            d = max(parts[k].n_issues for k in members)
+            per_sample = max(1, d * (d - 1) // 2 * n * (n - 1) // 2)
+            cap = max(1, _BATCH_CANDIDATES // per_sample)
+            start = 0
+            while start < len(members):
+                chunk, samples = [], 0
+                while start < len(members) and (
+                    not chunk or samples + parts[members[start]].n_samples <= cap
+                ):
+                    samples += parts[members[start]].n_samples
+                    chunk.append(members[start])
+                    start += 1
+                stacked = self._forecast_stacked([parts[k] for k in chunk], seed)
+                for k, f in zip(chunk, stacked, strict=True):
+                    out[k] = f
+        return out  # type: ignore[return-value]
+
+    def _forecast_stacked(self, parts: list[ScenarioArrays], seed: int) -> list[np.ndarray]:
+        """Final forecasts of parts with one actor count run as one padded batch."""
+        d = max(p.n_issues for p in parts)
+        unit = [self._unit_arrays(p) for p in parts]
+
+        def stack(i: int, fill: float) -> np.ndarray:
+            return np.concatenate(
+                [
+                    np.pad(u[i], ((0, 0), (0, 0), (0, d - p.n_issues)), constant_values=fill)
+                    for u, p in zip(unit, parts, strict=True)
+                ]
+            )
+
+        # padded issues: nobody takes part (position 50 as for masked cells, weight 0)
+        x, sal, w = stack(2, 50.0), stack(3, 0.0), stack(4, 0.0)
+        mask = np.concatenate(
+            [
+                np.pad(
+                    np.broadcast_to(p.mask, p.position.shape), ((0, 0), (0, 0), (0, d - p.n_issues))
+                )
+                for p in parts
+            ]
+        )
+        voting, _ = self._run(x, sal, w, mask, self.options.max_rounds, np.random.default_rng(seed))
+        outcome = weighted_outcome(voting, w, mask)
+        bounds = np.cumsum([0] + [p.n_samples for p in parts])
+        return [
+            lo + outcome[bounds[k] : bounds[k + 1], : p.n_issues] / to_unit
+            for k, ((lo, to_unit, *_), p) in enumerate(zip(unit, parts, strict=True))
+        ]
 
     @staticmethod
     def _event(
