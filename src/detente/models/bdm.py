@@ -492,6 +492,254 @@ def bargaining_round(
 
 
 # --------------------------------------------------------------------------------------------
+# Optional compiled kernel (Numba): the same rounds row by row, bit for bit
+# --------------------------------------------------------------------------------------------
+
+#: Batch rows from which the compiled kernel is used when Numba is installed (below, loading it
+#: costs more than it saves). Tests set it to 0 or to a huge number to force either path.
+NUMBA_MIN_ROWS = 64
+
+_kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
+
+
+def _rows_kernel(
+    x0,
+    c,
+    s,
+    present,
+    scale,
+    tol,
+    limit,
+    own,
+    capitulation,
+    choice,
+    lower_position,
+    fixed,
+    half,
+    traj,
+):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
+    """Every round of every batch row, one row at a time: the arithmetic of
+    :func:`bargaining_round` for ``q = 1`` and the pairwise probability, operation for
+    operation in the same order, so that the results are identical bit for bit.
+
+    It only skips work whose result is known exactly: products with a zero voting weight, and
+    the powers of positions already computed for another actor at the same position.
+    ``traj`` (limit + 1, B, N) receives the positions; returns the rounds each row ran and
+    whether its stopping rule fired. ``half`` is 0.5, passed in so that the compiler cannot
+    rewrite ``0.5 ** r`` as a different function (``exp2``).
+    """
+    n_rows, n = x0.shape
+    rounds = np.zeros(n_rows, dtype=np.int64)
+    stopped = np.zeros(n_rows, dtype=np.bool_)
+    x = np.empty(n)
+    new_x = np.empty(n)
+    w = np.empty(n)
+    r = np.empty(n)
+    nc = np.empty(n)
+    danger = np.empty(n)
+    order = np.empty(n, dtype=np.int64)
+    rep = np.empty(n, dtype=np.int64)
+    d = np.empty((n, n))
+    below = np.zeros((n, n), dtype=np.int64)
+    contest = np.empty((n, n), dtype=np.bool_)
+    cum = np.empty((n + 1, n))
+    fav = np.empty((n, n))
+    p = np.empty((n, n))
+    u_s = np.empty((n, n))
+    u_f = np.empty((n, n))
+    best_k = np.empty(3)
+    best_t = np.empty(3)
+    has = np.empty(3, dtype=np.bool_)
+    for row in range(n_rows):
+        sc = scale[row]
+        for k in range(n):
+            x[k] = x0[row, k]
+            w[k] = c[row, k] * s[row, k] * (1.0 if present[row, k] else 0.0)
+            traj[0, row, k] = x[k]
+        for t in range(limit):
+            # geometry: stable order by position, distances, midpoint counts, contests
+            for k in range(n):
+                order[k] = k
+            for k in range(1, n):  # insertion sort: stable
+                v = order[k]
+                m = k - 1
+                while m >= 0 and x[order[m]] > x[v]:
+                    order[m + 1] = order[m]
+                    m -= 1
+                order[m + 1] = v
+            for m in range(n):
+                k = order[m]
+                rep[k] = k if m == 0 or x[order[m - 1]] != x[k] else rep[order[m - 1]]
+            for i in range(n):
+                for j in range(n):
+                    d[i, j] = abs(x[i] - x[j]) / sc
+                    contest[i, j] = present[row, i] and present[row, j] and x[i] != x[j]
+            for i in range(n):
+                for j in range(i + 1, n):
+                    mid = 0.5 * (x[i] + x[j])
+                    cnt = 0
+                    while cnt < n and x[order[cnt]] < mid:
+                        cnt += 1
+                    below[i, j] = cnt
+                    below[j, i] = cnt
+            for rnd in range(2):  # pass 0 at r = 1, pass 1 with the risk exponents
+                # vote totals: cumulative sums of w_k D_km over voters in position order
+                for m in range(n):
+                    if rep[m] != m:
+                        continue
+                    acc = 0.0
+                    cum[0, m] = 0.0
+                    for q in range(n):
+                        k = order[q]
+                        if w[k] != 0.0:
+                            if rnd == 0:
+                                acc = acc + w[k] * d[k, m]
+                            else:
+                                acc = acc + w[k] * d[k, m] ** r[k]
+                        cum[q + 1, m] = acc
+                for i in range(n):
+                    for j in range(n):
+                        if not contest[i, j]:
+                            fav[i, j] = 0.0
+                            continue
+                        lower = cum[below[i, j], rep[j]] - cum[below[i, j], rep[i]]
+                        if x[i] < x[j]:
+                            f = lower
+                        else:
+                            f = (cum[n, rep[j]] - cum[n, rep[i]]) - lower
+                        fav[i, j] = f if f > 0.0 else 0.0
+                for i in range(n):
+                    for j in range(n):
+                        if not contest[i, j]:
+                            p[i, j] = 0.0
+                            continue
+                        den = fav[i, j] + fav[j, i]
+                        p[i, j] = fav[i, j] / den if den > 0 else 0.5
+                if rnd == 0:
+                    # danger_k: sum over challengers i of EU_i(i -> k) at r = 1
+                    for k in range(n):
+                        danger[k] = 0.0
+                    for i in range(n):
+                        for k in range(n):
+                            if i == k or not (present[row, i] and present[row, k]):
+                                eu = 0.0
+                            else:
+                                lo = max(0.5 - 0.5 * d[i, k], 0.0)
+                                hi = 0.5 + 0.5 * d[i, k]
+                                us, uf = 2 - 4 * lo, 2 - 4 * hi
+                                pk = p[i, k]
+                                sk = s[row, k]
+                                eu = sk * (pk * us + (1 - pk) * uf) + (1 - sk) * us - 0.0
+                            danger[k] = danger[k] + eu if i > 0 else eu
+                    hi_d, lo_d, anyone = -np.inf, np.inf, False
+                    for k in range(n):
+                        if present[row, k]:
+                            anyone = True
+                            hi_d = max(hi_d, danger[k])
+                            lo_d = min(lo_d, danger[k])
+                    if not anyone:
+                        hi_d, lo_d = 0.0, 0.0
+                    spread = hi_d - lo_d
+                    ok = spread > _DANGER_SPREAD_RTOL * max(max(abs(hi_d), abs(lo_d)), 1.0)
+                    for k in range(n):
+                        acc_k = (
+                            (2 * danger[k] - hi_d - lo_d) / spread
+                            if ok and present[row, k]
+                            else 0.0
+                        )
+                        r[k] = (1 - acc_k / 3) / (1 + acc_k / 3)
+                        nc[k] = 1.0 * (2 - 4 * half ** r[k])
+            # U^s, U^f of receiver i against j with r_i (shared by actors at one position)
+            for i in range(n):
+                for j in range(n):
+                    if rep[j] == j and present[row, i] and x[i] != x[j]:
+                        u_s[i, j] = 2 - 4 * max(0.5 - 0.5 * d[i, j], 0.0) ** r[i]
+                        u_f[i, j] = 2 - 4 * (0.5 + 0.5 * d[i, j]) ** r[i]
+                for j in range(n):
+                    if contest[i, j] and rep[j] != j:
+                        u_s[i, j] = u_s[i, rep[j]]
+                        u_f[i, j] = u_f[i, rep[j]]
+            # offers, and the one each receiver accepts
+            moved = 0.0
+            for i in range(n):
+                xi = x[i]
+                has[:] = False
+                for j in range(n):
+                    if not contest[i, j]:
+                        continue
+                    pij, pji = p[i, j], p[j, i]
+                    a = s[row, j] * (pij * u_s[i, j] + (1 - pij) * u_f[i, j])
+                    a = a + (1 - s[row, j]) * u_s[i, j] - nc[i]
+                    if own:
+                        b = s[row, i] * (pji * u_s[j, i] + (1 - pji) * u_f[j, i])
+                        b = b + (1 - s[row, i]) * u_s[j, i] - nc[j]
+                    else:
+                        b = s[row, i] * (pji * u_s[i, j] + (1 - pji) * u_f[i, j])
+                        b = b + (1 - s[row, i]) * u_s[i, j] - nc[i]
+                    kind = -1
+                    xj = x[j]
+                    target = xj
+                    if b > a and a > 0:
+                        kind = 0
+                    elif b > 0 and a < 0:
+                        if b > abs(a):
+                            kind = 1
+                            target = xi + (xj - xi) * abs(a / b)
+                        elif capitulation:
+                            kind = 2
+                    if kind < 0:
+                        continue
+                    move = abs(target - xi)
+                    key = move
+                    if choice == 1:
+                        kind = 0  # least move over every offer type
+                    elif choice == 2 and kind == 1:
+                        den = abs(a) + abs(b)
+                        key = (abs(a) * xi + abs(b) * xj) / den if den > 0 else np.inf
+                    if lower_position:
+                        better = (
+                            not has[kind]
+                            or key < best_k[kind]
+                            or (key == best_k[kind] and target < best_t[kind])
+                        )
+                    else:
+                        better = not has[kind] or key < best_k[kind]
+                    if better:
+                        has[kind] = True
+                        best_k[kind] = key
+                        best_t[kind] = target
+                new_x[i] = xi
+                for kind in range(3):
+                    if has[kind]:
+                        new_x[i] = best_t[kind]
+                        break
+                moved = max(moved, abs(new_x[i] - xi))
+            for k in range(n):
+                x[k] = new_x[k]
+                traj[t + 1, row, k] = x[k]
+            rounds[row] = t + 1
+            if not fixed and moved <= tol[row]:
+                stopped[row] = True
+                break
+        for t in range(rounds[row] + 1, limit + 1):
+            for k in range(n):
+                traj[t, row, k] = x[k]
+    return rounds, stopped
+
+
+def _compiled_kernel() -> Any:
+    """The Numba-compiled :func:`_rows_kernel`, or None without Numba (cached on disk)."""
+    if not _kernel_cache:
+        try:
+            import numba
+        except ImportError:
+            _kernel_cache.append(None)
+        else:
+            _kernel_cache.append(numba.njit(cache=True, nogil=True)(_rows_kernel))
+    return _kernel_cache[0]
+
+
+# --------------------------------------------------------------------------------------------
 # The model
 # --------------------------------------------------------------------------------------------
 
@@ -582,10 +830,13 @@ class ExpectedUtility(Model):
         fw = np.where(empty & fill, 1.0, fw)
 
         batch = s_n * d_n
+        kernel = self._kernel(batch - d_n)
+        # with the compiled kernel, NumPy still runs sample 0 (its rows carry the events)
+        head = min(d_n, batch) if kernel is not None else batch
         chunk = max(1, _CHUNK_ELEMENTS // max(n * n, 1))
         runs = []
-        for start in range(0, batch, chunk):
-            sl = slice(start, min(start + chunk, batch))
+        for start in range(0, head, chunk):
+            sl = slice(start, min(start + chunk, head))
             runs.append(
                 self._run(
                     x0[sl],
@@ -601,12 +852,40 @@ class ExpectedUtility(Model):
                     arrays=arrays,
                 )
             )
-        t_max = max(len(traj) for traj, _, _, _ in runs) - 1
+        t_max = max(len(traj) for traj, _, _, _ in runs) - 1 if runs else 0
+        stopped = np.empty(batch, dtype=bool)
+        if kernel is not None:
+            tail = slice(head, batch)
+            traj_k = np.empty((limit + 1, batch - head, n))
+            rounds_k, stopped[tail] = kernel(
+                x0[tail],
+                c[tail],
+                s[tail],
+                present[tail],
+                scale[tail],
+                o.tol * width[tail],
+                limit,
+                o.perception == "own",
+                o.capitulation,
+                ("typed_least_move", "least_move", "scholz").index(o.offer_choice),
+                o.tie_break == "lower_position",
+                o.stopping == "fixed",
+                0.5,
+                traj_k,
+            )
+            t_max = max(t_max, int(rounds_k.max()))
         pos = np.empty((t_max + 1, batch, n))
         fc = np.empty((t_max + 1, batch))
+        if kernel is not None:
+            pos[:, tail] = traj_k[: t_max + 1]
+            # the forecast of each row is its own: computing it afterwards, for all rounds at
+            # once, gives the numbers the round loop would have
+            fw_t = np.broadcast_to(fw[tail], (t_max + 1, batch - head, n)).reshape(-1, n)
+            fc[:, tail] = weighted_stat(pos[:, tail].reshape(-1, n), fw_t, o.forecast).reshape(
+                t_max + 1, batch - head
+            )
         events: list[list[dict[str, Any]]] = [[] for _ in range(t_max + 1)]
-        stopped = np.empty(batch, dtype=bool)
-        for start, (traj, ftraj, done, ev) in zip(range(0, batch, chunk), runs, strict=True):
+        for start, (traj, ftraj, done, ev) in zip(range(0, head, chunk), runs, strict=True):
             sl = slice(start, start + traj[0].shape[0])
             k = len(traj)
             pos[:k, sl] = np.stack(traj)
@@ -624,6 +903,18 @@ class ExpectedUtility(Model):
             events=events,
             converged=bool(stopped.all()),
         )
+
+    def _kernel(self, rows: int) -> Any:
+        """The compiled kernel if it applies to these options and ``rows`` batch rows."""
+        o = self.options
+        if (
+            rows < max(NUMBA_MIN_ROWS, 1)
+            or o.q != 1.0
+            or o.probability != "pairwise"
+            or o.stopping == "forecast_shift"
+        ):
+            return None
+        return _compiled_kernel()
 
     def _run(
         self,

@@ -1,0 +1,96 @@
+"""The optional compiled BDM kernel gives the NumPy rounds' numbers bit for bit.
+
+``detente.models.bdm._rows_kernel`` is compiled with Numba when it is installed and used for the
+batch rows after sample 0 (``NUMBA_MIN_ROWS``); these tests force one path or the other. The
+kernel is also run uncompiled, as plain Python, so that its logic is checked without Numba.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import detente.models.bdm as bdm_mod
+from detente.arrays import ScenarioArrays
+from detente.models import get_model
+
+OPTIONS = [
+    {},
+    {"variant": "scholz", "probability": "pairwise"},
+    {"perception": "own"},
+    {"offer_choice": "least_move"},
+    {"tie_break": "lower_position"},
+    {"variant": "scholz", "probability": "pairwise", "tie_break": "lower_position"},
+    {"capitulation": False},
+    {"stopping": "fixed", "max_rounds": 6},
+    {"range_basis": "scale", "forecast": "mean"},
+]
+
+
+def arrays(seed: int, samples: int, actors: int, issues: int, ties: bool) -> ScenarioArrays:
+    """Random issues with absent actors; ``ties`` rounds positions to tens (exact ties)."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(0.0, 100.0, (samples, actors, issues))
+    if ties:
+        pos = np.round(pos / 10.0) * 10.0
+    sal = rng.uniform(0.1, 1.0, pos.shape)
+    cap = rng.uniform(0.1, 1.0, pos.shape)
+    mask = rng.random((actors, issues)) > 0.15
+    return ScenarioArrays.from_table(pos, sal, cap, mask=mask, scale_min=0.0, scale_max=100.0)
+
+
+def run(model, a, monkeypatch, min_rows, kernel=None):
+    monkeypatch.setattr(bdm_mod, "NUMBA_MIN_ROWS", min_rows)
+    if kernel is not None:
+        monkeypatch.setattr(bdm_mod, "_compiled_kernel", lambda: kernel)
+    return model.simulate(a, None, np.random.default_rng(0))
+
+
+def assert_same(x, y):
+    np.testing.assert_array_equal(x.positions, y.positions)  # bit for bit, not to a tolerance
+    np.testing.assert_array_equal(x.forecasts, y.forecasts)
+    assert x.events == y.events
+    assert x.converged == y.converged
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(map(str, o.values())) or "default")
+def test_python_kernel_equals_numpy_rounds(opts, monkeypatch):
+    model = get_model("bdm", **opts)
+    for seed, ties in ((1, False), (2, True)):
+        a = arrays(seed, samples=4, actors=6, issues=2, ties=ties)
+        numpy_run = run(model, a, monkeypatch, 10**9)
+        kernel_run = run(model, a, monkeypatch, 0, kernel=bdm_mod._rows_kernel)
+        assert_same(numpy_run, kernel_run)
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(map(str, o.values())) or "default")
+def test_compiled_kernel_equals_numpy_rounds(opts, monkeypatch):
+    pytest.importorskip("numba")
+    model = get_model("bdm", **opts)
+    for seed, (samples, actors, issues, ties) in enumerate(
+        [(40, 11, 3, False), (40, 8, 2, True), (12, 30, 1, False), (60, 4, 2, True)]
+    ):
+        a = arrays(100 + seed, samples, actors, issues, ties)
+        assert_same(run(model, a, monkeypatch, 10**9), run(model, a, monkeypatch, 0))
+
+
+def test_kernel_is_not_used_where_it_does_not_apply(monkeypatch):
+    monkeypatch.setattr(bdm_mod, "NUMBA_MIN_ROWS", 0)
+    monkeypatch.setattr(bdm_mod, "_compiled_kernel", lambda: "kernel")
+    assert get_model("bdm")._kernel(10) == "kernel"
+    for opts in ({"q": 0.5}, {"variant": "scholz"}, {"stopping": "forecast_shift"}):
+        assert get_model("bdm", **opts)._kernel(10) is None
+    monkeypatch.setattr(bdm_mod, "NUMBA_MIN_ROWS", 64)
+    assert get_model("bdm")._kernel(63) is None
+
+
+def test_without_numba_the_numpy_rounds_run(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    monkeypatch.setattr(bdm_mod, "_kernel_cache", [])
+    monkeypatch.setattr(bdm_mod, "NUMBA_MIN_ROWS", 0)
+    assert bdm_mod._compiled_kernel() is None
+    a = arrays(7, samples=5, actors=5, issues=2, ties=False)
+    sim = get_model("bdm").simulate(a, None, np.random.default_rng(0))
+    assert np.isfinite(sim.positions).all()
