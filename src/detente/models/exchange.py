@@ -171,6 +171,7 @@ def weighted_outcome(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarr
 # y[a, q], y[b, p]; dupd[b, q], dupd[a, p]; upd[b, q, a], upd[a, p, b].
 _W, _DEN, _TARGET, _X_OWN, _TOT, _RATE = 4, 6, 8, 10, 12, 14
 _CHUNK = 8192  # exchanges computed at once when a round starts
+_DROP_MIN = 4  # rows from which a step drops finished samples (when half are)
 _BATCH_CANDIDATES = 2_000_000  # forecast_many: samples x candidates per stacked batch
 _Y, _DU, _UP = 0, 2, 4
 
@@ -327,6 +328,10 @@ class _Round:
         self.tb_last = np.broadcast_to(np.arange(live.shape[1], dtype=float), live.shape).copy()
         self.tb_range = [0.0, float(live.shape[1])]  # keys in use lie in [lo, hi)
         self.tied_prev: tuple[np.ndarray, ...] = ()  # tied exchanges and their previous keys
+        # samples whose exchanges are all done are dropped from the arrays (see _drop_finished):
+        # rows[r] is the sample held in row r; the full-size arrays are kept for finish()
+        self.rows = np.arange(s_n)
+        self.x0_all, self.sal_all, self.y_all, self.exchanged_all = x0, sal, None, None
 
     # views of the results, (S, live exchanges)
     move_i = property(lambda self: self.res[0])
@@ -514,10 +519,18 @@ class _Round:
         return tied
 
     def step(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Execute each sample's best exchange; return (samples, exchanges) executed or None."""
+        """Execute each sample's best exchange; return (samples, exchanges) executed or None.
+
+        The samples returned are the round's sample indices; the exchanges are columns of the
+        current arrays (which hold sample 0 in row 0 while it has exchanges left).
+        """
         active = self.alive.any(axis=1)
-        if not active.any():
+        n_active = np.count_nonzero(active)
+        if not n_active:
             return None
+        if self.opt.tie == "first" and active.size >= _DROP_MIN and 2 * n_active <= active.size:
+            self._drop_finished(active)
+            active = active[active]
         n_samples = self.alive.shape[0]
         self.tied_top()
         # tied exchanges in the list order before this sort (a stable sort keeps exact ties in
@@ -527,7 +540,7 @@ class _Round:
             if self.opt.tie == "random":
                 self.rng.random(n_samples)  # drawn all the same, so the stream stays put
             self.execute(ts, te)
-            return ts, te
+            return self.rows[ts], te
         order = np.lexsort((tb_prev, -g_prev, ts))
         ts, te = ts[order], te[order]
         start = np.searchsorted(ts, ts)  # first tied exchange of each sample, in list order
@@ -539,7 +552,7 @@ class _Round:
             chosen = np.arange(ts.size) == start
         s, e = ts[chosen], te[chosen]
         self.execute(s, e)
-        return s, e
+        return self.rows[s], e
 
     def execute(self, s: np.ndarray, e: np.ndarray) -> None:
         """Execute exchange ``e[k]`` in sample ``s[k]`` and recompute the exchanges it affects.
@@ -602,8 +615,46 @@ class _Round:
         self._compute(ss, cols)
         self.touched = np.concatenate((self.touched, ss * width + cols))
 
+    def _drop_finished(self, active: np.ndarray) -> None:
+        """Keep only the rows of samples with live exchanges (a step's cost grows with rows).
+
+        A dropped sample's voting positions are final for the round; they go back into the
+        full-size arrays, read by :meth:`finish`. Flat indices into the (S, N, D) and
+        (S, N, D, N) arrays move with their rows; columns (exchanges) stay where they are, so
+        a step's choices and the list-order keys are unchanged. Only with the tie rule
+        "first": the "random" rule draws one number per row and step.
+        """
+        keep = np.flatnonzero(active)
+        if self.y_all is None:  # the full arrays are the current ones
+            self.y_all, self.exchanged_all = self.y, self.exchanged
+        else:
+            self.y_all[self.rows] = self.y
+            self.exchanged_all[self.rows] = self.exchanged
+        _, n, d = self.x0.shape
+        width = self.alive.shape[1]
+        shift = (keep - np.arange(keep.size))[:, None, None]  # rows each kept row moves up
+        stride = np.array([n * d] * 4 + [n * d * n] * 2)  # rows of ix: y, dupd, upd cells
+        self.ix = self.ix[keep] - (shift * stride).astype(self.ix.dtype)
+        for name in ("x0", "w", "y", "exchanged", "upd", "dupd", "inv"):
+            setattr(self, name, getattr(self, name)[keep])
+        for name in ("a", "b", "p", "q", "alive", "g_last", "tb_last"):
+            setattr(self, name, getattr(self, name)[keep])
+        for name in ("hist", "res", "cells"):
+            setattr(self, name, getattr(self, name)[:, keep])
+        row, col = np.divmod(self.touched, width)
+        new_row = np.full(active.size, -1)
+        new_row[keep] = np.arange(keep.size)
+        row = new_row[row]
+        self.touched = (row * width + col)[row >= 0]
+        self.rows = self.rows[keep]
+
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
         """Voting positions and the next round's start positions, both (S, N, D)."""
+        if self.y_all is not None:  # rows were dropped: back to every sample
+            self.y_all[self.rows] = self.y
+            self.exchanged_all[self.rows] = self.exchanged
+            self.y, self.exchanged, self.x0 = self.y_all, self.exchanged_all, self.x0_all
+            self.rows, self.y_all = np.arange(self.y.shape[0]), None
         voting = self.y
         if self.opt.start_update == "off":
             return voting, voting.copy()
