@@ -45,7 +45,7 @@ from detente.models import get_model  # noqa: E402
 SHARED = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared"))
 SMP_DIR = SHARED / "data" / "ktab" / "smp"
 KTAB_PUBLISHED = {"27x6": 2.3, "40x1": 5.4, "13x2": 0.34}
-BASELINE_COMMIT = "1e6a57a"
+BASELINE_COMMIT = "496d0a4"
 
 
 def baseline_model():

@@ -70,6 +70,7 @@ and the bargain adopted, the win probabilities of the new state and the stop-rul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -237,13 +238,49 @@ def coalitions(
     asymmetric rules such as ASymProsp); every entry starts at 1e-8, the diagonal stays there.
     Masked options (``opt_mask`` False) get the floor only.
     """
-    m = u.shape[-1]
-    hi, lo = np.tril_indices(m, -1)  # the pairs KTAB votes on: hi > lo
-    ut = np.swapaxes(u, -1, -2)  # (..., M, A): voters last, so the sums run over contiguous data
-    v = vote(rule, w[..., None, :], ut[..., hi, :], ut[..., lo, :])  # (..., P, A)
-    c = np.full((*u.shape[:-2], m, m), MIN_COALITION)
+    # voters last, so the sums run over contiguous data
+    return _coalitions_t(rule, w, np.swapaxes(u, -1, -2), opt_mask)
+
+
+@cache
+def _pairs(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs KTAB votes on, ``hi > lo`` (``np.tril_indices(m, -1)``, computed once)."""
+    hi, lo = np.tril_indices(m, -1)
+    hi.flags.writeable = lo.flags.writeable = False
+    return hi, lo
+
+
+@cache
+def _lower(m: int) -> np.ndarray:
+    """Strictly lower triangle mask (cached)."""
+    t = np.tri(m, m, -1, dtype=bool)
+    t.flags.writeable = False
+    return t
+
+
+@cache
+def _eye(m: int) -> np.ndarray:
+    """Identity mask (cached)."""
+    e = np.eye(m, dtype=bool)
+    e.flags.writeable = False
+    return e
+
+
+def _coalitions_t(
+    rule: VotingRule, w: np.ndarray, ut: np.ndarray, opt_mask: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`coalitions` from utilities laid out options first, ``ut`` (..., M, A)."""
+    m = ut.shape[-2]
+    hi, lo = _pairs(m)
+    if rule == "Prop":  # w (u_hi - u_lo), as vote() computes it, without the extra temporaries
+        v = np.subtract(ut[..., hi, :], ut[..., lo, :])
+        v *= w[..., None, :]
+    else:
+        v = vote(rule, w[..., None, :], ut[..., hi, :], ut[..., lo, :])  # (..., P, A)
+    c = np.full((*ut.shape[:-2], m, m), MIN_COALITION)
     c[..., hi, lo] = MIN_COALITION + np.maximum(v, 0.0).sum(axis=-1)
-    c[..., lo, hi] = MIN_COALITION + np.maximum(-v, 0.0).sum(axis=-1)
+    np.negative(v, out=v)
+    c[..., lo, hi] = MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=-1)
     if opt_mask is not None:
         both = opt_mask[..., :, None] & opt_mask[..., None, :]
         c = np.where(both, c, MIN_COALITION)
@@ -254,10 +291,15 @@ def victory_matrix(model: VictoryProbModel, c: np.ndarray) -> np.ndarray:
     """Square matrix of Prob[option i beats j] from coalition strengths (``vProb(vpm, c)``)."""
     m = c.shape[-1]
     ct = np.swapaxes(c, -1, -2)
+    if model == "Linear":
+        # pair (a, b) is evaluated as C[a,b] / (C[a,b] + C[b,a]) from either side: since
+        # addition commutes, this is the general branch below without the triangle selection
+        p = c / (c + ct)
+        p[..., np.arange(m), np.arange(m)] = 0.5
+        return p
     p1, p2 = victory_prob(model, c, ct)  # pair (a, b) evaluated as (C[a,b], C[b,a])
-    lower = np.tri(m, m, -1, dtype=bool)
-    p = np.where(lower, p1, np.swapaxes(p2, -1, -2))
-    return np.where(np.eye(m, dtype=bool), 0.5, p)
+    p = np.where(_lower(m), p1, np.swapaxes(p2, -1, -2))
+    return np.where(_eye(m), 0.5, p)
 
 
 def cond_pce(pv: np.ndarray, opt_mask: np.ndarray | None = None) -> np.ndarray:
@@ -691,21 +733,39 @@ def _unique_positions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return is_rep, equiv, last_rep
 
 
-def _assess(x, y, sal, cap, opts: SMPOptions) -> _State:
-    """Utilities, risk attitudes and the reported win probabilities of one state."""
-    vdiff = bv_diff(y[:, :, None, :] - x[:, None, :, :], sal[:, :, None, :])
-    rn_util = bs_util(vdiff, 0.0)
-    c = coalitions(opts.voting_rule, cap, rn_util)
+def _assess(x, y, sal, cap, opts: SMPOptions, report: bool = True) -> _State:
+    """Utilities, risk attitudes and (``report``) the reported win probabilities of one state.
+
+    The win probabilities (``pDist(-1)``) do not feed back into the dynamics: with ``report``
+    False they are left None (see :func:`_win_probabilities`).
+    """
+    delta = y[:, :, None, :] - x[:, None, :, :]
+    delta *= sal[:, :, None, :]
+    num = np.square(delta, out=delta).sum(axis=-1)  # bv_diff's sum, without its temporaries
+    den = np.square(sal).sum(axis=-1)[:, :, None]
+    safe = np.where(den > 0, den, 1.0)
+    vdiff = np.where(den > 0, np.sqrt(num / safe), 0.0)
+    rn_util = 1.0 - vdiff  # bs_util(vdiff, 0): (1 - d)(1 + min(d, 1) 0) is exactly 1 - d
+    c = _coalitions_t(opts.voting_rule, cap, np.swapaxes(rn_util, 1, 2))
     p, _ = pce(opts.pce_model, opts.victory_prob_model, c)
     risk = big_r_from_prob(p, opts.big_r_range)
     rhat = est_nra(risk[:, :, None], risk[:, None, :], opts.big_r_adjust)
     r_own = np.diagonal(rhat, axis1=1, axis2=2)
     u_own = bs_util(vdiff, r_own[:, :, None])
-    # pDist(-1): Prop voting (hard-coded in KTAB) over unique positions, capability weights
+    st = _State(vdiff, risk, rhat, u_own, None, None, None)  # type: ignore[arg-type]
+    if report:
+        _win_probabilities(x, st, cap, opts)
+    return st
+
+
+def _win_probabilities(x, st: _State, cap, opts: SMPOptions) -> None:
+    """pDist(-1): Prop voting (hard-coded in KTAB) over unique positions, capability weights."""
     is_rep, _, last_rep = _unique_positions(x)
-    p_rep = scalar_pce(cap, u_own, "Prop", opts.victory_prob_model, opts.pce_model, opt_mask=is_rep)
-    win = np.take_along_axis(p_rep, last_rep, axis=1)
-    return _State(vdiff, risk, rhat, u_own, win, p_rep, last_rep)
+    p_rep = scalar_pce(
+        cap, st.u_own, "Prop", opts.victory_prob_model, opts.pce_model, opt_mask=is_rep
+    )
+    st.win_prob = np.take_along_axis(p_rep, last_rep, axis=1)
+    st.rep_prob, st.rep_of = p_rep, last_rep
 
 
 def _forecast(x: np.ndarray, st: _State, mask: np.ndarray, outcome: str) -> np.ndarray:
@@ -716,7 +776,7 @@ def _forecast(x: np.ndarray, st: _State, mask: np.ndarray, outcome: str) -> np.n
     np.add.at(count, (np.arange(s_)[:, None], st.rep_of), 1.0)
     holders = np.take_along_axis(count, st.rep_of, axis=1)
     pi = share / holders  # each actor's share of its position's probability
-    m = mask[None, :, :]
+    m = mask[None, :, :] if mask.ndim == 2 else mask
     if outcome == "expected":
         w = pi[:, :, None] * m
         tot = w.sum(axis=1)
@@ -743,6 +803,50 @@ class _Turn:
     queue: np.ndarray  # (S, N, L) bargain slot per queue position, -1 = status quo, -2 = pad
     queue_prob: np.ndarray  # (S, N, L)
     chosen: np.ndarray  # (S, N) queue position chosen
+
+
+def _queue_cond_pce(u_opt, cap, qi, valid, lengths, opts: SMPOptions) -> np.ndarray:
+    """Conditional PCE over every actor's bargain queue, (S, N, L).
+
+    An option's utility to a voter does not depend on the queue it is in, and a queue lists
+    its options in ascending option order, so the coalition and victory matrices of all
+    options are computed once per sample and each queue reads its submatrix. The product over
+    a queue's options runs left to right (padding multiplies by 1.0) and the normalising sum
+    runs over the queue's own length: the same operations as a vote over each queue alone.
+    """
+    s_, n_, length = qi.shape
+    pv = victory_matrix(opts.victory_prob_model, _coalitions_t(opts.voting_rule, cap, u_opt))
+    ss = np.arange(s_)[:, None, None, None]
+    pq = pv[ss, qi[:, :, :, None], qi[:, :, None, :]]  # (S, N, L, L)
+    pq[np.broadcast_to(~valid[:, :, None, :], pq.shape)] = 1.0
+    p = np.prod(pq, axis=-1)
+    p[~valid] = 0.0
+    if length < 8:  # numpy sums fewer than 8 numbers left to right: trailing zeros are exact
+        tot = p.sum(axis=-1)
+    else:
+        tot = np.empty((s_, n_))
+        for ell in np.unique(lengths):
+            sel = lengths == ell
+            tot[sel] = p[sel, :ell].sum(axis=-1)
+    return p / tot[..., None]
+
+
+def _queue_pce_by_length(u_opt, cap, qi, valid, lengths, length, opts: SMPOptions) -> np.ndarray:
+    """The PCE over every bargain queue, queues grouped by length (any PCE model)."""
+    s_, n_, _ = qi.shape
+    u_q = np.take_along_axis(u_opt[:, None, :, :], qi[..., None], axis=2)  # (S, N, L, A)
+    u_q = np.swapaxes(u_q, 2, 3)  # (S, N_k, A, L)
+    # queues are grouped by length so that no work is spent on padding, and a queue holding
+    # only the status quo needs no vote
+    prob = np.zeros((s_, n_, length))
+    prob[..., 0] = np.where(lengths == 1, 1.0, 0.0)
+    w_q = np.broadcast_to(cap[:, None, :], (s_, n_, n_))
+    for ell in np.unique(lengths[lengths > 1]):
+        sel = lengths == ell
+        prob[sel, :ell] = scalar_pce(
+            w_q[sel], u_q[sel][..., :ell], opts.voting_rule, opts.victory_prob_model, opts.pce_model
+        )
+    return prob
 
 
 def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
@@ -806,12 +910,21 @@ def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
     valid = np.take_along_axis(slots, order, axis=2)  # (S, N, L)
     queue = np.where(valid, order - 1, -2)
 
-    # utility to voter a of the state after bargain b: (S, B, A)
-    x_a = x[:, None, :, :]
+    # utility to voter a of the state after bargain b: (S, B, A), bv_diff and bs_util with the
+    # salience norms computed once
     s_a = sal[:, None, :, :]
+    den = np.square(sal).sum(axis=-1)[:, None, :]
+    has_den = den > 0
+    safe = np.where(has_den, den, 1.0)
     r_a = st.risk[:, None, :]
-    u_bi = bs_util(bv_diff(x_a - b_init[:, :, None, :], s_a), r_a)
-    u_br = bs_util(bv_diff(x_a - b_rcvr[:, :, None, :], s_a), r_a)
+
+    def u_of(b: np.ndarray) -> np.ndarray:
+        delta = x[:, None, :, :] - b[:, :, None, :]
+        delta *= s_a
+        num = np.square(delta, out=delta).sum(axis=-1)
+        return bs_util(np.where(has_den, np.sqrt(num / safe), 0.0), r_a)
+
+    u_bi, u_br = u_of(b_init), u_of(b_rcvr)
     u_row = st.u_own.sum(axis=2)  # (S, A)
     u_a_init = np.take_along_axis(st.u_own, b_init_idx[:, None, :], axis=2)  # (S, A, B)
     u_a_rcvr = np.take_along_axis(st.u_own, b_rcvr_idx[:, None, :], axis=2)
@@ -819,19 +932,11 @@ def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
     u_sq = u_row / n_
     u_opt = np.concatenate([u_sq[:, None, :], u_b], axis=1)  # (S, 1+B, A)
     qi = np.where(valid, order, 0)  # (S, N, L)
-    u_q = np.take_along_axis(u_opt[:, None, :, :], qi[..., None], axis=2)  # (S, N, L, A)
-    u_q = np.swapaxes(u_q, 2, 3)  # (S, N_k, A, L)
-    # vote over each queue; queues are grouped by length so that no work is spent on padding,
-    # and a queue holding only the status quo needs no vote
     lengths = valid.sum(axis=2)
-    prob = np.zeros((s_, n_, length))
-    prob[..., 0] = np.where(lengths == 1, 1.0, 0.0)
-    w_q = np.broadcast_to(cap[:, None, :], (s_, n_, n_))
-    for ell in np.unique(lengths[lengths > 1]):
-        sel = lengths == ell
-        prob[sel, :ell] = scalar_pce(
-            w_q[sel], u_q[sel][..., :ell], opts.voting_rule, opts.victory_prob_model, opts.pce_model
-        )
+    if opts.pce_model == "Conditional":
+        prob = _queue_cond_pce(u_opt, cap, qi, valid, lengths, opts)
+    else:
+        prob = _queue_pce_by_length(u_opt, cap, qi, valid, lengths, length, opts)
     if opts.state_transitions == "Deterministic":
         chosen = np.argmax(prob, axis=2)  # first maximum (ndxMaxAbs)
     else:
@@ -860,6 +965,71 @@ def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
         queue_prob=prob,
         chosen=chosen,
     )
+
+
+#: Numbers per O(N^3) temporary in a pool of deterministic runs (see :func:`_run_pool`).
+_POOL_NUMBERS = 2.5e5
+
+
+def _run_pool(x0, sal, cap, acc, max_turns: int, opts: SMPOptions, pool: int):
+    """Deterministic BCN runs to the stop rule with ``pool`` samples in flight.
+
+    Returns the final positions and ideals, each (S, N, D). A sample's turns depend on its own
+    arrays only (every operation is per sample), so which samples share a pool changes nothing.
+    """
+    s_ = x0.shape[0]
+    x_end, y_end = x0.copy(), x0.copy()
+    if max_turns <= 0 or s_ == 0:
+        return x_end, y_end
+    sal_tot = sal.sum(axis=2)
+    lag = None if acc is None else 1.0 - np.minimum(acc.sum(axis=1), 1.0)
+    rows = np.zeros(0, dtype=int)
+    x = y = x0[:0]
+    st: _State | None = None
+    it = np.zeros(0, dtype=int)
+    d01 = np.zeros(0)
+    nxt = 0
+    while True:
+        free = pool - rows.size
+        if free > 0 and nxt < s_:
+            new = np.arange(nxt, min(s_, nxt + free))
+            nxt = int(new[-1]) + 1
+            st_new = _assess(x0[new], x0[new], sal[new], cap[new], opts, report=False)
+            if st is None or rows.size == 0:
+                st = st_new
+            else:
+                st = _State(*(
+                    None if getattr(st, f) is None
+                    else np.concatenate([getattr(st, f), getattr(st_new, f)])
+                    for f in _State.__dataclass_fields__
+                ))  # fmt: skip
+            rows = np.concatenate([rows, new])
+            x = np.concatenate([x, x0[new]])
+            y = np.concatenate([y, x0[new]])
+            it = np.concatenate([it, np.zeros(new.size, dtype=int)])
+            d01 = np.concatenate([d01, np.zeros(new.size)])
+        if rows.size == 0:
+            return x_end, y_end
+        tr = _turn(x, st, sal[rows], cap[rows], sal_tot[rows], opts, None)
+        x_new = tr.x_new
+        if acc is None:
+            y_new = x_new
+        else:
+            y_new = np.einsum("ij,sjd->sid", acc, x_new) + lag[None, :, None] * y
+        step = np.sqrt(np.square(x_new - x).sum(axis=2)).sum(axis=1)
+        it += 1
+        first = it == 1
+        d01[first] = step[first] + opts.min_sig_delta
+        ratio = step / d01
+        stop = (it >= max_turns) | ((it >= opts.min_iter) & (ratio < opts.min_delta_ratio))
+        x, y = x_new, y_new
+        if stop.any():
+            x_end[rows[stop]] = x[stop]
+            y_end[rows[stop]] = y[stop]
+            keep = ~stop
+            rows, x, y, it, d01 = rows[keep], x[keep], y[keep], it[keep], d01[keep]
+        if rows.size:
+            st = _assess(x, y, sal[rows], cap[rows], opts, report=False)
 
 
 @dataclass
@@ -893,6 +1063,61 @@ class SMP(Model):
     Options = SMPOptions
     dynamic = True
 
+    def _inputs(self, arrays: ScenarioArrays):
+        """Positions (0..1), saliences, scalar capabilities and the accommodation matrix.
+
+        ``arrays`` must hold present actors only (see :meth:`simulate`).
+        """
+        n_ = arrays.n_actors
+        if n_ < 2:
+            raise ValueError("SMP needs at least two actors")
+        x0 = np.clip(arrays.normalised_position(), 0.0, 1.0)
+        sal = np.where(arrays.mask, arrays.salience, 0.0)
+        tot = sal.sum(axis=2, keepdims=True)
+        sal = np.where(tot > 1.0, sal / np.where(tot > 1.0, tot, 1.0), sal)
+        m = arrays.mask[None].astype(float)
+        cap = (arrays.capability * m).sum(axis=2) / np.maximum(m.sum(axis=2), 1.0)
+        if np.any(cap <= 0):
+            raise ValueError("SMP needs a positive capability for every actor")
+        acc = None
+        if self.options.ideal_adjustment is not None:
+            acc = np.asarray(self.options.ideal_adjustment, dtype=float)
+            if acc.shape != (n_, n_):
+                raise ValueError(f"ideal_adjustment is {acc.shape}, expected {(n_, n_)}")
+        return x0, sal, cap, acc
+
+    def forecast(self, arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
+        """``simulate(arrays, None, rng).final`` without recording the trajectory.
+
+        Deterministic runs keep a pool of samples in flight and replace those whose stop rule
+        has fired by waiting ones, so that no turn is spent on a handful of slow samples; the
+        win probabilities that only the log and the outcome need are computed once, at the
+        final state. Each sample's result is identical to :meth:`simulate`'s. Stochastic runs
+        call :meth:`simulate` (its draws are consumed chunk by chunk, in sample order).
+        """
+        if self.options.state_transitions == "Stochastic":
+            return self.simulate(arrays, None, rng).final
+        present = arrays.mask.any(axis=1)
+        if not present.all():
+            arrays = arrays.take_actors(np.flatnonzero(present))
+        x0, sal, cap, acc = self._inputs(arrays)
+        out = self._forecast_pool(x0, sal, cap, acc, arrays.mask)
+        return arrays.from_normalised(out)
+
+    def _forecast_pool(self, x0, sal, cap, acc, mask, pool: int | None = None) -> np.ndarray:
+        """Final forecasts (0..1 scale) of deterministic runs; ``mask`` (N, D) or (S, N, D)."""
+        o = self.options
+        s_, n_, d_ = x0.shape
+        if pool is None:
+            pool = max(8, int(_POOL_NUMBERS // (n_**3 + n_ * n_ * d_)))
+        x_end, y_end = _run_pool(x0, sal, cap, acc, o.max_iter, o, pool)
+        out = np.empty((s_, d_))
+        for start in range(0, s_, pool):
+            sl = slice(start, start + pool)
+            st = _assess(x_end[sl], y_end[sl], sal[sl], cap[sl], o)
+            out[sl] = _forecast(x_end[sl], st, mask if mask.ndim == 2 else mask[sl], o.outcome)
+        return out
+
     def simulate(
         self,
         arrays: ScenarioArrays,
@@ -921,21 +1146,7 @@ class SMP(Model):
             return sim
         o = self.options
         s_, n_, d_ = arrays.position.shape
-        if n_ < 2:
-            raise ValueError("SMP needs at least two actors")
-        x0 = np.clip(arrays.normalised_position(), 0.0, 1.0)
-        sal = np.where(arrays.mask, arrays.salience, 0.0)
-        tot = sal.sum(axis=2, keepdims=True)
-        sal = np.where(tot > 1.0, sal / np.where(tot > 1.0, tot, 1.0), sal)
-        m = arrays.mask[None].astype(float)
-        cap = (arrays.capability * m).sum(axis=2) / np.maximum(m.sum(axis=2), 1.0)
-        if np.any(cap <= 0):
-            raise ValueError("SMP needs a positive capability for every actor")
-        acc = None
-        if o.ideal_adjustment is not None:
-            acc = np.asarray(o.ideal_adjustment, dtype=float)
-            if acc.shape != (n_, n_):
-                raise ValueError(f"ideal_adjustment is {acc.shape}, expected {(n_, n_)}")
+        x0, sal, cap, acc = self._inputs(arrays)
         max_turns = o.max_iter if rounds is None else min(int(rounds), o.max_iter)
         if chunk is None:
             chunk = max(8, int(1e6 // (n_**3 + n_ * n_ * d_)))
