@@ -495,8 +495,9 @@ def bargaining_round(
 # Optional compiled kernel (Numba): the same rounds row by row, bit for bit
 # --------------------------------------------------------------------------------------------
 
-#: Batch rows from which the compiled kernel is used when Numba is installed (below, loading it
-#: costs more than it saves). Tests set it to 0 or to a huge number to force either path.
+#: Batch rows (samples x issues) from which the compiled kernel is used when Numba is installed
+#: (below, loading it costs more than it saves). Tests set it to 0 or to a huge number to force
+#: either path. The first call after the source changes compiles it (seconds; cached on disk).
 NUMBA_MIN_ROWS = 64
 
 _kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
@@ -516,7 +517,12 @@ def _rows_kernel(
     lower_position,
     fixed,
     half,
+    fw,
+    median,
     traj,
+    forecasts,
+    ev_int,
+    ev_float,
 ):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
     """Every round of every batch row, one row at a time: the arithmetic of
     :func:`bargaining_round` for ``q = 1`` and the pairwise probability, operation for
@@ -524,9 +530,13 @@ def _rows_kernel(
 
     It only skips work whose result is known exactly: products with a zero voting weight, and
     the powers of positions already computed for another actor at the same position.
-    ``traj`` (limit + 1, B, N) receives the positions; returns the rounds each row ran and
-    whether its stopping rule fired. ``half`` is 0.5, passed in so that the compiler cannot
-    rewrite ``0.5 ** r`` as a different function (``exp2``).
+    ``traj`` (limit + 1, B, N) receives the positions and, if ``median``, ``forecasts``
+    (limit + 1, B) the weighted median with weights ``fw`` (that of
+    :func:`detente.models.central.weighted_median`); for the first ``E`` rows ``ev_int``
+    (limit, E, N, 2) receives the partner and offer type (0: none) of the offer each actor
+    accepted in each round and ``ev_float`` (limit, E, N, 2) its ``a`` and ``b``. Returns the
+    rounds each row ran and whether its stopping rule fired. ``half`` is 0.5, passed in so
+    that the compiler cannot rewrite ``0.5 ** r`` as a different function (``exp2``).
     """
     n_rows, n = x0.shape
     rounds = np.zeros(n_rows, dtype=np.int64)
@@ -550,23 +560,54 @@ def _rows_kernel(
     best_k = np.empty(3)
     best_t = np.empty(3)
     has = np.empty(3, dtype=np.bool_)
+    best_j = np.empty(3, dtype=np.int64)
+    best_code = np.empty(3, dtype=np.int64)
+    best_a = np.empty(3)
+    best_b = np.empty(3)
+    n_events = ev_int.shape[1]
     for row in range(n_rows):
         sc = scale[row]
         for k in range(n):
             x[k] = x0[row, k]
             w[k] = c[row, k] * s[row, k] * (1.0 if present[row, k] else 0.0)
             traj[0, row, k] = x[k]
-        for t in range(limit):
-            # geometry: stable order by position, distances, midpoint counts, contests
-            for k in range(n):
-                order[k] = k
-            for k in range(1, n):  # insertion sort: stable
-                v = order[k]
-                m = k - 1
-                while m >= 0 and x[order[m]] > x[v]:
-                    order[m + 1] = order[m]
-                    m -= 1
-                order[m + 1] = v
+        done = False
+        for t in range(limit + 1):
+            if median:  # the weighted median of the positions (same arithmetic as NumPy's)
+                for k in range(n):
+                    order[k] = k
+                for k in range(1, n):
+                    v = order[k]
+                    m = k - 1
+                    while m >= 0 and x[order[m]] > x[v]:
+                        order[m + 1] = order[m]
+                        m -= 1
+                    order[m + 1] = v
+                acc = 0.0
+                for k in range(n):
+                    acc = acc + fw[row, order[k]] if k > 0 else fw[row, order[k]]
+                    danger[k] = acc  # scratch: cumulative weights
+                lim = 0.5 * acc * (1 - 1e-12)
+                pick = 0
+                for k in range(n):
+                    if danger[k] >= lim:
+                        pick = k
+                        break
+                forecasts[t, row] = x[order[pick]]
+            if done or t == limit:
+                break
+            # geometry: stable order by position (sorted above for the median), distances,
+            # midpoint counts, contests
+            if not median:
+                for k in range(n):
+                    order[k] = k
+                for k in range(1, n):  # insertion sort: stable
+                    v = order[k]
+                    m = k - 1
+                    while m >= 0 and x[order[m]] > x[v]:
+                        order[m + 1] = order[m]
+                        m -= 1
+                    order[m + 1] = v
             for m in range(n):
                 k = order[m]
                 rep[k] = k if m == 0 or x[order[m - 1]] != x[k] else rep[order[m - 1]]
@@ -689,6 +730,7 @@ def _rows_kernel(
                             kind = 2
                     if kind < 0:
                         continue
+                    code = kind + 1
                     move = abs(target - xi)
                     key = move
                     if choice == 1:
@@ -708,10 +750,19 @@ def _rows_kernel(
                         has[kind] = True
                         best_k[kind] = key
                         best_t[kind] = target
+                        best_j[kind] = j
+                        best_code[kind] = code
+                        best_a[kind] = a
+                        best_b[kind] = b
                 new_x[i] = xi
                 for kind in range(3):
                     if has[kind]:
                         new_x[i] = best_t[kind]
+                        if row < n_events:
+                            ev_int[t, row, i, 0] = best_j[kind]
+                            ev_int[t, row, i, 1] = best_code[kind]
+                            ev_float[t, row, i, 0] = best_a[kind]
+                            ev_float[t, row, i, 1] = best_b[kind]
                         break
                 moved = max(moved, abs(new_x[i] - xi))
             for k in range(n):
@@ -720,10 +771,12 @@ def _rows_kernel(
             rounds[row] = t + 1
             if not fixed and moved <= tol[row]:
                 stopped[row] = True
-                break
+                done = True
         for t in range(rounds[row] + 1, limit + 1):
             for k in range(n):
                 traj[t, row, k] = x[k]
+            if median:
+                forecasts[t, row] = forecasts[t - 1, row]
     return rounds, stopped
 
 
@@ -830,13 +883,15 @@ class ExpectedUtility(Model):
         fw = np.where(empty & fill, 1.0, fw)
 
         batch = s_n * d_n
-        kernel = self._kernel(batch - d_n)
-        # with the compiled kernel, NumPy still runs sample 0 (its rows carry the events)
-        head = min(d_n, batch) if kernel is not None else batch
+        kernel = self._kernel(batch)
+        if kernel is not None:
+            return self._simulate_compiled(
+                kernel, x0, c, s, present, scale, width, fw, limit, (s_n, n, d_n), arrays
+            )
         chunk = max(1, _CHUNK_ELEMENTS // max(n * n, 1))
         runs = []
-        for start in range(0, head, chunk):
-            sl = slice(start, min(start + chunk, head))
+        for start in range(0, batch, chunk):
+            sl = slice(start, min(start + chunk, batch))
             runs.append(
                 self._run(
                     x0[sl],
@@ -852,40 +907,12 @@ class ExpectedUtility(Model):
                     arrays=arrays,
                 )
             )
-        t_max = max(len(traj) for traj, _, _, _ in runs) - 1 if runs else 0
-        stopped = np.empty(batch, dtype=bool)
-        if kernel is not None:
-            tail = slice(head, batch)
-            traj_k = np.empty((limit + 1, batch - head, n))
-            rounds_k, stopped[tail] = kernel(
-                x0[tail],
-                c[tail],
-                s[tail],
-                present[tail],
-                scale[tail],
-                o.tol * width[tail],
-                limit,
-                o.perception == "own",
-                o.capitulation,
-                ("typed_least_move", "least_move", "scholz").index(o.offer_choice),
-                o.tie_break == "lower_position",
-                o.stopping == "fixed",
-                0.5,
-                traj_k,
-            )
-            t_max = max(t_max, int(rounds_k.max()))
+        t_max = max(len(traj) for traj, _, _, _ in runs) - 1
         pos = np.empty((t_max + 1, batch, n))
         fc = np.empty((t_max + 1, batch))
-        if kernel is not None:
-            pos[:, tail] = traj_k[: t_max + 1]
-            # the forecast of each row is its own: computing it afterwards, for all rounds at
-            # once, gives the numbers the round loop would have
-            fw_t = np.broadcast_to(fw[tail], (t_max + 1, batch - head, n)).reshape(-1, n)
-            fc[:, tail] = weighted_stat(pos[:, tail].reshape(-1, n), fw_t, o.forecast).reshape(
-                t_max + 1, batch - head
-            )
+        stopped = np.empty(batch, dtype=bool)
         events: list[list[dict[str, Any]]] = [[] for _ in range(t_max + 1)]
-        for start, (traj, ftraj, done, ev) in zip(range(0, head, chunk), runs, strict=True):
+        for start, (traj, ftraj, done, ev) in zip(range(0, batch, chunk), runs, strict=True):
             sl = slice(start, start + traj[0].shape[0])
             k = len(traj)
             pos[:k, sl] = np.stack(traj)
@@ -900,6 +927,83 @@ class ExpectedUtility(Model):
         return Simulation(
             positions=positions,
             forecasts=forecasts,
+            events=events,
+            converged=bool(stopped.all()),
+        )
+
+    def _simulate_compiled(
+        self,
+        kernel: Any,
+        x0: np.ndarray,
+        c: np.ndarray,
+        s: np.ndarray,
+        present: np.ndarray,
+        scale: np.ndarray,
+        width: np.ndarray,
+        fw: np.ndarray,
+        limit: int,
+        shape: tuple[int, int, int],
+        arrays: ScenarioArrays,
+    ) -> Simulation:
+        """:meth:`simulate` through the compiled kernel: the same numbers and events."""
+        o = self.options
+        s_n, n, d_n = shape
+        batch = s_n * d_n
+        median = o.forecast == "median"
+        traj = np.empty((limit + 1, batch, n))
+        fc = np.empty((limit + 1, batch))
+        ev_int = np.zeros((limit, d_n, n, 2), dtype=np.int64)
+        ev_float = np.zeros((limit, d_n, n, 2))
+        rounds, stopped = kernel(
+            x0,
+            c,
+            s,
+            present,
+            scale,
+            o.tol * width,
+            limit,
+            o.perception == "own",
+            o.capitulation,
+            ("typed_least_move", "least_move", "scholz").index(o.offer_choice),
+            o.tie_break == "lower_position",
+            o.stopping == "fixed",
+            0.5,
+            fw,
+            median,
+            traj,
+            fc,
+            ev_int,
+            ev_float,
+        )
+        t_max = int(rounds.max()) if batch else 0
+        pos = traj[: t_max + 1]
+        if median:
+            fc = fc[: t_max + 1]
+        else:  # each row's forecast is its own: all rounds at once give the loop's numbers
+            fw_t = np.broadcast_to(fw, (t_max + 1, batch, n)).reshape(-1, n)
+            fc = weighted_stat(pos.reshape(-1, n), fw_t, o.forecast).reshape(t_max + 1, batch)
+        events: list[list[dict[str, Any]]] = [[]]
+        for t in range(t_max):  # sample 0: batch row == issue
+            out = []
+            for issue, i in zip(*np.nonzero(ev_int[t, :, :, 1]), strict=True):
+                j = int(ev_int[t, issue, i, 0])
+                out.append(
+                    {
+                        "type": OFFER_TYPES[int(ev_int[t, issue, i, 1])],
+                        "round": t + 1,
+                        "actor": arrays.actor_ids[i],
+                        "other": arrays.actor_ids[j],
+                        "issue": arrays.issue_ids[issue],
+                        "from": float(pos[t, issue, i]),
+                        "to": float(pos[t + 1, issue, i]),
+                        "a": float(ev_float[t, issue, i, 0]),
+                        "b": float(ev_float[t, issue, i, 1]),
+                    }
+                )
+            events.append(out)
+        return Simulation(
+            positions=pos.reshape(t_max + 1, s_n, d_n, n).transpose(0, 1, 3, 2),
+            forecasts=fc.reshape(t_max + 1, s_n, d_n),
             events=events,
             converged=bool(stopped.all()),
         )
