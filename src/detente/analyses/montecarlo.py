@@ -137,18 +137,19 @@ def run_block(
         packages.update(
             {f"proposal:{pid}": rat.packages[:, p] for p, pid in enumerate(rat.proposal_ids)}
         )
-        for key, x in packages.items():
-            # a body that ratifies several forms (a council voting on a declaration and on a
-            # political agreement) votes once per package: form_passes, without repeating it
-            votes = {
-                k: passes(x, b)
-                for k, b in enumerate(rat.bodies)
-                if any(k in f.bodies for f in rat.forms)
-            }
+        # every package at once, (n, P, D): a body that ratifies several forms (a council
+        # voting on a declaration and on a political agreement) votes once per package
+        stacked = np.stack([np.asarray(x, dtype=float) for x in packages.values()], axis=1)
+        votes = {
+            k: passes(stacked, b)
+            for k, b in enumerate(rat.bodies)
+            if any(k in f.bodies for f in rat.forms)
+        }
+        for p, key in enumerate(packages):
             for form in rat.forms:
-                ok = np.ones(x.shape[0], dtype=bool)
+                ok = np.ones(stacked.shape[0], dtype=bool)
                 for k in form.bodies:
-                    ok &= votes[k]
+                    ok &= votes[k][:, p]
                 out[f"ratified/{form.id}/{key}"] = ok
     return out, skipped
 
