@@ -5,7 +5,8 @@ Independent numbers: ``tests/fixtures/exchange/frozen.npz``, produced by
 verified against ``decide-exchange-model`` 2022.1.28 in ``test_exchange.py``). Every forecast,
 voting position and logged event of sample 0 must agree to 1e-12 and in the same order: the
 rewrite changed how the work is done, not what is computed (same tie rules, same draws from the
-generator).
+generator). Both ways of computing an exchange, NumPy and the optional Numba kernel, are
+checked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detente.models import exchange
 from tests.fixtures.exchange.generate_frozen import CASES, run
 
 FROZEN = Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "frozen.npz"
@@ -28,8 +30,19 @@ def frozen():
         return {k: z[k] for k in z.files}
 
 
+@pytest.fixture(params=["numpy", "numba"])
+def path(request, monkeypatch):
+    """Force the NumPy exchange computation or the compiled kernel (skipped without Numba)."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+        monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 0)
+    else:
+        monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 10**9)
+    return request.param
+
+
 @pytest.mark.parametrize("name", list(CASES))
-def test_matches_frozen_outputs(name, frozen):
+def test_matches_frozen_outputs(name, frozen, path):
     now = run(name)
     assert set(now) == {k for k in frozen if k.startswith(f"{name}.")}
     np.testing.assert_array_equal(now[f"{name}.names"], frozen[f"{name}.names"])
@@ -49,3 +62,17 @@ def test_frozen_cases_trade_and_differ():
         assert np.abs(z["cop21_default.forecasts"] - z["cop21_pass.forecasts"]).max() > 1e-6
         rr = z["copenhagen_random_rate.forecasts"]
         assert np.abs(rr - z["copenhagen_default.forecasts"][: rr.shape[0]]).max() > 1e-6
+
+
+def test_kernel_in_python_equals_numpy(monkeypatch):
+    """The kernel's code run as plain Python (what Numba compiles) on a traded case."""
+    arrays = CASES["random_a"][0]()
+    model = exchange.Exchange(max_rounds=3)
+    monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 10**9)
+    ref = model.simulate(arrays, None, np.random.default_rng(0))
+    monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 0)
+    monkeypatch.setattr(exchange, "_compiled_kernel", lambda: exchange._compute_rows)
+    now = model.simulate(arrays, None, np.random.default_rng(0))
+    np.testing.assert_array_equal(now.positions, ref.positions)
+    np.testing.assert_array_equal(now.forecasts, ref.forecasts)
+    assert now.events == ref.events and sum(map(len, ref.events)) > 0

@@ -183,6 +183,168 @@ def _compact(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return idx, np.take_along_axis(keep, idx, axis=1)
 
 
+# --------------------------------------------------------------------------------------------
+# Optional compiled kernel (Numba) of _Round._compute: the same arithmetic exchange by exchange
+# --------------------------------------------------------------------------------------------
+
+#: Samples in a round from which the compiled kernel is used when Numba is installed (below,
+#: loading Numba costs more than it saves). Tests set it to 0 or to a huge number to force
+#: either path. The first call after the source changes compiles it (seconds; cached on disk).
+NUMBA_MIN_SAMPLES = 16
+
+_kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
+
+
+def _side(diff: float) -> float:
+    """``np.where(abs(diff) <= _EPS_OUTCOME, 0, np.sign(diff))`` for one number."""
+    if abs(diff) <= _EPS_OUTCOME:
+        return 0.0
+    if diff > 0.0:
+        return 1.0
+    if diff < 0.0:
+        return -1.0
+    return diff  # NaN
+
+
+def _move_ok(move: float, x: float, hmin: float, hmax: float, hsum: float) -> bool:
+    """:meth:`_Round._valid` for one move (np.maximum and np.minimum propagate NaN)."""
+    size = abs(move)
+    new = x + move
+    if not (
+        size > _EPS_MOVE
+        and size <= 100.0
+        and new >= -_EPS_BOUND
+        and new <= 100.0 + _EPS_BOUND
+        and hsum + move <= 100.0
+    ):
+        return False
+    nan = hmax != hmax or hmin != hmin or move != move
+    if nan:
+        return False
+    return max(hmax, move) < 0.0 or min(hmin, move) > 0.0
+
+
+def _crossing(
+    x: float,
+    m: float,
+    base: float,
+    num: float,
+    ws: float,
+    den: float,
+    target: float,
+    side0: float,
+    valid: bool,
+) -> tuple[bool, bool]:
+    """The ``crossing`` test of :meth:`_Round._compute` for one side of one exchange."""
+    side1 = _side((num + ws * (x + m - base)) / den - target)
+    return valid and side0 * side1 < 0.0, valid and side0 == 0.0 and side1 != 0.0
+
+
+def _compute_rows(
+    flat, inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut
+):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
+    """:meth:`_Round._compute` one exchange at a time, operation for operation.
+
+    ``inv`` (M, 15) and ``ix`` (M, 6) are the invariants and flat indices by exchange; ``y``,
+    ``upd``, ``dupd`` the ravelled state; ``hist`` (6, M) and ``res`` (7, M); ``alive`` (M,).
+    Writes ``res`` and clears ``alive`` of the exchanges in ``flat`` that are not valid.
+    """
+    for k in range(flat.size):
+        f = flat[k]
+        s_ap, s_aq, s_bp, s_bq = inv[f, 0], inv[f, 1], inv[f, 2], inv[f, 3]
+        w_aq, w_bp = inv[f, _W], inv[f, _W + 1]
+        den_q, den_p = inv[f, _DEN], inv[f, _DEN + 1]
+        d_j, d_i = inv[f, _TARGET], inv[f, _TARGET + 1]
+        own_i, own_j = inv[f, _X_OWN], inv[f, _X_OWN + 1]
+        rate = inv[f, _RATE]
+        x_i, x_j = y[ix[f, _Y]], y[ix[f, _Y + 1]]
+        # first try: j moves all the way to i's position on p
+        dist_p = abs(d_i - x_j)
+        dist_q = abs(d_j - x_i)
+        dp = dist_p * w_bp / den_p
+        dq = rate * dp
+        m_i = dq * den_q / w_aq
+        m_j = dist_p
+        if abs(m_i) > dist_q:
+            dq = dist_q * w_aq / den_q
+            dp = dq / rate
+            m_i = dist_q
+            m_j = dp * den_p / w_bp
+        neg_i, neg_j = x_i > d_j, x_j > d_i
+        if neg_i:
+            m_i = -m_i
+        if neg_j:
+            m_j = -m_j
+        valid = _move_ok(m_i, x_i, hist[0, f], hist[2, f], hist[4, f]) and _move_ok(
+            m_j, x_j, hist[1, f], hist[3, f], hist[5, f]
+        )
+        g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
+        if equal_gain:
+            valid = valid and abs(s_aq * dq - s_ap * dp) >= _EPS_GAIN
+        else:
+            valid = valid and g_i >= _EPS_GAIN and g_j >= _EPS_GAIN
+        # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p)
+        upd_i, upd_j = upd[ix[f, _UP]], upd[ix[f, _UP + 1]]
+        has_i, has_j = upd_i == upd_i, upd_j == upd_j
+        base_i = upd_i if has_i else own_i
+        base_j = upd_j if has_j else own_j
+        num_i = inv[f, _TOT] + dupd[ix[f, _DU]]
+        num_j = inv[f, _TOT + 1] + dupd[ix[f, _DU + 1]]
+        side0_i = _side((num_i + w_aq * (x_i - base_i)) / den_q - d_j)
+        side0_j = _side((num_j + w_bp * (x_j - base_j)) / den_p - d_i)
+        cut_i, at_i = _crossing(x_i, m_i, base_i, num_i, w_aq, den_q, d_j, side0_i, valid)
+        cut_j, at_j = _crossing(x_j, m_j, base_j, num_j, w_bp, den_p, d_i, side0_j, valid)
+        if at_i:
+            cut_i = boundary_cut
+        if cut_i:
+            nprime = num_i + (0.0 if has_i else w_aq * (x_i - own_i))
+            delta = abs((d_j * den_q - nprime) / w_aq)
+            shift = delta * w_aq / den_q
+            dq, dp = shift, shift / rate
+            m_i = -delta if neg_i else delta
+            m_j = dp * den_p / w_bp
+            if neg_j:
+                m_j = -m_j
+            # i's cut changed j's move: test j's side again
+            cut_j, at_j = _crossing(x_j, m_j, base_j, num_j, w_bp, den_p, d_i, side0_j, valid)
+        if at_j:
+            cut_j = boundary_cut
+        if cut_j:
+            nprime = num_j + (0.0 if has_j else w_bp * (x_j - own_j))
+            delta = abs((d_i * den_p - nprime) / w_bp)
+            shift = delta * w_bp / den_p
+            dp, dq = shift, shift * rate
+            m_j = -delta if neg_j else delta
+            m_i = dq * den_q / w_aq
+            if neg_i:
+                m_i = -m_i
+        valid = (
+            valid
+            and _move_ok(m_i, x_i, hist[0, f], hist[2, f], hist[4, f])
+            and _move_ok(m_j, x_j, hist[1, f], hist[3, f], hist[5, f])
+        )
+        g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
+        gain = abs(g_i) if equal_gain else g_i + g_j
+        res[0, f], res[1, f], res[2, f], res[3, f] = m_i, m_j, dp, dq
+        res[4, f], res[5, f], res[6, f] = gain, g_i, g_j
+        alive[f] = alive[f] and valid and np.isfinite(gain)
+
+
+def _compiled_kernel() -> Any:
+    """The Numba-compiled :func:`_compute_rows`, or None without Numba (cached on disk)."""
+    if not _kernel_cache:
+        try:
+            import numba
+        except ImportError:
+            _kernel_cache.append(None)
+        else:
+            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+            for helper in (_side, _move_ok, _crossing):
+                globals()[helper.__name__] = jit(helper)
+            _kernel_cache.append(jit(_compute_rows))
+    return _kernel_cache[0]
+
+
 class _Round:
     """State of one round: every candidate exchange of every sample, executed step by step.
 
@@ -215,6 +377,7 @@ class _Round:
         s_n, n, d = x0.shape
         self.opt = options
         self.rng = rng
+        self.kernel = self._kernel(s_n)
         self.x0, self.sal, self.w = x0, sal, w
         self.den = w.sum(axis=1)  # (S, D)
         self.tot = (w * x0).sum(axis=1)  # (S, D)
@@ -353,6 +516,28 @@ class _Round:
         if n == 0:
             return
         flat = s * self.alive.shape[1] + e
+        if self.kernel is not None:
+            m = self.inv.shape[0] if not self.rows_last else self.inv.shape[2]
+            if self.rows_last:
+                inv = self.inv.reshape(-1, self.inv.shape[2])
+                ix = self.ix.reshape(-1, self.ix.shape[2])
+            else:
+                inv = self.inv.reshape(m, -1).T
+                ix = self.ix.reshape(self.ix.shape[0], -1).T
+            self.kernel(
+                flat,
+                inv,
+                ix,
+                self.y.reshape(-1),
+                self.hist.reshape(6, -1),
+                self.upd.reshape(-1),
+                self.dupd.reshape(-1),
+                self.res.reshape(7, -1),
+                self.alive.reshape(-1),
+                self.opt.rate == "equal_gain",
+                self.opt.boundary == "cut",
+            )
+            return
         if self.rows_last:
             c = self.inv.reshape(-1, self.inv.shape[2])[flat].T
             ix = self.ix.reshape(-1, self.ix.shape[2])[flat].T
@@ -452,6 +637,20 @@ class _Round:
                 gain = g_i + g_j
         self.res.reshape(7, -1)[:, flat] = np.stack((m_i, m_j, dp, dq, gain, g_i, g_j))
         self.alive.reshape(-1)[flat] &= valid & np.isfinite(gain)
+
+    def _kernel(self, samples: int) -> Any:
+        """The compiled :func:`_compute_rows` if it applies (else None: NumPy computes).
+
+        It applies from ``NUMBA_MIN_SAMPLES`` samples, when Numba is installed, and only while
+        the per-exchange rules are this class's own (verification code overrides some).
+        """
+        own = all(
+            getattr(type(self), f) is getattr(_Round, f)
+            for f in ("_compute", "_cut_at_boundary", "_gain_ok", "_valid")
+        )
+        if samples < max(NUMBA_MIN_SAMPLES, 1) or not own:
+            return None
+        return _compiled_kernel()
 
     def _cut_at_boundary(self, s: np.ndarray, e: np.ndarray, side: str) -> np.ndarray:
         """Whether moves from an outcome already at the demander's position are cut.
