@@ -177,10 +177,15 @@ _Y, _DU, _UP = 0, 2, 4
 
 
 def _compact(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the indices of the kept columns in their order, padded; and the padding mask."""
-    width = int(keep.sum(axis=1).max(initial=0))
-    idx = np.argsort(~keep, axis=1, kind="stable")[:, :width]
-    return idx, np.take_along_axis(keep, idx, axis=1)
+    """Per row, the indices of the kept columns in their order, padded with column 0; and the
+    mask of the real (not padding) entries."""
+    count = keep.sum(axis=1)
+    width = int(count.max(initial=0))
+    rows, cols = np.nonzero(keep)  # row by row, columns in order
+    first = np.cumsum(count) - count  # where each row's entries start in cols
+    idx = np.zeros((keep.shape[0], width), dtype=np.intp)
+    idx[rows, np.arange(rows.size) - first[rows]] = cols
+    return idx, np.arange(width) < count[:, None]
 
 
 # --------------------------------------------------------------------------------------------
