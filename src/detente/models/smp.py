@@ -1104,6 +1104,40 @@ class SMP(Model):
         out = self._forecast_pool(x0, sal, cap, acc, arrays.mask)
         return arrays.from_normalised(out)
 
+    def forecast_many(self, parts: list[ScenarioArrays], seed: int) -> list[np.ndarray]:
+        """Forecast independent problems (e.g. a backtest's proposals) in shared pools.
+
+        Deterministic runs without an accommodation matrix: parts with the same number of
+        present actors and issues are stacked on the sample axis and run through one pool
+        (each sample keeps its own saliences, capabilities, issue mask and scales), so each
+        part's forecast is identical to ``forecast(part, ...)``. Otherwise (Stochastic
+        transitions, whose draws depend on the batch, or an ``ideal_adjustment`` tied to one
+        actor count) the parts are forecast one at a time with a fresh
+        ``np.random.default_rng(seed)`` each, as :meth:`Model.forecast_many`.
+        """
+        o = self.options
+        if o.state_transitions == "Stochastic" or o.ideal_adjustment is not None:
+            return super().forecast_many(parts, seed)
+        groups: dict[tuple[int, int], list[tuple[int, ScenarioArrays, tuple]]] = {}
+        for k, part in enumerate(parts):
+            present = part.mask.any(axis=1)
+            if not present.all():
+                part = part.take_actors(np.flatnonzero(present))
+            x0, sal, cap, _ = self._inputs(part)
+            groups.setdefault(x0.shape[1:], []).append((k, part, (x0, sal, cap)))
+        out: list[np.ndarray | None] = [None] * len(parts)
+        for members in groups.values():
+            x0, sal, cap = (np.concatenate([m[2][f] for m in members]) for f in range(3))
+            mask = np.concatenate(
+                [np.broadcast_to(p.mask, (p.n_samples, *p.mask.shape)) for _, p, _ in members]
+            )
+            res = self._forecast_pool(x0, sal, cap, None, mask)
+            start = 0
+            for k, part, _ in members:
+                out[k] = part.from_normalised(res[start : start + part.n_samples])
+                start += part.n_samples
+        return out  # type: ignore[return-value]
+
     def _forecast_pool(self, x0, sal, cap, acc, mask, pool: int | None = None) -> np.ndarray:
         """Final forecasts (0..1 scale) of deterministic runs; ``mask`` (N, D) or (S, N, D)."""
         o = self.options
