@@ -534,3 +534,29 @@ def test_probability_for_a_two_bloc_senate_matches_the_exact_convolution():
     )
     assert 0.3 < expected < 0.6
     assert abs(float(p) - expected) < 4 * float(se)
+
+
+@pytest.mark.parametrize("ties", ["no", "yes"])
+def test_approvals_equal_the_exact_tie_rule(ties):
+    # approvals only computes the exact size of the terms near a tie; the votes must be those of
+    # the rule written out with gains(), on packages that include exact and near ties
+    import detente.analyses.ratification as ratification_mod
+    from detente.analyses.ratification import gains
+
+    rng = np.random.default_rng(3)
+    s, m, d = 6, 40, 3
+    ideal = np.round(rng.uniform(0, 10, (s, m, d)))
+    weight = rng.integers(0, 3, (s, m, d)).astype(float)
+    reversion = np.round(rng.uniform(0, 10, (s, d)))
+    body = CompiledBody(
+        id="b", ideal=ideal, weight=weight, reversion=reversion, threshold=20, ties=ties
+    )
+    x = np.round(rng.uniform(0, 10, (s, 5, d)))
+    x[:, 0] = reversion  # every member indifferent
+    x[:, 1] = 2 * ideal[:, 0] - reversion  # member 0's mirror image of the reversion
+    x[:, 2] = reversion + 1e-13
+    g, size = gains(x, body)
+    tie = np.abs(g) <= ratification_mod.TIE_RTOL * size
+    expected = (g > 0) | tie if ties == "yes" else (g > 0) & ~tie
+    assert tie.any()
+    np.testing.assert_array_equal(approvals(x, body), expected)

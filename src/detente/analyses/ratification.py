@@ -79,15 +79,9 @@ def margins(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     return np.where(np.abs(m) <= TIE_RTOL * (d_x + d_r), 0.0, m)
 
 
-def gains(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
-    """``||SQ - z||_w^2 - ||x - z||_w^2`` per member, and the size of its terms; (S, ..., M) each.
-
-    The sign says how a member votes. Written as ``sum_d w_d (r_d^2 - x_d^2) - 2 sum_d w_d z_d
-    (r_d - x_d)``: matrix products over the issues instead of an (S, ..., M, D) array, so that
-    thousands of members and samples stay cheap. The second array bounds the terms' absolute
-    values and scales the tie tolerance. A member who weighs an issue on which ``x`` or the
-    reversion is NaN gets NaN (and votes no).
-    """
+def _gain_terms(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, ...]:
+    """Gains (Sx|Sb, P, M) as in :func:`gains`, with the per-issue terms ``a``, ``b`` (S, P, D),
+    the unknown flags and the shape of the result."""
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[None]
@@ -102,26 +96,56 @@ def gains(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
     a = r0**2 - x0**2  # (S, P, D)
     b = r0 - x0
     gain = a @ wt - 2 * (b @ wzt)
-    z_max = body.ideal_bound[:, None, None]
-    size = np.abs(a) @ wt + 2 * z_max * (np.abs(b) @ wt)
     if unknown.any():
         on_t = np.swapaxes(body.weight > 0, 1, 2).astype(float)
         gain = np.where((unknown.astype(float) @ on_t) > 0, np.nan, gain)
     shape = (gain.shape[0], *lead[1:], gain.shape[-1])
-    return gain.reshape(shape), size.reshape(shape)
+    return gain, a, b, shape
+
+
+def _term_size(a: np.ndarray, b: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """``sum_d w_d (|a_d| + 2 max|z| |b_d|)``, the size of the terms of the gains (S, P, M)."""
+    wt = np.swapaxes(body.weight, 1, 2)
+    z_max = body.ideal_bound[:, None, None]
+    return np.abs(a) @ wt + 2 * z_max * (np.abs(b) @ wt)
+
+
+def gains(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
+    """``||SQ - z||_w^2 - ||x - z||_w^2`` per member, and the size of its terms; (S, ..., M) each.
+
+    The sign says how a member votes. Written as ``sum_d w_d (r_d^2 - x_d^2) - 2 sum_d w_d z_d
+    (r_d - x_d)``: matrix products over the issues instead of an (S, ..., M, D) array, so that
+    thousands of members and samples stay cheap. The second array bounds the terms' absolute
+    values and scales the tie tolerance. A member who weighs an issue on which ``x`` or the
+    reversion is NaN gets NaN (and votes no).
+    """
+    gain, a, b, shape = _gain_terms(x, body)
+    return gain.reshape(shape), _term_size(a, b, body).reshape(shape)
 
 
 def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Which members vote yes on ``x``, (S, ..., M) bool (ties follow ``body.ties``).
+
+    The exact size of the terms (:func:`gains`) is only needed where ``|gain|`` is within the
+    tie tolerance of a cheap upper bound of it, ``(max_d |a_d| + 2 max|z| max_d |b_d|) sum_d
+    w_d``; elsewhere the vote is its sign.
 
     >>> from detente.scenario.ratification import CompiledBody
     >>> senate = CompiledBody.from_points(np.arange(1.0, 101.0), 30.0, 67)
     >>> int(approvals(np.array([[35.0]]), senate).sum())
     68
     """
-    g, size = gains(x, body)
-    tie = np.abs(g) <= TIE_RTOL * size
-    return (g > 0) | tie if body.ties == "yes" else (g > 0) & ~tie
+    g, a, b, shape = _gain_terms(x, body)
+    z_max = body.ideal_bound[:, None, None]
+    w_sum = body.weight.sum(axis=2)[:, None, :]  # (Sb, 1, M)
+    big = np.abs(a).max(axis=2, keepdims=True) + 2 * z_max * np.abs(b).max(axis=2, keepdims=True)
+    # 2 x the bound: a margin far above the rounding of either side
+    near = ~(np.abs(g) > 2 * TIE_RTOL * (big * w_sum))
+    tie = np.zeros(g.shape, dtype=bool)
+    if near.any():
+        tie = near & (np.abs(g) <= TIE_RTOL * _term_size(a, b, body))
+    ok = (g > 0) | tie if body.ties == "yes" else (g > 0) & ~tie
+    return ok.reshape(shape)
 
 
 def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:
