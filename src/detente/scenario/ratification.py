@@ -720,14 +720,19 @@ def _compile_body(
         reversion[:, j] = draw(u, lo[j], hi[j])
     ideals, weights, ids, blocs = [], [], [], []
     one = Number.model_validate(1)
+    keep = np.zeros(d, dtype=bool)
+    keep[weighed] = True
+    # built issue-major, (S, D, members), so that every issue is one contiguous block; the
+    # draws are made in the same order as ever, and the result is (S, M, D) as always
     for bloc in body.blocs:
         c = bloc.count
-        z = np.broadcast_to(mid, (s, c, d)).copy()
-        w = np.zeros((s, c, d))
+        z = np.empty((s, d, c))
+        z[:] = mid[None, :, None]
+        w = np.zeros((s, d, c))
         if draw.rng is None:
             from scipy.special import ndtri  # lazy: keeps CLI start-up fast
 
-            offsets = np.broadcast_to(ndtri((np.arange(c) + 0.5) / c)[:, None], (c, d))
+            offsets = ndtri((np.arange(c) + 0.5) / c)
         for iid, u in bloc.ideal.items():
             j = d_of[iid]
             centre = draw(u, lo[j], hi[j])  # (S,)
@@ -737,36 +742,42 @@ def _compile_body(
                 else bloc.spread
             )
             sd = draw(sp, 0.0)
-            w[:, :, j] = draw(bloc.weights.get(iid, one), 0.0)[:, None]
+            w[:, j, :] = draw(bloc.weights.get(iid, one), 0.0)[:, None]
             if draw.rng is None:
-                z[:, :, j] = centre[:, None] + sd[:, None] * offsets[None, :, j]
+                zj = centre[:, None] + sd[:, None] * offsets[None, :]
             else:
-                z[:, :, j] = centre[:, None] + sd[:, None] * draw.rng.standard_normal((s, c))
-            z[:, :, j] = np.clip(z[:, :, j], lo[j], hi[j])
+                zj = centre[:, None] + sd[:, None] * draw.rng.standard_normal((s, c))
+            np.clip(zj, lo[j], hi[j], out=z[:, j, :])
         ideals.append(z)
         weights.append(w)
         ids += [f"{bloc.id}[{k + 1}]" for k in range(c)]
         blocs += [bloc.id] * c
     for member in body.members:
-        z = np.broadcast_to(mid, (s, 1, d)).copy()
-        w = np.zeros((s, 1, d))
+        z = np.empty((s, d, 1))
+        z[:] = mid[None, :, None]
+        w = np.zeros((s, d, 1))
         for iid, u in member.ideal.items():
             j = d_of[iid]
-            z[:, 0, j] = draw(u, lo[j], hi[j])
-            w[:, 0, j] = draw(member.weights.get(iid, one), 0.0)
+            z[:, j, 0] = draw(u, lo[j], hi[j])
+            w[:, j, 0] = draw(member.weights.get(iid, one), 0.0)
         ideals.append(z)
         weights.append(w)
         ids.append(member.id)
         blocs.append(None)
-    weight = np.concatenate(weights, axis=1)
-    keep = np.zeros(d, dtype=bool)
-    keep[weighed] = True
-    weight = np.where(keep, weight, 0.0)  # issues the body does not weigh count for no one
+    n_members = len(ids)
+    ideal, weight = np.empty((s, n_members, d)), np.empty((s, n_members, d))
+    start = 0
+    for z, w in zip(ideals, weights, strict=True):
+        w[:, ~keep, :] = 0.0  # issues the body does not weigh count for no one
+        stop = start + z.shape[2]
+        ideal[:, start:stop, :] = z.transpose(0, 2, 1)
+        weight[:, start:stop, :] = w.transpose(0, 2, 1)
+        start = stop
     return CompiledBody(
         id=body.id,
         name=body.name,
         actor=body.actor,
-        ideal=np.concatenate(ideals, axis=1),
+        ideal=ideal,
         weight=weight,
         reversion=reversion,
         threshold=body.quota(),
