@@ -211,7 +211,9 @@ def _quadratic_du(x: np.ndarray, p: np.ndarray, alpha: np.ndarray, prob: _Proble
 def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int):
     """Barrier method for max_x min_i g_i(x), quadratic loss, variables (x, t).
 
-    Centres ``tau * t + sum_i log(g_i(x) - t)`` for tau = 1, 10, 100, ... Returns x (S, D),
+    Centres ``tau * t + sum_i log(g_i(x) - t)`` for tau = tau_0, 10 tau_0, 100 tau_0, ...
+    (tau_0 from the spread of the gains at the start), and stops a sample as soon as an iterate
+    has every gain above ``tol``. Returns x (S, D),
     status (S,) (1 a point with every gain > tol found, -1 none exists, 0 undecided) and the
     bound (S,) on the max-min gain (lower bound if status 1, upper bound otherwise).
     """
@@ -223,7 +225,17 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
     status[m == 0] = -1
     bound = np.where(status == 1, g0, np.nan)
     t = g0 - 1.0
-    tau, n_iter = 1.0, 0
+    # first barrier weight: centre slacks m / tau of the size of the spread of the gains at the
+    # start (the median over the samples), rather than 1 (far too loose on 0..1 utilities)
+    undecided = np.flatnonzero(status == 0)
+    gains0 = np.where(
+        prob.pm[undecided], prob.take(undecided).gain(x[undecided], "quadratic"), np.nan
+    )
+    tau = 1.0
+    if gains0.size and np.isfinite(gains0).any(axis=1).all():
+        spread = np.nanmax(gains0, axis=1) - np.nanmin(gains0, axis=1)
+        tau = float(np.clip(np.median(m[undecided] / np.maximum(spread, 1e-12)), 1.0, 1e6))
+    n_iter = 0
     while (status == 0).any() and n_iter < max_iter and tau < 1e16:
         run = np.flatnonzero(status == 0)
         sub = prob.take(run)
@@ -235,6 +247,16 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
             act = np.flatnonzero(~centred)
             sa = sub.take(act)
             g, dg, d2g = sa.quadratic_derivs(xr[act])
+            # a point with every gain above tol answers phase 1 (the gain is +inf for
+            # non-parties): stop there instead of centring
+            won = g.min(axis=1) > tol
+            if won.any():
+                centred[act[won]] = True
+                if centred.all():
+                    break
+                keep = np.flatnonzero(~won)
+                act, sa = act[keep], sa.take(keep)
+                g, dg, d2g = g[keep], dg[keep], d2g[keep]
             h = g - tr[act, None]
             inv = np.where(sa.pm, 1.0 / h, 0.0)
             inv2 = inv * inv
