@@ -611,10 +611,14 @@ def _rows_kernel(
             for m in range(n):
                 k = order[m]
                 rep[k] = k if m == 0 or x[order[m - 1]] != x[k] else rep[order[m - 1]]
-            for i in range(n):
-                for j in range(n):
-                    d[i, j] = abs(x[i] - x[j]) / sc
-                    contest[i, j] = present[row, i] and present[row, j] and x[i] != x[j]
+            for i in range(n):  # |x_i - x_j| is symmetric, bit for bit
+                d[i, i] = 0.0
+                contest[i, i] = False
+                for j in range(i + 1, n):
+                    d[i, j] = d[j, i] = abs(x[i] - x[j]) / sc
+                    contest[i, j] = contest[j, i] = (
+                        present[row, i] and present[row, j] and x[i] != x[j]
+                    )
             for i in range(n):
                 for j in range(i + 1, n):
                     mid = 0.5 * (x[i] + x[j])
@@ -632,11 +636,13 @@ def _rows_kernel(
                     cum[0, m] = 0.0
                     for q in range(n):
                         k = order[q]
-                        if w[k] != 0.0:
-                            if rnd == 0:
-                                acc = acc + w[k] * d[k, m]
+                        # a zero weight or distance adds exactly 0; x ** 1 is x
+                        dk = d[k, m]
+                        if w[k] != 0.0 and dk != 0.0:
+                            if rnd == 0 or r[k] == 1.0:
+                                acc = acc + w[k] * dk
                             else:
-                                acc = acc + w[k] * d[k, m] ** r[k]
+                                acc = acc + w[k] * dk ** r[k]
                         cum[q + 1, m] = acc
                 for i in range(n):
                     for j in range(n):
@@ -694,8 +700,12 @@ def _rows_kernel(
             for i in range(n):
                 for j in range(n):
                     if rep[j] == j and present[row, i] and x[i] != x[j]:
-                        u_s[i, j] = 2 - 4 * max(0.5 - 0.5 * d[i, j], 0.0) ** r[i]
-                        u_f[i, j] = 2 - 4 * (0.5 + 0.5 * d[i, j]) ** r[i]
+                        lo = max(0.5 - 0.5 * d[i, j], 0.0)
+                        hi = 0.5 + 0.5 * d[i, j]
+                        if r[i] != 1.0:
+                            lo, hi = lo ** r[i], hi ** r[i]
+                        u_s[i, j] = 2 - 4 * lo
+                        u_f[i, j] = 2 - 4 * hi
                 for j in range(n):
                     if contest[i, j] and rep[j] != j:
                         u_s[i, j] = u_s[i, rep[j]]
