@@ -94,3 +94,14 @@ def test_without_numba_the_numpy_rounds_run(monkeypatch):
     a = arrays(7, samples=5, actors=5, issues=2, ties=False)
     sim = get_model("bdm").simulate(a, None, np.random.default_rng(0))
     assert np.isfinite(sim.positions).all()
+
+
+def test_kernel_threads_split_the_rows_without_changing_them(monkeypatch):
+    pytest.importorskip("numba")
+    a = arrays(8, samples=30, actors=7, issues=3, ties=True)
+    model = get_model("bdm")
+    monkeypatch.setattr(bdm_mod, "KERNEL_THREADS", 1)
+    one = run(model, a, monkeypatch, 0)
+    monkeypatch.setattr(bdm_mod, "KERNEL_THREADS", 3)
+    monkeypatch.setattr(bdm_mod, "_ROWS_PER_THREAD", 5)
+    assert_same(one, run(model, a, monkeypatch, 0))

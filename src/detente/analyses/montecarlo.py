@@ -187,7 +187,10 @@ def _worker_init() -> None:
     # Ctrl-C is the driver's to handle: workers finish their chunk and the driver cancels
     import signal
 
+    import detente.models.bdm
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    detente.models.bdm.KERNEL_THREADS = 1  # the workers already share out the CPUs
 
 
 def _execute(

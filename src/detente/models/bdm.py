@@ -33,6 +33,8 @@ dropped from later rounds, so a row's result never depends on the other rows in 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -500,10 +502,17 @@ def bargaining_round(
 #: either path. The first call after the source changes compiles it (seconds; cached on disk).
 NUMBA_MIN_ROWS = 64
 
+#: Threads that run the compiled kernel on parts of the batch (None: one per CPU). Monte Carlo
+#: worker processes set 1, since they already share out the CPUs.
+KERNEL_THREADS: int | None = None
+_ROWS_PER_THREAD = 256  # fewer rows per thread are not worth a thread
+
 _kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
 
 
 def _rows_kernel(
+    first,
+    stop,
     x0,
     c,
     s,
@@ -523,24 +532,25 @@ def _rows_kernel(
     forecasts,
     ev_int,
     ev_float,
+    rounds,
+    stopped,
 ):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
     """Every round of every batch row, one row at a time: the arithmetic of
     :func:`bargaining_round` for ``q = 1`` and the pairwise probability, operation for
     operation in the same order, so that the results are identical bit for bit.
 
-    It only skips work whose result is known exactly: products with a zero voting weight, and
-    the powers of positions already computed for another actor at the same position.
-    ``traj`` (limit + 1, B, N) receives the positions and, if ``median``, ``forecasts``
-    (limit + 1, B) the weighted median with weights ``fw`` (that of
-    :func:`detente.models.central.weighted_median`); for the first ``E`` rows ``ev_int``
-    (limit, E, N, 2) receives the partner and offer type (0: none) of the offer each actor
-    accepted in each round and ``ev_float`` (limit, E, N, 2) its ``a`` and ``b``. Returns the
-    rounds each row ran and whether its stopping rule fired. ``half`` is 0.5, passed in so
-    that the compiler cannot rewrite ``0.5 ** r`` as a different function (``exp2``).
+    It only skips work whose result is known exactly: products with a zero voting weight or
+    distance, powers with exponent 1, and the powers of positions already computed for another
+    actor at the same position. Runs rows ``first`` to ``stop - 1`` of the batch. Outputs:
+    ``traj`` (limit + 1, B, N) the positions; if ``median``, ``forecasts`` (limit + 1, B) the
+    weighted median with weights ``fw`` (that of :func:`detente.models.central.weighted_median`);
+    for the first ``E`` rows, ``ev_int`` (limit, E, N, 2) the partner and offer type (0: none)
+    of the offer each actor accepted in each round and ``ev_float`` (limit, E, N, 2) its ``a``
+    and ``b``; ``rounds`` (B,) the rounds each row ran and ``stopped`` (B,) whether its stopping
+    rule fired. ``half`` is 0.5, passed in so that the compiler cannot rewrite ``0.5 ** r`` as a
+    different function (``exp2``).
     """
-    n_rows, n = x0.shape
-    rounds = np.zeros(n_rows, dtype=np.int64)
-    stopped = np.zeros(n_rows, dtype=np.bool_)
+    n = x0.shape[1]
     x = np.empty(n)
     new_x = np.empty(n)
     w = np.empty(n)
@@ -565,7 +575,9 @@ def _rows_kernel(
     best_a = np.empty(3)
     best_b = np.empty(3)
     n_events = ev_int.shape[1]
-    for row in range(n_rows):
+    for row in range(first, stop):
+        rounds[row] = 0
+        stopped[row] = False
         sc = scale[row]
         for k in range(n):
             x[k] = x0[row, k]
@@ -787,7 +799,6 @@ def _rows_kernel(
                 traj[t, row, k] = x[k]
             if median:
                 forecasts[t, row] = forecasts[t - 1, row]
-    return rounds, stopped
 
 
 def _compiled_kernel() -> Any:
@@ -964,7 +975,9 @@ class ExpectedUtility(Model):
         fc = np.empty((limit + 1, batch))
         ev_int = np.zeros((limit, d_n, n, 2), dtype=np.int64)
         ev_float = np.zeros((limit, d_n, n, 2))
-        rounds, stopped = kernel(
+        rounds = np.zeros(batch, dtype=np.int64)
+        stopped = np.zeros(batch, dtype=bool)
+        args = (
             x0,
             c,
             s,
@@ -984,7 +997,17 @@ class ExpectedUtility(Model):
             fc,
             ev_int,
             ev_float,
+            rounds,
+            stopped,
         )
+        threads = max(1, min(KERNEL_THREADS or os.cpu_count() or 1, batch // _ROWS_PER_THREAD))
+        if threads == 1:
+            kernel(0, batch, *args)
+        else:
+            # the kernel releases the GIL; rows are independent, so the split changes nothing
+            edges = np.linspace(0, batch, 4 * threads + 1).astype(int)
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(lambda a, b: kernel(a, b, *args), edges[:-1], edges[1:]))
         t_max = int(rounds.max()) if batch else 0
         pos = traj[: t_max + 1]
         if median:
