@@ -1,7 +1,7 @@
 """Time the exchange model against its pre-rewrite implementation (not run by the tests).
 
     python benchmarks/exchange_batch.py [--samples 1 10 100] [--rounds 10] [--no-baseline]
-        [--cases russia cop21]
+        [--cases russia cop21] [--deu PATH/TO/deu-train.tsv]
 
 Cases: the bundled russia-nato-2021 scenario (11 actors x 10 issues) as a point forecast and as
 Monte Carlo compiles of ``--samples`` draws, and the Decide COP21 input with saliences perturbed
@@ -11,6 +11,11 @@ git and imported in this same process; the script prints both times, their ratio
 largest difference between the two forecasts (expected 0: the rewrite must not change results).
 Baseline runs on many samples take minutes (about 0.1-0.15 s per draw): give small ``--samples``
 or ``--no-baseline``.
+
+``--deu PATH`` also times the backtest's use: the 95 kept DEU training proposals (treaty
+capabilities) through ``Exchange.forecast_many`` (stacked along the sample axis) against one
+``forecast`` per proposal, with the NumPy computation and, when Numba is installed, the compiled
+kernel (warmed up first), and the largest difference between the two ways (expected 0).
 """
 
 from __future__ import annotations
@@ -59,6 +64,46 @@ def russia(samples: int) -> ScenarioArrays:
     return compile_scenario(scenario, samples=samples, rng=np.random.default_rng(0))
 
 
+def deu_proposals(path: Path) -> list[ScenarioArrays]:
+    from detente.analyses.power import deu_capabilities
+    from detente.io.deu import load_deu
+
+    data = load_deu(path)
+    cap = deu_capabilities(data, "treaty")
+    groups = data.proposal_groups()
+    return [
+        data.subset(idx).arrays(cap[idx], blank_salience="exclude")
+        for idx in (np.flatnonzero(groups == g) for g in np.unique(groups))
+    ]
+
+
+def deu(path: Path, rounds: int) -> None:
+    from detente.models import exchange
+
+    parts = deu_proposals(path)
+    model = get_model("exchange", max_rounds=rounds)
+    t = time.perf_counter()
+    alone = [model.forecast(p, np.random.default_rng(0)) for p in parts]
+    t_alone = time.perf_counter() - t
+    paths = {"numpy": 10**9}
+    if exchange._compiled_kernel() is not None:
+        paths["numba"] = 0
+        exchange.NUMBA_MIN_SAMPLES = 0
+        model.forecast_many(parts[:20], 0)  # compile or load the kernel
+    for label, threshold in paths.items():
+        exchange.NUMBA_MIN_SAMPLES = threshold
+        t = time.perf_counter()
+        many = model.forecast_many(parts, 0)
+        t_many = time.perf_counter() - t
+        diff = max(float(np.abs(a - b).max()) for a, b in zip(many, alone, strict=True))
+        print(
+            f"DEU {len(parts)} proposals, {rounds} rounds: one call each {t_alone:6.2f} s; "
+            f"forecast_many ({label}) {t_many:6.2f} s; x{t_alone / t_many:4.1f}; "
+            f"max |difference| = {diff:.1e}",
+            flush=True,
+        )
+
+
 def timed(model, arrays: ScenarioArrays) -> tuple[float, np.ndarray]:
     t = time.perf_counter()
     out = model.forecast(arrays, np.random.default_rng(0))
@@ -71,7 +116,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--cases", nargs="*", choices=["russia", "cop21"], default=["russia", "cop21"])
+    ap.add_argument("--deu", type=Path, help="DEU training file: also time forecast_many on it")
     args = ap.parse_args()
+    if args.deu is not None:
+        deu(args.deu, args.rounds)
     now = get_model("exchange", max_rounds=args.rounds)
     old = None if args.no_baseline else baseline_module()
     if old is not None:
