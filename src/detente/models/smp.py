@@ -591,7 +591,7 @@ def prob_edu_challenge(
     return phij, eu_chlg - eu_sq
 
 
-def _third_party_totals(
+def _third_party_votes(
     rule: VotingRule,
     commit: ThirdPartyCommit,
     w_n: np.ndarray,
@@ -600,13 +600,12 @@ def _third_party_totals(
     u_nn: np.ndarray,
     chij: np.ndarray,
     chji: np.ndarray,
-    third: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sums over third parties n of their positive and negative votes in each (i:j) contest.
+) -> np.ndarray:
+    """Third parties' votes in each (i:j) contest (sign: for i), all arrays broadcasting.
 
     :func:`vprob_little` and :func:`third_party_vote` with the same operations in the same
-    order, fused into a few reused (S, N, N, N) buffers: this is the O(N^3) hot spot, and
-    allocating fresh arrays for every step dominated its cost. ``u_nj`` is overwritten.
+    order, fused into a few reused buffers (allocating fresh arrays for every step dominated
+    the cost). ``u_nj`` is overwritten.
     """
     v0 = vote(rule, w_n, u_ni, u_nj)  # n's vote in the little (i:j) contest
     cni = np.maximum(v0, 0.0)
@@ -628,21 +627,46 @@ def _third_party_totals(
     b_plus_k = commit == "NoCommit"
     d_plus_k = commit != "FullCommit"
     u_ik_j = np.multiply(p_in, a_t)
-    buf = np.add(u_nj, u_nj)
-    buf += u_nn if b_plus_k else u_nj
+    two_j = np.add(u_nj, u_nj)
+    buf = np.add(two_j, u_nn if b_plus_k else u_nj)
     buf *= p_jn
     u_ik_j += buf
     u_i_jk = np.multiply(p_in, c_t, out=p_in)
-    np.add(u_nj, u_nj, out=buf)
-    buf += u_nn if d_plus_k else u_nj
+    np.add(two_j, u_nn if d_plus_k else u_nj, out=buf)
     buf *= p_jn
     u_i_jk += buf
     du = np.subtract(u_ik_j, u_i_jk, out=u_ik_j)
-    v = vote_diff(rule, w_n, du, inplace=True)
-    v *= third
-    pos = np.maximum(v, 0.0, out=buf).sum(axis=-1)
-    neg = -np.minimum(v, 0.0, out=v).sum(axis=-1)
-    return pos, neg
+    return vote_diff(rule, w_n, du, inplace=True)
+
+
+def _pairwise_sum(terms: list[np.ndarray]) -> np.ndarray:
+    """``np.stack(terms, -1).sum(-1)`` bit for bit, without building the stacked array.
+
+    NumPy adds the numbers along a contiguous axis by pairwise summation: fewer than 8 numbers
+    left to right; up to 128 in eight interleaved partial sums combined as a tree, then the
+    remainder left to right; more split in two halves (sizes multiples of 8). Reproducing that
+    order on whole arrays keeps sums over a short axis identical while running over long
+    contiguous arrays (a reduction over a short last axis is several times slower).
+    """
+    n = len(terms)
+    if n < 8:
+        res = 0.0 + terms[0]
+        for t in terms[1:]:
+            res += t
+        return res
+    if n <= 128:
+        r = [terms[k].copy() for k in range(8)]
+        m8 = n - n % 8
+        for i in range(8, m8, 8):
+            for k in range(8):
+                r[k] += terms[i + k]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for t in terms[m8:]:
+            res += t
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_sum(terms[:n2]) + _pairwise_sum(terms[n2:])
 
 
 def challenge_matrix(
@@ -655,10 +679,11 @@ def challenge_matrix(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`prob_edu_challenge` for every pair with ``h = k = i``: each actor's own view.
 
-    The same arithmetic laid out by broadcasting instead of gathering: terms that depend on
-    (i, n) only are computed once, and only ``U^i[n, j]`` is a full (S, N, N, N) array.
-    Returns ``p[s, i, j]`` (i's estimate that it beats j) and ``edu[s, i, j]`` (expected gain to
-    i of challenging j); the diagonal is meaningless.
+    The same arithmetic laid out by broadcasting instead of gathering, one third party n at a
+    time on (N_i, N_j, S) planes; the sums over n follow NumPy's own summation order
+    (:func:`_pairwise_sum`), so the result is that of one (S, N, N, N) reduction. Returns
+    ``p[s, i, j]`` (i's estimate that it beats j) and ``edu[s, i, j]`` (expected gain to i of
+    challenging j); the diagonal is meaningless.
     """
     n_ = weight.shape[1]
     r_own = np.diagonal(rhat, axis1=1, axis2=2)  # rhat[i, i]
@@ -674,18 +699,28 @@ def challenge_matrix(
     chij = chij + np.maximum(a_j, 0.0)
     chji = chji + np.maximum(-a_j, 0.0)
 
-    r_in = rhat[:, :, None, :]  # (S, N_i, 1, N_n): i's estimate of n's risk attitude
-    u_ni = bs_util(np.swapaxes(vdiff, 1, 2)[:, :, None, :], r_in)  # U^i[n, i]
-    u_nn = bs_util(vd_diag[:, None, None, :], r_in)  # U^i[n, n]
-    u_nj = bs_util(np.swapaxes(vdiff, 1, 2)[:, None, :, :], r_in)  # U^i[n, j], (S, N, N, N)
-    w_n = weight[:, None, None, :]
-    ar = np.arange(n_)
-    third = (ar[:, None, None] != ar[None, None, :]) & (ar[None, :, None] != ar[None, None, :])
-    pos, neg = _third_party_totals(
-        rule, commit, w_n, u_ni, u_nj, u_nn, chij[..., None], chji[..., None], third
-    )
-    chij = chij + pos
-    chji = chji + neg
+    # third parties n one at a time on (N_i, N_j, S) planes, the terms of the sums over n:
+    # with the samples last, every operand that does not depend on i or j still runs along
+    # the contiguous sample axis (broadcasting over a short inner axis is several times slower)
+    vd_t = np.ascontiguousarray(np.moveaxis(vdiff, 0, -1))  # vd_t[a, b, s] = vdiff[s, a, b]
+    rh_t = np.ascontiguousarray(np.moveaxis(rhat, 0, -1))
+    w_t = np.ascontiguousarray(weight.T)
+    cij_t = np.ascontiguousarray(np.moveaxis(chij, 0, -1))
+    cji_t = np.ascontiguousarray(np.moveaxis(chji, 0, -1))
+    pos_terms, neg_terms = [], []
+    for n in range(n_):
+        r_in = rh_t[:, n]  # (N_i, S): i's estimate of n's risk attitude
+        d_nj = vd_t[n][None]  # (1, N_j, S)
+        u_ni = bs_util(vd_t[n], r_in)[:, None]  # U^i[n, i], (N_i, 1, S)
+        u_nn = bs_util(vd_t[n, n], r_in)[:, None]  # U^i[n, n]
+        u_nj = (1.0 - d_nj) * (1.0 + np.minimum(d_nj, 1.0) * r_in[:, None])  # U^i[n, j]
+        v = _third_party_votes(rule, commit, w_t[n], u_ni, u_nj, u_nn, cij_t, cji_t)
+        v[n] = 0.0  # n is no third party in its own contests
+        v[:, n] = 0.0
+        pos_terms.append(np.maximum(v, 0.0))
+        neg_terms.append(np.minimum(v, 0.0, out=v))
+    chij = chij + np.moveaxis(_pairwise_sum(pos_terms), -1, 0)
+    chji = chji - np.moveaxis(_pairwise_sum(neg_terms), -1, 0)
 
     phij = chij / (chij + chji)
     phji = chji / (chij + chji)
