@@ -1,26 +1,33 @@
 """Benchmark of the batched KTAB SMP (``detente.models.smp``): prints figures, asserts nothing.
 
-1. Batched SMP on ``--draws`` Monte Carlo draws (default 10,000) of a 30-actor x 1-issue case
-   (the first 30 actors of KTAB's ``dummyData-a040.csv``) and of the 13 x 2 SOE case
-   (``SOE-Pol-Comp.csv``), against a per-draw Python loop over the same model. Each draw
-   perturbs positions (normal, sd 5 points, clipped to 0..100), saliences (x U(0.8, 1.2), total
-   capped at 100) and capabilities (x lognormal, sd 0.1). Both sides run ``--turns`` BCN turns
-   per draw (default 1, so that the 30-actor case fits the time budget on a small machine; the
-   cost is linear in turns). The loop is timed on ``--loop-draws`` draws and extrapolated; the
-   batched and looped results of those draws are compared.
+1. Batched SMP on ``--draws`` Monte Carlo draws (default 10,000) of two cases:
+   - the bundled default scenario (``russia-nato-2021``, 11 actors x 10 issues; draws compiled
+     by ``compile_scenario``), each draw run to KTAB's stop rule (``SMP.forecast``);
+   - a 30-actor x 1-issue case (the first 30 actors of KTAB's ``dummyData-a040.csv``; each draw
+     perturbs positions (normal, sd 5 points, clipped to 0..100), saliences (x U(0.8, 1.2),
+     total capped at 100) and capabilities (x lognormal, sd 0.1)), ``--turns`` BCN turns per
+     draw (default 1, so that it fits the time budget on a small machine; cost is linear in
+     turns).
+   Each is compared with (a) a per-draw Python loop over the same batched model (one-sample
+   calls, timed on ``--loop-draws`` draws and extrapolated) and (b) the plain-Python reference
+   ``benchmarks/reference_smp.py`` (lists and floats, one draw at a time; timed on
+   ``--ref-draws`` draws and extrapolated). The largest differences of those draws' forecasts
+   from the batched ones are printed.
 2. Single deterministic runs to KTAB's stop rule on 27 x 6 (``dummyData_6Dim.csv``), 40 x 1
    (``dummyData-a040.csv``) and 13 x 2 (``SOE-Pol-Comp.csv``), for comparison with KTAB 1.4's
    published single-run times (27 x 6: 2.3 s, 40 x 1: 5.4 s, 13 x 2: 0.34 s).
-
 3. The same batched runs with the baseline module, ``detente.models.smp`` as of commit
-   1e6a57a (read from git and imported in this process; skipped with ``--no-baseline`` or
-   outside a git checkout): the ratio baseline / current and the largest difference of the
-   final positions (expected 0).
+   ``BASELINE_COMMIT`` (read from git and imported in this process; skipped with
+   ``--no-baseline`` or outside a git checkout): the ratio baseline / current and the largest
+   difference of the final forecasts (expected 0).
+
+Times are CPU times of this process (``time.process_time``): the machine is shared, and wall
+time includes waiting for a core.
 
 Usage: ``python benchmarks/bench_smp.py [--draws 10000] [--turns 1] [--loop-draws 100]
-[--no-baseline]``.
+[--ref-draws 5] [--no-baseline]``.
 The shared data folder is ``$DETENTE_SHARED`` or ``../shared`` next to the repository root.
-Total runtime on a 2-core shared machine: about 2 minutes with the defaults.
+Total runtime on a 2-core shared machine: a few minutes with the defaults.
 """
 
 from __future__ import annotations
@@ -36,11 +43,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+import reference_smp  # noqa: E402
 from baseline import module_at_commit  # noqa: E402
 
 from detente.arrays import ScenarioArrays  # noqa: E402
 from detente.io.ktab import read_ktab  # noqa: E402
 from detente.models import get_model  # noqa: E402
+from detente.scenario import load_scenario  # noqa: E402
+from detente.scenario.compile import compile_scenario  # noqa: E402
 
 SHARED = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared"))
 SMP_DIR = SHARED / "data" / "ktab" / "smp"
@@ -74,35 +84,55 @@ def draws(base: ScenarioArrays, n: int, rng: np.random.Generator) -> ScenarioArr
     )
 
 
-def batch_vs_loop(label: str, base: ScenarioArrays, args: argparse.Namespace, old) -> None:
+def run(model, arrays: ScenarioArrays, turns: int | None) -> np.ndarray:
+    """Final forecasts: to the stop rule (``forecast``) or after at most ``turns`` turns."""
+    if turns is None:
+        return model.forecast(arrays, np.random.default_rng(0))
+    return model.simulate(arrays, turns, np.random.default_rng(0)).final
+
+
+def batch_vs_loop(label: str, many: ScenarioArrays, turns: int | None, args, old) -> None:
     model = get_model("smp")
-    many = draws(base, args.draws, np.random.default_rng(2024))
-    t0 = time.perf_counter()
-    together = model.simulate(many, args.turns, np.random.default_rng(0))
-    t_batch = time.perf_counter() - t0
+    n = many.n_samples
+    what = "to the stop rule" if turns is None else f"{turns} turn(s)"
+    t0 = time.process_time()
+    together = run(model, many, turns)
+    t_batch = time.process_time() - t0
+    print(
+        f"{label:>7}: {n} draws, {what}: batched {t_batch:7.2f} s "
+        f"({1e3 * t_batch / n:.3f} ms/draw)",
+        flush=True,
+    )
     if old is not None:
-        t0 = time.perf_counter()
-        before = old.simulate(many, args.turns, np.random.default_rng(0))
-        t_old = time.perf_counter() - t0
+        t0 = time.process_time()
+        before = run(old, many, turns)
+        t_old = time.process_time() - t0
         print(
-            f"{label:>5}: {args.draws} draws batched: baseline {BASELINE_COMMIT} {t_old:7.2f} s, "
-            f"now {t_batch:7.2f} s, baseline / now = {t_old / t_batch:4.2f}; "
-            f"max |now - baseline| = {np.abs(before.final - together.final).max():.1e}",
+            f"{label:>7}: baseline {BASELINE_COMMIT} {t_old:7.2f} s, baseline / now = "
+            f"{t_old / t_batch:5.2f}; max |now - baseline| = "
+            f"{np.abs(before - together).max():.1e}",
             flush=True,
         )
-    k = min(args.loop_draws, args.draws)
-    t0 = time.perf_counter()
-    alone = [
-        model.simulate(many.take_samples(s), args.turns, np.random.default_rng(0)).final
-        for s in range(k)
-    ]
-    t_loop = (time.perf_counter() - t0) / k * args.draws
-    diff = np.abs(np.concatenate(alone) - together.final[:k]).max()
+    k = min(args.loop_draws, n)
+    t0 = time.process_time()
+    alone = [run(model, many.take_samples(s), turns) for s in range(k)]
+    t_loop = (time.process_time() - t0) / k * n
+    diff = np.abs(np.concatenate(alone) - together[:k]).max()
     print(
-        f"{label:>5}: {args.draws} draws x {args.turns} turn(s): batched {t_batch:7.2f} s "
-        f"({1e3 * t_batch / args.draws:6.2f} ms/draw); per-draw loop {t_loop:7.2f} s "
-        f"(timed on {k} draws, extrapolated; {1e3 * t_loop / args.draws:6.2f} ms/draw); "
-        f"speed-up x{t_loop / t_batch:4.1f}; max |batched - looped| = {diff:.1e}",
+        f"{label:>7}: per-draw loop of the batched model {t_loop:8.1f} s (timed on {k} draws, "
+        f"{1e3 * t_loop / n:.2f} ms/draw) -> batched is x{t_loop / t_batch:.1f} faster; "
+        f"max |batched - looped| = {diff:.1e}",
+        flush=True,
+    )
+    k = min(args.ref_draws, n)
+    t0 = time.process_time()
+    plain = np.array([reference_smp.forecast(many, s, turns) for s in range(k)])
+    t_ref = (time.process_time() - t0) / k * n
+    diff = np.abs(plain - together[:k]).max()
+    print(
+        f"{label:>7}: plain-Python reference loop {t_ref:8.1f} s (timed on {k} draws, "
+        f"{1e3 * t_ref / n:.1f} ms/draw) -> batched is x{t_ref / t_batch:.1f} faster; "
+        f"max |batched - reference| = {diff:.1e}",
         flush=True,
     )
 
@@ -133,20 +163,24 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--turns", type=int, default=1)
     ap.add_argument("--loop-draws", type=int, default=100)
+    ap.add_argument("--ref-draws", type=int, default=5)
     ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
     if not SMP_DIR.is_dir():
         sys.exit(f"KTAB data not found under {SMP_DIR} (set DETENTE_SHARED)")
-    start = time.perf_counter()
+    start = time.perf_counter()  # wall
     print(f"numpy {np.__version__}, {os.cpu_count()} CPU(s) visible", flush=True)
     old = None if args.no_baseline else baseline_model()
     if old is None and not args.no_baseline:
         print(f"baseline {BASELINE_COMMIT} not found in git: no before/after ratio")
     single_runs()
-    soe = read_ktab(SMP_DIR / "SOE-Pol-Comp.csv").arrays
-    batch_vs_loop("13x2", soe, args, old)
+    sc = load_scenario("russia-nato-2021")
+    default = compile_scenario(sc, args.draws, np.random.default_rng(2024))
+    batch_vs_loop("default", default, None, args, old)
     a30 = read_ktab(SMP_DIR / "dummyData-a040.csv").arrays.take_actors(np.arange(30))
-    batch_vs_loop("30x1", a30, args, old)
+    batch_vs_loop(
+        "30x1", draws(a30, args.draws, np.random.default_rng(2024)), args.turns, args, old
+    )
     print(f"total benchmark time {time.perf_counter() - start:.1f} s")
 
 
