@@ -282,3 +282,29 @@ def test_batch_by_proposal_gives_the_same_for_issue_wise_models(data, result):
     assert r["settings"]["batch"] == "proposal"
     for row in r["results"]:
         assert row["mae"] == pytest.approx(mae_of(result, row["model"], "treaty")["mae"], abs=1e-9)
+
+
+def test_issue_wise_models_run_once_and_linking_models_by_proposal(data, monkeypatch):
+    """One forecast over every kept issue for models that treat issues on their own; one
+    forecast_many call with a part per proposal for those that link issues (exchange)."""
+    from detente.models.base import Model
+
+    calls = []
+
+    def recorder(real):
+        def recording(self, parts, seed):
+            calls.append((self.name, [p.n_issues for p in parts]))
+            return real(self, parts, seed)
+
+        return recording
+
+    exchange = type(get_model("exchange"))
+    monkeypatch.setattr(Model, "forecast_many", recorder(Model.forecast_many))
+    monkeypatch.setattr(exchange, "forecast_many", recorder(exchange.forecast_many))
+    models = ["bdm", "detente", "exchange"]
+    r = run_backtest(data, models=models, capabilities=["treaty"], n_boot=10)
+    assert not r["skipped"]
+    sizes = dict(calls)
+    n_proposals = len(np.unique(data.proposal_groups()))
+    assert sizes["bdm"] == sizes["detente"] == sizes["compromise"] == [data.n_issues]
+    assert len(sizes["exchange"]) == n_proposals and sum(sizes["exchange"]) == data.n_issues
