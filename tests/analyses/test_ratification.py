@@ -536,8 +536,9 @@ def test_probability_for_a_two_bloc_senate_matches_the_exact_convolution():
     assert abs(float(p) - expected) < 4 * float(se)
 
 
+@pytest.mark.parametrize("limit", [math.inf, 10.0])
 @pytest.mark.parametrize("ties", ["no", "yes"])
-def test_approvals_equal_the_exact_tie_rule(ties):
+def test_approvals_equal_the_exact_tie_rule(ties, limit):
     # approvals only computes the exact size of the terms near a tie; the votes must be those of
     # the rule written out with gains(), on packages that include exact and near ties
     import detente.analyses.ratification as ratification_mod
@@ -549,7 +550,13 @@ def test_approvals_equal_the_exact_tie_rule(ties):
     weight = rng.integers(0, 3, (s, m, d)).astype(float)
     reversion = np.round(rng.uniform(0, 10, (s, d)))
     body = CompiledBody(
-        id="b", ideal=ideal, weight=weight, reversion=reversion, threshold=20, ties=ties
+        id="b",
+        ideal=ideal,
+        weight=weight,
+        reversion=reversion,
+        threshold=20,
+        ties=ties,
+        ideal_limit=limit,  # ideal points lie on 0..10
     )
     x = np.round(rng.uniform(0, 10, (s, 5, d)))
     x[:, 0] = reversion  # every member indifferent

@@ -19,6 +19,7 @@ or members.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -127,8 +128,8 @@ def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Which members vote yes on ``x``, (S, ..., M) bool (ties follow ``body.ties``).
 
     The exact size of the terms (:func:`gains`) is only needed where ``|gain|`` is within the
-    tie tolerance of a cheap upper bound of it, ``(max_d |a_d| + 2 max|z| max_d |b_d|) sum_d
-    w_d``; elsewhere the vote is its sign.
+    tie tolerance of a cheap upper bound of it, ``(max_d |a_d| + 2 Z max_d |b_d|) sum_d w_d``
+    with ``Z`` the body's ``ideal_limit`` (or ``max |z|``); elsewhere the vote is its sign.
 
     >>> from detente.scenario.ratification import CompiledBody
     >>> senate = CompiledBody.from_points(np.arange(1.0, 101.0), 30.0, 67)
@@ -136,11 +137,11 @@ def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     68
     """
     g, a, b, shape = _gain_terms(x, body)
-    z_max = body.ideal_bound[:, None, None]
+    z_max = body.ideal_limit if math.isfinite(body.ideal_limit) else body.ideal_bound[:, None, None]
     w_sum = body.weight.sum(axis=2)[:, None, :]  # (Sb, 1, M)
     big = np.abs(a).max(axis=2, keepdims=True) + 2 * z_max * np.abs(b).max(axis=2, keepdims=True)
-    # 2 x the bound: a margin far above the rounding of either side
-    near = ~(np.abs(g) > 2 * TIE_RTOL * (big * w_sum))
+    # 2 x the bound: a margin far above the rounding of either side (NaN gains are never near)
+    near = np.abs(g) <= (2 * TIE_RTOL * big) * w_sum
     tie = np.zeros(g.shape, dtype=bool)
     if near.any():
         tie = near & (np.abs(g) <= TIE_RTOL * _term_size(a, b, body))

@@ -471,6 +471,9 @@ class CompiledBody:
     member_bloc: tuple[str | None, ...] = ()
     name: str | None = None
     actor: str | None = None
+    #: an upper bound on every ``|ideal|`` (the compile's: the issues' scale limits), which lets
+    #: a vote skip the exact tie tolerance away from ties; inf if unknown
+    ideal_limit: float = math.inf
 
     def __post_init__(self) -> None:
         s, m, d = self.ideal.shape
@@ -784,4 +787,5 @@ def _compile_body(
         ties=body.ties,
         member_ids=tuple(ids),
         member_bloc=tuple(blocs),
+        ideal_limit=float(np.maximum(np.abs(lo), np.abs(hi)).max(initial=0.0)),
     )
