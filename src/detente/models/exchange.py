@@ -245,98 +245,142 @@ def _crossing(
     return valid and side0 * side1 < 0.0, valid and side0 == 0.0 and side1 != 0.0
 
 
-def _compute_rows(
-    flat, inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut
+def _compute_one(
+    f, inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut
 ):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
-    """:meth:`_Round._compute` one exchange at a time, operation for operation.
+    """:meth:`_Round._compute` of exchange ``f`` (a flat index), operation for operation.
 
     ``inv`` (M, 15) and ``ix`` (M, 6) are the invariants and flat indices by exchange; ``y``,
     ``upd``, ``dupd`` the ravelled state; ``hist`` (6, M) and ``res`` (7, M); ``alive`` (M,).
-    Writes ``res`` and clears ``alive`` of the exchanges in ``flat`` that are not valid.
+    Writes ``res[:, f]`` and clears ``alive[f]`` if the exchange is not valid.
     """
-    for k in range(flat.size):
-        f = flat[k]
-        s_ap, s_aq, s_bp, s_bq = inv[f, 0], inv[f, 1], inv[f, 2], inv[f, 3]
-        w_aq, w_bp = inv[f, _W], inv[f, _W + 1]
-        den_q, den_p = inv[f, _DEN], inv[f, _DEN + 1]
-        d_j, d_i = inv[f, _TARGET], inv[f, _TARGET + 1]
-        own_i, own_j = inv[f, _X_OWN], inv[f, _X_OWN + 1]
-        rate = inv[f, _RATE]
-        x_i, x_j = y[ix[f, _Y]], y[ix[f, _Y + 1]]
-        # first try: j moves all the way to i's position on p
-        dist_p = abs(d_i - x_j)
-        dist_q = abs(d_j - x_i)
-        dp = dist_p * w_bp / den_p
-        dq = rate * dp
-        m_i = dq * den_q / w_aq
-        m_j = dist_p
-        if abs(m_i) > dist_q:
-            dq = dist_q * w_aq / den_q
-            dp = dq / rate
-            m_i = dist_q
-            m_j = dp * den_p / w_bp
-        neg_i, neg_j = x_i > d_j, x_j > d_i
-        if neg_i:
-            m_i = -m_i
+    s_ap, s_aq, s_bp, s_bq = inv[f, 0], inv[f, 1], inv[f, 2], inv[f, 3]
+    w_aq, w_bp = inv[f, _W], inv[f, _W + 1]
+    den_q, den_p = inv[f, _DEN], inv[f, _DEN + 1]
+    d_j, d_i = inv[f, _TARGET], inv[f, _TARGET + 1]
+    own_i, own_j = inv[f, _X_OWN], inv[f, _X_OWN + 1]
+    rate = inv[f, _RATE]
+    x_i, x_j = y[ix[f, _Y]], y[ix[f, _Y + 1]]
+    # first try: j moves all the way to i's position on p
+    dist_p = abs(d_i - x_j)
+    dist_q = abs(d_j - x_i)
+    dp = dist_p * w_bp / den_p
+    dq = rate * dp
+    m_i = dq * den_q / w_aq
+    m_j = dist_p
+    if abs(m_i) > dist_q:
+        dq = dist_q * w_aq / den_q
+        dp = dq / rate
+        m_i = dist_q
+        m_j = dp * den_p / w_bp
+    neg_i, neg_j = x_i > d_j, x_j > d_i
+    if neg_i:
+        m_i = -m_i
+    if neg_j:
+        m_j = -m_j
+    valid = _move_ok(m_i, x_i, hist[0, f], hist[2, f], hist[4, f]) and _move_ok(
+        m_j, x_j, hist[1, f], hist[3, f], hist[5, f]
+    )
+    g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
+    if equal_gain:
+        valid = valid and abs(s_aq * dq - s_ap * dp) >= _EPS_GAIN
+    else:
+        valid = valid and g_i >= _EPS_GAIN and g_j >= _EPS_GAIN
+    # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p)
+    upd_i, upd_j = upd[ix[f, _UP]], upd[ix[f, _UP + 1]]
+    has_i, has_j = upd_i == upd_i, upd_j == upd_j
+    base_i = upd_i if has_i else own_i
+    base_j = upd_j if has_j else own_j
+    num_i = inv[f, _TOT] + dupd[ix[f, _DU]]
+    num_j = inv[f, _TOT + 1] + dupd[ix[f, _DU + 1]]
+    side0_i = _side((num_i + w_aq * (x_i - base_i)) / den_q - d_j)
+    side0_j = _side((num_j + w_bp * (x_j - base_j)) / den_p - d_i)
+    cut_i, at_i = _crossing(x_i, m_i, base_i, num_i, w_aq, den_q, d_j, side0_i, valid)
+    cut_j, at_j = _crossing(x_j, m_j, base_j, num_j, w_bp, den_p, d_i, side0_j, valid)
+    if at_i:
+        cut_i = boundary_cut
+    if cut_i:
+        nprime = num_i + (0.0 if has_i else w_aq * (x_i - own_i))
+        delta = abs((d_j * den_q - nprime) / w_aq)
+        shift = delta * w_aq / den_q
+        dq, dp = shift, shift / rate
+        m_i = -delta if neg_i else delta
+        m_j = dp * den_p / w_bp
         if neg_j:
             m_j = -m_j
-        valid = _move_ok(m_i, x_i, hist[0, f], hist[2, f], hist[4, f]) and _move_ok(
-            m_j, x_j, hist[1, f], hist[3, f], hist[5, f]
-        )
-        g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
-        if equal_gain:
-            valid = valid and abs(s_aq * dq - s_ap * dp) >= _EPS_GAIN
-        else:
-            valid = valid and g_i >= _EPS_GAIN and g_j >= _EPS_GAIN
-        # check_nbs for i (supplier of q, demander j at d_j), then for j (supplier of p)
-        upd_i, upd_j = upd[ix[f, _UP]], upd[ix[f, _UP + 1]]
-        has_i, has_j = upd_i == upd_i, upd_j == upd_j
-        base_i = upd_i if has_i else own_i
-        base_j = upd_j if has_j else own_j
-        num_i = inv[f, _TOT] + dupd[ix[f, _DU]]
-        num_j = inv[f, _TOT + 1] + dupd[ix[f, _DU + 1]]
-        side0_i = _side((num_i + w_aq * (x_i - base_i)) / den_q - d_j)
-        side0_j = _side((num_j + w_bp * (x_j - base_j)) / den_p - d_i)
-        cut_i, at_i = _crossing(x_i, m_i, base_i, num_i, w_aq, den_q, d_j, side0_i, valid)
+        # i's cut changed j's move: test j's side again
         cut_j, at_j = _crossing(x_j, m_j, base_j, num_j, w_bp, den_p, d_i, side0_j, valid)
-        if at_i:
-            cut_i = boundary_cut
-        if cut_i:
-            nprime = num_i + (0.0 if has_i else w_aq * (x_i - own_i))
-            delta = abs((d_j * den_q - nprime) / w_aq)
-            shift = delta * w_aq / den_q
-            dq, dp = shift, shift / rate
-            m_i = -delta if neg_i else delta
-            m_j = dp * den_p / w_bp
-            if neg_j:
-                m_j = -m_j
-            # i's cut changed j's move: test j's side again
-            cut_j, at_j = _crossing(x_j, m_j, base_j, num_j, w_bp, den_p, d_i, side0_j, valid)
-        if at_j:
-            cut_j = boundary_cut
-        if cut_j:
-            nprime = num_j + (0.0 if has_j else w_bp * (x_j - own_j))
-            delta = abs((d_i * den_p - nprime) / w_bp)
-            shift = delta * w_bp / den_p
-            dp, dq = shift, shift * rate
-            m_j = -delta if neg_j else delta
-            m_i = dq * den_q / w_aq
-            if neg_i:
-                m_i = -m_i
-        valid = (
-            valid
-            and _move_ok(m_i, x_i, hist[0, f], hist[2, f], hist[4, f])
-            and _move_ok(m_j, x_j, hist[1, f], hist[3, f], hist[5, f])
-        )
-        g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
-        gain = abs(g_i) if equal_gain else g_i + g_j
-        res[0, f], res[1, f], res[2, f], res[3, f] = m_i, m_j, dp, dq
-        res[4, f], res[5, f], res[6, f] = gain, g_i, g_j
-        alive[f] = alive[f] and valid and np.isfinite(gain)
+    if at_j:
+        cut_j = boundary_cut
+    if cut_j:
+        nprime = num_j + (0.0 if has_j else w_bp * (x_j - own_j))
+        delta = abs((d_i * den_p - nprime) / w_bp)
+        shift = delta * w_bp / den_p
+        dp, dq = shift, shift * rate
+        m_j = -delta if neg_j else delta
+        m_i = dq * den_q / w_aq
+        if neg_i:
+            m_i = -m_i
+    valid = (
+        valid
+        and _move_ok(m_i, x_i, hist[0, f], hist[2, f], hist[4, f])
+        and _move_ok(m_j, x_j, hist[1, f], hist[3, f], hist[5, f])
+    )
+    g_i, g_j = s_ap * dp - s_aq * dq, s_bq * dq - s_bp * dp
+    gain = abs(g_i) if equal_gain else g_i + g_j
+    res[0, f], res[1, f], res[2, f], res[3, f] = m_i, m_j, dp, dq
+    res[4, f], res[5, f], res[6, f] = gain, g_i, g_j
+    alive[f] = alive[f] and valid and np.isfinite(gain)
+
+
+def _compute_rows(
+    flat, inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut
+):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
+    """:func:`_compute_one` for every exchange in ``flat``."""
+    for k in range(flat.size):
+        _compute_one(flat[k], inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut)
+
+
+def _affected_rows(
+    s, done, width, cells, inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut
+):  # pragma: no cover - compiled by Numba; the same code runs in Python in a test
+    """The second half of :meth:`_Round.execute`: find and recompute the affected exchanges.
+
+    ``s`` are the rows that executed ``done`` (flat indices), ``cells`` (4, M) the actor-issue
+    cells of every exchange. For each live exchange of those rows that shares a cell with the
+    executed one (as in ``execute``), records the supplier's previous move in the history and
+    recomputes it. Returns their flat indices, row by row in column order (as ``execute``).
+    """
+    out = np.empty(s.size * width, dtype=np.int64)
+    n_out = 0
+    for r in range(s.size):
+        sup_a, sup_b = cells[0, done[r]], cells[1, done[r]]
+        dem_a, dem_b = cells[2, done[r]], cells[3, done[r]]
+        for f in range(s[r] * width, (s[r] + 1) * width):
+            if not alive[f]:
+                continue
+            c_i, c_j, c_a, c_b = cells[0, f], cells[1, f], cells[2, f], cells[3, f]
+            sup_i = c_i == sup_a or c_i == sup_b
+            sup_j = c_j == sup_a or c_j == sup_b
+            if not (sup_i or sup_j or c_a == dem_b or c_a == dem_a or c_b == dem_b or c_b == dem_a):
+                continue
+            # an actor whose supply position changed keeps its previous move in the history
+            for side, changed in ((0, sup_i), (1, sup_j)):
+                if changed:
+                    m = res[side, f]
+                    hist[side, f] = min(hist[side, f], m)
+                    hist[2 + side, f] = max(hist[2 + side, f], m)
+                    hist[4 + side, f] += m
+            out[n_out] = f
+            n_out += 1
+    for k in range(n_out):
+        _compute_one(out[k], inv, ix, y, hist, upd, dupd, res, alive, equal_gain, boundary_cut)
+    return out[:n_out]
 
 
 def _compiled_kernel() -> Any:
-    """The Numba-compiled :func:`_compute_rows`, or None without Numba (cached on disk)."""
+    """The Numba-compiled :func:`_compute_rows` and :func:`_affected_rows`, or None without
+    Numba (cached on disk)."""
     if not _kernel_cache:
         try:
             import numba
@@ -344,9 +388,9 @@ def _compiled_kernel() -> Any:
             _kernel_cache.append(None)
         else:
             jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-            for helper in (_side, _move_ok, _crossing):
+            for helper in (_side, _move_ok, _crossing, _compute_one, _compute_rows):
                 globals()[helper.__name__] = jit(helper)
-            _kernel_cache.append(jit(_compute_rows))
+            _kernel_cache.append((_compute_rows, jit(_affected_rows)))
     return _kernel_cache[0]
 
 
@@ -510,6 +554,12 @@ class _Round:
     gain_i = property(lambda self: self.res[5])
     gain_j = property(lambda self: self.res[6])
 
+    def _by_exchange(self) -> tuple[np.ndarray, np.ndarray]:
+        """Views of ``inv`` and ``ix`` with one row per exchange (flat index), for the kernel."""
+        if self.rows_last:
+            return self.inv.reshape(-1, self.inv.shape[2]), self.ix.reshape(-1, self.ix.shape[2])
+        return self.inv.reshape(self.inv.shape[0], -1).T, self.ix.reshape(self.ix.shape[0], -1).T
+
     # -- per-exchange computation on flat index arrays ------------------------------------
     def _compute(self, s: np.ndarray, e: np.ndarray) -> None:
         """Recompute exchanges (s, e) from the current shared state (package ``calculate``).
@@ -522,14 +572,8 @@ class _Round:
             return
         flat = s * self.alive.shape[1] + e
         if self.kernel is not None:
-            m = self.inv.shape[0] if not self.rows_last else self.inv.shape[2]
-            if self.rows_last:
-                inv = self.inv.reshape(-1, self.inv.shape[2])
-                ix = self.ix.reshape(-1, self.ix.shape[2])
-            else:
-                inv = self.inv.reshape(m, -1).T
-                ix = self.ix.reshape(self.ix.shape[0], -1).T
-            self.kernel(
+            inv, ix = self._by_exchange()
+            self.kernel[0](
                 flat,
                 inv,
                 ix,
@@ -644,14 +688,15 @@ class _Round:
         self.alive.reshape(-1)[flat] &= valid & np.isfinite(gain)
 
     def _kernel(self, samples: int) -> Any:
-        """The compiled :func:`_compute_rows` if it applies (else None: NumPy computes).
+        """The compiled :func:`_compute_rows` and :func:`_affected_rows` if they apply (else
+        None: NumPy computes).
 
         It applies from ``NUMBA_MIN_SAMPLES`` samples, when Numba is installed, and only while
         the per-exchange rules are this class's own (verification code overrides some).
         """
         own = all(
             getattr(type(self), f) is getattr(_Round, f)
-            for f in ("_compute", "_cut_at_boundary", "_gain_ok", "_valid")
+            for f in ("_compute", "execute", "_cut_at_boundary", "_gain_ok", "_valid")
         )
         if samples < max(NUMBA_MIN_SAMPLES, 1) or not own:
             return None
@@ -796,6 +841,26 @@ class _Round:
         # which live exchanges of these samples share an actor-issue with the executed one: i's
         # or j's supply cell is a cell the executed pair supplied, or i's or j's demand cell is
         # one the executed pair demanded
+        if self.kernel is not None:
+            inv, ix = self._by_exchange()
+            touched = self.kernel[1](
+                s,
+                done,
+                width,
+                self.cells.reshape(4, -1),
+                inv,
+                ix,
+                self.y.reshape(-1),
+                self.hist.reshape(6, -1),
+                self.upd.reshape(-1),
+                self.dupd.reshape(-1),
+                self.res.reshape(7, -1),
+                self.alive.reshape(-1),
+                self.opt.rate == "equal_gain",
+                self.opt.boundary == "cut",
+            )
+            self.touched = np.concatenate((self.touched, touched))
+            return
         sup_a, sup_b, dem_a, dem_b = self.cells.reshape(4, -1)[:, done][..., None]  # (k, 1)
         if s.size == n_samples:  # every sample (s is sorted and unique): no gather needed
             (c_i, c_j, c_a, c_b), alive = self.cells, self.alive
