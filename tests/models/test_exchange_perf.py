@@ -71,9 +71,9 @@ def test_kernel_in_python_equals_numpy(monkeypatch):
     monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 10**9)
     ref = model.simulate(arrays, None, np.random.default_rng(0))
     monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 0)
-    python = (exchange._compute_rows.py_func, exchange._affected_rows)
-    if not hasattr(exchange._compute_rows, "py_func"):  # Numba absent or not loaded yet
-        python = (exchange._compute_rows, exchange._affected_rows)
+    # the plain function, whether or not an earlier test compiled it (Numba keeps it as py_func)
+    plain = getattr(exchange._compute_rows, "py_func", exchange._compute_rows)
+    python = (plain, exchange._affected_rows)
     monkeypatch.setattr(exchange, "_compiled_kernel", lambda: python)
     now = model.simulate(arrays, None, np.random.default_rng(0))
     np.testing.assert_array_equal(now.positions, ref.positions)
