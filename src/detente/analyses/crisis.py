@@ -380,7 +380,7 @@ def costly_signal(
         needed = np.where(p + c_a > 0, 1.0 / (p + c_a), np.inf)
     possible = (p + c_a > 1.0) & (v_f < v)
     k_star = np.where(possible, np.maximum(0.0, v - (p + c_a) * (v - v_f)), np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny k: inf months
         months_needed = np.where(k_star == 0, 0.0, np.where(k > 0, k_star / k, np.inf))
     pi_star = np.where(possible, signal_belief(k_star, v, v_f), 0.0)
     sunk = k * t
