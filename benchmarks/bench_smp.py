@@ -5,11 +5,14 @@
      by ``compile_scenario``), each draw run to KTAB's stop rule (``SMP.forecast``);
    - a 30-actor x 1-issue case (the first 30 actors of KTAB's ``dummyData-a040.csv``; each draw
      perturbs positions (normal, sd 5 points, clipped to 0..100), saliences (x U(0.8, 1.2),
-     total capped at 100) and capabilities (x lognormal, sd 0.1)), ``--turns`` BCN turns per
-     draw (default 1, so that it fits the time budget on a small machine; cost is linear in
-     turns).
-   Each is compared with (a) a per-draw Python loop over the same batched model (one-sample
-   calls, timed on ``--loop-draws`` draws and extrapolated) and (b) the plain-Python reference
+     total capped at 100) and capabilities (x lognormal, sd 0.1)), at most ``--turns`` BCN
+     turns per draw (``max_iter``; default 1, so that it fits the time budget on a small
+     machine; cost is linear in turns).
+   Both are run batched twice: NumPy only, and (when Numba is installed) through the compiled
+   kernel ``detente.models._smp_kernel``, whose results must be identical (the largest
+   difference is printed). Each is compared with (a) a per-draw Python loop over the same
+   batched model (one-sample calls, which take the NumPy path, timed on ``--loop-draws`` draws
+   and extrapolated) and (b) the plain-Python reference
    ``benchmarks/reference_smp.py`` (lists and floats, one draw at a time; timed on
    ``--ref-draws`` draws and extrapolated). The largest differences of those draws' forecasts
    from the batched ones are printed.
@@ -46,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import reference_smp  # noqa: E402
 from baseline import module_at_commit  # noqa: E402
 
+import detente.models.smp as smp  # noqa: E402
 from detente.arrays import ScenarioArrays  # noqa: E402
 from detente.io.ktab import read_ktab  # noqa: E402
 from detente.models import get_model  # noqa: E402
@@ -85,24 +89,49 @@ def draws(base: ScenarioArrays, n: int, rng: np.random.Generator) -> ScenarioArr
 
 
 def run(model, arrays: ScenarioArrays, turns: int | None) -> np.ndarray:
-    """Final forecasts: to the stop rule (``forecast``) or after at most ``turns`` turns."""
-    if turns is None:
-        return model.forecast(arrays, np.random.default_rng(0))
-    return model.simulate(arrays, turns, np.random.default_rng(0)).final
+    """Final forecasts to the stop rule, the turn limit being ``turns`` (None: ``max_iter``)."""
+    if turns is not None:
+        model = type(model)(**{**model.options.model_dump(), "max_iter": turns})
+    return model.forecast(arrays, np.random.default_rng(0))
+
+
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def batch_vs_loop(label: str, many: ScenarioArrays, turns: int | None, args, old) -> None:
     model = get_model("smp")
     n = many.n_samples
-    what = "to the stop rule" if turns is None else f"{turns} turn(s)"
+    what = "to the stop rule" if turns is None else f"at most {turns} turn(s)"
+    threshold = smp.NUMBA_MIN_SAMPLES
+    smp.NUMBA_MIN_SAMPLES = 10**12  # NumPy only
     t0 = time.process_time()
     together = run(model, many, turns)
     t_batch = time.process_time() - t0
+    smp.NUMBA_MIN_SAMPLES = threshold
     print(
-        f"{label:>7}: {n} draws, {what}: batched {t_batch:7.2f} s "
+        f"{label:>7}: {n} draws, {what}: batched NumPy {t_batch:7.2f} s "
         f"({1e3 * t_batch / n:.3f} ms/draw)",
         flush=True,
     )
+    if numba_available():
+        run(model, many.take_samples(np.arange(smp.NUMBA_MIN_SAMPLES)), turns)  # compile/load
+        t0, w0 = time.process_time(), time.perf_counter()
+        compiled = run(model, many, turns)
+        t_comp, w_comp = time.process_time() - t0, time.perf_counter() - w0
+        print(
+            f"{label:>7}: batched compiled (Numba, {os.cpu_count()} thread(s)) CPU {t_comp:7.2f} s,"
+            f" wall {w_comp:7.2f} s; NumPy / compiled CPU = {t_batch / t_comp:.1f}; "
+            f"max |compiled - NumPy| = {np.abs(compiled - together).max():.1e}",
+            flush=True,
+        )
+    else:
+        t_comp = None
+        print(f"{label:>7}: Numba not installed: no compiled figures", flush=True)
     if old is not None:
         t0 = time.process_time()
         before = run(old, many, turns)
@@ -120,8 +149,9 @@ def batch_vs_loop(label: str, many: ScenarioArrays, turns: int | None, args, old
     diff = np.abs(np.concatenate(alone) - together[:k]).max()
     print(
         f"{label:>7}: per-draw loop of the batched model {t_loop:8.1f} s (timed on {k} draws, "
-        f"{1e3 * t_loop / n:.2f} ms/draw) -> batched is x{t_loop / t_batch:.1f} faster; "
-        f"max |batched - looped| = {diff:.1e}",
+        f"{1e3 * t_loop / n:.2f} ms/draw) -> batched NumPy is x{t_loop / t_batch:.1f} faster"
+        + ("" if t_comp is None else f", compiled x{t_loop / t_comp:.1f}")
+        + f"; max |batched - looped| = {diff:.1e}",
         flush=True,
     )
     k = min(args.ref_draws, n)
@@ -131,8 +161,9 @@ def batch_vs_loop(label: str, many: ScenarioArrays, turns: int | None, args, old
     diff = np.abs(plain - together[:k]).max()
     print(
         f"{label:>7}: plain-Python reference loop {t_ref:8.1f} s (timed on {k} draws, "
-        f"{1e3 * t_ref / n:.1f} ms/draw) -> batched is x{t_ref / t_batch:.1f} faster; "
-        f"max |batched - reference| = {diff:.1e}",
+        f"{1e3 * t_ref / n:.1f} ms/draw) -> batched NumPy is x{t_ref / t_batch:.1f} faster"
+        + ("" if t_comp is None else f", compiled x{t_ref / t_comp:.1f}")
+        + f"; max |batched - reference| = {diff:.1e}",
         flush=True,
     )
 

@@ -188,9 +188,11 @@ def _worker_init() -> None:
     import signal
 
     import detente.models.bdm
+    import detente.models.smp
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     detente.models.bdm.KERNEL_THREADS = 1  # the workers already share out the CPUs
+    detente.models.smp.KERNEL_THREADS = 1
 
 
 def _execute(

@@ -69,6 +69,8 @@ and the bargain adopted, the win probabilities of the new state and the stop-rul
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -1005,6 +1007,83 @@ def _turn(x, st: _State, sal, cap, sal_tot, opts: SMPOptions, rng) -> _Turn:
 #: Numbers per O(N^3) temporary in a pool of deterministic runs (see :func:`_run_pool`).
 _POOL_NUMBERS = 2.5e5
 
+#: Samples from which deterministic forecasts use the compiled kernel
+#: (:mod:`detente.models._smp_kernel`) when Numba is installed: below, importing Numba and
+#: loading the kernel cost more than they save. Tests set it to 0 or to a huge number to force
+#: either path. The first call after the source changes compiles it (about a minute; cached on
+#: disk).
+NUMBA_MIN_SAMPLES = 64
+
+#: Threads that run the compiled kernel on parts of the batch (None: one per CPU). Monte Carlo
+#: worker processes set 1, since they already share out the CPUs.
+KERNEL_THREADS: int | None = None
+_SAMPLES_PER_THREAD = 16  # fewer samples per thread are not worth a thread
+
+_kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
+
+
+def _compiled_kernel() -> Any:
+    """The Numba-compiled ``_smp_kernel.run_samples``, or None without Numba (cached on disk)."""
+    if not _kernel_cache:
+        try:
+            import numba
+        except ImportError:
+            _kernel_cache.append(None)
+        else:
+            from detente.models import _smp_kernel
+
+            _kernel_cache.append(numba.njit(cache=True, nogil=True)(_smp_kernel.run_samples))
+    return _kernel_cache[0]
+
+
+def _kernel_applies(opts: SMPOptions, n_actors: int, n_issues: int) -> bool:
+    """Whether the compiled kernel computes these runs (see :mod:`detente.models._smp_kernel`)."""
+    return (
+        opts.state_transitions == "Deterministic"
+        and opts.pce_model == "Conditional"
+        and opts.victory_prob_model in ("Linear", "Square", "Quartic", "Octic")
+        and opts.inter_vec_brgn in ("S1P1", "S2P2")
+        and opts.bargn_model == "InitOnlyInterp"
+        and opts.ideal_adjustment is None
+        and n_actors < 128
+        and n_issues <= 128
+    )
+
+
+def _run_kernel(kernel, x0, sal, cap, max_turns: int, opts: SMPOptions) -> np.ndarray:
+    """Final positions of deterministic runs through ``kernel`` (compiled, or run as Python)."""
+    from detente.models import _smp_kernel as k
+
+    s_ = x0.shape[0]
+    x_end = np.empty_like(x0)
+    turns = np.zeros(s_, dtype=np.int64)
+    args = (
+        np.ascontiguousarray(x0, dtype=float),
+        np.ascontiguousarray(sal, dtype=float),
+        np.ascontiguousarray(cap, dtype=float),
+        k.VOTING_RULES.index(opts.voting_rule),
+        k.VICTORY_MODELS.index(opts.victory_prob_model),
+        k.BIG_R_ADJUST.index(opts.big_r_adjust),
+        k.BIG_R_RANGE.index(opts.big_r_range),
+        k.COMMITS.index(opts.third_party_commit),
+        1 if opts.inter_vec_brgn == "S1P1" else 2,
+        int(opts.min_iter),
+        int(max_turns),
+        float(opts.min_delta_ratio),
+        float(opts.min_sig_delta),
+        x_end,
+        turns,
+    )
+    threads = max(1, min(KERNEL_THREADS or os.cpu_count() or 1, s_ // _SAMPLES_PER_THREAD))
+    if threads == 1:
+        kernel(0, s_, *args)
+    else:
+        # the kernel releases the GIL; samples are independent, so the split changes nothing
+        edges = np.linspace(0, s_, 4 * threads + 1).astype(int)
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda a, b: kernel(a, b, *args), edges[:-1], edges[1:]))
+    return x_end
+
 
 def _run_pool(x0, sal, cap, acc, max_turns: int, opts: SMPOptions, pool: int):
     """Deterministic BCN runs to the stop rule with ``pool`` samples in flight.
@@ -1173,13 +1252,25 @@ class SMP(Model):
                 start += part.n_samples
         return out  # type: ignore[return-value]
 
+    def _kernel(self, samples: int, n_actors: int, n_issues: int) -> Any:
+        """The compiled kernel if it applies to these options and this batch, else None."""
+        if samples < max(NUMBA_MIN_SAMPLES, 1) or not _kernel_applies(
+            self.options, n_actors, n_issues
+        ):
+            return None
+        return _compiled_kernel()
+
     def _forecast_pool(self, x0, sal, cap, acc, mask, pool: int | None = None) -> np.ndarray:
         """Final forecasts (0..1 scale) of deterministic runs; ``mask`` (N, D) or (S, N, D)."""
         o = self.options
         s_, n_, d_ = x0.shape
         if pool is None:
             pool = max(8, int(_POOL_NUMBERS // (n_**3 + n_ * n_ * d_)))
-        x_end, y_end = _run_pool(x0, sal, cap, acc, o.max_iter, o, pool)
+        kernel = self._kernel(s_, n_, d_) if acc is None else None
+        if kernel is not None:
+            x_end = y_end = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
+        else:
+            x_end, y_end = _run_pool(x0, sal, cap, acc, o.max_iter, o, pool)
         out = np.empty((s_, d_))
         for start in range(0, s_, pool):
             sl = slice(start, start + pool)

@@ -1,0 +1,181 @@
+"""The optional compiled SMP kernel gives the NumPy pool's final positions bit for bit.
+
+``detente.models._smp_kernel.run_samples`` runs one deterministic sample at a time to KTAB's stop
+rule. It is compiled with Numba when Numba is installed and used by ``SMP.forecast`` from
+``NUMBA_MIN_SAMPLES`` samples; these tests force one path or the other. The kernel is also run
+uncompiled, as plain Python, so that its logic is checked on machines without Numba.
+
+Bit for bit holds on every CPU here, unlike BDM's kernel: the default SMP path has no float
+power (only +, -, *, /, sqrt and trunc, which IEEE 754 fixes), and the kernel sums in NumPy's
+pairwise order. The KTAB reference cases (``SOE-Pol-Comp``, ``dummyData_3Dim``; their logs are
+matched in ``test_smp.py``) are run through the kernel too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import detente.models.smp as smp_mod
+from detente.arrays import ScenarioArrays
+from detente.io.ktab import read_ktab_csv
+from detente.models import get_model
+from detente.models.smp import SMPOptions, _run_kernel, _run_pool
+
+ROOT = Path(__file__).resolve().parents[2]
+KTAB = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared")) / "data" / "ktab" / "smp"
+
+
+def python_kernel():
+    from detente.models._smp_kernel import run_samples
+
+    return run_samples
+
+
+def inputs(seed: int, samples: int, actors: int, issues: int):
+    """Random positions (0..1), saliences (totals up to 1) and capabilities."""
+    rng = np.random.default_rng(seed)
+    x0 = rng.uniform(0.0, 1.0, (samples, actors, issues))
+    sal = rng.uniform(0.05, 1.0, x0.shape)
+    sal /= sal.sum(axis=2, keepdims=True) * rng.uniform(1.0, 1.5, (samples, actors, 1))
+    cap = rng.uniform(0.1, 1.0, (samples, actors))
+    return x0, sal, cap
+
+
+def numpy_final(x0, sal, cap, opts: SMPOptions) -> np.ndarray:
+    return _run_pool(x0, sal, cap, None, opts.max_iter, opts, 8)[0]
+
+
+# each option the kernel takes, away from the defaults one at a time
+KERNEL_OPTIONS = [
+    {},
+    {"voting_rule": "Binary"},
+    {"voting_rule": "PropBin"},
+    {"voting_rule": "PropCbc"},
+    {"voting_rule": "Cubic"},
+    {"voting_rule": "ASymProsp"},
+    {"victory_prob_model": "Square"},
+    {"victory_prob_model": "Quartic"},
+    {"victory_prob_model": "Octic"},
+    {"big_r_adjust": "None"},
+    {"big_r_adjust": "Half"},
+    {"big_r_adjust": "TwoThirds"},
+    {"big_r_adjust": "Full"},
+    {"big_r_range": "Min"},
+    {"big_r_range": "Max"},
+    {"third_party_commit": "NoCommit"},
+    {"third_party_commit": "FullCommit"},
+    {"inter_vec_brgn": "S1P1"},
+    {"min_iter": 1, "max_iter": 3, "min_delta_ratio": 0.2},
+]
+
+
+@pytest.mark.parametrize("shape", [(3, 7, 2), (2, 12, 9)])
+def test_python_kernel_equals_numpy_pool_default_options(shape):
+    """Shapes with fewer and with more than 8 actors and issues (NumPy's two sum orders)."""
+    x0, sal, cap = inputs(sum(shape), *shape)
+    o = SMPOptions()
+    got = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o))
+
+
+@pytest.mark.parametrize("opts", KERNEL_OPTIONS[1:], ids=str)
+def test_python_kernel_equals_numpy_pool_each_option(opts):
+    x0, sal, cap = inputs(len(str(opts)), 2, 6, 2)
+    o = SMPOptions(**opts)
+    got = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o))
+
+
+@pytest.mark.skipif(not KTAB.is_dir(), reason=f"KTAB data not found under {KTAB}")
+@pytest.mark.parametrize("name", ["SOE-Pol-Comp.csv", "dummyData_3Dim.csv"])
+def test_kernel_forecast_of_ktab_reference_cases(name, monkeypatch):
+    """``SMP.forecast`` through the kernel (run as Python) = through NumPy, on KTAB's cases."""
+    a = read_ktab_csv(KTAB / name).arrays
+    model = get_model("smp")
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 10**9)
+    expected = model.forecast(a, np.random.default_rng(0))
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 0)
+    monkeypatch.setattr(smp_mod, "_compiled_kernel", python_kernel)
+    np.testing.assert_array_equal(model.forecast(a, np.random.default_rng(0)), expected)
+    # and the stop rule fired at the same turn as in the logged run
+    sim = model.simulate(a, None, np.random.default_rng(0))
+    np.testing.assert_array_equal(sim.final, expected)
+
+
+def test_forecast_many_through_kernel(monkeypatch):
+    """Backtest-style parts stacked into one pool give each part's own forecast."""
+    rng = np.random.default_rng(5)
+    parts = []
+    for actors, issues in [(5, 1), (6, 2), (5, 1)]:
+        pos = rng.uniform(0, 100, (1, actors, issues))
+        sal = rng.uniform(0.1, 1.0, pos.shape)
+        cap = rng.uniform(0.5, 2.0, pos.shape)
+        parts.append(ScenarioArrays.from_table(pos, sal, cap, scale_min=0.0, scale_max=100.0))
+    model = get_model("smp")
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 10**9)
+    expected = [model.forecast(p, np.random.default_rng(0)) for p in parts]
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 0)
+    monkeypatch.setattr(smp_mod, "_compiled_kernel", python_kernel)
+    for got, want in zip(model.forecast_many(parts, 0), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_kernel_is_used_only_where_it_applies(monkeypatch):
+    monkeypatch.setattr(smp_mod, "_compiled_kernel", lambda: "kernel")
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 64)
+    for opts in KERNEL_OPTIONS:
+        assert get_model("smp", **opts)._kernel(64, 10, 3) == "kernel"
+    assert get_model("smp")._kernel(63, 10, 3) is None
+    assert get_model("smp")._kernel(64, 128, 3) is None  # NumPy sums over 129 split in halves
+    assert get_model("smp")._kernel(64, 10, 129) is None
+    for opts in [
+        {"pce_model": "MarkovIncentive"},
+        {"pce_model": "MarkovUniform"},
+        {"victory_prob_model": "Binary"},
+        {"inter_vec_brgn": "S2PMax"},
+        {"bargn_model": "InitRcvrInterp"},
+        {"bargn_model": "PWCompInterp"},
+        {"state_transitions": "Stochastic"},
+        {"ideal_adjustment": ((1.0, 0.0), (0.0, 1.0))},
+    ]:
+        assert get_model("smp", **opts)._kernel(10**6, 2, 1) is None, opts
+
+
+def test_no_numba_means_no_kernel(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_numba(name, *args, **kwargs):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_numba)
+    monkeypatch.setattr(smp_mod, "_kernel_cache", [])
+    assert smp_mod._compiled_kernel() is None
+
+
+def test_threads_split_the_samples_without_changing_them(monkeypatch):
+    x0, sal, cap = inputs(9, 12, 5, 2)
+    o = SMPOptions()
+    monkeypatch.setattr(smp_mod, "KERNEL_THREADS", 1)
+    one = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    monkeypatch.setattr(smp_mod, "KERNEL_THREADS", 3)
+    monkeypatch.setattr(smp_mod, "_SAMPLES_PER_THREAD", 2)
+    np.testing.assert_array_equal(_run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o), one)
+
+
+@pytest.mark.parametrize("opts", KERNEL_OPTIONS, ids=str)
+def test_compiled_kernel_equals_numpy_pool(opts):
+    pytest.importorskip("numba")
+    kernel = smp_mod._compiled_kernel()
+    o = SMPOptions(**opts)
+    for shape in [(6, 7, 2), (3, 12, 3), (2, 20, 9), (3, 9, 1), (2, 30, 1)]:
+        x0, sal, cap = inputs(sum(shape), *shape)
+        got = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
+        np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o), err_msg=str(shape))
