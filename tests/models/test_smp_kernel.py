@@ -78,7 +78,7 @@ def test_python_kernel_equals_numpy_pool_default_options(shape):
     """Shapes with fewer and with more than 8 actors and issues (NumPy's two sum orders)."""
     x0, sal, cap = inputs(sum(shape), *shape)
     o = SMPOptions()
-    got = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    got, _, _ = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
     np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o))
 
 
@@ -86,7 +86,7 @@ def test_python_kernel_equals_numpy_pool_default_options(shape):
 def test_python_kernel_equals_numpy_pool_each_option(opts):
     x0, sal, cap = inputs(len(str(opts)), 2, 6, 2)
     o = SMPOptions(**opts)
-    got = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    got, _, _ = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
     np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o))
 
 
@@ -167,7 +167,9 @@ def test_threads_split_the_samples_without_changing_them(monkeypatch):
     one = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
     monkeypatch.setattr(smp_mod, "KERNEL_THREADS", 3)
     monkeypatch.setattr(smp_mod, "_SAMPLES_PER_THREAD", 2)
-    np.testing.assert_array_equal(_run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o), one)
+    two = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    for a, b in zip(two, one, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("opts", KERNEL_OPTIONS, ids=str)
@@ -177,5 +179,29 @@ def test_compiled_kernel_equals_numpy_pool(opts):
     o = SMPOptions(**opts)
     for shape in [(6, 7, 2), (3, 12, 3), (2, 20, 9), (3, 9, 1), (2, 30, 1)]:
         x0, sal, cap = inputs(sum(shape), *shape)
-        got = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
+        got, _, _ = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
         np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o), err_msg=str(shape))
+
+
+@pytest.mark.parametrize("max_iter", [0, 1, 100])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_kernel_win_probabilities_of_the_final_state(max_iter, compiled):
+    """``rep_prob`` and ``rep_of`` as ``_assess(report=True)`` on the final positions, with
+    positions closer than 1e-3 (merged by KTAB's greedy rule) at the start."""
+    if compiled:
+        pytest.importorskip("numba")
+    kernel = smp_mod._compiled_kernel() if compiled else python_kernel()
+    x0, sal, cap = inputs(11, 4, 9, 3)
+    x0[:, 4] = x0[:, 1]
+    x0[:, 4, 0] += 2e-4  # within tolerance of actor 1
+    x0[:, 6] = x0[:, 4]
+    x0[:, 6, 0] += 9e-4  # within tolerance of 4, not of 1: 6 is a representative
+    x0[:, 8] = x0[:, 1]
+    o = SMPOptions(min_iter=1, max_iter=max_iter)
+    x_end, rep_prob, rep_of = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
+    st = smp_mod._assess(x_end, x_end, sal, cap, o)
+    np.testing.assert_array_equal(rep_prob, st.rep_prob)
+    np.testing.assert_array_equal(rep_of, st.rep_of)
+    if max_iter == 0:
+        assert (rep_prob[:, [4, 8]] == 0).all() and (rep_prob[:, 6] > 0).all()
+        assert (rep_of[:, 4] == 6).all() and (rep_of[:, 8] == 1).all()  # the last one in reach

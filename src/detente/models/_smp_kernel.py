@@ -360,12 +360,75 @@ def _turn(x, sal, cap, sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff, r
                 x_new[k, m] = b_rcvr[opt - 1, m]
 
 
-def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit, ivb_n,
-                min_iter, max_turns, min_delta_ratio, min_sig_delta, x_end, turns):  # fmt: skip
-    """Run samples ``first..stop-1`` of ``x0`` (S, N, D) to the stop rule; fill ``x_end, turns``.
+@register_jitable
+def _distance(x, a, b, d, tmp):
+    """Euclidean distance of positions a and b (NumPy's sum order)."""
+    for k in range(d):
+        t = x[a, k] - x[b, k]
+        tmp[k] = t * t
+    return np.sqrt(_pw_sum(tmp, d))
 
-    ``sal`` (S, N, D) saliences, ``cap`` (S, N) capabilities; the option codes index the
-    tuples at the top of this module; ``ivb_n`` is 1 (S1P1) or 2 (S2P2).
+
+@register_jitable
+def _win_probabilities(x, cap, n, d, vmodel, u_own, tmp, buf_pos, buf_neg, is_rep, uo_t, cmat,
+                       p, rep_of):  # fmt: skip
+    """``_win_probabilities``' ``rep_prob`` (into ``p``) and ``rep_of`` of the assessed state.
+
+    KTAB's greedy merging of positions closer than 1e-3, then the conditional PCE over the
+    representatives with Prop voting and capability weights (``pDist(-1)``).
+    """
+    for a in range(n):  # sequential by definition: a represents itself unless an earlier one
+        is_rep[a] = True
+        for b in range(a):
+            if is_rep[b] and _distance(x, a, b, d, tmp) < 1e-3:
+                is_rep[a] = False
+                break
+    for a in range(n):  # the last representative within tolerance (posProb)
+        for b in range(n - 1, -1, -1):
+            if is_rep[b] and _distance(x, a, b, d, tmp) < 1e-3:
+                rep_of[a] = b
+                break
+    for m in range(n):
+        for a in range(n):
+            uo_t[m, a] = u_own[a, m]
+    for hi in range(n):
+        for lo in range(hi):
+            if is_rep[hi] and is_rep[lo]:
+                c_hi, c_lo = _pair_coalitions(uo_t[hi], uo_t[lo], cap, n, 0, buf_pos, buf_neg)
+            else:
+                c_hi = c_lo = MIN_COALITION
+            cmat[hi, lo] = c_hi
+            cmat[lo, hi] = c_lo
+    for i in range(n):
+        if not is_rep[i]:
+            p[i] = 0.0
+            continue
+        prod = 1.0
+        for j in range(n):
+            if not is_rep[j]:
+                pv = 1.0
+            elif i == j:
+                pv = 0.5
+            else:
+                f_ij = _strength(vmodel, cmat[i, j])
+                pv = f_ij / (f_ij + _strength(vmodel, cmat[j, i]))
+            prod = pv if j == 0 else prod * pv
+        p[i] = prod
+    tot = _pw_sum(p, n)
+    for i in range(n):
+        p[i] = p[i] / tot
+
+
+def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit, ivb_n,
+                min_iter, max_turns, min_delta_ratio, min_sig_delta, x_end, turns, rep_prob,
+                rep_of):  # fmt: skip
+    """Run samples ``first..stop-1`` of ``x0`` (S, N, D) to the stop rule.
+
+    Fills ``x_end`` (S, N, D) final positions, ``turns`` (S,) and, of the final state, the
+    win probabilities of the representative positions ``rep_prob`` (S, N; 0 elsewhere) and
+    each actor's representative ``rep_of`` (S, N), as ``smp._win_probabilities``. ``sal``
+    (S, N, D) saliences, ``cap`` (S, N) capabilities; the option codes index the tuples at the
+    top of this module; ``ivb_n`` is 1 (S1P1) or 2 (S2P2).
     """
     n, d = x0.shape[1], x0.shape[2]
     size = max(n, d) + 1
@@ -392,6 +455,7 @@ def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit
     queue = np.empty(n + 1, dtype=np.int64)
     qprob = np.empty(n + 1)
     work = np.empty((6, n))
+    is_rep = np.empty(n, dtype=np.bool_)
     x = np.empty((n, d))
     x_new = np.empty((n, d))
     for s in range(first, stop):
@@ -430,3 +494,7 @@ def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit
             for k in range(d):
                 x_end[s, i, k] = x[i, k]
         turns[s] = it
+        _assess(x, x, sal[s], cap[s], den, n, d, rule, vmodel, adjust, r_range, vdiff, rhat,
+                risk, u_own, rn, tmp, buf_pos, buf_neg, cmat, p)  # fmt: skip
+        _win_probabilities(x, cap[s], n, d, vmodel, u_own, tmp, buf_pos, buf_neg, is_rep, rn,
+                           cmat, rep_prob[s], rep_of[s])  # fmt: skip

@@ -1050,13 +1050,22 @@ def _kernel_applies(opts: SMPOptions, n_actors: int, n_issues: int) -> bool:
     )
 
 
-def _run_kernel(kernel, x0, sal, cap, max_turns: int, opts: SMPOptions) -> np.ndarray:
-    """Final positions of deterministic runs through ``kernel`` (compiled, or run as Python)."""
+def _run_kernel(
+    kernel, x0, sal, cap, max_turns: int, opts: SMPOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Deterministic runs through ``kernel`` (compiled, or run as Python).
+
+    Returns the final positions (S, N, D) and, of the final state, the win probabilities of
+    the representative positions and each actor's representative (``_State.rep_prob`` and
+    ``rep_of``), each (S, N).
+    """
     from detente.models import _smp_kernel as k
 
-    s_ = x0.shape[0]
+    s_, n_ = x0.shape[:2]
     x_end = np.empty_like(x0)
     turns = np.zeros(s_, dtype=np.int64)
+    rep_prob = np.empty((s_, n_))
+    rep_of = np.empty((s_, n_), dtype=np.int64)
     args = (
         np.ascontiguousarray(x0, dtype=float),
         np.ascontiguousarray(sal, dtype=float),
@@ -1073,6 +1082,8 @@ def _run_kernel(kernel, x0, sal, cap, max_turns: int, opts: SMPOptions) -> np.nd
         float(opts.min_sig_delta),
         x_end,
         turns,
+        rep_prob,
+        rep_of,
     )
     threads = max(1, min(KERNEL_THREADS or os.cpu_count() or 1, s_ // _SAMPLES_PER_THREAD))
     if threads == 1:
@@ -1082,7 +1093,7 @@ def _run_kernel(kernel, x0, sal, cap, max_turns: int, opts: SMPOptions) -> np.nd
         edges = np.linspace(0, s_, 4 * threads + 1).astype(int)
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(lambda a, b: kernel(a, b, *args), edges[:-1], edges[1:]))
-    return x_end
+    return x_end, rep_prob, rep_of
 
 
 def _run_pool(x0, sal, cap, acc, max_turns: int, opts: SMPOptions, pool: int):
@@ -1268,9 +1279,10 @@ class SMP(Model):
             pool = max(8, int(_POOL_NUMBERS // (n_**3 + n_ * n_ * d_)))
         kernel = self._kernel(s_, n_, d_) if acc is None else None
         if kernel is not None:
-            x_end = y_end = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
-        else:
-            x_end, y_end = _run_pool(x0, sal, cap, acc, o.max_iter, o, pool)
+            x_end, rep_prob, rep_of = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
+            st = _State(*[None] * 5, rep_prob, rep_of)  # type: ignore[arg-type]
+            return _forecast(x_end, st, mask, o.outcome)
+        x_end, y_end = _run_pool(x0, sal, cap, acc, o.max_iter, o, pool)
         out = np.empty((s_, d_))
         for start in range(0, s_, pool):
             sl = slice(start, start + pool)
