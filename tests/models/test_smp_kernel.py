@@ -110,10 +110,12 @@ def test_forecast_many_through_kernel(monkeypatch):
     """Backtest-style parts stacked into one pool give each part's own forecast."""
     rng = np.random.default_rng(5)
     parts = []
-    for actors, issues in [(5, 1), (6, 2), (5, 1)]:
+    for actors, issues in [(5, 1), (6, 2), (5, 1), (30, 3)]:
         pos = rng.uniform(0, 100, (1, actors, issues))
         sal = rng.uniform(0.1, 1.0, pos.shape)
         cap = rng.uniform(0.5, 2.0, pos.shape)
+        if actors == 30:  # as the DEU loader's arrays: not C order (NumPy's sums follow layout)
+            pos, sal, cap = (np.asfortranarray(v) for v in (pos, sal, cap))
         parts.append(ScenarioArrays.from_table(pos, sal, cap, scale_min=0.0, scale_max=100.0))
     model = get_model("smp")
     monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 10**9)
@@ -205,3 +207,51 @@ def test_kernel_win_probabilities_of_the_final_state(max_iter, compiled):
     if max_iter == 0:
         assert (rep_prob[:, [4, 8]] == 0).all() and (rep_prob[:, 6] > 0).all()
         assert (rep_of[:, 4] == 6).all() and (rep_of[:, 8] == 1).all()  # the last one in reach
+
+
+def deu_parts(actors: int | None = None) -> list[ScenarioArrays]:
+    """The DEU training file's proposals as the backtest forms them (treaty weights)."""
+    from detente.analyses.backtest import deu_capabilities
+    from detente.io.deu import load_deu
+
+    path = KTAB.parents[1] / "deu" / "deu-train.tsv"
+    if not path.is_file():
+        pytest.skip(f"DEU training data not found at {path}")
+    data = load_deu(path)
+    cap = deu_capabilities(data, "treaty")
+    groups = data.proposal_groups()
+    parts = []
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        part = data.subset(idx).arrays(cap[idx])
+        if actors is None or part.n_actors == actors:
+            parts.append(part)
+    return parts
+
+
+def test_kernel_forecast_of_deu_arrays_not_in_c_order(monkeypatch):
+    """The DEU loader's issue subsets are laid out actors-contiguous, and NumPy's sums over
+    actors follow the layout: the kernel's final positions must come back in C order, as the
+    NumPy pool's do (with the input's layout, 3 of the training file's proposals differed in the
+    last bit, those where every actor takes part; the first of them is this 30 x 2 one)."""
+    # every actor present: no take_actors, which would copy to C order
+    part = next(p for p in deu_parts(30) if p.n_issues == 2 and p.mask.all())
+    assert not part.position.flags.c_contiguous
+    model = get_model("smp")
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 10**9)
+    expected = model.forecast(part, np.random.default_rng(0))
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 0)
+    monkeypatch.setattr(smp_mod, "_compiled_kernel", python_kernel)
+    np.testing.assert_array_equal(model.forecast(part, np.random.default_rng(0)), expected)
+
+
+def test_compiled_kernel_deu_backtest_forecasts_equal_numpy(monkeypatch):
+    """Every DEU proposal, as ``detente backtest`` runs them (``forecast_many``)."""
+    pytest.importorskip("numba")
+    parts = deu_parts()
+    model = get_model("smp")
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 10**9)
+    expected = model.forecast_many(parts, 0)
+    monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 0)
+    for got, want in zip(model.forecast_many(parts, 0), expected, strict=True):
+        np.testing.assert_array_equal(got, want)

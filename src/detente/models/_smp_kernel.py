@@ -113,10 +113,16 @@ def _strength(model, c):
 @register_jitable
 def _pair_coalitions(u_hi, u_lo, w, n, rule, buf_pos, buf_neg):
     """Coalition strengths (for hi, for lo) of two options, voters' utilities ``u_hi, u_lo``."""
-    for a in range(n):
-        v = _vote(rule, w[a], u_hi[a] - u_lo[a])
-        buf_pos[a] = max(v, 0.0)
-        buf_neg[a] = max(-v, 0.0)
+    if rule == 0:  # Prop, the default, without the rule's branches (SIMD)
+        for a in range(n):
+            v = (u_hi[a] - u_lo[a]) * w[a]
+            buf_pos[a] = max(v, 0.0)
+            buf_neg[a] = max(-v, 0.0)
+    else:
+        for a in range(n):
+            v = _vote(rule, w[a], u_hi[a] - u_lo[a])
+            buf_pos[a] = max(v, 0.0)
+            buf_neg[a] = max(-v, 0.0)
     return MIN_COALITION + _pw_sum(buf_pos, n), MIN_COALITION + _pw_sum(buf_neg, n)
 
 
@@ -195,12 +201,14 @@ def _round4(v):
 @register_jitable
 def _turn(x, sal, cap, sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff, rhat, risk,
           u_own, x_new, tp, tn, tmp, buf_pos, buf_neg, target, b_init, b_rcvr, u_opt,
-          c_opt, c_done, queue, qprob, work):  # fmt: skip
+          pv_opt, c_done, queue, qprob, work, vdt):  # fmt: skip
     """One BCN turn of :func:`detente.models.smp._turn` (InitOnlyInterp, Conditional PCE)."""
     # 1. each actor's best challenge (challenge_matrix with h = k = i)
     weight, r_m, uni_m, unn_m, a_m, c_m = work[0], work[1], work[2], work[3], work[4], work[5]
     for m in range(n):
         weight[m] = sal_tot[m] * cap[m]
+        for j in range(n):
+            vdt[j, m] = vdiff[m, j]
     for i in range(n):
         w_i = weight[i]
         r_own = rhat[i, i]
@@ -234,13 +242,12 @@ def _turn(x, sal, cap, sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff, r
             a_j = _vote(rule, weight[j], uji - ujj)
             chij = (MIN_CLTN_CHALLENGE + max(a_i, 0.0)) + max(a_j, 0.0)
             chji = (MIN_CLTN_CHALLENGE + max(-a_i, 0.0)) + max(-a_j, 0.0)
+            # no branch in this loop, so that it runs in SIMD lanes (the same IEEE operations,
+            # the same bits); i and j are no third parties: their terms are zero
+            vd_j = vdt[j]
             for m in range(n):
-                if m == i or m == j:
-                    tp[m] = 0.0
-                    tn[m] = 0.0
-                    continue
                 u_ni, u_nn = uni_m[m], unn_m[m]
-                u_nj = _bs_util(vdiff[m, j], r_m[m])
+                u_nj = _bs_util(vd_j[m], r_m[m])
                 w_m = weight[m]
                 v0 = _vote(rule, w_m, u_ni - u_nj)
                 cni = max(v0, 0.0) + chij
@@ -255,6 +262,7 @@ def _turn(x, sal, cap, sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff, r
                 v = _vote(rule, w_m, u_ik_j - u_i_jk)
                 tp[m] = max(v, 0.0)
                 tn[m] = min(v, 0.0)
+            tp[i] = tn[i] = tp[j] = tn[j] = 0.0
             chij = chij + _pw_sum(tp, n)
             chji = chji - _pw_sum(tn, n)
             phij = chij / (chij + chji)
@@ -332,15 +340,15 @@ def _turn(x, sal, cap, sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff, r
                     pv = 0.5
                 else:
                     hi, lo = max(o_q, o_r), min(o_q, o_r)
-                    if not c_done[hi, lo]:
+                    if not c_done[hi, lo]:  # the pair's victory probabilities, once a turn
                         c_hi, c_lo = _pair_coalitions(
                             u_opt[hi], u_opt[lo], cap, n, rule, buf_pos, buf_neg
                         )
-                        c_opt[hi, lo] = c_hi
-                        c_opt[lo, hi] = c_lo
+                        f_hi, f_lo = _strength(vmodel, c_hi), _strength(vmodel, c_lo)
+                        pv_opt[hi, lo] = f_hi / (f_hi + f_lo)
+                        pv_opt[lo, hi] = f_lo / (f_lo + f_hi)
                         c_done[hi, lo] = True
-                    f_qr = _strength(vmodel, c_opt[o_q, o_r])
-                    pv = f_qr / (f_qr + _strength(vmodel, c_opt[o_r, o_q]))
+                    pv = pv_opt[o_q, o_r]
                 prod = pv if r == 0 else prod * pv
             qprob[q] = prod
         tot = _pw_sum(qprob, length)
@@ -450,11 +458,12 @@ def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit
     b_init = np.zeros((n, d))
     b_rcvr = np.zeros((n, d))
     u_opt = np.empty((n + 1, n))
-    c_opt = np.empty((n + 1, n + 1))
+    pv_opt = np.empty((n + 1, n + 1))
     c_done = np.zeros((n + 1, n + 1), dtype=np.bool_)
     queue = np.empty(n + 1, dtype=np.int64)
     qprob = np.empty(n + 1)
     work = np.empty((6, n))
+    vdt = np.empty((n, n))
     is_rep = np.empty(n, dtype=np.bool_)
     x = np.empty((n, d))
     x_new = np.empty((n, d))
@@ -474,7 +483,7 @@ def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit
                     rhat, risk, u_own, rn, tmp, buf_pos, buf_neg, cmat, p)  # fmt: skip
             _turn(x, sal[s], cap[s], sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff,
                   rhat, risk, u_own, x_new, tp, tn, tmp, buf_pos, buf_neg, target, b_init,
-                  b_rcvr, u_opt, c_opt, c_done, queue, qprob, work)  # fmt: skip
+                  b_rcvr, u_opt, pv_opt, c_done, queue, qprob, work, vdt)  # fmt: skip
             for i in range(n):
                 for k in range(d):
                     t = x_new[i, k] - x[i, k]

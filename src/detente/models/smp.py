@@ -1032,7 +1032,10 @@ def _compiled_kernel() -> Any:
         else:
             from detente.models import _smp_kernel
 
-            _kernel_cache.append(numba.njit(cache=True, nogil=True)(_smp_kernel.run_samples))
+            # NumPy's error model: x / 0 gives inf or nan as in NumPy instead of raising, and
+            # without the zero checks the inner loops run in SIMD lanes
+            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+            _kernel_cache.append(jit(_smp_kernel.run_samples))
     return _kernel_cache[0]
 
 
@@ -1062,7 +1065,7 @@ def _run_kernel(
     from detente.models import _smp_kernel as k
 
     s_, n_ = x0.shape[:2]
-    x_end = np.empty_like(x0)
+    x_end = np.empty(x0.shape)  # C order, as _run_pool's: NumPy's sum order follows the layout
     turns = np.zeros(s_, dtype=np.int64)
     rep_prob = np.empty((s_, n_))
     rep_of = np.empty((s_, n_), dtype=np.int64)
@@ -1238,7 +1241,9 @@ class SMP(Model):
         part's forecast is identical to ``forecast(part, ...)``. Otherwise (Stochastic
         transitions, whose draws depend on the batch, or an ``ideal_adjustment`` tied to one
         actor count) the parts are forecast one at a time with a fresh
-        ``np.random.default_rng(seed)`` each, as :meth:`Model.forecast_many`.
+        ``np.random.default_rng(seed)`` each, as :meth:`Model.forecast_many`. With Numba, the
+        pools go through the compiled kernel once all parts together hold
+        ``NUMBA_MIN_SAMPLES`` samples.
         """
         o = self.options
         if o.state_transitions == "Stochastic" or o.ideal_adjustment is not None:
@@ -1251,12 +1256,13 @@ class SMP(Model):
             x0, sal, cap, _ = self._inputs(part)
             groups.setdefault(x0.shape[1:], []).append((k, part, (x0, sal, cap)))
         out: list[np.ndarray | None] = [None] * len(parts)
+        total = sum(p.n_samples for p in parts)
         for members in groups.values():
             x0, sal, cap = (np.concatenate([m[2][f] for m in members]) for f in range(3))
             mask = np.concatenate(
                 [np.broadcast_to(p.mask, (p.n_samples, *p.mask.shape)) for _, p, _ in members]
             )
-            res = self._forecast_pool(x0, sal, cap, None, mask)
+            res = self._forecast_pool(x0, sal, cap, None, mask, samples=total)
             start = 0
             for k, part, _ in members:
                 out[k] = part.from_normalised(res[start : start + part.n_samples])
@@ -1271,13 +1277,19 @@ class SMP(Model):
             return None
         return _compiled_kernel()
 
-    def _forecast_pool(self, x0, sal, cap, acc, mask, pool: int | None = None) -> np.ndarray:
-        """Final forecasts (0..1 scale) of deterministic runs; ``mask`` (N, D) or (S, N, D)."""
+    def _forecast_pool(
+        self, x0, sal, cap, acc, mask, pool: int | None = None, samples: int | None = None
+    ) -> np.ndarray:
+        """Final forecasts (0..1 scale) of deterministic runs; ``mask`` (N, D) or (S, N, D).
+
+        ``samples`` is the size of the whole batch this pool belongs to, which decides whether
+        the compiled kernel is worth loading (default: this pool's).
+        """
         o = self.options
         s_, n_, d_ = x0.shape
         if pool is None:
             pool = max(8, int(_POOL_NUMBERS // (n_**3 + n_ * n_ * d_)))
-        kernel = self._kernel(s_, n_, d_) if acc is None else None
+        kernel = self._kernel(samples or s_, n_, d_) if acc is None else None
         if kernel is not None:
             x_end, rep_prob, rep_of = _run_kernel(kernel, x0, sal, cap, o.max_iter, o)
             st = _State(*[None] * 5, rep_prob, rep_of)  # type: ignore[arg-type]
