@@ -23,8 +23,11 @@ def main() -> None:
     data = load_deu(path)
     print(data.summary())
     result = run_backtest(data)
-    print("| model | capability | MAE | RMSE | MedAE | <=10 | <=20 | vs compromise [95% CI] |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| model | capability | issues | MAE | RMSE | MedAE | <=10 | <=20 "
+        "| vs compromise [95% CI] |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in result["results"]:
         vs = r["vs_compromise"]
         cmp_text = (
@@ -33,7 +36,7 @@ def main() -> None:
             else f"{vs['mae_difference']:+.2f} [{vs['ci95'][0]:+.2f}, {vs['ci95'][1]:+.2f}]"
         )
         print(
-            f"| {r['model']} | {r['capability']} | {r['mae']:.2f} | {r['rmse']:.2f} | "
+            f"| {r['model']} | {r['capability']} | {r['n']} | {r['mae']:.2f} | {r['rmse']:.2f} | "
             f"{r['median_ae']:.2f} | {100 * r['within_10']:.0f}% | {100 * r['within_20']:.0f}% "
             f"| {cmp_text} |"
         )

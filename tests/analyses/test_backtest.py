@@ -140,6 +140,62 @@ def test_failing_model_is_skipped_with_reason(data, monkeypatch):
     assert [x["model"] for x in r["results"]] == ["mean"]
 
 
+def test_model_failing_on_some_issues_is_scored_on_the_rest(data, monkeypatch):
+    """A model that cannot forecast some issues (here: those with a reference point above 50)
+    is scored on the others, issue by issue when it treats issues independently, and compared
+    with the compromise model on the same issues; what it left out is listed with the reason."""
+    real_registry, real_get = backtest.registry, backtest.get_model
+    mean = real_get("mean")
+
+    class Picky:
+        def forecast(self, arrays, rng):
+            if np.any(np.nan_to_num(arrays.status_quo, nan=0.0) > 50):
+                raise ValueError("reference point above 50")
+            return mean.forecast(arrays, rng)
+
+        def describe(self):
+            return {}
+
+    monkeypatch.setattr(backtest, "registry", lambda: {**real_registry(), "picky": object})
+    monkeypatch.setattr(backtest, "get_model", lambda n: Picky() if n == "picky" else real_get(n))
+    r = run_backtest(data, models=["picky", "compromise"], capabilities=["equal"], n_boot=50)
+    assert not r["skipped"]
+    row = next(x for x in r["results"] if x["model"] == "picky")
+    left_out = sorted(i for m in row["not_forecast"] for i in m["issues"])
+    assert all(m["reason"] == "ValueError: reference point above 50" for m in row["not_forecast"])
+    assert all(len(m["issues"]) == 1 for m in row["not_forecast"])  # issue by issue
+    expected = np.flatnonzero(np.nan_to_num(data.reference_point, nan=0.0) > 50)
+    assert left_out == expected.tolist() and len(expected) > 0
+    assert row["n"] == data.n_issues - len(expected)
+    p = r["predictions"]
+    y = np.array(p["outcome"])
+    keep = np.array([v is not None for v in p["forecasts"]["picky@equal"]])
+    assert keep.sum() == row["n"]
+    picky = np.array([v for v in p["forecasts"]["picky@equal"] if v is not None])
+    base = np.array(p["forecasts"]["compromise@equal"])[keep]
+    diff = np.abs(picky - y[keep]).mean() - np.abs(base - y[keep]).mean()
+    assert row["vs_compromise"]["mae_difference"] == pytest.approx(diff, abs=1e-12)
+    assert row["mae"] == pytest.approx(np.abs(picky - y[keep]).mean(), abs=1e-12)
+    csv_rows = list(csv.reader(predictions_csv(r).splitlines()))
+    col = csv_rows[0].index("picky@equal")
+    assert csv_rows[1 + expected[0]][col] == ""
+
+
+def test_nbs_is_scored_on_the_proposals_with_a_status_quo(data):
+    """The default NBS needs the status quo on every issue of a proposal it bargains over."""
+    r = run_backtest(data, models=["nbs"], capabilities=["treaty"], n_boot=50)
+    row = next(x for x in r["results"] if x["model"] == "nbs")
+    assert 0 < row["n"] < data.n_issues
+    left_out = {i for m in row["not_forecast"] for i in m["issues"]}
+    assert len(left_out) == data.n_issues - row["n"]
+    groups = data.proposal_groups()
+    for m in row["not_forecast"]:
+        assert "needs the status quo" in m["reason"]
+        members = np.flatnonzero(groups == groups[m["issues"][0]])
+        assert sorted(m["issues"]) == members.tolist()  # whole proposals
+        assert np.isnan(data.reference_point[members]).any()
+
+
 def test_error_metrics_and_bootstrap_by_hand():
     m = error_metrics(np.array([0.0, 10.0, 50.0, 80.0]), np.array([5.0, 40.0, 50.0, 100.0]))
     assert m == {"n": 4, "mae": 13.75, "rmse": pytest.approx(np.sqrt(1325 / 4)),

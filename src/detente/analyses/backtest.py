@@ -77,7 +77,7 @@ def bootstrap_mae_difference(
 ) -> np.ndarray:
     """Bootstrap draws of MAE(model) - MAE(base) given resampling weights (see above)."""
     g = w.shape[1]
-    n = np.bincount(member, minlength=g).astype(float)
+    n = np.bincount(member, minlength=g).astype(float)  # a cluster may have no issue left
     sm = np.bincount(member, weights=err_model, minlength=g)
     sb = np.bincount(member, weights=err_base, minlength=g)
     count = w @ n
@@ -90,23 +90,50 @@ def _make_model(spec: str):
     return make_model(spec)
 
 
+def _forecast_parts(model, parts: list[tuple[np.ndarray, ScenarioArrays]], seed: int) -> list:
+    many = getattr(model, "forecast_many", None)  # a peer's model may lack it
+    if many is not None:
+        return many([arrays for _, arrays in parts], seed)
+    return [model.forecast(a, np.random.default_rng(seed)) for _, a in parts]
+
+
 def _forecast(
-    name: str, parts: list[tuple[np.ndarray, ScenarioArrays]], n_issues: int, seed: int
-) -> tuple[np.ndarray | None, str | None, dict, list[str]]:
-    """Forecast every issue with one model; ``parts`` pairs issue indices with their arrays."""
+    name: str,
+    parts: list[tuple[np.ndarray, ScenarioArrays]],
+    n_issues: int,
+    seed: int,
+    fallback: list[tuple[np.ndarray, ScenarioArrays]] | None = None,
+) -> tuple[np.ndarray | None, str | None, dict, list[str], list[dict[str, Any]]]:
+    """Forecast every issue with one model; ``parts`` pairs issue indices with their arrays.
+
+    When the call over ``parts`` raises and ``fallback`` (one part per proposal) is given, each
+    proposal is forecast on its own: the proposals the model cannot forecast are left out
+    (NaN) and listed with the reason, the fifth item. Returns ``(None, reason, ...)`` when no
+    issue could be forecast or a forecast is malformed.
+    """
     pred = np.full(n_issues, np.nan)
+    missing: list[dict[str, Any]] = []
     try:
         opts = name.partition(":")[2]
         model = get_model(name) if not opts else _make_model(name)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            many = getattr(model, "forecast_many", None)  # a peer's model may lack it
-            outs = (
-                many([arrays for _, arrays in parts], seed)
-                if many is not None
-                else [model.forecast(a, np.random.default_rng(seed)) for _, a in parts]
-            )
-            for (index, _), out in zip(parts, outs, strict=True):
+            try:
+                done = list(zip(parts, _forecast_parts(model, parts, seed), strict=True))
+            except Exception:
+                if fallback is None:
+                    raise
+                done = []
+                for part in fallback:
+                    try:
+                        done.append((part, _forecast_parts(model, [part], seed)[0]))
+                    except Exception as exc:  # this proposal only: record and go on
+                        missing.append(
+                            {"issues": [int(i) for i in part[0]], "reason": _reason(exc)}
+                        )
+                if not done:
+                    raise
+            for (index, _), out in done:
                 out = np.asarray(out, dtype=float)
                 if out.shape != (1, len(index)):
                     return (
@@ -114,15 +141,23 @@ def _forecast(
                         f"forecast has shape {out.shape}, expected (1, {len(index)})",
                         {},
                         [],
+                        [],
                     )
                 pred[index] = out[0]
     except Exception as exc:  # a peer's model may not handle this data: record and go on
-        return None, f"{type(exc).__name__}: {exc}", {}, []
-    bad = int((~np.isfinite(pred)).sum())
+        return None, _reason(exc), {}, [], []
+    left_out = np.zeros(n_issues, dtype=bool)
+    for m in missing:
+        left_out[m["issues"]] = True
+    bad = int((~np.isfinite(pred) & ~left_out).sum())
     if bad:
-        return None, f"non-finite forecast on {bad} of {n_issues} issues", {}, []
+        return None, f"non-finite forecast on {bad} of {n_issues} issues", {}, [], []
     notes = sorted({str(w.message) for w in caught})
-    return pred, None, model.describe(), notes
+    return pred, None, model.describe(), notes, missing
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def run_backtest(
@@ -196,6 +231,7 @@ def run_backtest(
             (np.arange(data.n_issues), data.arrays(capability, blank_salience=blank_salience))
         ]
         preds: dict[str, np.ndarray] = {}
+        not_forecast: dict[str, list[dict[str, Any]]] = {}
         run_names = names if BASELINE in names else [*names, BASELINE]
         for name in run_names:
             # models that bargain across issues see one proposal at a time (its issues are
@@ -203,11 +239,22 @@ def run_backtest(
             links = getattr(known[name.partition(":")[0]], "links_issues", False)
             joint = batch == "proposal" or (batch == "auto" and links)
             parts = by_proposal if joint else everything
-            pred, reason, desc, notes = _forecast(name, parts, data.n_issues, seed)
+            if joint:
+                fallback = by_proposal
+            else:  # issue by issue, so that one issue a model cannot take costs only itself
+                fallback = [
+                    (idx, data.subset(idx).arrays(capability[idx], blank_salience=blank_salience))
+                    for idx in np.arange(data.n_issues)[:, None]
+                ]
+            pred, reason, desc, notes, missing = _forecast(
+                name, parts, data.n_issues, seed, fallback=fallback
+            )
             if pred is None:
                 skipped.append({"model": name, "capability": cap, "reason": str(reason)})
                 continue
             preds[name] = pred
+            if missing:
+                not_forecast[name] = missing
             described.setdefault(name, desc)
             for note in notes:
                 model_warnings.append({"model": name, "capability": cap, "warning": note})
@@ -216,27 +263,39 @@ def run_backtest(
             if name not in preds:
                 continue
             pred = preds[name]
-            err = np.abs(pred - outcome)
-            row: dict[str, Any] = {"model": name, "capability": cap, **error_metrics(pred, outcome)}
+            # a model that could not forecast some proposals is scored on the rest, and so is
+            # the compromise model it is compared with (the comparison stays paired)
+            keep = np.isfinite(pred)
+            err = np.abs(pred - outcome)[keep]
+            row: dict[str, Any] = {
+                "model": name,
+                "capability": cap,
+                **error_metrics(pred[keep], outcome[keep]),
+            }
+            if not keep.all():
+                row["not_forecast"] = not_forecast[name]
             if base is not None:
-                draws = bootstrap_mae_difference(err, np.abs(base - outcome), w, member)
-                diff = float(err.mean() - np.abs(base - outcome).mean())
+                err_base = np.abs(base - outcome)[keep]
+                draws = bootstrap_mae_difference(err, err_base, w, member[keep])
+                diff = float(err.mean() - err_base.mean())
                 lo, hi = np.percentile(draws, [2.5, 97.5])
                 row["vs_compromise"] = {
                     "mae_difference": diff,
-                    "relative": diff / float(np.abs(base - outcome).mean()),
+                    "relative": diff / float(err_base.mean()),
                     "ci95": [float(lo), float(hi)],
                     "excludes_zero": bool(hi < 0 or lo > 0),
                 }
             row["breakdown"] = {
                 b: {
-                    str(level): error_metrics(pred[meta[b] == level], outcome[meta[b] == level])
+                    str(level): error_metrics(
+                        pred[keep & (meta[b] == level)], outcome[keep & (meta[b] == level)]
+                    )
                     for level in sorted(set(meta[b]))
                 }
                 for b in BREAKDOWNS
             }
             results.append(row)
-            columns[f"{name}@{cap}"] = [float(x) for x in pred]
+            columns[f"{name}@{cap}"] = [float(x) if np.isfinite(x) else None for x in pred]
 
     return {
         "data": data.summary(),
@@ -279,7 +338,8 @@ def predictions_csv(result: dict[str, Any]) -> str:
     for i in range(len(p["issue"])):
         row = [p[c][i] for c in fixed]
         row = ["" if v is None else v for v in row]
-        writer.writerow(row + [f"{p['forecasts'][c][i]:.4f}" for c in forecast_cols])
+        values = [p["forecasts"][c][i] for c in forecast_cols]
+        writer.writerow(row + ["" if v is None else f"{v:.4f}" for v in values])
     return buf.getvalue()
 
 

@@ -86,7 +86,18 @@ def _print_table(result: dict) -> None:
             f"({s['dropped']} dropped); bootstrap seed {result['settings']['seed']}"
         )
     )
-    for col in ("model", "capability", "MAE", "RMSE", "MedAE", "<=10", "<=20", "vs compromise"):
+    cols = (
+        "model",
+        "capability",
+        "issues",
+        "MAE",
+        "RMSE",
+        "MedAE",
+        "<=10",
+        "<=20",
+        "vs compromise",
+    )
+    for col in cols:
         table.add_column(col, justify="left" if col in ("model", "capability") else "right")
     for r in result["results"]:
         vs = r.get("vs_compromise")
@@ -98,6 +109,7 @@ def _print_table(result: dict) -> None:
         table.add_row(
             r["model"],
             r["capability"],
+            str(r["n"]),
             f"{r['mae']:.2f}",
             f"{r['rmse']:.2f}",
             f"{r['median_ae']:.2f}",
@@ -106,5 +118,16 @@ def _print_table(result: dict) -> None:
             cmp_text,
         )
     console.print(table)
+    for r in result["results"]:
+        missed = r.get("not_forecast", [])
+        if missed:
+            others = len({m["reason"] for m in missed}) - 1
+            console.print(
+                f"{r['model']} ({r['capability']}) left out "
+                f"{sum(len(m['issues']) for m in missed)} issue(s) of {len(missed)} "
+                f"proposal(s) and is scored on the rest, as is the compromise model it is "
+                f"compared with; the first reason: {missed[0]['reason']}"
+                + (f" ({others} other reason(s) in --json)" if others else "")
+            )
     for sk in result["skipped"]:
         console.print(f"skipped {sk['model']} ({sk['capability']}): {sk['reason']}")
