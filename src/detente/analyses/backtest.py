@@ -18,10 +18,11 @@ recorded. Everything returned is JSON-ready.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -102,14 +103,14 @@ def _forecast(
     parts: list[tuple[np.ndarray, ScenarioArrays]],
     n_issues: int,
     seed: int,
-    fallback: list[tuple[np.ndarray, ScenarioArrays]] | None = None,
+    fallback: Callable[[], list[tuple[np.ndarray, ScenarioArrays]]] | None = None,
 ) -> tuple[np.ndarray | None, str | None, dict, list[str], list[dict[str, Any]]]:
     """Forecast every issue with one model; ``parts`` pairs issue indices with their arrays.
 
-    When the call over ``parts`` raises and ``fallback`` (one part per proposal) is given, each
-    proposal is forecast on its own: the proposals the model cannot forecast are left out
-    (NaN) and listed with the reason, the fifth item. Returns ``(None, reason, ...)`` when no
-    issue could be forecast or a forecast is malformed.
+    When the call over ``parts`` raises and ``fallback`` is given, it is called for smaller
+    parts (one per proposal, or one per issue) and each is forecast on its own: the parts the
+    model cannot forecast are left out (NaN) and listed with the reason, the fifth item.
+    Returns ``(None, reason, ...)`` when no issue could be forecast or a forecast is malformed.
     """
     pred = np.full(n_issues, np.nan)
     missing: list[dict[str, Any]] = []
@@ -124,7 +125,7 @@ def _forecast(
                 if fallback is None:
                     raise
                 done = []
-                for part in fallback:
+                for part in fallback():
                     try:
                         done.append((part, _forecast_parts(model, [part], seed)[0]))
                     except Exception as exc:  # this proposal only: record and go on
@@ -154,6 +155,15 @@ def _forecast(
         return None, f"non-finite forecast on {bad} of {n_issues} issues", {}, [], []
     notes = sorted({str(w.message) for w in caught})
     return pred, None, model.describe(), notes, missing
+
+
+def _issue_parts(
+    data: DEUData, capability: np.ndarray, blank_salience: Literal["exclude", "issue_mean"]
+) -> list[tuple[np.ndarray, ScenarioArrays]]:
+    return [
+        (idx, data.subset(idx).arrays(capability[idx], blank_salience=blank_salience))
+        for idx in np.arange(data.n_issues)[:, None]
+    ]
 
 
 def _reason(exc: Exception) -> str:
@@ -230,6 +240,10 @@ def run_backtest(
         everything = [
             (np.arange(data.n_issues), data.arrays(capability, blank_salience=blank_salience))
         ]
+        # built only when a model fails on the whole batch, and then once per convention
+        per_issue = functools.cache(
+            functools.partial(_issue_parts, data, capability, blank_salience)
+        )
         preds: dict[str, np.ndarray] = {}
         not_forecast: dict[str, list[dict[str, Any]]] = {}
         run_names = names if BASELINE in names else [*names, BASELINE]
@@ -239,13 +253,8 @@ def run_backtest(
             links = getattr(known[name.partition(":")[0]], "links_issues", False)
             joint = batch == "proposal" or (batch == "auto" and links)
             parts = by_proposal if joint else everything
-            if joint:
-                fallback = by_proposal
-            else:  # issue by issue, so that one issue a model cannot take costs only itself
-                fallback = [
-                    (idx, data.subset(idx).arrays(capability[idx], blank_salience=blank_salience))
-                    for idx in np.arange(data.n_issues)[:, None]
-                ]
+            # issue by issue, so that one issue a model cannot take costs only itself
+            fallback = by_proposal.copy if joint else per_issue
             pred, reason, desc, notes, missing = _forecast(
                 name, parts, data.n_issues, seed, fallback=fallback
             )
