@@ -70,28 +70,52 @@ def _fmt(x: float) -> str:
     return f"{x:.1f}"
 
 
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--samples",
+        min=0,
+        max=1_000_000,
+        help="Monte Carlo draws behind P(agreement), P(ratified) and P(escalation) "
+        "(default 200, the same in every command; 0: point forecasts only).",
+    ),
+]
+
+
+def _p(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
 @app.command()
 def forecast(
     scenario: ScenarioArg = None,
     model: ModelOpt = None,
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
+    samples: SamplesOpt = None,
 ) -> None:
-    """Where the talks are likely to end: every model's forecast per issue."""
+    """Where the talks are likely to end: deal or no deal, escalation, and every model's package."""
     from rich.table import Table
 
     from detente import api
     from detente.scenario import load
 
     loaded = load(scenario)
-    out = api.forecast(loaded, model, seed=seed)
+    out = api.forecast(loaded, model, seed=seed, samples=samples)
     if json_out:
         emit_json(out)
         return
     sc = loaded.scenario
     con = console(wide=True)
     title = sc.meta.title + (f" (as of {sc.meta.as_of})" if sc.meta.as_of else "")
-    table = Table(title=f"Forecasts: {title}", title_justify="left")
+    oc = out.get("outcome")
+    head = out["headline"]
+    if oc is not None and head.get("sentence"):
+        con.print(f"[bold]{title}[/]")
+        con.print(f"Outcome ({head['model']}'s package): {head['sentence']}.", markup=False)
+    table = Table(
+        title=f"Packages by model (what a deal would look like): {title}", title_justify="left"
+    )
     table.add_column("issue", no_wrap=True)
     table.add_column("status quo", justify="right", no_wrap=True)
     for spec in out["forecasts"]:
@@ -100,24 +124,135 @@ def forecast(
         sq = "" if issue.status_quo is None else _fmt(issue.status_quo.centre)
         row = [issue.id, sq] + [_fmt(fc[issue.id]) for fc in out["forecasts"].values()]
         table.add_row(*row)
+    checks = out.get("checks")
+    if oc is not None:
+        table.add_section()
+        rows: list[tuple[str, Any]] = []
+        if checks and "range" in checks:
+            ch = checks["range"]["challenger"]
+            rows.append(
+                (f"{ch} share of pie", lambda s: _p(checks["models"][s].get("challenger_share")))
+            )
+        if checks:
+            rows.append(
+                ("signed at centre", lambda s: "yes" if checks["models"][s]["signed"] else "NO")
+            )
+
+        def prob(key: str):
+            def f(spec: str) -> str:
+                m = oc["models"].get(spec)
+                return "-" if m is None else _p(m[key])
+
+            return f
+
+        rows += [
+            ("P(agreement)", prob("p_agreement")),
+            ("P(ratified | agr.)", prob("p_ratified_given_agreement")),
+            ("P(escalation)", prob("p_escalation")),
+        ]
+        for label, f in rows:
+            table.add_row(label, "", *[f(spec) for spec in out["forecasts"]])
     con.print(table)
-    headline = next(
-        (m for m in ("detente", "compromise") if m in out["forecasts"]),
-        next(iter(out["forecasts"]), None),
-    )
-    if headline:
-        words = Table(title=f"What the {headline} forecast means", title_justify="left")
+    if oc is not None:
+        form = f" in the form {oc['form']}" if oc.get("form") else ""
+        con.print(
+            f"P(...) over {oc['samples']} draws of the inputs (seed {oc['seed']}){form}; "
+            f"signatories: {', '.join(oc['signatories'])}; P(escalation) without a deal "
+            f"{oc['p_escalation_no_deal']:.2f}. Definitions: docs/outcome.md.",
+            markup=False,
+        )
+    if checks and "range" in checks:
+        r = checks["range"]
+        ch = r["challenger"]
+        if r["empty"]:
+            con.print(
+                f"Acceptable range at the centre of the inputs: EMPTY. {ch} signs only for at "
+                f"least {r['low']:.2f} of the pie; the targets concede at most {r['high']:.2f}.",
+                markup=False,
+            )
+        else:
+            con.print(
+                f"Acceptable range at the centre of the inputs: {ch} shares {r['low']:.2f} to "
+                f"{r['high']:.2f} of the pie are signed by every party.",
+                markup=False,
+            )
+        for line in _refusal_lines(checks):
+            con.print("  " + line, markup=False)
+    lead = head.get("model")
+    if lead:
+        con.print(f"Headline model: {lead} ({head['why']}).", markup=False)
+        terms = head.get("terms_given_agreement")
+        words = Table(title=f"What the {lead} package means", title_justify="left")
         words.add_column("issue", no_wrap=True)
         words.add_column("name")
-        words.add_column(headline, justify="right", no_wrap=True)
+        words.add_column(lead, justify="right", no_wrap=True)
+        if terms:
+            words.add_column("if agreed", justify="right", no_wrap=True)
         words.add_column("nearest anchor on the scale")
         for issue in sc.issues:
-            x = out["forecasts"][headline][issue.id]
+            x = out["forecasts"][lead][issue.id]
             scale = f" ({issue.scale.min:g}-{issue.scale.max:g})"
-            words.add_row(issue.id, (issue.name or issue.id) + scale, _fmt(x), issue.label(x))
+            row = [issue.id, (issue.name or issue.id) + scale, _fmt(x)]
+            if terms:
+                row.append(_fmt(terms[issue.id]))
+            row.append(issue.label(x))
+            words.add_row(*row)
         con.print(words)
+        if terms:
+            con.print(
+                "'if agreed': the mean package over the draws in which every signatory signs.",
+                markup=False,
+            )
+    for spec, desc in out["models"].items():
+        if "domain" in desc:
+            err = desc.get("validated_error", {})
+            con.print(
+                f"{spec}: fitted on {desc['domain']}; validated error there: MAE "
+                f"{err.get('mae', float('nan')):.1f} points on a 0-100 scale ({err.get('protocol')})"
+                ". Outside that domain read it as one more model, not the forecast.",
+                markup=False,
+            )
+    for note in out.get("diagnostics", []):
+        con.print(f"[yellow]note:[/] {note['text']}")
     for spec, why in out["skipped"].items():
         con.print(f"[yellow]{spec} did not run:[/] {why}")
+    if oc is not None:
+        for spec, why in oc["skipped"].items():
+            if spec not in out["skipped"]:
+                con.print(f"[yellow]{spec}: no P(...) —[/] {why}")
+
+
+def _refusal_lines(checks: dict[str, Any]) -> list[str]:
+    """Who refuses which packages at the centre of the inputs, one line per side."""
+    r = checks["range"]
+    ch, form = r["challenger"], checks.get("form")
+    by_side: dict[str, list[tuple[str, str, float]]] = {"challenger": [], "target": []}
+    for spec, m in checks["models"].items():
+        for ref in m["refuse"]:
+            by_side[ref["side"]].append((ref["actor"], spec, m.get("challenger_share", 0.0)))
+    lines = []
+    if by_side["challenger"]:
+        pkgs = ", ".join(f"{s} ({x:.2f})" for _, s, x in by_side["challenger"])
+        alt = "fight" if r["war_value"] >= r["no_deal_value"] else "walk away"
+        why = (
+            f"its odds of prevailing are expected to fall from {r['p_win']:.2f} to "
+            f"{r['p_future']:.2f}, so war now beats a smaller share later (Powell 2006)"
+            if r["power_shift"]
+            else f"war is worth {r['war_value']:.2f} of the pie to it"
+        )
+        lines.append(
+            f"{ch} would rather {alt} than sign {pkgs}: it needs at least {r['low']:.2f}"
+            + (f" in the form {form}" if form else "")
+            + f"; {why}."
+        )
+    if by_side["target"]:
+        who = sorted({a for a, _, _ in by_side["target"]})
+        pkgs = ", ".join(sorted({f"{s} ({x:.2f})" for _, s, x in by_side["target"]}))
+        lines.append(
+            f"{', '.join(who)} would rather refuse {pkgs}: more than the {r['high']:.2f} every "
+            "target concedes, given the war it expects without a deal."
+        )
+    return lines
 
 
 @app.command()

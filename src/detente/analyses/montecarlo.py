@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from detente.analyses.crisis import CrisisOptions, analyse_crisis
+from detente.analyses.outcome import OutcomeOptions
 from detente.analyses.ratification import passes
 from detente.scenario.parameters import Parameter, compile_all, draw_values, uncertain_parameters
 
@@ -51,6 +52,8 @@ BLOCK_SIZE = 256
 HISTOGRAM_BINS = 20
 #: spawn keys of the run's SeedSequence children (see the module docstring)
 INPUTS_KEY, BLOCKS_KEY = 0, 1
+#: the form key of a scenario without agreement forms (nothing to ratify)
+NO_FORM = "-"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Plan:
     block_size: int = BLOCK_SIZE
     crisis_options: CrisisOptions = field(default_factory=CrisisOptions)
     name: str = "scenario"
+    outcome_options: OutcomeOptions = field(default_factory=OutcomeOptions)
 
 
 def block_rng(seed: int, block: int, model: str | None = None) -> np.random.Generator:
@@ -151,7 +155,40 @@ def run_block(
                 for k in form.bodies:
                     ok &= votes[k][:, p]
                 out[f"ratified/{form.id}/{key}"] = ok
+    _outcome_block(plan, comp, forecasts, out)
     return out, skipped
+
+
+def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out: dict) -> None:
+    """Per-draw branches of the outcome model (:mod:`detente.analyses.outcome`) for every
+    model's deal and every proposal, in every form: ``signed/<form>/<key>`` (n,),
+    ``accepts/<form>/<key>`` (n, K) and ``outcome/escalation_no_deal`` (n,)."""
+    from detente.analyses.outcome import form_terms, signing
+
+    arrays, rat = comp.arrays, comp.ratification
+    packages = dict(forecasts)
+    if rat is not None:
+        packages.update(
+            {f"proposal:{pid}": rat.packages[:, p] for p, pid in enumerate(rat.proposal_ids)}
+        )
+    if rat is not None:
+        for p in range(len(rat.proposal_ids)):
+            out[f"package/{p}"] = rat.packages[:, p]
+    forms = [f.id for f in rat.forms] if rat is not None and rat.forms else [NO_FORM]
+    for form in forms:
+        _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
+        for key, x in packages.items():
+            sig = signing(
+                arrays,
+                x,
+                crisis=comp.crisis,
+                hazard=hazard,
+                horizon=horizon,
+                options=plan.outcome_options,
+            )
+            out[f"signed/{form}/{key}"] = sig["signed"]
+            out[f"accepts/{form}/{key}"] = sig["accepts"]
+            out["outcome/escalation_no_deal"] = sig["escalation_no_deal"]
 
 
 def run_chunk(
@@ -294,6 +331,8 @@ def run_montecarlo(
     crisis_options: CrisisOptions | None = None,
     source: str | None = None,
     progress: Callable[[int], None] | None = None,
+    outcome_options: OutcomeOptions | None = None,
+    keep_draws: bool = False,
 ) -> dict[str, Any]:
     """Run every requested model and analysis over ``samples`` draws of the uncertain inputs.
 
@@ -320,6 +359,10 @@ def run_montecarlo(
         Scenario name recorded in the output.
     progress
         Called with the number of samples finished each time a chunk finishes.
+    outcome_options
+        Options of the outcome model (:mod:`detente.analyses.outcome`; recorded).
+    keep_draws
+        Also return ``draws``: each model's per-sample forecasts (S, D), not JSON-ready.
 
     Returns
     -------
@@ -351,6 +394,7 @@ def run_montecarlo(
         block_size=block_size,
         crisis_options=crisis_options,
         name=source or scenario.meta.title,
+        outcome_options=outcome_options or OutcomeOptions(),
     )
     if chunk_size is None:
         # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
@@ -372,7 +416,11 @@ def run_montecarlo(
     # neither does this); the first reason in block order is reported
     for spec in skipped:
         merged = {k: v for k, v in merged.items() if not k.endswith(f"/{spec}")}
-    return _report(scenario, plan, merged, skipped, described, samples, source)
+    out = _report(scenario, plan, merged, skipped, described, samples, source)
+    if keep_draws:  # per-sample forecasts for callers that diagnose them (not JSON)
+        ran = [s for s in plan.models if s not in skipped]
+        out["draws"] = {s: merged[f"forecast/{s}"] for s in ran}
+    return out
 
 
 def _report(
@@ -423,7 +471,80 @@ def _report(
     if scenario.crisis is not None:
         out["escalation"] = {
             "options": plan.crisis_options.describe(),
+            "meaning": "conditional: P(escalation) if the package were offered as a "
+            "take-it-or-leave-it deal (rejection by the proposer's belief, B.2, or an accident "
+            "by the deadline, B.5); the headline P(escalation) is outcome.models",
             "offer": float(res["escalation/offer"].mean()),
             "models": {s: float(res[f"escalation/{s}"].mean()) for s in ran},
         }
+    out["outcome"] = outcome_section(scenario, plan, res, ran)
     return out
+
+
+def outcome_section(
+    scenario: Scenario, plan: Plan, res: dict[str, np.ndarray], ran: list[str]
+) -> dict[str, Any]:
+    """The outcome model's headline numbers per model and proposal, from the per-draw branches.
+
+    ``form`` is the headline form (the scenario's first, or none); ``models`` and
+    ``proposals`` hold :func:`detente.analyses.outcome.summarise` for it; ``by_form`` the
+    three headline probabilities in every form.
+    """
+    from detente.analyses.outcome import headline_sentence, signatories, summarise
+
+    forms = [f.id for f in scenario.forms] or [NO_FORM]
+    headline = forms[0]
+    issue_ids = [i.id for i in scenario.issues]
+    who = signatories(scenario)
+    e0 = res["outcome/escalation_no_deal"]
+    keys = [*ran, *(f"proposal:{p.id}" for p in scenario.proposals)]
+
+    def one(form: str, key: str) -> dict[str, Any]:
+        if key.startswith("proposal:"):
+            pid = key.split(":", 1)[1]
+            p = [q.id for q in scenario.proposals].index(pid)
+            deal = res[f"package/{p}"]
+        else:
+            deal = res[f"forecast/{key}"]
+        ratified = (
+            res[f"ratified/{form}/{key}"] if form != NO_FORM else np.ones(e0.shape, dtype=bool)
+        )
+        draws = {
+            "signed": res[f"signed/{form}/{key}"],
+            "ratified": ratified,
+            "escalation_no_deal": e0,
+            "deal": deal,
+            "accepts": res[f"accepts/{form}/{key}"],
+        }
+        return summarise(draws, issue_ids, who)
+
+    label = {f.id: f.name or f.id for f in scenario.forms}
+    models = {}
+    for key in ran:
+        entry = one(headline, key)
+        entry["headline"] = headline_sentence(entry, label.get(headline))
+        models[key] = entry
+    proposals = {}
+    for p in scenario.proposals:
+        proposals[p.id] = one(headline, f"proposal:{p.id}")
+    by_form = {}
+    for form in forms:
+        by_form[form] = {}
+        for key in keys:
+            if key.startswith("proposal:"):
+                continue
+            s = one(form, key)
+            by_form[form][key] = {
+                k: s[k] for k in ("p_agreement", "p_ratified_given_agreement", "p_escalation")
+            }
+    return {
+        "definition": "docs/outcome.md",
+        "options": plan.outcome_options.describe(),
+        "form": None if headline == NO_FORM else headline,
+        "signatories": who,
+        "samples": int(e0.shape[0]),
+        "p_escalation_no_deal": float(e0.mean()),
+        "models": models,
+        "proposals": proposals,
+        "by_form": by_form,
+    }

@@ -1,0 +1,570 @@
+"""One outcome model: how the talks end, per draw, and the headline numbers defined once.
+
+For a deal (a model's package, or a tabled proposal) and an agreement form, every draw of the
+inputs ends on exactly one branch (docs/outcome.md):
+
+1. **no agreement**: some required signatory prefers its alternative to the deal;
+2. **signed, not ratified**: the signatories accept but a body of the form rejects the deal
+   (Putnam's 1988 involuntary defection), so the status quo stays;
+3. **ratified**: the deal is in force in the form.
+
+and on each branch the talks either fail into force or not.
+
+**Signing** (:func:`signing`). With a crisis section the signatories are the challenger and
+every target, and the values are shares of the pie at stake (Fearon 1995):
+
+- the challenger accepts a deal giving it ``s`` iff ``V(s) - a_C max(0, d_C - s)``, its value
+  of the deal less the audience cost of settling short of its public demand ``d_C`` (Fearon
+  1994), is at least the better of war ``W`` and living with the status quo ``V(s_0)``;
+- with a power shift against the challenger (Powell 2006) the values are discounted sums over
+  years: war now is worth ``W = p_0/(1-d) - c_C``; a deal that survives each year with
+  probability ``q = 1 - h`` (the form's revision hazard ``h``) is worth
+  ``V(s) = s/(1 - dq) + (1 - q) d R_1/(1 - dq)`` with ``R_1 = p_1/(1-d) - c_C`` the
+  challenger's reservation once power has shifted; no deal is worth ``s_0 + d R_1``. Without a
+  power shift ``d = 0``: ``W = p - c_C``, ``V(s) = s``, the one-shot model of B.1;
+- each target ``t`` accepts iff its share ``1 - s`` less its own audience cost is at least its
+  value of the no-deal world, ``E_0 (1 - p - c_T) + (1 - E_0)(1 - s_0)``: a target concedes
+  only as far as the threat of force makes it worth it.
+
+Without a crisis section the signatories are the two actors with the most capability x
+salience at the table, each accepting iff the deal's durable spatial utility less its audience
+cost is at least its utility of the status quo (individual rationality, as in the NBS).
+
+**Escalation** on each branch, per draw: with no deal in force (branches 1 and 2) the crisis
+goes on at the status quo, ``E_0 = 1 - (1 - F)(1 - H)``, where ``F`` is 1 when the challenger
+prefers war to the status quo (its preventive-war motive included) and ``H = 1 - exp(-h t)``
+the risk of slipping into war by accident before the deadline (Schelling; B.5). A ratified
+deal settles the crisis: escalation 0 on branch 3 (a later revision of the deal is priced in
+the deal's durable value and, for a declining challenger, in ``V(s)``).
+
+**Headline numbers** (:func:`summarise`), over the ``S`` draws:
+``P(agreement) = mean(signed)``, ``P(ratified | agreement) = sum(signed & ratified) /
+sum(signed)``, ``P(escalation) = mean((1 - signed * ratified) * E_0)``, the same per branch,
+and the expected terms given agreement (the mean package over the signed draws). Every
+command, page and report reads them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from detente.analyses.crisis import achievement_gap, brinkmanship_risk
+
+if TYPE_CHECKING:
+    from detente.arrays import ScenarioArrays
+    from detente.scenario.crisis import CrisisArrays, PublicStakes
+    from detente.scenario.ratification import CompiledRatification
+
+BRANCHES = ("no_agreement", "signed_not_ratified", "ratified")
+#: draws behind the headline numbers of every command unless ``--samples`` says otherwise;
+#: at most one Monte Carlo block, so every command draws exactly the same inputs
+DEFAULT_SAMPLES = 200
+#: a deal is accepted when its value is at least the alternative less this (rounding only)
+_TOL = 1e-12
+
+
+class OutcomeOptions(BaseModel):
+    """Named choices of the outcome model; recorded in every output."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    audience_cost_at: Literal["deal_only", "always"] = Field(
+        default="deal_only",
+        description="the audience cost of settling short of a public demand is paid when a "
+        "deal is accepted (Fearon 1994: the cost of backing down), or also under no deal",
+    )
+    utility: Literal["linear", "quadratic"] = Field(
+        default="linear",
+        description="loss of distance in the spatial utility (signatories without a crisis)",
+    )
+
+    def describe(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def status_quo(arrays: ScenarioArrays) -> np.ndarray:
+    """The status quo (S, D); the scale midpoint where the scenario gives none."""
+    mid = (arrays.scale_min + arrays.scale_max) / 2
+    return np.where(np.isnan(arrays.status_quo), mid[None, :], arrays.status_quo)
+
+
+def public_stakes(arrays: ScenarioArrays) -> PublicStakes:
+    """The actors' public demands, publicity and audience sensitivity from the core arrays."""
+    from detente.scenario.crisis import PublicStakes
+
+    s, n, d = arrays.position.shape
+    dem = arrays.demand if arrays.demand is not None else np.full((s, n, d), np.nan)
+    pub = arrays.publicity if arrays.publicity is not None else np.zeros((s, n, d))
+    lam = arrays.audience_sensitivity
+    if lam is None:
+        lam = np.zeros((s, n))
+    return PublicStakes(
+        demand=np.where(np.isnan(dem), arrays.position, dem), publicity=pub, sensitivity=lam
+    )
+
+
+def _nan0(x: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(np.asarray(x, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def challenger_declines(cr: CrisisArrays) -> np.ndarray:
+    """Per draw: a power shift is given and the challenger's odds fall (Powell 2006)."""
+    return np.isfinite(cr.p_future) & np.isfinite(cr.discount) & (cr.p_future <= cr.p_win)
+
+
+@dataclass(frozen=True)
+class ChallengerValues:
+    """The challenger's values of war now, of the status quo, and the discounting in force.
+
+    All (S,). ``discount`` is 0 where no power shift runs against the challenger (one-shot
+    values); ``future`` is its reservation once power has shifted (``R_1``).
+    """
+
+    war: np.ndarray
+    no_deal: np.ndarray
+    discount: np.ndarray
+    future: np.ndarray
+
+
+def challenger_values(cr: CrisisArrays, s0: np.ndarray) -> ChallengerValues:
+    """War and no-deal values of the challenger (module docstring), per draw."""
+    p, c = cr.p_win, cr.cost_challenger
+    dec = challenger_declines(cr)
+    d = np.where(dec, _nan0(cr.discount), 0.0)
+    p1 = np.where(dec, _nan0(cr.p_future), p)
+    future = p1 / (1 - d) - c
+    war = p / (1 - d) - c
+    no_deal = s0 + d * future
+    return ChallengerValues(war=war, no_deal=no_deal, discount=d, future=future)
+
+
+def deal_value(values: ChallengerValues, share: np.ndarray, survival: np.ndarray) -> np.ndarray:
+    """The challenger's value of a deal giving it ``share`` that survives each year w.p. ``q``.
+
+    ``V(s) = s/(1 - dq) + (1 - q) d R_1/(1 - dq)``; ``V(s) = s`` without discounting.
+
+    >>> v = ChallengerValues(np.array([6.25]), np.array([4.3]), np.array([0.9]),
+    ...                      np.array([4.75]))
+    >>> round(float(deal_value(v, np.array([0.55]), np.array([0.97]))[0]), 4)
+    5.3406
+    """
+    d = values.discount
+    q = np.clip(np.asarray(survival, dtype=float), 0.0, 1.0)
+    denom = 1 - d * q
+    return share / denom + (1 - q) * d * values.future / denom
+
+
+def no_deal_escalation(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray]:
+    """Escalation with no deal in force, per draw: ``E_0 = 1 - (1 - F)(1 - H)``.
+
+    ``F`` (bool) says the challenger prefers war to the status quo, including its
+    preventive-war motive under a power shift; ``H`` is the brinkmanship risk by the deadline.
+    """
+    v = challenger_values(cr, s0)
+    fights = v.war > v.no_deal
+    h = _nan0(brinkmanship_risk(cr.hazard_per_month, cr.deadline_months))
+    return {
+        "fights": fights,
+        "accident": h,
+        "escalation": 1 - (1 - fights) * (1 - h),
+        "war_value": v.war,
+        "no_deal_value": v.no_deal,
+    }
+
+
+def _shortfall_cost(a: np.ndarray, demand: np.ndarray, got: np.ndarray) -> np.ndarray:
+    return a * np.maximum(0.0, demand - got)
+
+
+def signing(
+    arrays: ScenarioArrays,
+    deal: np.ndarray,
+    *,
+    crisis: CrisisArrays | None = None,
+    hazard: np.ndarray | float = 0.0,
+    horizon: np.ndarray | float = 0.0,
+    options: OutcomeOptions | None = None,
+) -> dict[str, Any]:
+    """Whether every required signatory accepts ``deal`` (S, D), per draw.
+
+    Parameters
+    ----------
+    arrays
+        The compiled scenario (positions, saliences, public stakes), S draws.
+    deal
+        The package, shape (S, D) on the issues' scales.
+    crisis
+        The compiled crisis section aligned with ``arrays``, or None.
+    hazard, horizon
+        The form's yearly revision hazard and horizon, (S,) or scalars.
+
+    Returns
+    -------
+    dict
+        ``signed`` (S,) bool; ``signatories`` (ids); ``accepts`` (S, K) bool per signatory;
+        ``margin`` (S, K) value of the deal less the alternative (pie shares with a crisis,
+        utility without); ``share`` (S,) the challenger's share (crisis only); and
+        ``escalation_no_deal`` (S,) with its parts (crisis only, else zeros).
+    """
+    from detente.analyses.ratification import durable_value, spatial_utility
+
+    options = options or OutcomeOptions()
+    x = np.asarray(deal, dtype=float)
+    s = arrays.n_samples
+    hazard = np.broadcast_to(np.asarray(hazard, dtype=float), (s,))
+    horizon = np.broadcast_to(np.asarray(horizon, dtype=float), (s,))
+    sq = status_quo(arrays)
+    if crisis is None:
+        clout = arrays.weights()[0].sum(axis=1)
+        idx = [int(i) for i in np.argsort(-clout, kind="stable")[:2]]
+        u_x = spatial_utility(arrays, x, options.utility)
+        u_sq = spatial_utility(arrays, sq, options.utility)
+        dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
+        stakes = public_stakes(arrays)
+        ac = achievement_gap(arrays, stakes, x).cost
+        ac_sq = achievement_gap(arrays, stakes, sq).cost
+        if options.audience_cost_at == "deal_only":
+            ac_sq = np.zeros_like(ac_sq)
+        margin = (dv - ac) - (u_sq - ac_sq)
+        margin = margin[:, idx]
+        accepts = margin >= -_TOL
+        return {
+            "signed": accepts.all(axis=1),
+            "signatories": [arrays.actor_ids[i] for i in idx],
+            "accepts": accepts,
+            "margin": margin,
+            "share": None,
+            "escalation_no_deal": np.zeros(s),
+            "fights": np.zeros(s, dtype=bool),
+            "accident": np.zeros(s),
+        }
+    cr = crisis
+    s_x = cr.share(x)
+    s0 = cr.share(sq)
+    nd = no_deal_escalation(cr, s0)
+    values = challenger_values(cr, s0)
+    survival = 1 - np.clip(hazard, 0.0, 1.0)
+    a_c, d_c = cr.audience_challenger, cr.demand_challenger
+    v_deal = deal_value(values, s_x, survival) - _shortfall_cost(a_c, d_c, s_x)
+    v_alt = values.no_deal
+    if options.audience_cost_at == "always":
+        v_alt = v_alt - _shortfall_cost(a_c, d_c, s0)
+    m_ch = v_deal - np.maximum(values.war, v_alt)
+    # each target: its own share 1 - s, less the audience cost of settling short of its demand
+    e = nd["escalation"][:, None]
+    y = (1 - s_x)[:, None]
+    own_demand = 1 - cr.demand_targets  # (S, T), in the target's own share
+    war_t = (1 - cr.p_win - cr.cost_target)[:, None]
+    alt_t = e * war_t + (1 - e) * (1 - s0)[:, None]
+    if options.audience_cost_at == "always":
+        alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
+    m_t = y - _shortfall_cost(cr.audience_targets, own_demand, y) - alt_t
+    margin = np.concatenate([m_ch[:, None], m_t], axis=1)
+    accepts = margin >= -_TOL
+    return {
+        "signed": accepts.all(axis=1),
+        "signatories": [cr.challenger, *cr.targets],
+        "accepts": accepts,
+        "margin": margin,
+        "share": s_x,
+        "escalation_no_deal": nd["escalation"],
+        "fights": nd["fights"],
+        "accident": nd["accident"],
+    }
+
+
+def form_terms(
+    ratification: CompiledRatification | None, form_id: str | None, samples: int
+) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """Bodies, hazard (S,) and horizon (S,) of a form; no form: nothing to ratify, no decay."""
+    if form_id is None or ratification is None:
+        return (), np.zeros(samples), np.zeros(samples)
+    form = ratification.form(form_id)
+    return ratification.form_bodies(form), form.hazard, form.horizon
+
+
+def branch_draws(
+    arrays: ScenarioArrays,
+    deal: np.ndarray,
+    *,
+    crisis: CrisisArrays | None = None,
+    ratification: CompiledRatification | None = None,
+    form: str | None = None,
+    ratified: np.ndarray | None = None,
+    options: OutcomeOptions | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-draw branch of the talks for one deal in one form (module docstring).
+
+    ``ratified`` (S,) may be passed when the votes were computed in a batch. Returns
+    ``signed``, ``ratified`` (of the deal, whether signed or not), ``escalation_no_deal`` and
+    ``escalation`` (S,): the probability of escalation in each draw, on its branch.
+    """
+    from detente.analyses.ratification import form_passes
+
+    s = arrays.n_samples
+    bodies, hazard, horizon = form_terms(ratification, form, s)
+    sig = signing(arrays, deal, crisis=crisis, hazard=hazard, horizon=horizon, options=options)
+    if ratified is None:
+        ratified = (
+            form_passes(np.asarray(deal, dtype=float), bodies) if bodies else np.ones(s, dtype=bool)
+        )
+    ratified = np.asarray(ratified, dtype=bool).reshape(s)
+    in_force = sig["signed"] & ratified
+    e0 = sig["escalation_no_deal"]
+    return {
+        "signed": sig["signed"],
+        "ratified": ratified,
+        "escalation_no_deal": e0,
+        "escalation": np.where(in_force, 0.0, e0),
+        "deal": np.asarray(deal, dtype=float),
+        "accepts": sig["accepts"],
+    }
+
+
+def _prob(x: np.ndarray) -> float:
+    return float(np.mean(x)) if np.size(x) else 0.0
+
+
+def summarise(
+    draws: dict[str, np.ndarray],
+    issue_ids: tuple[str, ...] | list[str],
+    signatories: list[str] | None = None,
+) -> dict[str, Any]:
+    """The headline numbers of one deal and form over the draws (module docstring).
+
+    Parameters
+    ----------
+    draws
+        :func:`branch_draws` output: ``signed``, ``ratified``, ``escalation_no_deal`` (S,),
+        ``deal`` (S, D) and optionally ``accepts`` (S, K).
+    issue_ids
+        Names of the deal's issues.
+    signatories
+        Names of the columns of ``accepts``.
+
+    >>> d = {"signed": np.array([True, False, True, False]),
+    ...      "ratified": np.array([True, True, False, False]),
+    ...      "escalation_no_deal": np.array([1.0, 1.0, 0.5, 0.0]),
+    ...      "deal": np.array([[1.0], [2.0], [3.0], [4.0]])}
+    >>> r = summarise(d, ["x"])
+    >>> r["p_agreement"], r["p_ratified_given_agreement"], r["p_escalation"]
+    (0.5, 0.5, 0.375)
+    >>> r["branches"]["no_agreement"]["p_escalation"], r["terms_given_agreement"]["x"]
+    (0.5, 2.0)
+    """
+    signed = np.asarray(draws["signed"], dtype=bool)
+    ratified = np.asarray(draws["ratified"], dtype=bool)
+    e0 = np.asarray(draws["escalation_no_deal"], dtype=float)
+    deal = np.asarray(draws["deal"], dtype=float)
+    n = signed.size
+    in_force = signed & ratified
+    masks = {
+        "no_agreement": ~signed,
+        "signed_not_ratified": signed & ~ratified,
+        "ratified": in_force,
+    }
+    esc = np.where(in_force, 0.0, e0)
+    branches = {}
+    for name, m in masks.items():
+        k = int(m.sum())
+        branches[name] = {
+            "p": k / n if n else 0.0,
+            "p_escalation": float(esc[m].mean()) if k else None,
+        }
+    k_signed = int(signed.sum())
+    out: dict[str, Any] = {
+        "samples": n,
+        "p_agreement": k_signed / n if n else 0.0,
+        "p_ratified_given_agreement": float(in_force.sum() / k_signed) if k_signed else None,
+        "p_in_force": _prob(in_force),
+        "p_escalation": _prob(esc),
+        "branches": branches,
+        "most_likely": max(BRANCHES, key=lambda b: (branches[b]["p"], -BRANCHES.index(b))),
+        "terms_given_agreement": (
+            {i: float(v) for i, v in zip(issue_ids, deal[signed].mean(axis=0), strict=True)}
+            if k_signed
+            else None
+        ),
+    }
+    if "accepts" in draws and signatories:
+        acc = np.asarray(draws["accepts"], dtype=bool)
+        out["p_accepts"] = {a: float(acc[:, k].mean()) for k, a in enumerate(signatories)}
+    return out
+
+
+def headline_sentence(summary: dict[str, Any], form_label: str | None = None) -> str:
+    """One line a briefing can quote: the most likely branch, then what a deal looks like.
+
+    >>> headline_sentence({"p_agreement": 0.1, "p_ratified_given_agreement": 0.5,
+    ...     "p_escalation": 0.8, "most_likely": "no_agreement", "samples": 200,
+    ...     "branches": {"no_agreement": {"p": 0.9}}})
+    'most likely no agreement (P 0.90); P(agreement) 0.10, ratified if signed 0.50; P(escalation) 0.80 (200 draws)'
+    """
+    best = summary["most_likely"]
+    words = {
+        "no_agreement": "no agreement",
+        "signed_not_ratified": "a deal signed but not ratified",
+        "ratified": "a deal ratified" + (f" as {form_label}" if form_label else ""),
+    }
+    rat = summary["p_ratified_given_agreement"]
+    rat_txt = "n/a" if rat is None else f"{rat:.2f}"
+    return (
+        f"most likely {words[best]} (P {summary['branches'][best]['p']:.2f}); "
+        f"P(agreement) {summary['p_agreement']:.2f}, ratified if signed {rat_txt}; "
+        f"P(escalation) {summary['p_escalation']:.2f} ({summary['samples']} draws)"
+    )
+
+
+def signatories(scenario: Any) -> list[str]:
+    """The required signatories of a scenario's deal (module docstring), by id."""
+    cr = scenario.crisis
+    if cr is not None:
+        return [cr.challenger, *cr.targets]
+    from detente.scenario.compile import compile_scenario
+
+    arrays = compile_scenario(scenario)
+    clout = arrays.weights()[0].sum(axis=1)
+    return [arrays.actor_ids[int(i)] for i in np.argsort(-clout, kind="stable")[:2]]
+
+
+def _min_share(slope: np.ndarray, offset: np.ndarray, need: np.ndarray, a, demand):
+    """Smallest ``s`` with ``slope*s + offset - a*max(0, demand - s) >= need`` (increasing)."""
+    plain = (need - offset) / slope
+    tied = (need - offset + a * demand) / (slope + a)
+    return np.where(plain >= demand, plain, tied)
+
+
+def acceptable_range(
+    arrays: ScenarioArrays,
+    crisis: CrisisArrays,
+    hazard: np.ndarray | float = 0.0,
+    options: OutcomeOptions | None = None,
+) -> dict[str, np.ndarray]:
+    """The challenger's shares every signatory accepts, per draw (the signing rule, solved).
+
+    ``low`` is the least the challenger signs for, ``high`` the most every target concedes;
+    the range is empty where ``low > high``. Unlike Fearon's range (``crisis_range``), which
+    compares a deal with war alone, this one also holds the no-deal alternative and, under a
+    power shift, the discounted values of :func:`signing`; a deal signs exactly when its share
+    lies in it (up to rounding).
+    """
+    options = options or OutcomeOptions()
+    cr = crisis
+    s = arrays.n_samples
+    hazard = np.broadcast_to(np.asarray(hazard, dtype=float), (s,))
+    s0 = cr.share(status_quo(arrays))
+    nd = no_deal_escalation(cr, s0)
+    v = challenger_values(cr, s0)
+    q = 1 - np.clip(hazard, 0.0, 1.0)
+    denom = 1 - v.discount * q
+    slope = 1 / denom
+    offset = (1 - q) * v.discount * v.future / denom
+    alt = v.no_deal
+    if options.audience_cost_at == "always":
+        alt = alt - _shortfall_cost(cr.audience_challenger, cr.demand_challenger, s0)
+    need = np.maximum(v.war, alt)
+    low = _min_share(slope, offset, need, cr.audience_challenger, cr.demand_challenger)
+    e = nd["escalation"][:, None]
+    own_demand = 1 - cr.demand_targets
+    alt_t = e * (1 - cr.p_win - cr.cost_target)[:, None] + (1 - e) * (1 - s0)[:, None]
+    if options.audience_cost_at == "always":
+        alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
+    y_min = _min_share(
+        np.ones_like(alt_t), np.zeros_like(alt_t), alt_t, cr.audience_targets, own_demand
+    )
+    binding = np.argmax(y_min, axis=1)
+    high = 1 - y_min.max(axis=1)
+    return {
+        "low": low,
+        "high": high,
+        "empty": low > high,
+        "binding_target": binding,
+        "war_value": v.war,
+        "no_deal_value": v.no_deal,
+        "fights": nd["fights"],
+        "escalation_no_deal": nd["escalation"],
+        "status_quo_share": s0,
+    }
+
+
+def point_checks(
+    scenario: Any, arrays: ScenarioArrays, forecasts: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """Where each model's point package lies against the signatories' acceptable range.
+
+    Computed at the centre of every input, in the scenario's first agreement form. Returns
+    per model: ``signed`` (bool), ``challenger_share`` and ``range`` (crisis scenarios), and
+    ``refuse``: the signatories who would not sign, each with the reason in words.
+    """
+    from detente.scenario.crisis import compile_crisis
+    from detente.scenario.ratification import compile_ratification
+
+    cr = compile_crisis(scenario, arrays) if scenario.crisis is not None else None
+    rat = None
+    if scenario.forms:
+        rat = compile_ratification(scenario, status_quo=arrays.status_quo)
+    form = scenario.forms[0].id if scenario.forms else None
+    _, hazard, horizon = form_terms(rat, form, arrays.n_samples)
+    out: dict[str, Any] = {"form": form, "models": {}}
+    rng_ = None
+    if cr is not None:
+        rng_ = acceptable_range(arrays, cr, hazard)
+        out["range"] = {
+            "low": float(rng_["low"][0]),
+            "high": float(rng_["high"][0]),
+            "empty": bool(rng_["empty"][0]),
+            "challenger": cr.challenger,
+            "challenger_fights_without_deal": bool(rng_["fights"][0]),
+            "war_value": float(rng_["war_value"][0]),
+            "no_deal_value": float(rng_["no_deal_value"][0]),
+            "status_quo_share": float(rng_["status_quo_share"][0]),
+            "power_shift": bool(challenger_declines(cr)[0]),
+            "p_win": float(cr.p_win[0]),
+            "p_future": float(cr.p_future[0]),
+        }
+    for spec, x in forecasts.items():
+        x = np.asarray(x, dtype=float).reshape(1, -1)
+        sig = signing(arrays, x, crisis=cr, hazard=hazard, horizon=horizon)
+        refuse = []
+        for k, who in enumerate(sig["signatories"]):
+            if sig["accepts"][0, k]:
+                continue
+            refuse.append(
+                {
+                    "actor": who,
+                    "side": "signatory" if cr is None else ("challenger" if k == 0 else "target"),
+                    "why": _refusal(k, who, sig, rng_, cr),
+                }
+            )
+        entry: dict[str, Any] = {"signed": bool(sig["signed"][0]), "refuse": refuse}
+        if sig["share"] is not None:
+            entry["challenger_share"] = float(sig["share"][0])
+        out["models"][spec] = entry
+    return out
+
+
+def _refusal(k: int, who: str, sig: dict, rng_: dict | None, cr: Any) -> str:
+    if rng_ is None:
+        return f"{who} values the status quo above this package (less its audience cost)"
+    share = float(sig["share"][0])
+    if k == 0:
+        low = float(rng_["low"][0])
+        alt = "fight" if rng_["war_value"][0] >= rng_["no_deal_value"][0] else "walk away"
+        return (
+            f"{who} would rather {alt}: it needs at least {low:.2f} of the pie in this form "
+            f"and the package gives it {share:.2f}"
+        )
+    high = float(rng_["high"][0])
+    threat = (
+        "the war it expects without a deal"
+        if rng_["fights"][0]
+        else "the status quo (it does not expect force without a deal)"
+    )
+    return (
+        f"{who} would rather refuse and face {threat}: the package gives {cr.challenger} "
+        f"{share:.2f} of the pie, more than the {high:.2f} every target concedes"
+    )
