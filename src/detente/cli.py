@@ -209,7 +209,8 @@ def forecast(
             con.print(
                 f"{spec}: fitted on {desc['domain']}; validated error there: MAE "
                 f"{err.get('mae', float('nan')):.1f} points on a 0-100 scale "
-                f"({err.get('protocol')}). Outside that domain read it as one more model, not the forecast.",
+                f"({err.get('protocol')}). Outside that domain read it as one more model, "
+                "not the forecast.",
                 markup=False,
             )
     for note in out.get("diagnostics", []):
