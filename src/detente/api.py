@@ -20,6 +20,7 @@ from detente.arrays import ScenarioArrays
 from detente.errors import InputError, Problem
 from detente.models.base import Model, registry
 from detente.scenario import Loaded, compile_scenario, load
+from detente.scenario.schema import Scenario
 
 
 def _value(text: str) -> Any:
@@ -110,8 +111,12 @@ def run_models(
     return forecasts, described, skipped
 
 
-def _loaded(scenario: str | Path | Loaded | None) -> Loaded:
-    return scenario if isinstance(scenario, Loaded) else load(scenario)
+def _loaded(scenario: str | Path | Loaded | Scenario | None) -> Loaded:
+    if isinstance(scenario, Loaded):
+        return scenario
+    if isinstance(scenario, Scenario):
+        return Loaded(scenario=scenario, source=scenario.meta.title)
+    return load(scenario)
 
 
 def headline_model(scenario: Any, specs: list[str]) -> tuple[str | None, str]:

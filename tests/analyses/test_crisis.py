@@ -620,7 +620,8 @@ def test_report_text_and_json():
     # B defends the status quo (demand 100 = status quo) in public: any concession is a retreat
     assert rep["models"]["compromise"]["no_room_to_declare_victory"] == ["B"]
     text = command.summary_text(rep)
-    assert "Bargaining range: EMPTY" in text and "A needs at least 0.40" in text
+    assert "Fearon's range (a deal against war only, one shot): EMPTY" in text
+    assert "A needs at least 0.40" in text
     assert "probability of escalation" in text and "90% interval" in text
     assert "no room to declare victory: B" in text
 

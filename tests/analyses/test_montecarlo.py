@@ -104,11 +104,11 @@ def test_escalation_is_the_brinkmanship_risk_when_the_offer_is_never_rejected():
     assert r["escalation"]["offer"] == pytest.approx(expected, abs=0.003)
 
 
-def test_p_agreement_reported_for_models_that_can_disagree():
+def test_p_solution_reported_for_models_that_can_disagree():
     r = run_montecarlo(_scenario(TWO), 64, models=["compromise", "nbs"])
-    assert "p_agreement" in r["issues"]["x"]["nbs"]
-    assert "p_agreement" not in r["issues"]["x"]["compromise"]
-    assert 0.0 <= r["issues"]["x"]["nbs"]["p_agreement"] <= 1.0
+    assert "p_solution" in r["issues"]["x"]["nbs"]
+    assert "p_solution" not in r["issues"]["x"]["compromise"]
+    assert 0.0 <= r["issues"]["x"]["nbs"]["p_solution"] <= 1.0
 
 
 def test_chunks_are_runs_of_whole_blocks():

@@ -28,7 +28,7 @@ from tests.outputs.cdp import Browser, find_chromium
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECTIONS = [
     "Executive summary",
-    "Forecasts of all models",
+    "Packages of all models",
     "Round by round",
     "Outcome distributions",
     "The advisor's ranked moves",
@@ -76,13 +76,22 @@ def test_crisis_sections_only_where_the_scenario_has_them(pages):
 def test_article_checks_read_the_engines_numbers(reports):
     rep = reports["russia-nato-2021"]
     claims = {c["claim"][:20]: c for c in rep.article}
-    assert len(rep.article) == 6
+    assert len(rep.article) == 7
     piv = next(c for c in rep.article if "pivotal" in c["claim"])
-    # the verdict follows the engine's pivotal issue, which names enlargement (see test_advice)
-    assert piv["verdict"] == "engine agrees"
+    # the verdict follows the issue whose step toward Russia raises P(agreement) most
+    fa = rep.advice["RUS"]["pivotal"]["for_agreement"]
+    assert (piv["verdict"] == "engine agrees") == (fa["issue"] == "enlargement")
+    assert fa["issue"] in piv["why"]
+    # each claim is judged by the quantity it is about, never by a utility rank
     for c in claims.values():
         assert c["verdict"] in ("engine agrees", "engine disagrees")
-        assert any(w in c["why"] for w in ("dEU", "expected utility", "changes nothing"))
+        assert c["quantity"] and "ranks" not in c["why"]
+    feas = next(c for c in rep.article if "declaration" in c["claim"])
+    assert "P(agreement)" in feas["quantity"] and "treaty in" in feas["why"]
+    esc = next(c for c in rep.article if "escalation" in c["claim"])
+    rus = rep.outcome["models"][rep.advice["RUS"]["models"][0]]
+    # the same number as the outcome model's, from the same draws
+    assert f"P(escalation) {rus['p_escalation']:.0%}" in esc["why"]
     drafts = next(c for c in rep.article if "draft treaties" in c["claim"])
     # models.md D.2: a package far from the senators' ideal points cannot get 67 votes
     assert drafts["verdict"] == "engine agrees" and "P(ratification) 0%" in drafts["why"]

@@ -47,12 +47,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detente.analyses.crisis import CrisisOptions, achievement_gap, escalation_probability
+from detente.analyses.crisis import CrisisOptions, achievement_gap
+from detente.analyses.outcome import OutcomeOptions, signing
 from detente.analyses.ratification import durable_value, form_passes, spatial_utility
 from detente.arrays import ScenarioArrays
-from detente.scenario.compile import compile_scenario
 from detente.scenario.crisis import CrisisArrays, PublicStakes, compile_crisis
-from detente.scenario.ratification import CompiledRatification, compile_ratification
+from detente.scenario.ratification import CompiledRatification
 from detente.scenario.schema import Scenario
 
 MoveKind = Literal[
@@ -75,9 +75,10 @@ class AdviceOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    models: tuple[str, ...] = Field(
-        default=("detente", "compromise"),
-        description="models whose forecasts are the deal; the actor's EU is averaged over them",
+    models: tuple[str, ...] | None = Field(
+        default=None,
+        description="models whose forecasts are the deal; the actor's EU is averaged over them. "
+        "Default: the scenario's headline model (detente.api.headline_model)",
     )
     samples: int = Field(default=200, ge=1, description="Monte Carlo draws of the inputs")
     utility: Literal["linear", "quadratic"] = Field(
@@ -123,6 +124,12 @@ class AdviceOptions(BaseModel):
         ge=0,
         description="a move is recommended when its mean gain exceeds this many standard "
         "errors (over the draws)",
+    )
+    min_effect: float = Field(
+        default=0.005,
+        ge=0,
+        description="and when its mean gain exceeds this minimum practical effect, in utility "
+        "units (0..1, the scale of a whole issue package); smaller changes are ties",
     )
     crisis: CrisisOptions = Field(default_factory=CrisisOptions)
 
@@ -382,11 +389,27 @@ def candidate_moves(
         )
         if timed:
             f = options.deadline_factor
-            moves.append(Move("deadline", f"extend the deadline x{f:g}", deadline_factor=f))
-            moves.append(Move("deadline", f"shorten the deadline /{f:g}", deadline_factor=1 / f))
+            note = (
+                "changes the months of mobilisation paid for and the risk of an accident before "
+                "the deadline; the deadline's effect at the table (time pressure, commitment) "
+                "is not modelled yet"
+            )
+            moves.append(
+                Move("deadline", f"extend the deadline x{f:g}", deadline_factor=f, note=note)
+            )
+            moves.append(
+                Move("deadline", f"shorten the deadline /{f:g}", deadline_factor=1 / f, note=note)
+            )
         if actor == cr.challenger and (cr.mobilisation is not None or cr.brinkmanship is not None):
             moves.append(
-                Move("signal", "stop the costly signal (stand the forces down)", signal_off=True)
+                Move(
+                    "signal",
+                    "stop the costly signal (stand the forces down)",
+                    signal_off=True,
+                    note="saves the mobilisation cost and the accident risk; what the build-up "
+                    "buys at the table (a shift in the other side's belief, Fearon 1997) is not "
+                    "modelled yet, so this gain is an upper bound",
+                )
             )
     return moves
 
@@ -428,18 +451,26 @@ class Setting:
     baseline_form: str | None
     sq: np.ndarray  # (S, D) status quo, scale midpoint where unknown
     principals: tuple[int, ...]
+    sub: Scenario | None = None  # the scenario with the draws' crisis values (compile_all)
+    crisis: CrisisArrays | None = None  # the baseline crisis section of the draws
+    models: tuple[str, ...] = ()
 
 
 def _crisis_for(st: Setting, arr: ScenarioArrays, move: Move) -> CrisisArrays | None:
     if st.sc.crisis is None:
         return None
-    cr = compile_crisis(
-        st.sc,
-        arrays=arr,
-        samples=arr.n_samples,
-        rng=np.random.default_rng(st.crisis_seed),  # the same crisis draws for every move
-        pie_zero=st.options.crisis.pie_zero,
-    )
+    if arr is st.base and st.crisis is not None:
+        cr = st.crisis
+    else:
+        # the draws' crisis values are fixed in ``st.sub``; only what the move's arrays say
+        # (positions, public demands, publicity) is recompiled
+        cr = compile_crisis(
+            st.sub if st.sub is not None else st.sc,
+            arrays=arr,
+            samples=arr.n_samples,
+            rng=np.random.default_rng(st.crisis_seed),  # the same draws for every move
+            pie_zero=st.options.crisis.pie_zero,
+        )
     if move.deadline_factor != 1.0:
         cr = replace(cr, deadline_months=cr.deadline_months * move.deadline_factor)
     if move.signal_off:
@@ -507,20 +538,17 @@ def evaluate(
     dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
     cr = _crisis_for(st, arr, move)
     kappa = 1.0 if cr is None else cr.kappa
-    ach = achievement_gap(base, _public_stakes(arr), x, kappa=kappa, rule=opt.crisis.victory_rule)
+    stakes = _public_stakes(arr)
+    ach = achievement_gap(base, stakes, x, kappa=kappa, rule=opt.crisis.victory_rule)
     ac = ach.cost  # (S, N)
-    ac_sq = achievement_gap(base, _public_stakes(arr), st.sq, kappa=kappa).cost
+    ac_sq = achievement_gap(base, stakes, st.sq, kappa=kappa).cost
     if opt.audience_cost_at == "deal_only":
         ac_sq = np.zeros_like(ac_sq)
     nodeal = u_sq - ac_sq  # (S, N)
     s, n = base.n_samples, base.n_actors
-    esc = np.zeros(s)
-    esc_sq = np.zeros(s)
     v_war = np.zeros((s, n))
     mob = np.zeros(s)
     if cr is not None:
-        esc = escalation_probability(cr, cr.share(x), opt.crisis)["escalation"]
-        esc_sq = escalation_probability(cr, cr.share(st.sq), opt.crisis)["escalation"]
         ch = base.actor_ids.index(cr.challenger)
         ideal = np.where(base.mask[ch], base.position[:, ch, :], st.sq)
         u_win = spatial_utility(base, ideal, opt.utility)
@@ -539,18 +567,22 @@ def evaluate(
         if base.actor_ids[a] == cr.challenger:
             months = np.nan_to_num(cr.deadline_months, nan=0.0)
             mob = np.nan_to_num(cr.cost_per_month, nan=0.0) * months
-    # a principal signs when the deal beats its alternative: no deal while the crisis goes on
-    esc_sq = np.nan_to_num(esc_sq, nan=0.0)[:, None]
-    alternative = esc_sq * v_war + (1 - esc_sq) * nodeal
-    accept = np.ones(s, dtype=bool)
-    for p in st.principals:
-        accept &= dv[:, p] - ac[:, p] >= alternative[:, p]
+    # who signs, and the escalation where no deal is in force: the one outcome model
+    sig = signing(
+        base,
+        x,
+        crisis=cr,
+        hazard=hazard,
+        horizon=horizon,
+        options=OutcomeOptions(audience_cost_at=opt.audience_cost_at, utility=opt.utility),
+        stakes=stakes,
+    )
     if ratified is None:
         ratified = ratified_batch(st, form_id, x[:, None, :])[:, 0]
     return {
-        "agreement": accept.astype(float),
-        "ratification": ratified.astype(float),
-        "escalation": np.nan_to_num(esc, nan=0.0),
+        "agreement": sig["signed"].astype(float),
+        "ratification": np.asarray(ratified, dtype=float),
+        "escalation": np.nan_to_num(sig["escalation_no_deal"], nan=0.0),
         "achievement_gap": ac[:, a],
         "durable_value": dv[:, a],
         "no_deal": nodeal[:, a],
@@ -558,14 +590,27 @@ def evaluate(
         "mobilisation": mob,
         "outcome": x,
         "form": form_id,
+        "accepts": sig["accepts"],
+        "signatories": sig["signatories"],
     }
 
 
 def expected_utility(t: dict[str, np.ndarray]) -> np.ndarray:
-    """The actor's EU per draw from the terms of :func:`evaluate` (module docstring)."""
+    """The actor's EU per draw from the terms of :func:`evaluate` (module docstring).
+
+    The branches of the outcome model (docs/outcome.md): a deal in force (signed and
+    ratified) is worth its durable value less the audience cost; otherwise the crisis goes on
+    at the status quo and escalates with the no-deal probability ``E_0`` (the ``escalation``
+    term).
+    """
     deal = t["agreement"] * t["ratification"]
-    peace = deal * (t["durable_value"] - t["achievement_gap"]) + (1 - deal) * t["no_deal"]
-    return -t["mobilisation"] + t["escalation"] * t["war"] + (1 - t["escalation"]) * peace
+    e0 = t["escalation"]
+    no_deal_world = e0 * t["war"] + (1 - e0) * t["no_deal"]
+    return (
+        -t["mobilisation"]
+        + deal * (t["durable_value"] - t["achievement_gap"])
+        + (1 - deal) * no_deal_world
+    )
 
 
 #: The factors the change of EU is shared among; "other" is the value of war and of no deal and
@@ -630,7 +675,7 @@ def _forecast_batches(
         if forum is not None:
             keep = [i for i, aid in enumerate(base.actor_ids) if aid in forum_members[forum]]
             stacked = stacked.take_actors(keep)
-        for name in st.options.models:
+        for name in st.models:
             try:
                 fc = make_model(name).forecast(stacked, rng)
             except ValueError as exc:
@@ -644,11 +689,13 @@ def _forecast_batches(
 
 
 def _summary(t: dict[str, Any]) -> dict[str, float]:
+    deal = t["agreement"] * t["ratification"]
     return {
         "p_agreement": float(np.mean(t["agreement"])),
         "p_ratification": float(np.mean(t["ratification"])),
-        "p_deal": float(np.mean(t["agreement"] * t["ratification"])),
-        "p_escalation": float(np.mean(t["escalation"])),
+        "p_deal": float(np.mean(deal)),
+        "p_escalation": float(np.mean((1 - deal) * t["escalation"])),
+        "p_escalation_no_deal": float(np.mean(t["escalation"])),
         "achievement_gap": float(np.mean(t["achievement_gap"])),
         "durable_value": float(np.mean(t["durable_value"])),
         "eu": float(np.mean(expected_utility(t))),
@@ -665,23 +712,43 @@ def _mean_terms(ts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def make_setting(
-    sc: Scenario, actor: str, options: AdviceOptions, rng: np.random.Generator
+    sc: Scenario, actor: str, options: AdviceOptions, rng: np.random.Generator, seed: int = 0
 ) -> Setting:
-    """Draw the inputs once (core arrays, ratifiers, crisis seed) for every move to share."""
+    """Draw the inputs once (core arrays, ratifiers, crisis) for every move to share.
+
+    The draws are the Monte Carlo engine's (:mod:`detente.analyses.montecarlo`): the same seed
+    and number of samples give the same inputs as ``detente montecarlo`` and every other
+    command, so the baseline's P(agreement), P(ratification) and P(escalation) are the
+    outcome model's (exactly, up to one block of samples; beyond it all samples are compiled
+    as one block).
+    """
+    from detente.analyses.montecarlo import block_rng, inputs_rng
+    from detente.scenario.parameters import (
+        compile_all,
+        draw_values,
+        uncertain_parameters,
+        with_values,
+    )
+
     if actor not in sc.actor_ids():
         raise KeyError(actor)
     s = options.samples
-    base = compile_scenario(sc, samples=s, rng=rng) if s > 1 else compile_scenario(sc)
+    params = uncertain_parameters(sc)
+    values = draw_values(params, s, inputs_rng(seed))
+    comp = compile_all(sc, params, values, block_rng(seed, 0), options.crisis.pie_zero)
+    base, ratif = comp.arrays, comp.ratification
     a = base.actor_ids.index(actor)
-    ratif = None
-    if sc.bodies or sc.forms or sc.forums or sc.proposals:
-        ratif = compile_ratification(
-            sc, samples=base.n_samples, rng=rng if s > 1 else None, status_quo=base.status_quo
-        )
     forms = [f.id for f in sc.forms]
     baseline_form = options.baseline_form or (forms[0] if forms else None)
     mid = (base.scale_min + base.scale_max) / 2
     sq = np.where(np.isnan(base.status_quo), mid, base.status_quo)
+    models = options.models
+    if not models:
+        from detente.api import headline_model
+        from detente.models.base import monte_carlo_models
+
+        lead, _ = headline_model(sc, monte_carlo_models())
+        models = (lead,) if lead else ("compromise",)
     return Setting(
         sc=sc,
         base=base,
@@ -692,6 +759,9 @@ def make_setting(
         baseline_form=baseline_form,
         sq=sq,
         principals=_principals(sc, base),
+        sub=with_values(sc, params, values),
+        crisis=comp.crisis,
+        models=tuple(models),
     )
 
 
@@ -724,7 +794,7 @@ def advise(
     """
     options = options or AdviceOptions()
     rng = np.random.default_rng(seed)
-    st = make_setting(sc, actor, options, rng)
+    st = make_setting(sc, actor, options, rng, seed)
     base, ratif, baseline_form = st.base, st.ratif, st.baseline_form
     moves = candidate_moves(sc, base, actor, options, baseline_form, ratif, st.sq)
     all_moves = [Move("focus", "baseline"), *moves]
@@ -764,7 +834,7 @@ def advise(
 
     base_ts, base_eu = terms_for(0)
     base_terms = _mean_terms(base_ts)
-    ranked, no_effect, skipped = [], [], []
+    ranked, no_effect, skipped, unchanged = [], [], [], []
     for k, m in enumerate(all_moves[1:], start=1):
         if k in failed or k not in deals or set(deals[k]) != set(models):
             skipped.append({"move": m.label, "why": failed.get(k, "a model did not run")})
@@ -797,19 +867,38 @@ def advise(
         }
         if not changed:
             no_effect.append(m.label)
+            entry["recommended"] = entry["tie"] = False
+            unchanged.append(entry)
             continue
-        entry["recommended"] = bool(
-            entry["delta_eu"] > 0 and entry["delta_eu"] > options.recommend_z * se
-        )
+        bar = max(options.recommend_z * se, options.min_effect)
+        entry["recommended"] = bool(entry["delta_eu"] > bar)
+        # within the noise or below the minimum practical effect: a tie with the baseline
+        entry["tie"] = bool(abs(entry["delta_eu"]) <= bar)
         ranked.append(entry)
     ranked.sort(key=lambda e: -e["delta_eu"])
     pivotal = pivotal_issue(st, base_ts, deals[0], models)
     base_summary = _summary(base_terms)
+    base_summary["by_model"] = {}
+    for name, bt in zip(models, base_ts, strict=True):
+        sm = _summary(bt)
+        signed = bt["agreement"] > 0
+        k = int(signed.sum())
+        sm["p_ratified_given_agreement"] = (
+            float((bt["ratification"][signed] > 0).sum() / k) if k else None
+        )
+        base_summary["by_model"][name] = {
+            key: sm[key]
+            for key in ("p_agreement", "p_ratified_given_agreement", "p_escalation", "eu")
+        }
     base_summary["outcome"] = {
         iid: float(np.mean([deals[0][n][:, j] for n in models]))
         for j, iid in enumerate(base.issue_ids)
     }
-    return {
+    accepts = np.mean([bt["accepts"].mean(axis=0) for bt in base_ts], axis=0)
+    base_summary["p_accepts"] = {
+        who: float(v) for who, v in zip(base_ts[0]["signatories"], accepts, strict=True)
+    }
+    result = {
         "scenario": sc.meta.title,
         "actor": actor,
         "actor_name": sc.actor(actor).name or actor,
@@ -822,10 +911,58 @@ def advise(
         "baseline": base_summary,
         "moves": ranked,
         "recommended": [e["move"] for e in ranked if e["recommended"]],
+        "ties": [e["move"] for e in ranked if e["tie"]],
         "no_effect": no_effect,
+        # their figures all the same: a move can change what the actor claims (achievement
+        # gap) or whether the bodies ratify without changing its expected utility in any draw
+        "no_effect_moves": unchanged,
         "skipped": skipped,
         "pivotal": pivotal,
     }
+    result["assessment"] = assessment(result)
+    return result
+
+
+def assessment(r: dict[str, Any]) -> list[str]:
+    """The advice in sentences an analyst can check: the branch the talks end in, what binds,
+    which moves change P(agreement), and which gains are within the noise."""
+    b = r["baseline"]
+    out = []
+    rat = b["p_ratification"]
+    out.append(
+        f"Baseline ({', '.join(r['models'])}'s package, form {r['baseline_form'] or 'none'}, "
+        f"{r['samples']} draws): P(agreement) {b['p_agreement']:.0%}, P(the form's bodies "
+        f"ratify) {rat:.0%}, P(escalation) {b['p_escalation']:.0%} "
+        f"({b['p_escalation_no_deal']:.0%} with no deal in force)."
+    )
+    refusers = sorted(b["p_accepts"].items(), key=lambda kv: kv[1])
+    if refusers and b["p_agreement"] < 0.5:
+        low = [f"{a} signs in {v:.0%} of draws" for a, v in refusers[:3]]
+        out.append(
+            "What binds: every signatory must sign, and " + "; ".join(low) + " (docs/outcome.md)."
+        )
+    moved = sorted(r["moves"], key=lambda m: -(m["p_agreement"] - b["p_agreement"]))
+    gains = [m for m in moved if m["p_agreement"] - b["p_agreement"] > 0.005][:3]
+    if gains:
+        out.append(
+            "Moves that raise P(agreement) most: "
+            + "; ".join(
+                f"{m['move']} ({b['p_agreement']:.0%} to {m['p_agreement']:.0%}, dEU "
+                f"{m['delta_eu']:+.4f}{', a tie' if m['tie'] else ''})"
+                for m in gains
+            )
+            + "."
+        )
+    else:
+        out.append("No move raises P(agreement) by more than half a point.")
+    ties = len(r.get("ties", []))
+    if r["moves"]:
+        out.append(
+            f"{ties} of {len(r['moves'])} moves are ties: their gain is within "
+            f"{r['options']['recommend_z']:g} standard errors or below the minimum practical "
+            f"effect of {r['options']['min_effect']:g} in expected utility."
+        )
+    return out
 
 
 def pivotal_issue(
@@ -869,6 +1006,8 @@ def pivotal_issue(
                 "salience": float(base.salience[:, a, d].mean()),
                 "value_war": float(np.mean([t["war"] for t in base_ts])),
                 "value_no_deal": float(np.mean([t["no_deal"] for t in base_ts])),
+                "p_agreement": float(np.mean([t["agreement"] for t in ts])),
+                "p_agreement_baseline": float(np.mean([t["agreement"] for t in base_ts])),
                 "distance": float(
                     np.mean(
                         np.abs(
@@ -883,7 +1022,17 @@ def pivotal_issue(
         return {"issue": None, "issues": [], "why": "the actor takes part in no issue"}
     rows.sort(key=lambda r: -abs(r["delta_eu"]))
     top = rows[0]
-    return {"issue": top["issue"], "issues": rows, "why": _why_pivotal(st, top, rows)}
+    by_agreement = max(rows, key=lambda r: r["p_agreement"] - r["p_agreement_baseline"])
+    return {
+        "issue": top["issue"],
+        "issues": rows,
+        "why": _why_pivotal(st, top, rows),
+        "for_agreement": {
+            "issue": by_agreement["issue"],
+            "p_agreement": by_agreement["p_agreement"],
+            "p_agreement_baseline": by_agreement["p_agreement_baseline"],
+        },
+    }
 
 
 def _why_pivotal(st: Setting, top: dict[str, Any], rows: list[dict[str, Any]]) -> str:
@@ -911,18 +1060,15 @@ def _why_pivotal(st: Setting, top: dict[str, Any], rows: list[dict[str, Any]]) -
         f"{top['distance']:.0%} of the scale from its position"
     )
     text += "; the change runs mostly through " + ", ".join(main) + "." if main else "."
-    if top["delta_eu"] < 0 and b["escalation"] < 0 and st.sc.crisis is not None:
-        text += _negative_note(actor, top)
+    if abs(top["delta_eu"]) < st.options.min_effect:
+        text += (
+            f" That is below the minimum practical effect ({st.options.min_effect:g}): no issue "
+            f"is pivotal for {actor}'s expected utility under these inputs, because the deal "
+            f"is signed in only {top['p_agreement_baseline']:.0%} of draws."
+        )
+    if top["delta_eu"] < 0 and b["agreement"] < 0:
+        text += (
+            f" The sign is negative: a step toward {actor} makes the other signatories refuse "
+            f"more often than it wins {actor}'s own signature."
+        )
     return text
-
-
-def _negative_note(actor: str, top: dict[str, Any]) -> str:
-    war, nodeal = top["value_war"], top["value_no_deal"]
-    if war > nodeal:
-        how = "lowers P(escalation), and with these inputs war is worth more"
-    else:
-        how = "raises P(escalation) (the challenger's share shrinks), and war is worth less"
-    return (
-        f" The sign is negative: a gain there {how} to {actor} than no deal (expected "
-        f"{war:.3f} against {nodeal:.3f}), so the issue is pivotal through the crisis, not a deal."
-    )

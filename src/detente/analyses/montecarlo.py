@@ -368,7 +368,8 @@ def run_montecarlo(
     -------
     dict
         JSON-ready: per issue and model the mean, sd, quantiles (5, 25, 50, 75, 95) and a
-        histogram, and P(agreement) where the model reports agreement; P(ratification) per form
+        histogram, and ``p_solution`` where the model can report that it has no solution (the
+        NBS: no point every actor prefers to the status quo); P(ratification) per form
         of each model's outcome and of each proposal; P(escalation) per model and at the
         proposer's optimal offer.
     """
@@ -440,7 +441,9 @@ def _report(
             entry = summarise(res[f"forecast/{spec}"][:, j], issue.scale.min, issue.scale.max)
             agree = res.get(f"agreement/{spec}")
             if agree is not None:
-                entry["p_agreement"] = float(agree[:, j].mean())
+                # the model's own solution exists (NBS: a point every actor prefers to the
+                # status quo); not the outcome model's P(agreement), which is in "outcome"
+                entry["p_solution"] = float(agree[:, j].mean())
             per_model[spec] = entry
         issues[issue.id] = per_model
     out: dict[str, Any] = {

@@ -188,6 +188,7 @@ def signing(
     hazard: np.ndarray | float = 0.0,
     horizon: np.ndarray | float = 0.0,
     options: OutcomeOptions | None = None,
+    stakes: PublicStakes | None = None,
 ) -> dict[str, Any]:
     """Whether every required signatory accepts ``deal`` (S, D), per draw.
 
@@ -201,6 +202,9 @@ def signing(
         The compiled crisis section aligned with ``arrays``, or None.
     hazard, horizon
         The form's yearly revision hazard and horizon, (S,) or scalars.
+    stakes
+        Public demands and publicity to price audience costs with, when they differ from what
+        ``arrays`` hold (the advisor's moves change what an actor says, not what it wants).
 
     Returns
     -------
@@ -224,7 +228,7 @@ def signing(
         u_x = spatial_utility(arrays, x, options.utility)
         u_sq = spatial_utility(arrays, sq, options.utility)
         dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
-        stakes = public_stakes(arrays)
+        stakes = stakes if stakes is not None else public_stakes(arrays)
         ac = achievement_gap(arrays, stakes, x).cost
         ac_sq = achievement_gap(arrays, stakes, sq).cost
         if options.audience_cost_at == "deal_only":
@@ -524,7 +528,7 @@ def point_checks(
             "status_quo_share": float(rng_["status_quo_share"][0]),
             "power_shift": bool(challenger_declines(cr)[0]),
             "p_win": float(cr.p_win[0]),
-            "p_future": float(cr.p_future[0]),
+            "p_future": float(cr.p_future[0]) if np.isfinite(cr.p_future[0]) else None,
         }
     for spec, x in forecasts.items():
         x = np.asarray(x, dtype=float).reshape(1, -1)

@@ -74,11 +74,18 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
         f"P(ratification) {b['p_ratification']:.0%}, "
         f"P(escalation) {b['p_escalation']:.0%}, achievement gap {b['achievement_gap']:.3f}, "
         f"durable value {b['durable_value']:.3f}, expected utility {b['eu']:.4f}.",
+        *r.get("assessment", []),
         "",
         "Moves ranked by the change in expected utility (dEU; +- one standard error):",
     ]
     for k, m in enumerate(r["moves"][:top], start=1):
-        flag = "recommended" if m["recommended"] else "not significant or worse"
+        flag = (
+            "recommended"
+            if m["recommended"]
+            else "tie: within the noise"
+            if m.get("tie")
+            else "worse"
+        )
         parts = sorted(((v, k2) for k2, v in m["breakdown"].items()), key=lambda t: -abs(t[0]))[:3]
         why = ", ".join(f"{WORDS[k2]} {v:+.4f}" for v, k2 in parts if abs(v) > 5e-5)
         lines.append(
@@ -86,6 +93,8 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
             f"P(agreement) {m['p_agreement']:.0%}, P(ratification) {m['p_ratification']:.0%}, "
             f"P(escalation) {m['p_escalation']:.0%}" + (f"; through {why}" if why else "")
         )
+        if m["kind"] in ("signal", "deadline") and m.get("note"):
+            lines.append(f"    note: {m['note']}")
     if len(r["moves"]) > top:
         lines.append(f"    ... {len(r['moves']) - top} more moves (--json lists them all)")
     worst = [m for m in r["moves"] if m["delta_eu"] < 0]

@@ -103,8 +103,13 @@ def crisis_report(
     options: CrisisOptions | None = None,
     source: str = "scenario",
     models: list[str] | None = None,
+    outcome: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The crisis analysis as JSON-ready data: point values with intervals from the draws.
+
+    ``outcome``: the outcome model's result for the same draws (:func:`detente.api.outcome`);
+    its P(agreement) and P(escalation) become each model's headline numbers, and the
+    rejection-based figures are kept as ``escalation_if_offered`` (conditional).
 
     ``models``: model specs to forecast with; default every model for a point analysis and the
     Monte Carlo models (:func:`detente.models.base.monte_carlo_models`) when there are draws.
@@ -223,13 +228,40 @@ def crisis_report(
             "challenger_share": stat(*path, "challenger_share"),
             "in_range": stat(*path, "in_range"),
             "reject": stat(*path, "reject"),
-            "escalation": stat(*path, "escalation"),
+            "escalation_if_offered": stat(*path, "escalation"),
             "public_actors": actors,
             "no_room_to_declare_victory": [
                 a for a, v in actors.items() if not v["can_declare_victory"]["value"]
             ],
         }
+    if outcome is not None:
+        out["outcome"] = {k: v for k, v in outcome.items() if k != "models"}
+        for name, m in out["models"].items():
+            o = outcome["models"].get(name)
+            m["outcome"] = (
+                None
+                if o is None
+                else {
+                    k: o[k]
+                    for k in (
+                        "p_agreement",
+                        "p_ratified_given_agreement",
+                        "p_escalation",
+                        "most_likely",
+                        "headline",
+                    )
+                }
+            )
+        point_range = acceptable_point(scenario, point)
+        out["acceptable_range"] = point_range
     return out
+
+
+def acceptable_point(scenario: Scenario, point: ScenarioArrays) -> dict[str, Any]:
+    """The signing range at the centre of the inputs in the first form (outcome model)."""
+    from detente.analyses.outcome import point_checks
+
+    return point_checks(scenario, point, {})["range"]
 
 
 def _pct(x: float | None) -> str:
@@ -256,18 +288,50 @@ def summary_text(r: dict[str, Any]) -> str:
         + ", ".join(f"{i} {round(100 * w, 1):g}%" for i, w in r["stakes"].items())
         + f"), measured as {ch}'s share: 1 is everything {ch} wants, 0 nothing."
     )
+    oc = r.get("outcome")
+    if oc is not None:
+        lines.append(
+            f"Outcome over {oc['samples']} draws (seed {oc.get('seed', 0)}"
+            + (f", form {oc['form']}" if oc.get("form") else "")
+            + f"): P(escalation) with no deal in force {_pct(oc['p_escalation_no_deal'])}. "
+            "Per model's package (docs/outcome.md):"
+        )
+        for name, m in r["models"].items():
+            if m.get("outcome"):
+                lines.append(f"  {name}: {m['outcome']['headline']}.")
+    ar = r.get("acceptable_range")
+    if ar is not None:
+        form = f" in the form {oc['form']}" if oc and oc.get("form") else ""
+        if ar["empty"]:
+            lines.append(
+                f"Acceptable range (every signatory signs){form}: EMPTY at the centre of the "
+                f"inputs: {ch} signs only for at least {_share(ar['low'])} of the pie, the "
+                f"targets concede at most {_share(ar['high'])}."
+            )
+        else:
+            lines.append(
+                f"Acceptable range (every signatory signs){form}: {ch} shares "
+                f"{_share(ar['low'])} to {_share(ar['high'])} at the centre of the inputs."
+            )
+        if ar["power_shift"]:
+            lines.append(
+                f"  {ch}'s odds of prevailing are expected to fall from {_share(ar['p_win'])} to "
+                f"{_share(ar['p_future'])}: war now is worth {ar['war_value']:.2f} to it against "
+                f"{ar['no_deal_value']:.2f} for the status quo (discounted sums over years, "
+                "Powell 2006), so it needs more than Fearon's one-shot range below."
+            )
     rg = r["range"]
     lo, hi = rg["low"]["value"], rg["high"]["value"]
     if rg["empty"]["value"]:
         lines.append(
-            f"Bargaining range: EMPTY. No deal is better than war for both sides once public "
-            f"commitments are counted ({ch} needs at least {_share(lo)}, the targets concede at "
-            f"most {_share(hi)})."
+            f"Fearon's range (a deal against war only, one shot): EMPTY. No deal is better than "
+            f"war for both sides once public commitments are counted ({ch} needs at least "
+            f"{_share(lo)}, the targets concede at most {_share(hi)})."
         )
     else:
         lines.append(
-            f"Bargaining range: any deal giving {ch} between {_share(lo)} and {_share(hi)} of "
-            f"the pie beats war for both sides."
+            f"Fearon's range (a deal against war only, one shot): any deal giving {ch} between "
+            f"{_share(lo)} and {_share(hi)} of the pie beats war for both sides."
         )
     if "share_of_draws" in rg["empty"]:
         lines.append(
@@ -285,7 +349,8 @@ def summary_text(r: dict[str, Any]) -> str:
             f"{br['deadline_months']:g} months)"
         )
     lines.append(
-        f"Escalation risk: if {prop} makes its best take-it-or-leave-it offer ({ch} share "
+        f"Conditional escalation risk: if {prop} makes its best take-it-or-leave-it offer ({ch} "
+        "share "
         f"{_share(off['challenger_share']['value'])}), the probability of escalation is "
         f"{_pct(off['escalation']['value'])}{_ci(off['escalation'])}: "
         f"a {_pct(off['p_war']['value'])} chance that the offer is rejected (belief about the "
@@ -343,9 +408,11 @@ def summary_text(r: dict[str, Any]) -> str:
             if not no_room
             else "no room to declare victory: " + ", ".join(no_room)
         )
+        off = m["escalation_if_offered"]
         lines.append(
-            f"Forecast {name}: {ch} share {_share(m['challenger_share']['value'])}, escalation "
-            f"{_pct(m['escalation']['value'])}{_ci(m['escalation'])}; {tail}."
+            f"Package {name}: {ch} share {_share(m['challenger_share']['value'])}; if offered as "
+            f"take-it-or-leave-it, escalation {_pct(off['value'])}{_ci(off)} (conditional); "
+            f"{tail}."
         )
     return "\n".join(lines)
 
@@ -358,7 +425,7 @@ def crisis(
     samples: Annotated[
         int,
         typer.Option("--samples", min=0, help="Monte Carlo draws for the intervals (0: none)."),
-    ] = 2000,
+    ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's random generator.")] = 0,
     model: Annotated[
         list[str] | None,
@@ -372,10 +439,23 @@ def crisis(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """The outside option of force: bargaining range, escalation risk, signals, audience costs."""
+    from detente import api
+
     rng = np.random.default_rng(seed)
     sc, point, draws = load_and_compile(scenario, samples, rng)
+    oc = None
+    if samples > 0:
+        from detente.models.base import monte_carlo_models
+
+        oc = api.outcome(sc, model or monte_carlo_models(), samples, seed)
     report = crisis_report(
-        sc, point, draws, rng, source=scenario or "default scenario", models=model or None
+        sc,
+        point,
+        draws,
+        rng,
+        source=scenario or "default scenario",
+        models=model or None,
+        outcome=oc,
     )
     report["seed"] = seed
     if json_out:

@@ -56,7 +56,7 @@ def render_montecarlo(r: dict[str, Any]) -> None:
         f"uncertain inputs, seed {r['seed']})",
         title_justify="left",
     )
-    for col in ("issue", "model", "mean", *(f"{q}%" for q in r["quantiles"]), "P(agreement)"):
+    for col in ("issue", "model", "mean", *(f"{q}%" for q in r["quantiles"]), "P(NBS point)"):
         table.add_column(col, justify="left" if col in ("issue", "model") else "right")
     for issue, per_model in r["issues"].items():
         for k, (spec, s) in enumerate(per_model.items()):
@@ -66,7 +66,7 @@ def render_montecarlo(r: dict[str, Any]) -> None:
                 spec,
                 f"{s['mean']:.1f}",
                 *(f"{q[str(p)]:.1f}" for p in r["quantiles"]),
-                _pct(s["p_agreement"]) if "p_agreement" in s else "",
+                _pct(s["p_solution"]) if "p_solution" in s else "",
             )
     con.print(table)
     if r["ratification"]:
@@ -78,11 +78,45 @@ def render_montecarlo(r: dict[str, Any]) -> None:
         for form, entry in r["ratification"].items():
             rat.add_row(entry["name"] or form, *(_pct(entry["models"][s]) for s in specs))
         con.print(rat)
+    oc = r.get("outcome")
+    if oc is not None:
+        form = f" in the form {oc['form']}" if oc.get("form") else ""
+        tab = Table(
+            title=f"Outcome (docs/outcome.md), {oc['samples']} draws{form}", title_justify="left"
+        )
+        for col in (
+            "package",
+            "P(agreement)",
+            "P(ratified | agr.)",
+            "P(escalation)",
+            "most likely",
+        ):
+            tab.add_column(col, justify="left" if col in ("package", "most likely") else "right")
+        rows = [(s, m) for s, m in oc["models"].items()]
+        rows += [(f"proposal {p}", m) for p, m in oc["proposals"].items()]
+        for name, m in rows:
+            rat = m["p_ratified_given_agreement"]
+            tab.add_row(
+                name,
+                _pct(m["p_agreement"]),
+                "n/a" if rat is None else _pct(rat),
+                _pct(m["p_escalation"]),
+                m["most_likely"].replace("_", " "),
+            )
+        con.print(tab)
+        con.print(
+            f"P(escalation) with no deal in force: {_pct(oc['p_escalation_no_deal'])}. "
+            "P(NBS point) above is whether the Nash solution exists, not P(agreement)."
+        )
     if r["escalation"]:
         esc = r["escalation"]
         parts = [f"at the proposer's optimal offer {_pct(esc['offer'])}"]
-        parts += [f"at the {s} outcome {_pct(p)}" for s, p in esc["models"].items()]
-        con.print("P(escalation): " + "; ".join(parts) + ".")
+        parts += [f"{s} {_pct(p)}" for s, p in esc["models"].items()]
+        con.print(
+            "Conditional P(escalation) if a package were offered take-it-or-leave-it: "
+            + "; ".join(parts)
+            + "."
+        )
     for spec, why in r["skipped"].items():
         con.print(f"[yellow]{spec} did not run:[/] {why}")
 
@@ -91,7 +125,9 @@ def montecarlo(
     scenario: Annotated[
         str | None, typer.Argument(help="Scenario file or bundled name (default russia-nato-2021).")
     ] = None,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of draws.")] = 1000,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Number of draws (default 200, as everywhere).")
+    ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's SeedSequence.")] = 0,
     model: Annotated[
         list[str] | None,

@@ -26,7 +26,9 @@ def report(
     png: Annotated[
         Path | None, typer.Option("--png", help="Also save the figures as PNG in this folder.")
     ] = None,
-    samples: Annotated[int, typer.Option("--samples", help="Monte Carlo draws.")] = 120,
+    samples: Annotated[
+        int, typer.Option("--samples", help="Monte Carlo draws (default 200, as everywhere).")
+    ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's generator.")] = 0,
 ) -> None:
     """Write a briefing report: summary, forecasts, charts, advice, sensitivity, sources."""

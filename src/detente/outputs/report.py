@@ -53,6 +53,9 @@ class Report:
     rationales: list[tuple[str, str]]
     figures: list[Figure]
     options: dict[str, Any]
+    outcome: dict[str, Any] | None = None
+    checks: dict[str, Any] | None = None
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _svg(fig: Any) -> str:
@@ -111,87 +114,150 @@ def tornado(
     return rows
 
 
-def _article_checks(advice: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
-    """The source article's advice, checked against the engine's numbers."""
+def _article_checks(
+    advice: dict[str, dict[str, Any]], outcome: dict[str, Any] | None
+) -> list[dict[str, str]]:
+    """The source article's advice, each claim judged by the quantity it is about.
+
+    Feasibility claims are judged by P(agreement) and P(ratification), claims about face by
+    the achievement gap, the pivotal issue by the pivot analysis, escalation by P(escalation);
+    never by a utility rank. Where the engine disagrees, ``why`` names the input or mechanism.
+    """
     out: list[dict[str, str]] = []
     rus = advice.get("RUS")
     if rus is None:
         return out
+    base = rus["baseline"]
+
+    every = [*rus["moves"], *rus.get("no_effect_moves", [])]
 
     def find(kind: str, text: str) -> dict[str, Any] | None:
-        return next((m for m in rus["moves"] if m["kind"] == kind and text in m["move"]), None)
+        return next((m for m in every if m["kind"] == kind and text in m["move"]), None)
 
-    def verdict(m: dict[str, Any] | None, claim: str, what: str) -> dict[str, str]:
-        if m is None:
-            dead = [x for x in rus["no_effect"] if what in x]
-            if dead:
-                why = f"'{dead[0]}' changes nothing for Russia in any draw"
-                return {"claim": claim, "verdict": "engine disagrees", "why": why}
-            return {"claim": claim, "verdict": "not evaluated", "why": f"no move '{what}'"}
-        rank = rus["moves"].index(m) + 1
-        agree = m["recommended"]
-        b = max(m["breakdown"].items(), key=lambda kv: abs(kv[1]))
-        why = (
-            f"'{m['move']}' ranks {rank} of {len(rus['moves'])}, dEU {m['delta_eu']:+.4f} "
-            f"(+- {m['se']:.4f}); main channel {b[0]} {b[1]:+.4f}"
+    def row(claim: str, quantity: str, agree: bool | None, why: str) -> dict[str, str]:
+        verdict = (
+            "not evaluated" if agree is None else "engine agrees" if agree else ("engine disagrees")
         )
-        return {
-            "claim": claim,
-            "verdict": "engine agrees" if agree else "engine disagrees",
-            "why": why,
-        }
+        return {"claim": claim, "quantity": quantity, "verdict": verdict, "why": why}
 
-    piv = rus["pivotal"]["issue"]
+    def face_and_feasibility(m: dict[str, Any] | None, claim: str) -> dict[str, str]:
+        if m is None:
+            return row(claim, "achievement gap, P(agreement)", None, "no such move")
+        d_gap = m["achievement_gap"] - base["achievement_gap"]
+        d_agr = m["p_agreement"] - base["p_agreement"]
+        agree = d_gap < -0.005 or d_agr > 0.005
+        why = (
+            f"'{m['move']}': Russia's achievement gap {base['achievement_gap']:.3f} -> "
+            f"{m['achievement_gap']:.3f}, P(agreement) {base['p_agreement']:.0%} -> "
+            f"{m['p_agreement']:.0%}"
+        )
+        if d_agr <= 0.005:
+            why += (
+                "; P(agreement) hardly moves because Russia's alternative binds: it prefers war "
+                f"to the status quo in {base['p_escalation_no_deal']:.0%} of draws (crisis "
+                "inputs p_win, cost_challenger and the power shift p_future)"
+            )
+        return row(claim, "achievement gap, P(agreement)", agree, why)
+
+    fa = rus["pivotal"].get("for_agreement") or {}
+    if fa.get("issue"):
+        step = rus["options"]["pivot_step"]
+        out.append(
+            row(
+                "Non-expansion is the pivotal issue: 'hit precisely at this point'.",
+                "the issue whose step toward Russia raises P(agreement) most",
+                fa["issue"] == "enlargement",
+                f"a step of {step:.0%} of the scale toward Russia on {fa['issue']} raises "
+                f"P(agreement) from {fa['p_agreement_baseline']:.0%} to {fa['p_agreement']:.0%},"
+                f" more than on any other issue. {rus['pivotal']['why']}",
+            )
+        )
     out.append(
-        {
-            "claim": "Non-expansion is the pivotal issue: 'hit precisely at this point'.",
-            "verdict": "engine agrees" if piv == "enlargement" else "engine disagrees",
-            "why": rus["pivotal"]["why"],
-        }
-    )
-    out.append(
-        verdict(
+        face_and_feasibility(
             find("focus", "focus on enlargement;"),
             "Stop 'spraying' demands over auxiliary topics; focus on non-expansion.",
-            "focus on enlargement;",
         )
     )
-    drafts = [m for m in rus["moves"] if m["kind"] == "proposal" and "russia-draft" in m["move"]]
+    drafts = [m for m in every if m["kind"] == "proposal" and "russia-draft" in m["move"]]
     if drafts:
         worst = max(m["p_ratification"] for m in drafts)
         out.append(
-            {
-                "claim": "Russia's draft treaties cannot be ratified (67 senators, all 30 allies).",
-                "verdict": "engine agrees" if worst <= 0.05 else "engine disagrees",
-                "why": "; ".join(
+            row(
+                "Russia's draft treaties cannot be ratified (67 senators, all 30 allies).",
+                "P(ratification) of the drafts",
+                worst <= 0.05,
+                "; ".join(
                     f"'{m['move']}': P(ratification) {m['p_ratification']:.0%} as a "
-                    f"{m['form']}, dEU {m['delta_eu']:+.4f}"
+                    f"{m['form']}, P(agreement) {m['p_agreement']:.0%}"
                     for m in drafts
                 ),
-            }
+            )
+        )
+    if outcome is not None and outcome.get("by_form"):
+        forms = outcome["by_form"]
+        model = next(iter(rus["models"]))
+        if "treaty" in forms and "declaration" in forms and model in forms["treaty"]:
+            tr, de = forms["treaty"][model], forms["declaration"][model]
+
+            def in_force(x: dict[str, Any]) -> float:
+                return x["p_agreement"] * (x["p_ratified_given_agreement"] or 0.0)
+
+            agree = in_force(de) > in_force(tr) + 0.005
+            why = (
+                f"{model}'s package: in force as a treaty in {in_force(tr):.0%} of draws "
+                f"(ratified if signed {_pct0(tr['p_ratified_given_agreement'])}), as a "
+                f"declaration in {in_force(de):.0%} "
+                f"({_pct0(de['p_ratified_given_agreement'])})"
+            )
+            if not agree:
+                why += (
+                    "; the engine's ratifiers pass the compromise treaty because the bodies do "
+                    "not yet weigh what a binding form commits them to (open issue: forms carry "
+                    "substance), and signing, not ratification, is what fails"
+                )
+            out.append(
+                row(
+                    "A political declaration at the Madrid summit is feasible where a treaty "
+                    "is not.",
+                    "P(agreement) x P(ratified | agreement) by form",
+                    agree,
+                    why,
+                )
+            )
+    rec = find("reciprocity", "on reciprocity")
+    if rec is not None:
+        d_agr = rec["p_agreement"] - base["p_agreement"]
+        out.append(
+            row(
+                "Reciprocity (Kaliningrad, Crimea) would widen what partners can accept.",
+                "P(agreement)",
+                d_agr > 0.005,
+                f"'{rec['move']}': P(agreement) {base['p_agreement']:.0%} -> "
+                f"{rec['p_agreement']:.0%}; the targets' acceptance depends on the share of the "
+                "pie they concede, and reciprocity carries 5% of the stakes",
+            )
         )
     out.append(
-        verdict(
-            find("form", "the form declaration"),
-            "A political declaration at the Madrid summit is feasible where a treaty is not.",
-            "the form declaration",
-        )
-    )
-    out.append(
-        verdict(
-            find("reciprocity", "on reciprocity"),
-            "Reciprocity (Kaliningrad, Crimea) would widen what partners can accept.",
-            "reciprocity on reciprocity",
-        )
-    )
-    out.append(
-        verdict(
+        face_and_feasibility(
             find("publicity", "every public demand"),
             "The public ultimatum leaves no room to declare victory; lower it.",
-            "every public demand",
+        )
+    )
+    out.append(
+        row(
+            "The likelihood of escalation remains, with unrealistic requests and short deadlines.",
+            "P(escalation)",
+            base["p_escalation"] >= 0.5,
+            f"P(escalation) {base['p_escalation']:.0%} over {rus['samples']} draws "
+            f"({base['p_escalation_no_deal']:.0%} with no deal in force); the deadline moves "
+            "change only the accident risk and mobilisation cost",
         )
     )
     return out
+
+
+def _pct0(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
 
 
 def _advised_actors(sc: Any) -> list[str]:
@@ -206,7 +272,7 @@ def _advised_actors(sc: Any) -> list[str]:
 
 def build_report(
     scenario: str | None,
-    samples: int = 120,
+    samples: int = 200,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
@@ -231,9 +297,10 @@ def build_report(
     def add(fid: str, caption: str, fig: Any) -> None:
         figures.append(Figure(fid, caption, _svg(fig), fig))
 
-    step("forecasts of every model")
-    fc = api.forecast(loaded, seed=seed)
+    step(f"forecasts of every model and the outcome over {samples} draws")
+    fc = api.forecast(loaded, seed=seed, samples=samples)
     forecasts = fc["forecasts"]
+    outcome = fc.get("outcome")
 
     step("round-by-round simulation")
     dynamic = next((n for n, c in registry().items() if c.dynamic and n in forecasts), None)
@@ -283,6 +350,11 @@ def build_report(
         for m, v in cr_out["models"].items():
             ax.plot([float(v["challenger_share"][0])], [0], "o", ms=4)
             ax.annotate(m, (float(v["challenger_share"][0]), 0), fontsize=7, rotation=60)
+        rg = (fc.get("checks") or {}).get("range")
+        if rg is not None:
+            a_lo, a_hi = rg["low"], rg["high"]
+            ax.plot([a_lo, a_lo], [-0.45, 0.45], color="C3", lw=2, label="least RUS signs for")
+            ax.plot([a_hi, a_hi], [-0.45, 0.45], color="C2", lw=2, label="most targets concede")
         ax.set(xlim=(0, 1), yticks=[], xlabel=f"{sc.crisis.challenger}'s share of the pie")
         ax.set_title("Bargaining range (Fearon 1995, audience costs included) and model outcomes")
         ax.legend(fontsize=7, loc="upper left")
@@ -356,7 +428,7 @@ def build_report(
         add(f"moves-{actor}", f"{actor}'s ranked moves, change in EU split by component", fig)
 
     step("sensitivity tornado")
-    headline = "detente" if "detente" in forecasts else next(iter(forecasts))
+    headline = fc["headline"]["model"] or next(iter(forecasts))
     first = next(iter(advice.values()), None)
     piv = (first or {}).get("pivotal", {}).get("issue") or issues[0]
     model = api.make_model(headline)
@@ -375,9 +447,9 @@ def build_report(
     add("tornado", f"One-at-a-time sensitivity of the {headline} forecast on {piv}", fig)
 
     step("summary and sources")
-    summary = _summary(sc, forecasts, headline, cr_out, advice, issues)
+    summary = _summary(sc, forecasts, headline, cr_out, advice, issues, fc)
     article = (
-        _article_checks(advice)
+        _article_checks(advice, outcome)
         if loaded.source == ARTICLE or sc.meta.title.startswith("Russia-NATO")
         else []
     )
@@ -406,12 +478,53 @@ def build_report(
         sources=sources,
         rationales=rationales,
         figures=figures,
-        options={"samples": samples, "seed": seed, "models": fc["models"]},
+        options={
+            "samples": samples,
+            "seed": seed,
+            "models": fc["models"],
+            "headline": fc["headline"],
+        },
+        outcome=outcome,
+        checks=fc.get("checks"),
+        diagnostics=fc.get("diagnostics", []),
     )
 
 
-def _summary(sc, forecasts, headline, cr_out, advice, issues) -> list[str]:
+def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[str]:
+    """The executive summary: what is robust across models and draws first, then details."""
     out = []
+    oc = (fc or {}).get("outcome")
+    head = (fc or {}).get("headline", {})
+    if oc is not None:
+        ps = [m["p_agreement"] for m in oc["models"].values()]
+        es = [m["p_escalation"] for m in oc["models"].values()]
+        lead = oc["models"].get(headline)
+        form = f" as {oc['form']}" if oc.get("form") else ""
+        out.append(
+            f"Across all {len(ps)} models' packages and {oc['samples']} draws of the inputs "
+            f"(seed {oc['seed']}), P(agreement){form} is {min(ps):.0%} to {max(ps):.0%} and "
+            f"P(escalation) {min(es):.0%} to {max(es):.0%}; with no deal in force it is "
+            f"{oc['p_escalation_no_deal']:.0%}."
+        )
+        if lead is not None:
+            out.append(f"Headline ({headline}'s package): {lead['headline']}.")
+        checks = (fc or {}).get("checks") or {}
+        rg = checks.get("range")
+        if rg is not None:
+            txt = (
+                f"At the centre of the inputs {rg['challenger']} signs only for at least "
+                f"{rg['low']:.2f} of the pie and the targets concede at most {rg['high']:.2f}"
+            )
+            txt += ": no package is acceptable to all." if rg["empty"] else "."
+            if rg["power_shift"]:
+                txt += (
+                    f" The reason is the power shift: {rg['challenger']}'s odds of prevailing "
+                    f"are expected to fall from {rg['p_win']:.2f} to {rg['p_future']:.2f}, so "
+                    "war now beats a smaller share later (Powell 2006)."
+                )
+            out.append(txt)
+        if head.get("why"):
+            out.append(f"Headline model: {headline}, because {head['why']}.")
     f = forecasts[headline]
     label = {i.id: i for i in sc.issues}
     far = sorted(
@@ -420,23 +533,13 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues) -> list[str]:
     )
     moved = [f"{i} to {f[i]:.0f} ('{label[i].label(f[i])}')" for i in far[:3]]
     out.append(
-        f"The {headline} forecast moves most from the status quo on " + "; ".join(moved) + "."
+        f"If there is a deal, the {headline} package moves most from the status quo on "
+        + "; ".join(moved)
+        + "."
     )
-    if cr_out is not None:
-        m = cr_out["models"].get(headline)
-        lo, hi = float(cr_out["range"]["low"][0]), float(cr_out["range"]["high"][0])
-        rng_txt = "is empty" if lo > hi else f"runs from {lo:.2f} to {hi:.2f} of the pie"
-        out.append(
-            f"The bargaining range for {sc.crisis.challenger} {rng_txt}; at the {headline} "
-            f"forecast P(escalation) is {float(m['escalation'][0]):.0%}."
-            if m
-            else f"The bargaining range {rng_txt}."
-        )
     for r in advice.values():
         best = [m for m in r["moves"] if m["recommended"]][:3]
-        b = r["baseline"]
-        txt = f"{r['actor_name']}: baseline P(deal) {b['p_deal']:.0%}"
-        txt += f", P(escalation) {b['p_escalation']:.0%}. " if sc.crisis is not None else ". "
+        txt = f"{r['actor_name']}: " + " ".join(r.get("assessment", [])[:1]) + " "
         if best:
             txt += (
                 "Best moves: "
@@ -497,10 +600,45 @@ def _moves_table(r: dict[str, Any], top: int = 12) -> tuple[list[str], list[list
                 f"{m['p_escalation']:.0%}",
                 f"{m['achievement_gap']:.3f}",
                 f"{m['durable_value']:.3f}",
-                "recommended" if m["recommended"] else "-",
+                "recommended" if m["recommended"] else "tie" if m.get("tie") else "worse",
             ]
         )
     return head, rows
+
+
+def _outcome_rows(rep: Report) -> tuple[list[str], list[list[str]]]:
+    """Per model's package: the three headline probabilities and the most likely branch."""
+    head = ["package", "P(agreement)", "P(ratified | agreement)", "P(escalation)", "most likely"]
+    rows = []
+    oc = rep.outcome or {}
+    entries = list(oc.get("models", {}).items())
+    entries += [(f"proposal {p}", m) for p, m in oc.get("proposals", {}).items()]
+    for name, m in entries:
+        rat = m["p_ratified_given_agreement"]
+        rows.append(
+            [
+                name,
+                f"{m['p_agreement']:.0%}",
+                "n/a" if rat is None else f"{rat:.0%}",
+                f"{m['p_escalation']:.0%}",
+                m["most_likely"].replace("_", " "),
+            ]
+        )
+    return head, rows
+
+
+def _outcome_note(rep: Report) -> str:
+    oc = rep.outcome or {}
+    if not oc:
+        return ""
+    form = f" in the form {oc['form']}" if oc.get("form") else ""
+    return (
+        f"Over {oc['samples']} draws of the inputs (seed {oc['seed']}){form}; signatories "
+        f"{', '.join(oc['signatories'])}; P(escalation) with no deal in force "
+        f"{oc['p_escalation_no_deal']:.0%}. Each number is defined once in docs/outcome.md, and "
+        "`detente forecast`, `crisis`, `montecarlo` and `advise` show the same numbers for the "
+        "same --samples and --seed."
+    )
 
 
 def _forecast_rows(rep: Report) -> tuple[list[str], list[list[str]]]:
@@ -536,20 +674,32 @@ def render_html(rep: Report) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>detente report: {_e(rep.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(rep.title)}</h1>",
+        f"<p>{rep.options['samples']} Monte Carlo draws, seed {rep.options['seed']}: every "
+        "number below comes from the same draws.</p>",
         "<h2>Executive summary</h2><ul>",
         *[f"<li>{_e(s)}</li>" for s in rep.summary],
         "</ul>",
     ]
+    if rep.outcome:
+        parts += [
+            "<h2>How the talks end</h2>",
+            table(*_outcome_rows(rep)),
+            f"<p>{_e(_outcome_note(rep))}</p>",
+        ]
     if rep.article:
         parts.append("<h3>The source article's advice against the engine</h3><ul>")
         for c in rep.article:
             cls = "agree" if c["verdict"] == "engine agrees" else "disagree"
             parts.append(
-                f"<li><b>{_e(c['claim'])}</b> <span class='{cls}'>{_e(c['verdict'])}</span>: "
-                f"{_e(c['why'])}</li>"
+                f"<li><b>{_e(c['claim'])}</b> <span class='{cls}'>{_e(c['verdict'])}</span> "
+                f"(judged by {_e(c.get('quantity', ''))}): {_e(c['why'])}</li>"
             )
         parts.append("</ul>")
-    parts += ["<h2>Forecasts of all models</h2>", table(*_forecast_rows(rep))]
+    parts += ["<h2>Packages of all models (what a deal would look like)</h2>"]
+    parts += [table(*_forecast_rows(rep))]
+    if rep.diagnostics:
+        parts.append("<ul>" + "".join(f"<li>{_e(d['text'])}</li>" for d in rep.diagnostics))
+        parts.append("</ul>")
     parts += ["<h2>Round by round</h2>", fig("rounds")]
     parts += ["<h2>Outcome distributions</h2>", fig("distributions")]
     if "range" in figs:
@@ -568,6 +718,8 @@ def render_html(rep: Report) -> str:
             f"{b['eu']:.4f}. Pivotal issue: <b>{_e(r['pivotal']['issue'])}</b>. "
             f"{_e(r['pivotal']['why'])}</p>"
         )
+        parts.append("<ul>" + "".join(f"<li>{_e(s)}</li>" for s in r.get("assessment", [])))
+        parts.append("</ul>")
         parts += [table(*_moves_table(r)), fig(f"moves-{actor}")]
     parts += ["<h2>Sensitivity</h2>", fig("tornado")]
     parts.append(
@@ -599,12 +751,25 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
         lines += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
         return "\n".join(lines)
 
-    out = [f"# {rep.title}", "", "## Executive summary", ""]
+    out = [
+        f"# {rep.title}",
+        "",
+        f"{rep.options['samples']} Monte Carlo draws, seed {rep.options['seed']}.",
+        "",
+        "## Executive summary",
+        "",
+    ]
     out += [f"- {s}" for s in rep.summary]
+    if rep.outcome:
+        out += ["", "## How the talks end", "", table(*_outcome_rows(rep)), "", _outcome_note(rep)]
     if rep.article:
         out += ["", "### The source article's advice against the engine", ""]
-        out += [f"- **{c['claim']}** {c['verdict']}: {c['why']}" for c in rep.article]
-    out += ["", "## Forecasts of all models", "", table(*_forecast_rows(rep)), ""]
+        out += [
+            f"- **{c['claim']}** {c['verdict']} (judged by {c.get('quantity', '')}): {c['why']}"
+            for c in rep.article
+        ]
+    out += ["", "## Packages of all models", "", table(*_forecast_rows(rep)), ""]
+    out += [f"- {d['text']}" for d in rep.diagnostics]
     out += ["## The advisor's ranked moves", ""]
     for actor, r in rep.advice.items():
         out += [
