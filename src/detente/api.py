@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -282,7 +283,101 @@ def simulate(
         result["agreement"] = {
             i: bool(v) for i, v in zip(arrays.issue_ids, sim.agreement[0], strict=True)
         }
+    result["diagnostics"] = simulation_diagnostics(arrays, sim, out_rounds, model)
     return result
+
+
+#: a forecast that moves by more than this share of the scale in one round is explained
+JUMP = 0.25
+
+
+def _about(event: dict[str, Any], issue: str) -> bool:
+    return f'"{issue}"' in json.dumps(event, default=str)
+
+
+def _size(event: dict[str, Any]) -> float:
+    moves = [event] + [v for v in event.values() if isinstance(v, dict)]
+    return max(
+        (abs(float(m["to"]) - float(m["from"])) for m in moves if {"to", "from"} <= m.keys()),
+        default=0.0,
+    )
+
+
+def _event_words(events: list[dict[str, Any]]) -> str:
+    return event_words(max(events, key=_size))
+
+
+def event_words(e: dict[str, Any]) -> str:
+    """One readable line for a model event: why an actor moved."""
+    kind = e.get("type", "event")
+    if kind == "exchange" and isinstance(e.get("i"), dict) and isinstance(e.get("j"), dict):
+        i, j = e["i"], e["j"]
+        return (
+            f"exchange: {i['actor']} gives on {i['supplies']} ({i['from']:.1f} -> "
+            f"{i['to']:.1f}) while {j['actor']} gives on {j['supplies']} ({j['from']:.1f} -> "
+            f"{j['to']:.1f}); gain {e.get('gain', float('nan')):.3g} each"
+        )
+    if {"actor", "from", "to"} <= e.keys() and isinstance(e["from"], int | float):
+        other = f" (offer from {e['other']})" if e.get("other") else ""
+        issue = f" on {e['issue']}" if e.get("issue") else ""
+        return f"{kind}: {e['actor']} moves{issue} {e['from']:.2f} -> {e['to']:.2f}{other}"
+    if kind == "challenge" and {"actor", "target"} <= e.keys():
+        return (
+            f"challenge: {e['actor']} challenges {e['target']} (expected gain "
+            f"{e.get('expected_gain', float('nan')):.3g}, P(win) "
+            f"{e.get('prob_win', float('nan')):.2f})"
+        )
+    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
+    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
+
+
+def simulation_diagnostics(
+    arrays: ScenarioArrays, sim: Any, rounds: list[dict[str, Any]], model: str
+) -> list[str]:
+    """Why a simulation did not converge, and which events moved an actor across most of the
+    scale, in words."""
+    notes: list[str] = []
+    width = dict(zip(arrays.issue_ids, arrays.scale_width, strict=True))
+    fc = [r["forecast"] for r in rounds]
+    if not sim.converged:
+        last = len(rounds) - 1
+        cycling = [
+            i
+            for i in arrays.issue_ids
+            if last >= 3
+            and abs(fc[last][i] - fc[last - 2][i]) <= 1e-6 * width[i]
+            and abs(fc[last][i] - fc[last - 1][i]) > 1e-3 * width[i]
+        ]
+        if cycling:
+            i = cycling[0]
+            notes.append(
+                f"{model} did not converge: it stopped at the round limit ({last} rounds) while "
+                f"the forecast on {i} cycles between {fc[last - 1][i]:.1f} and {fc[last][i]:.1f}"
+                + (f" (and on {len(cycling) - 1} more issues)" if len(cycling) > 1 else "")
+                + "; read the rounds' range rather than the last round"
+            )
+        else:
+            step = max(
+                (abs(fc[last][i] - fc[last - 1][i]) / width[i] for i in arrays.issue_ids),
+                default=0.0,
+            )
+            notes.append(
+                f"{model} did not converge: it stopped at the round limit ({last} rounds) with "
+                f"the forecast still moving by up to {100 * step:.1f}% of a scale per round; "
+                "raise the model's round limit or read the last rounds as a trend"
+            )
+    for t in range(1, len(rounds)):
+        for issue in arrays.issue_ids:
+            x0, x = fc[t - 1][issue], fc[t][issue]
+            if abs(x - x0) <= JUMP * width[issue]:
+                continue
+            cause = [e for e in rounds[t].get("events", []) if _about(e, issue)]
+            why = f"; the largest event: {_event_words(cause)}" if cause else ""
+            notes.append(
+                f"round {t}: the {model} forecast on {issue} jumps from {x0:.1f} to {x:.1f}, "
+                f"{100 * abs(x - x0) / width[issue]:.0f}% of the scale{why}"
+            )
+    return notes
 
 
 def tail_diagnostics(

@@ -112,10 +112,14 @@ def forecast(
     head = out["headline"]
     if oc is not None and head.get("sentence"):
         con.print(f"[bold]{title}[/]")
-        con.print(f"Outcome ({head['model']}'s package): {head['sentence']}.", markup=False)
-    table = Table(
-        title=f"Packages by model (what a deal would look like): {title}", title_justify="left"
-    )
+        con.print(
+            f"Outcome ({head['model']}'s package): {head['sentence']}.",
+            markup=False,
+            soft_wrap=True,
+        )
+    if oc is None or not head.get("sentence"):
+        con.print(f"[bold]{title}[/]")
+    table = Table(title="Packages by model (what a deal would look like)", title_justify="left")
     table.add_column("issue", no_wrap=True)
     table.add_column("status quo", justify="right", no_wrap=True)
     for spec in out["forecasts"]:
@@ -160,6 +164,7 @@ def forecast(
             f"signatories: {', '.join(oc['signatories'])}; P(escalation) without a deal "
             f"{oc['p_escalation_no_deal']:.2f}. Definitions: docs/outcome.md.",
             markup=False,
+            soft_wrap=True,
         )
     if checks and "range" in checks:
         r = checks["range"]
@@ -169,18 +174,20 @@ def forecast(
                 f"Acceptable range at the centre of the inputs: EMPTY. {ch} signs only for at "
                 f"least {r['low']:.2f} of the pie; the targets concede at most {r['high']:.2f}.",
                 markup=False,
+                soft_wrap=True,
             )
         else:
             con.print(
                 f"Acceptable range at the centre of the inputs: {ch} shares {r['low']:.2f} to "
                 f"{r['high']:.2f} of the pie are signed by every party.",
                 markup=False,
+                soft_wrap=True,
             )
         for line in _refusal_lines(checks):
-            con.print("  " + line, markup=False)
+            con.print("  " + line, markup=False, soft_wrap=True)
     lead = head.get("model")
     if lead:
-        con.print(f"Headline model: {lead} ({head['why']}).", markup=False)
+        con.print(f"Headline model: {lead} ({head['why']}).", markup=False, soft_wrap=True)
         terms = head.get("terms_given_agreement")
         words = Table(title=f"What the {lead} package means", title_justify="left")
         words.add_column("issue", no_wrap=True)
@@ -202,6 +209,7 @@ def forecast(
             con.print(
                 "'if agreed': the mean package over the draws in which every signatory signs.",
                 markup=False,
+                soft_wrap=True,
             )
     for spec, desc in out["models"].items():
         if "domain" in desc:
@@ -212,9 +220,10 @@ def forecast(
                 f"({err.get('protocol')}). Outside that domain read it as one more model, "
                 "not the forecast.",
                 markup=False,
+                soft_wrap=True,
             )
     for note in out.get("diagnostics", []):
-        con.print(f"[yellow]note:[/] {note['text']}")
+        con.print(f"[yellow]note:[/] {note['text']}", soft_wrap=True)
     for spec, why in out["skipped"].items():
         con.print(f"[yellow]{spec} did not run:[/] {why}")
     if oc is not None:
@@ -299,34 +308,12 @@ def simulate(
             continue
         con.print(f"[bold]round {r['round']}[/]")
         for e in events[:shown]:
-            con.print("  " + _event_line(e), markup=False)
+            con.print("  " + api.event_words(e), markup=False)
         if len(events) > shown:
             con.print(f"  ... and {len(events) - shown} more (--json lists every event)")
     con.print(f"options: {json.dumps(out['options'])}; converged: {out['converged']}", markup=False)
-
-
-def _event_line(e: dict[str, Any]) -> str:
-    """One readable line for a model event: why an actor moved."""
-    kind = e.get("type", "event")
-    if kind == "exchange" and isinstance(e.get("i"), dict) and isinstance(e.get("j"), dict):
-        i, j = e["i"], e["j"]
-        return (
-            f"exchange: {i['actor']} gives on {i['supplies']} ({i['from']:.1f} -> "
-            f"{i['to']:.1f}) while {j['actor']} gives on {j['supplies']} ({j['from']:.1f} -> "
-            f"{j['to']:.1f}); gain {e.get('gain', float('nan')):.3g} each"
-        )
-    if {"actor", "from", "to"} <= e.keys() and isinstance(e["from"], int | float):
-        other = f" (offer from {e['other']})" if e.get("other") else ""
-        issue = f" on {e['issue']}" if e.get("issue") else ""
-        return f"{kind}: {e['actor']} moves{issue} {e['from']:.2f} -> {e['to']:.2f}{other}"
-    if kind == "challenge" and {"actor", "target"} <= e.keys():
-        return (
-            f"challenge: {e['actor']} challenges {e['target']} (expected gain "
-            f"{e.get('expected_gain', float('nan')):.3g}, P(win) "
-            f"{e.get('prob_win', float('nan')):.2f})"
-        )
-    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
-    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
+    for note in out.get("diagnostics", []):
+        con.print(f"note: {note}", markup=False)
 
 
 @app.command()

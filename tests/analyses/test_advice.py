@@ -27,7 +27,6 @@ from detente.analyses.advice import (
 )
 from detente.arrays import ScenarioArrays
 from detente.scenario import compile_scenario, load_scenario
-from detente.scenario.crisis import compile_crisis
 
 
 def _terms(**kw: float) -> dict[str, np.ndarray]:
@@ -141,8 +140,9 @@ def test_default_scenario_advice_is_fast_and_names_the_pivotal_issue(russia):
     piv = r["pivotal"]["issue"]
     rows = {p["issue"]: p for p in r["pivotal"]["issues"]}
     assert abs(rows[piv]["delta_eu"]) == max(abs(p["delta_eu"]) for p in rows.values())
-    assert piv in r["pivotal"]["why"] and f"salience {rows[piv]['salience']:.2f}" in (
-        r["pivotal"]["why"]
+    assert (
+        piv in r["pivotal"]["why"]
+        and f"salience {rows[piv]['salience']:.2f}" in (r["pivotal"]["why"])
     )
     small = abs(rows[piv]["delta_eu"]) < r["options"]["min_effect"]
     assert ("no issue is pivotal" in r["pivotal"]["why"]) == small

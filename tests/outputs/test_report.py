@@ -92,6 +92,10 @@ def test_article_checks_read_the_engines_numbers(reports):
     rus = rep.outcome["models"][rep.advice["RUS"]["models"][0]]
     # the same number as the outcome model's, from the same draws
     assert f"P(escalation) {rus['p_escalation']:.0%}" in esc["why"]
+    for r in rep.advice.values():  # the advisor's baseline is the outcome model's
+        for model, b in r["baseline"]["by_model"].items():
+            o = rep.outcome["models"][model]
+            assert (b["p_agreement"], b["p_escalation"]) == (o["p_agreement"], o["p_escalation"])
     drafts = next(c for c in rep.article if "draft treaties" in c["claim"])
     # models.md D.2: a package far from the senators' ideal points cannot get 67 votes
     assert drafts["verdict"] == "engine agrees" and "P(ratification) 0%" in drafts["why"]
