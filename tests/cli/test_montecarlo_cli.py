@@ -103,14 +103,15 @@ def test_bad_options_end_in_one_line(two, args, message, capsys):
 def test_sensitivity_default_names_enlargement_and_escalation_drivers(capsys):
     main(["sensitivity", "--json"])
     r = json.loads(capsys.readouterr().out)
-    assert r["method"] == "oat" and r["models"] == ["detente"]
-    for name in ("detente forecast of enlargement", "P(escalation) under detente"):
+    # the headline model outside legislation is the compromise model (docs/outcome.md)
+    assert r["method"] == "oat" and r["models"] == ["compromise"]
+    for name in ("compromise forecast of enlargement", "P(escalation) under compromise"):
         out = r["outputs"][name]
         assert out["drivers"] and out["summary"].startswith(out["drivers"][0]["input"])
     main(["sensitivity"])
     text = capsys.readouterr().out
-    assert "moves the detente forecast of enlargement most" in text
-    assert "moves the P(escalation) under detente most" in text
+    assert "moves the compromise forecast of enlargement most" in text
+    assert "P(escalation) under compromise" in text
 
 
 def test_sensitivity_sobol_in_words(two, capsys):

@@ -371,6 +371,7 @@ def candidate_moves(
                     f"table the proposal {prop.id}",
                     tuple(prop.values),
                     package=prop.id,
+                    form=prop.form,  # in the form its author proposes
                     note=prop.name or "",
                 )
             )

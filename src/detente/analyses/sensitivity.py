@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from detente.analyses.crisis import CrisisOptions
-from detente.analyses.montecarlo import BLOCK_SIZE, Plan, run_chunk
+from detente.analyses.montecarlo import BLOCK_SIZE, NO_FORM, Plan, run_chunk
 from detente.scenario.parameters import (
     centre_values,
     quantile_values,
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
 Method = Literal["oat", "sobol"]
-#: the headline model (the forecaster `detente forecast` words), used when no model is named
-DEFAULT_MODELS = ("detente",)
+#: used when no model is named and the scenario has no headline model (docs/outcome.md)
+DEFAULT_MODELS = ("compromise",)
 
 
 def evaluate(plan: Plan, values: np.ndarray) -> dict[str, np.ndarray]:
@@ -53,8 +53,13 @@ def evaluate(plan: Plan, values: np.ndarray) -> dict[str, np.ndarray]:
     for spec in plan.models:
         for j, iid in enumerate(issues):
             out[f"{spec} forecast of {iid}"] = res[f"forecast/{spec}"][:, j]
-        if f"escalation/{spec}" in res:
-            out[f"P(escalation) under {spec}"] = res[f"escalation/{spec}"]
+        if "outcome/escalation_no_deal" in res and plan.scenario.crisis is not None:
+            # the outcome model's escalation in each draw (docs/outcome.md), headline form
+            form = plan.scenario.forms[0].id if plan.scenario.forms else NO_FORM
+            signed = res[f"signed/{form}/{spec}"]
+            ratified = res.get(f"ratified/{form}/{spec}", np.ones_like(signed))
+            e0 = res["outcome/escalation_no_deal"]
+            out[f"P(escalation) under {spec}"] = (1 - signed * ratified) * e0
     return out
 
 
@@ -62,12 +67,21 @@ def _plan(scenario: Scenario, models: list[str] | None, seed: int, source: str |
     return Plan(
         scenario=scenario,
         params=tuple(uncertain_parameters(scenario)),
-        models=tuple(models or DEFAULT_MODELS),
+        models=tuple(models or _default_models(scenario)),
         seed=seed,
         block_size=BLOCK_SIZE,
         crisis_options=CrisisOptions(),
         name=source or scenario.meta.title,
+        model_error="ignore",  # how the inputs move the model itself, not its error
     )
+
+
+def _default_models(scenario: Scenario) -> tuple[str, ...]:
+    from detente.analyses.outcome import headline_model
+    from detente.models.base import monte_carlo_models
+
+    lead, _ = headline_model(scenario, monte_carlo_models())
+    return (lead,) if lead else DEFAULT_MODELS
 
 
 def _fmt(x: float) -> str:

@@ -93,7 +93,10 @@ def render_montecarlo(r: dict[str, Any]) -> None:
         ):
             tab.add_column(col, justify="left" if col in ("package", "most likely") else "right")
         rows = [(s, m) for s, m in oc["models"].items()]
-        rows += [(f"proposal {p}", m) for p, m in oc["proposals"].items()]
+        rows += [
+            (f"proposal {p}" + (f" ({m['form']})" if m.get("form") else ""), m)
+            for p, m in oc["proposals"].items()
+        ]
         for name, m in rows:
             rat = m["p_ratified_given_agreement"]
             tab.add_row(
@@ -116,6 +119,13 @@ def render_montecarlo(r: dict[str, Any]) -> None:
             "Conditional P(escalation) if a package were offered take-it-or-leave-it: "
             + "; ".join(parts)
             + "."
+        )
+    with_error = [s for s, d in r["models"].items() if d.get("validated_error")]
+    if with_error and r.get("model_error") == "include":
+        con.print(
+            f"Quantiles of {', '.join(with_error)} include the model's validated error (Laplace "
+            "with its out-of-fold MAE); the other models' show input uncertainty only.",
+            soft_wrap=True,
         )
     for spec, why in r["skipped"].items():
         con.print(f"[yellow]{spec} did not run:[/] {why}")

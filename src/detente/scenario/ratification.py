@@ -226,6 +226,11 @@ class Proposal(Strict):
     values: dict[str, Number] = Field(
         default_factory=dict, description="issue -> Number on the issue's scale"
     )
+    form: str | None = Field(
+        default=None,
+        description="the agreement form its author proposes (a form id); the outcome model and "
+        "the advisor evaluate the proposal in this form",
+    )
     why: str | None = None
 
 
@@ -430,6 +435,9 @@ def check_proposals(sc: Scenario) -> list[tuple[Loc, str]]:
         at: Loc = ("proposals", p)
         if prop.by is not None and prop.by not in actors:
             out.append(((*at, "by"), f"unknown actor {prop.by!r}; {_known('actors', actors)}"))
+        forms = [f.id for f in sc.forms]
+        if prop.form is not None and prop.form not in forms:
+            out.append(((*at, "form"), f"unknown form {prop.form!r}; {_known('forms', forms)}"))
         for iid, u in prop.values.items():
             loc = (*at, "values", iid)
             if iid not in issues:
