@@ -17,6 +17,8 @@ Conventions
 - ``demand`` (S, N, D) is an actor's public demand, NaN where it made none; ``publicity``
   (S, N, D) on 0..1 says how publicly it is staked; ``audience_sensitivity`` (S, N) is the
   domestic cost of backing down (Fearon 1994). These three are optional (None when unknown).
+- ``controlled_by`` and ``veto`` (per issue, by actor id) say who decides an issue alone and
+  whose consent moving it needs; ids survive :meth:`take_actors` (docs/scenario-format.md).
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ class ScenarioArrays:
     demand: np.ndarray | None = None  # (S, N, D), NaN where no public demand
     publicity: np.ndarray | None = None  # (S, N, D) on 0..1
     audience_sensitivity: np.ndarray | None = None  # (S, N)
+    #: per issue, the id of the actor that decides it alone (None: nobody); None: no control
+    controlled_by: tuple[str | None, ...] | None = None
+    #: per issue, the ids of the actors whose consent moving it off the status quo needs
+    veto: tuple[tuple[str, ...], ...] | None = None
     extras: dict = field(default_factory=dict, compare=False, repr=False)  # labels, metadata
 
     def __post_init__(self) -> None:

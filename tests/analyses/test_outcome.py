@@ -234,3 +234,27 @@ def test_one_number_everywhere(capsys):
     assert fc["samples"] == mc["samples"] == cr["outcome"]["samples"] == adv["samples"] == 64
     by_model = adv["baseline"]["by_model"]["compromise"]
     assert {k: by_model[k] for k in keys} == {k: fc["models"]["compromise"][k] for k in keys}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.floats(0, 100), min_size=9, max_size=9),
+    st.lists(st.floats(0.05, 1.0), min_size=9, max_size=9),
+    st.lists(st.floats(0, 100), min_size=3, max_size=3),
+    st.floats(0.0, 1.0),
+)
+def test_property_spatial_signing_is_monotone_toward_the_signatory(pos, sal, x, step):
+    """Without a crisis, moving the deal toward a signatory's position never lowers its margin
+    (no public demands here: with them, settling nearer the private position can cost face)."""
+    from detente.arrays import ScenarioArrays
+
+    arrays = ScenarioArrays.from_table(
+        np.reshape(pos, (3, 3)), np.reshape(sal, (3, 3)), [3.0, 2.0, 1.0]
+    )
+    deal = np.array([x])
+    base = signing(arrays, deal)
+    for k, who in enumerate(base["signatories"]):
+        a = arrays.actor_ids.index(who)
+        closer = deal + step * (arrays.position[:, a, :] - deal)
+        moved = signing(arrays, closer)
+        assert moved["margin"][0, k] >= base["margin"][0, k] - 1e-12

@@ -105,12 +105,15 @@ def test_sensitivity_default_names_enlargement_and_escalation_drivers(capsys):
     r = json.loads(capsys.readouterr().out)
     # the headline model outside legislation is the compromise model (docs/outcome.md)
     assert r["method"] == "oat" and r["models"] == ["compromise"]
-    for name in ("compromise forecast of enlargement", "P(escalation) under compromise"):
+    for name in ("compromise forecast of strike_weapons", "P(escalation) under compromise"):
         out = r["outputs"][name]
         assert out["drivers"] and out["summary"].startswith(out["drivers"][0]["input"])
+    # the allies' veto holds enlargement at the status quo whatever the inputs (docs/outcome.md)
+    held = r["outputs"]["compromise forecast of enlargement"]
+    assert held["drivers"] == [] and held["summary"].startswith("No uncertain input moves")
     main(["sensitivity"])
     text = capsys.readouterr().out
-    assert "moves the compromise forecast of enlargement most" in text
+    assert "moves the compromise forecast of strike_weapons most" in text
     assert "P(escalation) under compromise" in text
 
 

@@ -9,8 +9,9 @@ registered model.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -52,6 +53,99 @@ class Simulation:
         return self.forecasts[-1]
 
 
+#: How a model treats an issue one actor controls and an issue with veto players
+#: (docs/scenario-format.md, "Issue control and vetoes"):
+#: - ``"fixed"``: voting and weighted-mean models have no way to compensate an actor, so a
+#:   controlled issue stays at the controller's position and a vetoed issue stays within the
+#:   veto players' win-set of the status quo (Tsebelis 2002);
+#: - ``"traded"``: exchange models move a controlled issue only through trades the controller
+#:   makes (Stokman & Van Oosten 1994), so the outcome is the controller's position after its
+#:   exchanges; veto players consent as their positions stand after the exchanges;
+#: - ``"joint"``: the Nash bargaining solution bargains over all issues at once and every actor
+#:   must gain overall (its participation constraint), so a controller or veto player that
+#:   concedes on its issue is compensated on others (issue linkage; Sebenius 1983).
+IssueControl = Literal["fixed", "traded", "joint"]
+
+
+def apply_issue_control(
+    rule: IssueControl,
+    arrays: ScenarioArrays,
+    forecast: np.ndarray,
+    final_position: np.ndarray | None = None,
+) -> np.ndarray:
+    """The forecast (S, D) with controlled and vetoed issues held as ``rule`` says.
+
+    ``final_position`` (S, N, D) is where the actors stand after the model's rounds (the
+    ``"traded"`` rule reads it); without it the input positions are used. A controller absent
+    from the arrays (a forum without it) cannot be overruled there: the issue keeps its status
+    quo. A veto player absent from a forum is left to the ratifying bodies.
+    """
+    if arrays.controlled_by is None and arrays.veto is None:
+        return forecast
+    out = np.array(forecast, dtype=float, copy=True)
+    if rule == "joint":
+        return out
+    ids = arrays.actor_ids
+    pos = arrays.position if rule == "fixed" or final_position is None else final_position
+    for d, who in enumerate(arrays.controlled_by or ()):
+        if who is None:
+            continue
+        if who in ids:
+            out[..., d] = pos[..., ids.index(who), d]
+        else:
+            sq = arrays.status_quo[..., d]
+            out[..., d] = np.where(np.isnan(sq), out[..., d], sq)
+    for d, players in enumerate(arrays.veto or ()):
+        present = [ids.index(v) for v in players if v in ids]
+        if not present:
+            continue
+        q = arrays.status_quo[..., d]
+        p = pos[..., present, d]
+        r = np.abs(q[..., None] - p)
+        lo, hi = (p - r).max(axis=-1), (p + r).min(axis=-1)
+        out[..., d] = np.where(np.isnan(q), out[..., d], np.clip(out[..., d], lo, hi))
+    return out
+
+
+def _controlled(name: str, fn: Any) -> Any:
+    """Wrap a subclass's forecast, simulate or forecast_many with :func:`apply_issue_control`."""
+    if name == "forecast":
+
+        @functools.wraps(fn)
+        def forecast(self, arrays, rng, *args, **kw):
+            out = fn(self, arrays, rng, *args, **kw)
+            return apply_issue_control(self.issue_control, arrays, out)
+
+        return forecast
+    if name == "simulate":
+
+        @functools.wraps(fn)
+        def simulate(self, arrays, rounds, rng, *args, **kw):
+            sim = fn(self, arrays, rounds, rng, *args, **kw)
+            if arrays.controlled_by is None and arrays.veto is None:
+                return sim
+            sim.forecasts = np.stack(
+                [
+                    apply_issue_control(
+                        self.issue_control, arrays, sim.forecasts[t], sim.positions[t]
+                    )
+                    for t in range(sim.forecasts.shape[0])
+                ]
+            )
+            return sim
+
+        return simulate
+
+    @functools.wraps(fn)
+    def forecast_many(self, parts, seed, *args, **kw):
+        return [
+            apply_issue_control(self.issue_control, p, f)
+            for p, f in zip(parts, fn(self, parts, seed, *args, **kw), strict=True)
+        ]
+
+    return forecast_many
+
+
 class Model:
     """Base class of every model. Subclasses set the class attributes and ``forecast``."""
 
@@ -68,6 +162,16 @@ class Model:
     #: bargaining). Such a model must see only the issues decided together (a backtest runs it
     #: one proposal at a time); the others treat every issue on its own and batch freely.
     links_issues: ClassVar[bool] = False
+    #: How the model holds controlled and vetoed issues (:data:`IssueControl`).
+    issue_control: ClassVar[IssueControl] = "fixed"
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        # one rule for every model, applied after the model's own computation
+        super().__init_subclass__(**kw)
+        for name in ("forecast", "simulate", "forecast_many"):
+            fn = cls.__dict__.get(name)
+            if fn is not None:
+                setattr(cls, name, _controlled(name, fn))
 
     def __init__(self, **options: Any) -> None:
         self.options = self.Options(**options)
@@ -79,6 +183,7 @@ class Model:
             "title": self.title,
             "citation": self.citation,
             "options": self.options.model_dump(mode="json"),
+            "issue_control": self.issue_control,
         }
 
     def forecast(self, arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:

@@ -942,6 +942,7 @@ class Exchange(Model):
     # draws by default.
     monte_carlo_default = False
     links_issues = True
+    issue_control = "traded"  # a controlled issue moves only through the controller's trades
     name = "exchange"
     title = "Exchange model (Stokman & Van Oosten)"
     citation = (

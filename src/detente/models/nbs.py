@@ -627,6 +627,7 @@ class NashBargaining(Model):
     """Asymmetric Nash bargaining solution over all issues (or issue by issue)."""
 
     links_issues = True  # the joint (default) NBS trades across issues
+    issue_control = "joint"  # every actor's participation: a concession is compensated
     name = "nbs"
     title = "Asymmetric Nash bargaining solution"
     citation = (

@@ -243,6 +243,14 @@ def compile_values(
         demand=demand,
         publicity=publicity,
         audience_sensitivity=sensitivity,
+        controlled_by=(
+            tuple(i.controlled_by for i in scenario.issues)
+            if any(i.controlled_by for i in scenario.issues)
+            else None
+        ),
+        veto=tuple(tuple(i.veto) for i in scenario.issues)
+        if any(i.veto for i in scenario.issues)
+        else None,
     )
 
 

@@ -114,6 +114,16 @@ class Issue(Strict):
     status_quo: Number | None = Field(
         default=None, description="reference point: what holds if no agreement is reached"
     )
+    controlled_by: str | None = Field(
+        default=None,
+        description="the actor that decides this issue alone (its own deployments, its own "
+        "law): no vote moves it; docs/scenario-format.md, 'Issue control and vetoes'",
+    )
+    veto: list[str] = Field(
+        default_factory=list,
+        description="actors whose consent moving the issue off its status quo needs "
+        "(Tsebelis 2002: veto players)",
+    )
     why: str | None = None
 
     @field_validator("anchors")
