@@ -244,10 +244,14 @@ def _refusal_lines(checks: dict[str, Any]) -> list[str]:
     if by_side["challenger"]:
         pkgs = ", ".join(f"{s} ({x:.2f})" for _, s, x in by_side["challenger"])
         alt = "fight" if r["war_value"] >= r["no_deal_value"] else "walk away"
+        parts = r.get("parts") or {}
         why = (
-            f"its odds of prevailing are expected to fall from {r['p_win']:.2f} to "
-            f"{r['p_future']:.2f}, so war now beats a smaller share later (Powell 2006)"
-            if r["power_shift"]
+            f"{parts['one_shot']:.2f} in a one-shot crisis (Fearon 1995), "
+            f"{parts['over_years']:.2f} valued over years (a one-off cost of war against a "
+            f"lasting share), {parts['with_decline']:.2f} with its odds expected to fall from "
+            f"{r['p_win']:.2f} to {r['p_future']:.2f} (Powell 2006: war now beats a smaller share "
+            "later)"
+            if r["power_shift"] and parts
             else f"war is worth {r['war_value']:.2f} of the pie to it"
         )
         lines.append(

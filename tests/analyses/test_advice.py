@@ -121,10 +121,14 @@ def test_brinkmanship_terms_follow_models_md_b5(russia):
     longer = evaluate(st, Move("deadline", "x2", deadline_factor=2.0), st.base, x)
     cr = st.crisis  # the Monte Carlo engine's draws (compile_all)
     h, t = cr.hazard_per_month, cr.deadline_months
-    np.testing.assert_allclose(1 - base["escalation"], (1 - off["escalation"]) * np.exp(-h * t))
-    np.testing.assert_allclose(
-        1 - longer["escalation"], (1 - off["escalation"]) * np.exp(-2 * h * t)
-    )
+    # E0 = 1 - (1 - F)(1 - H): F (the challenger fights) is 0 or 1 in each draw
+    big_h = -np.expm1(-h * t)
+    fights = (base["escalation"] - big_h) / (1 - big_h)
+    assert np.all(np.isclose(fights, 0) | np.isclose(fights, 1))
+    np.testing.assert_allclose(1 - longer["escalation"], (1 - fights) * np.exp(-2 * h * t))
+    # standing down removes H and makes force dearer (re-massing the forces): F never rises
+    assert np.all(np.isin(off["escalation"], (0.0, 1.0)))
+    assert np.all(off["escalation"] <= fights + 1e-12)
     # while the signal lasts the challenger pays k per month until the deadline
     np.testing.assert_allclose(base["mobilisation"], cr.cost_per_month * t)
     assert np.all(off["mobilisation"] == 0)
@@ -150,7 +154,9 @@ def test_default_scenario_advice_is_fast_and_names_the_pivotal_issue(russia):
     if top["delta_eu"] < 0:  # the words follow the numbers: the sign comes from the others
         negative = "refuse more often" in r["pivotal"]["why"]
         assert negative == (top["breakdown"]["agreement"] < 0)
-    kinds = {m["kind"] for m in r["moves"]}
+    # moves that change nothing in any draw are kept apart, with their figures
+    kinds = {m["kind"] for m in r["moves"] + r["no_effect_moves"]}
+    assert {m["move"] for m in r["no_effect_moves"]} == set(r["no_effect"])
     assert kinds == {
         "focus",
         "moderate",

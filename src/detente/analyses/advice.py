@@ -407,9 +407,10 @@ def candidate_moves(
                     "signal",
                     "stop the costly signal (stand the forces down)",
                     signal_off=True,
-                    note="saves the mobilisation cost and the accident risk; what the build-up "
-                    "buys at the table (a shift in the other side's belief, Fearon 1997) is not "
-                    "modelled yet, so this gain is an upper bound",
+                    note="saves the mobilisation cost to the deadline and the accident risk; "
+                    "loses what the build-up buys at the table (the targets' belief that it "
+                    "would fight falls to its prior, Fearon 1997) and makes force dearer (the "
+                    "forces must be massed again at the cost already paid)",
                 )
             )
     return moves
@@ -475,10 +476,17 @@ def _crisis_for(st: Setting, arr: ScenarioArrays, move: Move) -> CrisisArrays | 
     if move.deadline_factor != 1.0:
         cr = replace(cr, deadline_months=cr.deadline_months * move.deadline_factor)
     if move.signal_off:
+        # forces stood down: no more monthly cost or accident risk, nothing sunk to signal
+        # with (the targets' belief falls back to its prior, Fearon 1997), and fighting later
+        # means massing the forces again at the cost already paid ('removing troops and then
+        # returning them is too expensive', Frolov)
+        again = np.nan_to_num(cr.cost_per_month * cr.months, nan=0.0)
         cr = replace(
             cr,
             hazard_per_month=np.zeros_like(cr.hazard_per_month),
             cost_per_month=np.zeros_like(cr.cost_per_month),
+            months=np.zeros_like(cr.months),
+            cost_challenger=cr.cost_challenger + again,
         )
     return cr
 

@@ -116,12 +116,22 @@ def challenger_declines(cr: CrisisArrays) -> np.ndarray:
     return np.isfinite(cr.p_future) & np.isfinite(cr.discount) & (cr.p_future <= cr.p_win)
 
 
-@dataclass(frozen=True)
-class ChallengerValues:
-    """The challenger's values of war now, of the status quo, and the discounting in force.
+def discounting(cr: CrisisArrays) -> np.ndarray:
+    """The yearly discount factor in force, per draw: the power-shift section's, else 0.
 
-    All (S,). ``discount`` is 0 where no power shift runs against the challenger (one-shot
-    values); ``future`` is its reservation once power has shifted (``R_1``).
+    With a power shift both sides value shares as discounted sums over years (Powell 2006);
+    without one the one-shot values of Fearon (1995) hold (a discount of 0).
+    """
+    given = np.isfinite(cr.p_future) & np.isfinite(cr.discount)
+    return np.where(given, _nan0(cr.discount), 0.0)
+
+
+@dataclass(frozen=True)
+class SideValues:
+    """One side's values of war now and of the status quo, and the discounting in force.
+
+    All (S,), in the side's own pie shares. ``discount`` is 0 without a power shift (one-shot
+    values); ``future`` is the side's reservation once power has shifted (``R_1``).
     """
 
     war: np.ndarray
@@ -130,20 +140,39 @@ class ChallengerValues:
     future: np.ndarray
 
 
-def challenger_values(cr: CrisisArrays, s0: np.ndarray) -> ChallengerValues:
+#: the challenger's values were named for it alone before the targets got the same treatment
+ChallengerValues = SideValues
+
+
+def side_values(
+    p_now: np.ndarray, p_future: np.ndarray, cost: np.ndarray, d: np.ndarray, sq: np.ndarray
+) -> SideValues:
+    """War now ``p0/(1-d) - c``, reservation later ``R1 = p1/(1-d) - c``, status quo
+    ``sq + d R1`` (module docstring); with ``d = 0``: ``p - c`` and ``sq``."""
+    future = p_future / (1 - d) - cost
+    return SideValues(
+        war=p_now / (1 - d) - cost, no_deal=sq + d * future, discount=d, future=future
+    )
+
+
+def _future_odds(cr: CrisisArrays) -> np.ndarray:
+    """The challenger's odds once power has shifted; today's where no shift is given."""
+    given = np.isfinite(cr.p_future) & np.isfinite(cr.discount)
+    return np.where(given, _nan0(cr.p_future), cr.p_win)
+
+
+def challenger_values(cr: CrisisArrays, s0: np.ndarray) -> SideValues:
     """War and no-deal values of the challenger (module docstring), per draw."""
-    p, c = cr.p_win, cr.cost_challenger
-    dec = challenger_declines(cr)
-    d = np.where(dec, _nan0(cr.discount), 0.0)
-    p1 = np.where(dec, _nan0(cr.p_future), p)
-    future = p1 / (1 - d) - c
-    war = p / (1 - d) - c
-    no_deal = s0 + d * future
-    return ChallengerValues(war=war, no_deal=no_deal, discount=d, future=future)
+    return side_values(cr.p_win, _future_odds(cr), cr.cost_challenger, discounting(cr), s0)
 
 
-def deal_value(values: ChallengerValues, share: np.ndarray, survival: np.ndarray) -> np.ndarray:
-    """The challenger's value of a deal giving it ``share`` that survives each year w.p. ``q``.
+def target_values(cr: CrisisArrays, s0: np.ndarray) -> SideValues:
+    """The same for the targets, in their own share ``1 - s`` (one cost for every target)."""
+    return side_values(1 - cr.p_win, 1 - _future_odds(cr), cr.cost_target, discounting(cr), 1 - s0)
+
+
+def deal_value(values: SideValues, share: np.ndarray, survival: np.ndarray) -> np.ndarray:
+    """A side's value of a deal giving it ``share`` that survives each year w.p. ``q``.
 
     ``V(s) = s/(1 - dq) + (1 - q) d R_1/(1 - dq)``; ``V(s) = s`` without discounting.
 
@@ -178,6 +207,45 @@ def no_deal_escalation(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray
 
 def _shortfall_cost(a: np.ndarray, demand: np.ndarray, got: np.ndarray) -> np.ndarray:
     return a * np.maximum(0.0, demand - got)
+
+
+def targets_belief(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray]:
+    """The targets' belief that the challenger fights if they refuse, per draw.
+
+    The targets do not see the challenger's cost of war. With a mobilisation in the scenario
+    the belief is Fearon's (1997) posterior after the sunk cost ``K`` (cost per month x months
+    so far): with valuations uniform on ``[0, V]`` and ``v_f = c_C / p`` the lowest valuation
+    that fights, ``pi(K) = (V - v_f)/(V - K)``; standing the forces down (``K = 0``) leaves the
+    prior ``(V - v_f)/V``. Without a mobilisation it is the proposer's belief about the
+    challenger's cost (``private_cost``) at the cost below which the challenger prefers war
+    to the status quo. Where the challenger proposes, the targets are taken to know.
+    Returns ``belief`` and ``prior`` (S,).
+    """
+    from detente.analyses.crisis import belief_cdf, signal_belief
+
+    if np.any(np.isfinite(cr.value_max)):
+        v = np.where(np.isfinite(cr.value_max), cr.value_max, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v_f = np.where(cr.p_win > 0, cr.cost_challenger / cr.p_win, np.inf)
+        sunk = _nan0(cr.cost_per_month) * _nan0(cr.months)
+        return {"belief": signal_belief(sunk, v, v_f), "prior": signal_belief(0.0, v, v_f)}
+    if cr.proposer_is_challenger:
+        fights = no_deal_escalation(cr, s0)["fights"].astype(float)
+        return {"belief": fights, "prior": fights}
+    d = discounting(cr)
+    p1 = _future_odds(cr)
+    # the cost below which war now beats the status quo: W(c) = V(s0; c), solved for c
+    c_star = ((cr.p_win - d * p1) / (1 - d) - s0) / (1 - d)
+    b = belief_cdf(cr.belief, c_star)
+    return {"belief": b, "prior": b}
+
+
+def _targets_alternative(cr: CrisisArrays, s0: np.ndarray, accident: np.ndarray) -> np.ndarray:
+    """Each target's value of refusing, (S, 1): war with its believed odds, else the status quo."""
+    pi = targets_belief(cr, s0)["belief"]
+    e = 1 - (1 - pi) * (1 - accident)
+    tv = target_values(cr, s0)
+    return (e * tv.war + (1 - e) * tv.no_deal)[:, None]
 
 
 def signing(
@@ -258,15 +326,15 @@ def signing(
     if options.audience_cost_at == "always":
         v_alt = v_alt - _shortfall_cost(a_c, d_c, s0)
     m_ch = v_deal - np.maximum(values.war, v_alt)
-    # each target: its own share 1 - s, less the audience cost of settling short of its demand
-    e = nd["escalation"][:, None]
+    # each target: its own share 1 - s, less the audience cost of settling short of its demand,
+    # against refusing, valued with its belief that the challenger would then fight
     y = (1 - s_x)[:, None]
     own_demand = 1 - cr.demand_targets  # (S, T), in the target's own share
-    war_t = (1 - cr.p_win - cr.cost_target)[:, None]
-    alt_t = e * war_t + (1 - e) * (1 - s0)[:, None]
+    alt_t = _targets_alternative(cr, s0, nd["accident"])
+    v_t = deal_value(target_values(cr, s0), 1 - s_x, survival)[:, None]
     if options.audience_cost_at == "always":
         alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
-    m_t = y - _shortfall_cost(cr.audience_targets, own_demand, y) - alt_t
+    m_t = v_t - _shortfall_cost(cr.audience_targets, own_demand, y) - alt_t
     margin = np.concatenate([m_ch[:, None], m_t], axis=1)
     accepts = margin >= -_TOL
     return {
@@ -472,14 +540,14 @@ def acceptable_range(
         alt = alt - _shortfall_cost(cr.audience_challenger, cr.demand_challenger, s0)
     need = np.maximum(v.war, alt)
     low = _min_share(slope, offset, need, cr.audience_challenger, cr.demand_challenger)
-    e = nd["escalation"][:, None]
     own_demand = 1 - cr.demand_targets
-    alt_t = e * (1 - cr.p_win - cr.cost_target)[:, None] + (1 - e) * (1 - s0)[:, None]
+    alt_t = _targets_alternative(cr, s0, nd["accident"])
     if options.audience_cost_at == "always":
         alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
-    y_min = _min_share(
-        np.ones_like(alt_t), np.zeros_like(alt_t), alt_t, cr.audience_targets, own_demand
-    )
+    tv = target_values(cr, s0)
+    t_slope = np.broadcast_to((1 / denom)[:, None], alt_t.shape)
+    t_offset = np.broadcast_to(((1 - q) * tv.discount * tv.future / denom)[:, None], alt_t.shape)
+    y_min = _min_share(t_slope, t_offset, alt_t, cr.audience_targets, own_demand)
     binding = np.argmax(y_min, axis=1)
     high = 1 - y_min.max(axis=1)
     return {
@@ -492,6 +560,8 @@ def acceptable_range(
         "fights": nd["fights"],
         "escalation_no_deal": nd["escalation"],
         "status_quo_share": s0,
+        "targets_belief": targets_belief(cr, s0)["belief"],
+        "targets_prior": targets_belief(cr, s0)["prior"],
     }
 
 
@@ -529,7 +599,11 @@ def point_checks(
             "power_shift": bool(challenger_declines(cr)[0]),
             "p_win": float(cr.p_win[0]),
             "p_future": float(cr.p_future[0]) if np.isfinite(cr.p_future[0]) else None,
+            "targets_belief": float(rng_["targets_belief"][0]),
+            "targets_prior": float(rng_["targets_prior"][0]),
         }
+    if cr is not None:
+        out["range"]["parts"] = _reservation_parts(arrays, cr, hazard)
     for spec, x in forecasts.items():
         x = np.asarray(x, dtype=float).reshape(1, -1)
         sig = signing(arrays, x, crisis=cr, hazard=hazard, horizon=horizon)
@@ -549,6 +623,28 @@ def point_checks(
             entry["challenger_share"] = float(sig["share"][0])
         out["models"][spec] = entry
     return out
+
+
+def _reservation_parts(arrays: ScenarioArrays, cr: Any, hazard: np.ndarray) -> dict[str, float]:
+    """The challenger's least acceptable share built up step by step, at the centre.
+
+    ``one_shot``: Fearon's one-period values (war ``p - c``); ``over_years``: the same odds for
+    ever, valued over years with the discount (a one-off cost of war against a lasting share);
+    ``with_decline``: also the expected fall of its odds (Powell 2006), i.e. the range's
+    ``low``. Lets the words say how much each step adds.
+    """
+    from dataclasses import replace
+
+    full = float(acceptable_range(arrays, cr, hazard)["low"][0])
+    if not bool(challenger_declines(cr)[0]):
+        return {"one_shot": full, "over_years": full, "with_decline": full}
+    flat = replace(cr, p_future=cr.p_win.copy())  # same odds for ever
+    one = replace(cr, p_future=np.full_like(cr.p_win, np.nan))  # no power-shift section
+    return {
+        "one_shot": float(acceptable_range(arrays, one, hazard)["low"][0]),
+        "over_years": float(acceptable_range(arrays, flat, hazard)["low"][0]),
+        "with_decline": full,
+    }
 
 
 def _refusal(k: int, who: str, sig: dict, rng_: dict | None, cr: Any) -> str:

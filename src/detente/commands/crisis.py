@@ -313,12 +313,22 @@ def summary_text(r: dict[str, Any]) -> str:
                 f"Acceptable range (every signatory signs){form}: {ch} shares "
                 f"{_share(ar['low'])} to {_share(ar['high'])} at the centre of the inputs."
             )
-        if ar["power_shift"]:
+        parts = ar.get("parts")
+        if ar["power_shift"] and parts:
             lines.append(
-                f"  {ch}'s odds of prevailing are expected to fall from {_share(ar['p_win'])} to "
-                f"{_share(ar['p_future'])}: war now is worth {ar['war_value']:.2f} to it against "
-                f"{ar['no_deal_value']:.2f} for the status quo (discounted sums over years, "
-                "Powell 2006), so it needs more than Fearon's one-shot range below."
+                f"  {ch} would sign for {_share(parts['one_shot'])} in a one-shot crisis, "
+                f"{_share(parts['over_years'])} valued over years (discount; a one-off cost of "
+                f"war against a lasting share), and {_share(parts['with_decline'])} with its "
+                f"odds expected to fall from {_share(ar['p_win'])} to {_share(ar['p_future'])} "
+                f"(Powell 2006): war now is worth {ar['war_value']:.2f} to it against "
+                f"{ar['no_deal_value']:.2f} for the status quo, in discounted shares."
+            )
+        tb = ar.get("targets_belief")
+        if tb is not None:
+            lines.append(
+                f"  The targets believe {ch} would fight if refused with probability "
+                f"{_share(tb)} ({_share(ar['targets_prior'])} without its mobilisation; "
+                "Fearon 1997): that is what the build-up buys at the table."
             )
     rg = r["range"]
     lo, hi = rg["low"]["value"], rg["high"]["value"]
@@ -372,7 +382,10 @@ def summary_text(r: dict[str, Any]) -> str:
                 if (sig["needed"]["value"] or math.inf) > 1
                 else f"no valuation of the stake would make {ch} fight"
             )
-            lines.append(f"Costly signal: no mobilisation by {ch} can be credible here ({why}).")
+            lines.append(
+                f"Costly signal (Fearon 1997, all-or-nothing concession): no mobilisation by {ch} can "
+                f"make the targets concede the whole stake ({why})."
+            )
         elif sig["credible_now"]["value"]:
             lines.append(
                 f"Costly signal: {ch}'s mobilisation so far (sunk cost "

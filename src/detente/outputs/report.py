@@ -516,11 +516,14 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
                 f"{rg['low']:.2f} of the pie and the targets concede at most {rg['high']:.2f}"
             )
             txt += ": no package is acceptable to all." if rg["empty"] else "."
-            if rg["power_shift"]:
+            parts = rg.get("parts")
+            if rg["power_shift"] and parts:
                 txt += (
-                    f" The reason is the power shift: {rg['challenger']}'s odds of prevailing "
-                    f"are expected to fall from {rg['p_win']:.2f} to {rg['p_future']:.2f}, so "
-                    "war now beats a smaller share later (Powell 2006)."
+                    f" {rg['challenger']} would sign for {parts['one_shot']:.2f} in a one-shot "
+                    f"crisis (Fearon 1995) and for {parts['over_years']:.2f} valued over years; "
+                    f"its odds of prevailing, expected to fall from {rg['p_win']:.2f} to "
+                    f"{rg['p_future']:.2f}, raise that to {parts['with_decline']:.2f}: war now "
+                    "beats a smaller share later (Powell 2006)."
                 )
             out.append(txt)
         if head.get("why"):
