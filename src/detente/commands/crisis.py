@@ -383,8 +383,8 @@ def summary_text(r: dict[str, Any]) -> str:
                 else f"no valuation of the stake would make {ch} fight"
             )
             lines.append(
-                f"Costly signal (Fearon 1997, all-or-nothing concession): no mobilisation by {ch} can "
-                f"make the targets concede the whole stake ({why})."
+                "Costly signal (Fearon 1997, all-or-nothing concession): no mobilisation by "
+                f"{ch} can make the targets concede the whole stake ({why})."
             )
         elif sig["credible_now"]["value"]:
             lines.append(
