@@ -162,7 +162,27 @@ def forecast(
         con.print(
             f"P(...) over {oc['samples']} draws of the inputs (seed {oc['seed']}){form}; "
             f"signatories: {', '.join(oc['signatories'])}; P(escalation) without a deal "
-            f"{oc['p_escalation_no_deal']:.2f}. Definitions: docs/outcome.md.",
+            f"{oc['p_escalation_no_deal']:.2f}"
+            + (
+                f"; some package would be signed by all in "
+                f"{oc['p_range_open'][oc['form']]:.0%} of draws"
+                if oc.get("p_range_open") and oc.get("form") in oc["p_range_open"]
+                else ""
+            )
+            + ". Definitions: docs/outcome.md.",
+            markup=False,
+            soft_wrap=True,
+        )
+    drivers = (oc or {}).get("range_open_drivers") or []
+    if drivers:
+        con.print(
+            "What would have to be true for a deal: the draws in which some package would be "
+            "signed by all differ most in "
+            + "; ".join(
+                f"{d['input']} ({d['mean_open']:.3g} there, {d['mean_closed']:.3g} elsewhere)"
+                for d in drivers
+            )
+            + ".",
             markup=False,
             soft_wrap=True,
         )

@@ -166,7 +166,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     """Per-draw branches of the outcome model (:mod:`detente.analyses.outcome`) for every
     model's deal and every proposal, in every form: ``signed/<form>/<key>`` (n,),
     ``accepts/<form>/<key>`` (n, K) and ``outcome/escalation_no_deal`` (n,)."""
-    from detente.analyses.outcome import form_terms, signing
+    from detente.analyses.outcome import acceptable_range, form_terms, signing
 
     arrays, rat = comp.arrays, comp.ratification
     packages = dict(forecasts)
@@ -180,6 +180,9 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     forms = [f.id for f in rat.forms] if rat is not None and rat.forms else [NO_FORM]
     for form in forms:
         _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
+        if comp.crisis is not None:
+            rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options)
+            out[f"range_open/{form}"] = ~rng_["empty"]
         for key, x in packages.items():
             sig = signing(
                 arrays,
@@ -453,6 +456,8 @@ def run_montecarlo(
     for spec in skipped:
         merged = {k: v for k, v in merged.items() if not k.endswith(f"/{spec}")}
     out = _report(scenario, plan, merged, skipped, described, samples, source)
+    if out["outcome"].get("p_range_open"):
+        out["outcome"]["range_open_drivers"] = _range_drivers(scenario, params, values, merged)
     if keep_draws:  # per-sample forecasts for callers that diagnose them (not JSON)
         ran = [s for s in plan.models if s not in skipped]
         out["draws"] = {s: merged[f"forecast/{s}"] for s in ran}
@@ -520,6 +525,34 @@ def _report(
     return out
 
 
+def _range_drivers(
+    scenario: Scenario, params: list[Parameter], values: np.ndarray, res: dict[str, np.ndarray]
+) -> list[dict[str, Any]]:
+    """The uncertain inputs that differ most between draws where some package would be signed
+    by all (the acceptable range is open, headline form) and draws where none would.
+
+    The difference of means in units of the input's sd over all draws; the top three. It says
+    what would have to be true for a deal, in the scenario's own terms.
+    """
+    form = scenario.forms[0].id if scenario.forms else NO_FORM
+    key = f"range_open/{form}"
+    if key not in res:
+        return []
+    open_ = np.asarray(res[key], dtype=bool)
+    if open_.all() or not open_.any():
+        return []
+    rows = []
+    for k, p in enumerate(params):
+        v = values[k]
+        sd = float(v.std())
+        if sd <= 0:
+            continue
+        a, b = float(v[open_].mean()), float(v[~open_].mean())
+        rows.append({"input": p.label, "mean_open": a, "mean_closed": b, "effect": (a - b) / sd})
+    rows.sort(key=lambda r: -abs(r["effect"]))
+    return rows[:3]
+
+
 def outcome_section(
     scenario: Scenario, plan: Plan, res: dict[str, np.ndarray], ran: list[str]
 ) -> dict[str, Any]:
@@ -579,8 +612,15 @@ def outcome_section(
             by_form[form][key] = {
                 k: s[k] for k in ("p_agreement", "p_ratified_given_agreement", "p_escalation")
             }
+    range_open = {
+        form: float(res[f"range_open/{form}"].mean())
+        for form in forms
+        if f"range_open/{form}" in res
+    }
     return {
         "definition": "docs/outcome.md",
+        # share of draws in which some package would be signed by everyone (crisis only)
+        "p_range_open": range_open or None,
         "options": plan.outcome_options.describe(),
         "form": None if headline == NO_FORM else headline,
         "signatories": who,

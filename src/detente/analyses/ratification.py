@@ -61,7 +61,8 @@ def _distances(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarra
 
 
 def margins(x: np.ndarray, body: CompiledBody) -> np.ndarray:
-    """How much each member prefers ``x`` to the reversion: ``||SQ - z|| - ||x - z||``.
+    """How much each member prefers ``x`` to the reversion: ``||SQ - z|| - ||x - z||``, less
+    its approval cost where it has one.
 
     Parameters
     ----------
@@ -77,7 +78,11 @@ def margins(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """
     d_x, d_r = _distances(x, body)
     m = d_r - d_x
-    return np.where(np.abs(m) <= TIE_RTOL * (d_x + d_r), 0.0, m)
+    m = np.where(np.abs(m) <= TIE_RTOL * (d_x + d_r), 0.0, m)
+    if body.approval_cost is not None:  # the domestic price comes off the gain (Putnam 1988)
+        c = body.approval_cost.reshape((body.approval_cost.shape[0],) + (1,) * (m.ndim - 2) + (-1,))
+        m = m - c
+    return m
 
 
 def _gain_terms(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, ...]:
@@ -146,7 +151,16 @@ def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     if near.any():
         tie = near & (np.abs(g) <= TIE_RTOL * _term_size(a, b, body))
     ok = (g > 0) | tie if body.ties == "yes" else (g > 0) & ~tie
-    return ok.reshape(shape)
+    ok = ok.reshape(shape)
+    if body.approval_cost is not None:
+        # Putnam's domestic price: a member approves only if the package beats the reversion
+        # by more than its cost, ||SQ - z|| - ||x - z|| > c
+        d_x, d_r = _distances(x, body)
+        c = body.approval_cost.reshape(
+            (body.approval_cost.shape[0],) + (1,) * (d_x.ndim - 2) + (-1,)
+        )
+        ok = ok & ((c <= 0) | (d_r - d_x > c))
+    return ok
 
 
 def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:

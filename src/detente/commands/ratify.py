@@ -311,6 +311,7 @@ def _form_entry(
                 "to_win_over": ids,
                 "to_win_over_summary": _group(ids, [b.member_bloc[i] for i in order]),
                 "pivot": b.member_ids[int(pivot(x, b)[0])],
+                "approval_cost": _price_words(b, x),
             }
         )
     h, t = float(form.hazard[0]), float(form.horizon[0])
@@ -369,8 +370,27 @@ def explain(form: Any, bodies: tuple, entry: dict[str, Any]) -> str:
         parts.append(
             f"{r['name'] or r['body']} gives {r['yes']} of the {r['needed']} votes needed "
             f"({short} short); it would have to win over {r['to_win_over_summary']}"
+            + (f" ({r['approval_cost']})" if r.get("approval_cost") else "")
         )
     return f"{label} fails: " + "; ".join(parts) + "."
+
+
+def _price_words(body: Any, x: np.ndarray) -> str | None:
+    """How many yes votes the members' price of approval costs (Putnam 1988), in words."""
+    from dataclasses import replace
+
+    from detente.analyses.ratification import yes_counts
+
+    if body.approval_cost is None:
+        return None
+    free = int(yes_counts(x, replace(body, approval_cost=None))[0])
+    lost = free - int(yes_counts(x, body)[0])
+    if lost <= 0:
+        return None
+    return (
+        f"the members' price of approving a deal with an adversary under pressure costs {lost} "
+        f"yes vote{'' if lost == 1 else 's'}"
+    )
 
 
 def render(report: dict[str, Any]) -> str:

@@ -526,6 +526,18 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
                     "beats a smaller share later (Powell 2006)."
                 )
             out.append(txt)
+        drivers = oc.get("range_open_drivers") or []
+        opened = (oc.get("p_range_open") or {}).get(oc.get("form"))
+        if drivers and opened is not None:
+            out.append(
+                f"Some package would be signed by all in {opened:.0%} of draws; those draws "
+                "differ most in "
+                + "; ".join(
+                    f"{d['input']} ({d['mean_open']:.3g} there, {d['mean_closed']:.3g} elsewhere)"
+                    for d in drivers
+                )
+                + ": what would have to be true for a deal."
+            )
         if head.get("why"):
             out.append(f"Headline model: {headline}, because {head['why']}.")
     f = forecasts[headline]

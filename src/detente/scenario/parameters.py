@@ -138,12 +138,14 @@ def _ratification_parameters(sc: Scenario) -> list[Parameter]:
                 add((*bpath, "spread"), f"{bat}.spread", bloc.spread, (0.0, INF))
             for iid, u in bloc.weights.items():
                 add((*bpath, "weights", iid), f"{bat}.weights.{iid}", u, (0.0, INF))
+            add((*bpath, "approval_cost"), f"{bat}.approval_cost", bloc.approval_cost, (0.0, INF))
         for k, member in enumerate(body.members):
             mat, mpath = f"{at}.members.{member.id}", ("bodies", b, "members", k)
             for iid, u in member.ideal.items():
                 add((*mpath, "ideal", iid), f"{mat}.ideal.{iid}", u, (lo[iid], hi[iid]))
             for iid, u in member.weights.items():
                 add((*mpath, "weights", iid), f"{mat}.weights.{iid}", u, (0.0, INF))
+            add((*mpath, "approval_cost"), f"{mat}.approval_cost", member.approval_cost, (0.0, INF))
     for f, form in enumerate(sc.forms):
         add(("forms", f, "revision_hazard"), f"forms.{form.id}.revision_hazard",
             form.revision_hazard, (0.0, 1.0))  # fmt: skip

@@ -83,6 +83,12 @@ class Bloc(Strict):
     weights: dict[str, Number] = Field(
         default_factory=dict, description="issue -> weight >= 0 (default 1 on every ideal issue)"
     )
+    approval_cost: Number = Field(
+        default_factory=lambda: Number.model_validate(0),
+        description="the domestic price of approving an agreement with an adversary under "
+        "pressure (Putnam 1988), in units of the weighted distance: a member votes yes only "
+        "if the package beats the reversion by more than this",
+    )
     why: str | None = None
 
 
@@ -94,6 +100,12 @@ class Member(Strict):
     ideal: dict[str, Number] = Field(min_length=1, description="issue -> ideal point")
     weights: dict[str, Number] = Field(
         default_factory=dict, description="issue -> weight >= 0 (default 1 on every ideal issue)"
+    )
+    approval_cost: Number = Field(
+        default_factory=lambda: Number.model_validate(0),
+        description="the domestic price of approving an agreement with an adversary under "
+        "pressure (Putnam 1988), in units of the weighted distance: a member votes yes only "
+        "if the package beats the reversion by more than this",
     )
     why: str | None = None
 
@@ -347,6 +359,7 @@ def _check_ideal(
             )
             continue
         out += check_range(u, 0, math.inf, loc, "weight")
+    out += check_range(m.approval_cost, 0, math.inf, (*at, "approval_cost"), "approval cost")
     if isinstance(m, Bloc):
         if isinstance(m.spread, dict):
             for iid, u in m.spread.items():
@@ -482,6 +495,8 @@ class CompiledBody:
     #: an upper bound on every ``|ideal|`` (the compile's: the issues' scale limits), which lets
     #: a vote skip the exact tie tolerance away from ties; inf if unknown
     ideal_limit: float = math.inf
+    #: (S, M) each member's domestic price of approving (Putnam 1988); None: nobody has one
+    approval_cost: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         s, m, d = self.ideal.shape
@@ -730,6 +745,7 @@ def _compile_body(
         j = d_of[iid]
         reversion[:, j] = draw(u, lo[j], hi[j])
     ideals, weights, ids, blocs = [], [], [], []
+    prices: list[tuple[Number, int]] = []
     one = Number.model_validate(1)
     keep = np.zeros(d, dtype=bool)
     keep[weighed] = True
@@ -763,6 +779,7 @@ def _compile_body(
         weights.append(w)
         ids += [f"{bloc.id}[{k + 1}]" for k in range(c)]
         blocs += [bloc.id] * c
+        prices.append((bloc.approval_cost, c))
     for member in body.members:
         z = np.empty((s, d, 1))
         z[:] = mid[None, :, None]
@@ -775,6 +792,7 @@ def _compile_body(
         weights.append(w)
         ids.append(member.id)
         blocs.append(None)
+        prices.append((member.approval_cost, 1))
     n_members = len(ids)
     ideal, weight = np.empty((s, n_members, d)), np.empty((s, n_members, d))
     start = 0
@@ -784,10 +802,17 @@ def _compile_body(
         ideal[:, start:stop, :] = z.transpose(0, 2, 1)
         weight[:, start:stop, :] = w.transpose(0, 2, 1)
         start = stop
+    cost = None
+    if any(not (u.is_point and u.centre == 0) for u, _ in prices):
+        # drawn after every ideal point, so that adding a price moves no earlier draw
+        cost = np.concatenate(
+            [np.repeat(draw(u, 0.0)[:, None], k, axis=1) for u, k in prices], axis=1
+        )
     return CompiledBody(
         id=body.id,
         name=body.name,
         actor=body.actor,
+        approval_cost=cost,
         ideal=ideal,
         weight=weight,
         reversion=reversion,
