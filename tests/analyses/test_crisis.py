@@ -62,15 +62,51 @@ def test_b1_batched():
     np.testing.assert_allclose(hi, [0.75, 0.3])
 
 
-@given(
-    p=st.floats(0, 1),
-    c_a=st.floats(0, 2),
-    c_b=st.floats(0, 2),
-)
-def test_property_range_width_is_sum_of_costs(p, c_a, c_b):
+XS = np.linspace(-3.0, 4.0, 70_001)  # shares of the pie for A, step 1e-4 (beyond 0..1 on purpose)
+
+
+def _war_lottery(p_win: float, cost: float) -> float:
+    """Expected utility of war for a side that takes the whole pie with probability p_win and
+    nothing otherwise, less its cost (risk-neutral, Fearon 1995)."""
+    outcomes = [(p_win, 1.0), (1.0 - p_win, 0.0)]
+    return sum(prob * share for prob, share in outcomes) - cost
+
+
+@settings(max_examples=80, deadline=None)
+@given(p=st.floats(0, 1), c_a=st.floats(1e-3, 1.5), c_b=st.floats(1e-3, 1.5))
+def test_property_range_is_where_both_prefer_a_deal_to_their_war_lottery(p, c_a, c_b):
+    """B.1 derived, not restated: on a grid of A's shares x, keep those where A's x beats its war
+    lottery and B's 1 - x beats its own (B wins with probability 1 - p); the ends of that set
+    are bargaining_range's to grid resolution, and its width is c_a + c_b (costs > 0 as in
+    models.md B.1, so the set is wider than the grid step)."""
+    war_a, war_b = _war_lottery(p, c_a), _war_lottery(1.0 - p, c_b)
+    both = XS[(XS >= war_a) & (1.0 - XS >= war_b)]
     lo, hi = bargaining_range(p, c_a, c_b)
-    assert float(hi - lo) == pytest.approx(c_a + c_b, abs=1e-12)
-    assert lo <= p <= hi
+    assert float(lo) == pytest.approx(both.min(), abs=1.01e-4)
+    assert float(hi) == pytest.approx(both.max(), abs=1.01e-4)
+    assert both.max() - both.min() == pytest.approx(c_a + c_b, abs=2.1e-4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    p_b=st.floats(0, 1),
+    c_b=st.floats(0, 1),
+    c_a=st.floats(0, 1),
+    d=st.floats(0, 1),
+    a=st.floats(0, 5),
+)
+def test_property_audience_range_is_where_b_prefers_the_deal_counting_its_audience(
+    p_b, c_b, c_a, d, a
+):
+    """C.1 by a grid: B's utility of its share x is x - a max(0, d - x) (Fearon 1994), its war
+    lottery p_b - c_b; the smallest grid share B accepts is audience_range's low end, and A's
+    largest concession is where 1 - x meets A's war lottery."""
+    war_b, war_a = _war_lottery(p_b, c_b), _war_lottery(1.0 - p_b, c_a)
+    ok_b = XS[XS - a * np.maximum(0.0, d - XS) >= war_b]
+    ok_a = XS[1.0 - XS >= war_a]
+    lo, hi = audience_range(p_b, c_b, c_a, d, a)
+    assert float(lo) == pytest.approx(ok_b.min(), abs=1.01e-4)
+    assert float(hi) == pytest.approx(ok_a.max(), abs=1.01e-4)
 
 
 # ------------------------------------------------------------------------------------------
