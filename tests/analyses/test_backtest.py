@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import warnings
 from pathlib import Path
 
@@ -32,15 +31,13 @@ from detente.arrays import ScenarioArrays
 from detente.commands.backtest import backtest_deu
 from detente.io.deu import ACTORS, load_deu
 from detente.models import get_model
+from tests import _require
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def train_path() -> Path:
-    path = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared")) / "data/deu/deu-train.tsv"
-    if not path.exists():
-        pytest.skip(f"DEU training data not found at {path} (set DETENTE_SHARED)")
-    return path
+    return _require.shared("data", "deu", "deu-train.tsv")
 
 
 @pytest.fixture(scope="module")

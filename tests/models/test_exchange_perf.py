@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from detente.models import exchange
+from tests import _require
 from tests.fixtures.exchange.generate_frozen import CASES, run
 
 FROZEN = Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "frozen.npz"
@@ -34,7 +35,7 @@ def frozen():
 def path(request, monkeypatch):
     """Force the NumPy exchange computation or the compiled kernel (skipped without Numba)."""
     if request.param == "numba":
-        pytest.importorskip("numba")
+        _require.module("numba")
         monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 0)
     else:
         monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 10**9)
