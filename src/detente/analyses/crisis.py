@@ -272,8 +272,8 @@ def _point_offer(
     x_thr = _threshold_inverse(v, p, audience, edge)
     x_acc = np.clip(x_thr, 0.0, 1.0)
     accepted = war_probability(x_acc, p, belief, audience=audience, edge=edge) == 0.0
-    # war is available iff some share up to 1 is rejected
-    peace = accepted & ((x_acc >= p - c_a) | (x_thr >= 1.0))
+    # war is available iff some share up to 1 is rejected; a tie (to rounding) goes to peace
+    peace = accepted & ((x_acc >= p - c_a - 1e-12) | (x_thr >= 1.0))
     x = np.where(peace, x_acc, 1.0)
     war = war_probability(x, p, belief, audience=audience, edge=edge)
     return Offer(x=x, p_war=war, utility=proposer_utility(x, p, c_a, war))
