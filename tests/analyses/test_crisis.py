@@ -62,15 +62,51 @@ def test_b1_batched():
     np.testing.assert_allclose(hi, [0.75, 0.3])
 
 
-@given(
-    p=st.floats(0, 1),
-    c_a=st.floats(0, 2),
-    c_b=st.floats(0, 2),
-)
-def test_property_range_width_is_sum_of_costs(p, c_a, c_b):
+XS = np.linspace(-3.0, 4.0, 70_001)  # shares of the pie for A, step 1e-4 (beyond 0..1 on purpose)
+
+
+def _war_lottery(p_win: float, cost: float) -> float:
+    """Expected utility of war for a side that takes the whole pie with probability p_win and
+    nothing otherwise, less its cost (risk-neutral, Fearon 1995)."""
+    outcomes = [(p_win, 1.0), (1.0 - p_win, 0.0)]
+    return sum(prob * share for prob, share in outcomes) - cost
+
+
+@settings(max_examples=80, deadline=None)
+@given(p=st.floats(0, 1), c_a=st.floats(1e-3, 1.5), c_b=st.floats(1e-3, 1.5))
+def test_property_range_is_where_both_prefer_a_deal_to_their_war_lottery(p, c_a, c_b):
+    """B.1 derived, not restated: on a grid of A's shares x, keep those where A's x beats its war
+    lottery and B's 1 - x beats its own (B wins with probability 1 - p); the ends of that set
+    are bargaining_range's to grid resolution, and its width is c_a + c_b (costs > 0 as in
+    models.md B.1, so the set is wider than the grid step)."""
+    war_a, war_b = _war_lottery(p, c_a), _war_lottery(1.0 - p, c_b)
+    both = XS[(XS >= war_a) & (1.0 - XS >= war_b)]
     lo, hi = bargaining_range(p, c_a, c_b)
-    assert float(hi - lo) == pytest.approx(c_a + c_b, abs=1e-12)
-    assert lo <= p <= hi
+    assert float(lo) == pytest.approx(both.min(), abs=1.01e-4)
+    assert float(hi) == pytest.approx(both.max(), abs=1.01e-4)
+    assert both.max() - both.min() == pytest.approx(c_a + c_b, abs=2.1e-4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    p_b=st.floats(0, 1),
+    c_b=st.floats(0, 1),
+    c_a=st.floats(0, 1),
+    d=st.floats(0, 1),
+    a=st.floats(0, 5),
+)
+def test_property_audience_range_is_where_b_prefers_the_deal_counting_its_audience(
+    p_b, c_b, c_a, d, a
+):
+    """C.1 by a grid: B's utility of its share x is x - a max(0, d - x) (Fearon 1994), its war
+    lottery p_b - c_b; the smallest grid share B accepts is audience_range's low end, and A's
+    largest concession is where 1 - x meets A's war lottery."""
+    war_b, war_a = _war_lottery(p_b, c_b), _war_lottery(1.0 - p_b, c_a)
+    ok_b = XS[XS - a * np.maximum(0.0, d - XS) >= war_b]
+    ok_a = XS[1.0 - XS >= war_a]
+    lo, hi = audience_range(p_b, c_b, c_a, d, a)
+    assert float(lo) == pytest.approx(ok_b.min(), abs=1.01e-4)
+    assert float(hi) == pytest.approx(ok_a.max(), abs=1.01e-4)
 
 
 # ------------------------------------------------------------------------------------------
@@ -236,6 +272,250 @@ def test_property_war_probability_monotone_in_offer(kind, p, xs, a, b):
     war = war_probability(x, p, belief)[0]
     assert np.all(np.diff(war) >= -1e-12)
     assert np.all((war >= 0) & (war <= 1))
+
+
+# ------------------------------------------------------------------------------------------
+# B.2 with C.1: the optimal offer at its closed forms (issue 18, item 5)
+
+
+def _uniform_closed_form(p, c_a, lo, hi):
+    """x* = min(1, p + clip((hi - c_a)/2, lo, hi)) for c ~ U[lo, hi] (derivation below)."""
+    return min(1.0, p + min(max((hi - c_a) / 2.0, lo), hi))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    c_a=st.floats(0.0, 0.6),
+    lo=st.floats(0.0, 0.5),
+    width=st.floats(0.01, 0.8),
+)
+def test_property_uniform_offer_equals_closed_form(p, c_a, lo, width):
+    """Uniform belief, no audience cost: both solvers equal the hand-derived closed form.
+
+    Fearon (1995, IO 49(3), sec. "Private information") and models.md B.2: the responder
+    accepts x iff its cost c >= y = x - p, so Pr(war) = F(y) and, with F uniform on
+    [lo, hi] (w = hi - lo), for y in [lo, hi]
+
+        EU(y) = p + y - (y + c_a)(y - lo)/w,   EU'(y) = 1 - (2y + c_a - lo)/w,
+
+    concave with stationary point y = (w + lo - c_a)/2 = (hi - c_a)/2. Below lo nobody fights
+    and EU = p + y rises; above hi war is certain and EU = p - c_a is flat. So
+    y* = clip((hi - c_a)/2, lo, hi); for lo = 0 this is B.2's x* = p + (c_bar - c_a)/2 and
+    x* = p when c_a >= c_bar. The pie caps the share: a concave EU restricted to y <= 1 - p
+    peaks at min(y*, 1 - p), i.e. x* = min(1, p + y*). Then Pr(war) = clip((x* - p - lo)/w, 0, 1).
+    """
+    hi = lo + width
+    x = _uniform_closed_form(p, c_a, lo, hi)
+    war = min(max((x - p - lo) / width, 0.0), 1.0)
+    eu = x * (1 - war) + (p - c_a) * war
+    closed = optimal_offer_uniform(p, c_a, lo, hi)
+    num = optimal_offer(np.array([p]), c_a, CostBelief.uniform(np.array([lo]), np.array([hi])))
+    for o in (closed, num):
+        assert float(np.ravel(o.x)[0]) == pytest.approx(x, abs=1e-7)
+        assert float(np.ravel(o.p_war)[0]) == pytest.approx(war, abs=1e-6)
+        assert float(np.ravel(o.utility)[0]) == pytest.approx(eu, abs=1e-10)
+
+
+def _point_closed_form(p, v, a, e):
+    """The best accepted share against a known cost v with one audience term (see below)."""
+    x = p + v if p + v <= e else (p + v + a * e) / (1.0 + a)
+    return x
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    c_a=st.floats(0.0, 0.6),
+    v=st.floats(0.0, 0.6),
+    a=st.floats(0.0, 3.0),
+    e=st.floats(0.0, 1.0),
+    audience=st.booleans(),
+)
+def test_property_point_offer_equals_closed_form(p, c_a, v, a, e, audience):
+    """Point belief (complete information), with and without an audience cost.
+
+    Fearon (1995), B.1/B.2 of models.md: a responder whose cost v is known accepts x iff
+    v >= x - p. With the responder's hands tied by a public demand (Fearon 1994; models.md
+    C.1: a responder demanding 1 - e of the pie pays a per unit it concedes beyond that, i.e.
+    a * max(0, x - e) in the proposer's share x) it accepts iff v >= x - p + a max(0, x - e).
+    Solving for the largest such x:
+
+    - if p + v <= e the kink is not reached: x_acc = p + v (B.1's upper end);
+    - otherwise x - p + a(x - e) <= v gives x_acc = (p + v + a e)/(1 + a), which is > e.
+
+    The share is capped at 1. An accepted offer is worth x_acc; any larger one is rejected and
+    worth the war payoff p - c_a; the proposer takes the better (peace on a tie), so
+    EU* = max(min(1, x_acc), p - c_a) where war is available (x_acc < 1), with Pr(war) 0 or 1.
+    Without audience costs (a = 0) this is x* = min(1, p + v) and no war.
+    """
+    if not audience:
+        a = 0.0
+    x_acc = _point_closed_form(p, v, a, e)
+    kwargs = {"audience": np.array([[a]]), "edge": np.array([[e]])} if audience else {}
+    o = optimal_offer(np.array([p]), c_a, CostBelief.point(np.array([v])), **kwargs)
+    if min(1.0, x_acc) >= p - c_a - 1e-12 or x_acc >= 1.0:  # a tie (to rounding): peace
+        assert o.x[0] == pytest.approx(min(1.0, x_acc), abs=1e-12)
+        assert o.p_war[0] == 0.0
+        assert o.utility[0] == pytest.approx(min(1.0, x_acc), abs=1e-12)
+    else:  # fighting beats the best acceptable offer
+        assert o.p_war[0] == 1.0
+        assert o.utility[0] == pytest.approx(p - c_a, abs=1e-12)
+    if not audience:
+        assert o.x[0] == pytest.approx(min(1.0, p + v), abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    v=st.floats(0.0, 0.6),
+    a=st.lists(st.floats(0.0, 3.0), min_size=1, max_size=4),
+    e=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
+)
+def test_property_point_offer_is_the_acceptance_boundary_with_several_responders(p, v, a, e):
+    """Several targets respond: each term t ties hands at its own edge e_t and the responder
+    accepts iff v >= x - p + max_t a_t max(0, x - e_t), i.e. iff every single-term condition
+    holds, so x* = min over t of the single-term closed form. War costs the proposer
+    c_a = 1.5 > p, so its war payoff p - c_a < 0 <= x*: it never prefers to fight."""
+    aa, ee = np.array([a]), np.array([e[: len(a)]])
+    x_star = min([p + v] + [_point_closed_form(p, v, ai, ei) for ai, ei in zip(a, e, strict=False)])
+    o = optimal_offer(np.array([p]), 1.5, CostBelief.point(np.array([v])), audience=aa, edge=ee)
+    assert o.x[0] == pytest.approx(min(1.0, x_star), abs=1e-12)
+    assert o.p_war[0] == 0.0
+    if x_star < 1.0 - 1e-9:  # one step beyond is rejected
+        beyond = war_probability(
+            o.x + 1e-9, p, CostBelief.point(np.array([v])), audience=aa, edge=ee
+        )
+        assert beyond[0] == 1.0
+
+
+def test_issue_18_example_point_belief_with_the_responders_audience_cost():
+    """Issue 18: p = 0.5, c_C = 0.1 (known), c_T = 0.15, the challenger's a = 0.175 with a full
+    public demand (e = 0). The target offers the x solving 0.1 >= x - 0.5 + 0.175x, i.e.
+    x = 0.6/1.175, and there is no war (the old bounded search returned 0.6 and war)."""
+    belief = CostBelief.point(np.array([0.1]))
+    o = optimal_offer(0.5, 0.15, belief, audience=np.array([[0.175]]), edge=np.array([[0.0]]))
+    assert o.x[0] == pytest.approx(0.6 / 1.175, abs=1e-12)
+    assert o.p_war[0] == 0.0
+    # the same through a scenario: stakes 3:1, lambda 0.2, publicity 1 and 0.5 on the two
+    # issues -> a = 0.2 (0.75 + 0.125) = 0.175; demands at the challenger's ideal -> share 1
+    doc = one_issue(proposer="B", p_win=0.5, cost_challenger=0.1, cost_target=0.15).model_dump(
+        exclude_none=True
+    )
+    doc["issues"].append({"id": "y", "status_quo": 100})
+    doc["stances"] += [
+        {"actor": "A", "issue": "y", "position": 0, "salience": 100},
+        {"actor": "B", "issue": "y", "position": 100, "salience": 100},
+    ]
+    doc["crisis"]["stakes"] = {"x": 3, "y": 1}
+    doc["actors"][0]["audience_sensitivity"] = 0.2
+    doc["stances"][0].update(demand=0, publicity=1)
+    doc["stances"][2].update(demand=0, publicity=0.5)
+    sc = Scenario.model_validate(doc)
+    cr = compile_crisis(sc)
+    assert cr.audience_challenger[0] == pytest.approx(0.175)
+    res = analyse_crisis(cr, scenario_arrays(sc), {})
+    assert res["offer"]["proposer_share"][0] == pytest.approx(0.6 / 1.175, abs=1e-12)
+    assert res["offer"]["challenger_share"][0] == pytest.approx(1 - 0.6 / 1.175, abs=1e-12)
+    assert res["offer"]["p_war"][0] == 0.0
+
+
+def _eu_uniform_with_audience(x, p, c_a, lo, hi, a, e):
+    """EU(x) = x (1 - F) + (p - c_a) F with F = clip((y - lo)/(hi - lo)), y = x - p + a(x - e)+."""
+    y = x - p + a * np.maximum(0.0, x - e)
+    f = np.clip((y - lo) / (hi - lo), 0.0, 1.0)
+    return x * (1 - f) + (p - c_a) * f
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    c_a=st.floats(0.0, 0.6),
+    lo=st.floats(0.0, 0.5),
+    width=st.floats(0.02, 0.8),
+    a=st.floats(0.0, 3.0),
+    e=st.floats(0.0, 1.0),
+)
+def test_property_uniform_offer_with_audience_cost_equals_closed_form(p, c_a, lo, width, a, e):
+    """Uniform belief with one audience term: the numeric offer equals the closed form.
+
+    Fearon (1995) with Fearon (1994), models.md B.2 and C.1: the responder accepts x iff
+    c >= y(x) = x - p + a max(0, x - e). y is piecewise linear: y = s x - q with (s, q) =
+    (1, p) for x <= e and (1 + a, p + a e) above. Where the belief has mass (lo <= y <= hi,
+    w = hi - lo) the utility on a piece is the quadratic
+
+        EU(x) = x - (x - p + c_a)(s x - q - lo)/w,
+
+    whose stationary point solves 1 - [(s x - q - lo) + s (x - p + c_a)]/w = 0:
+
+        x_s = (hi + q + s (p - c_a)) / (2 s)     (a = 0: x = p + (hi - c_a)/2, as in B.2).
+
+    Below y^-1(lo) EU = x rises; above y^-1(hi) EU = p - c_a is flat. EU is continuous, so
+    its maximum on [0, 1] lies at a piece boundary (0, 1, e, y^-1(lo), y^-1(hi), where
+    y^-1(c) = p + c if p + c <= e else (p + c + a e)/(1 + a)) or at a stationary point; the
+    closed form is the best of these candidates.
+    """
+    hi = lo + width
+
+    def inv(c):
+        return p + c if p + c <= e else (p + c + a * e) / (1 + a)
+
+    cands = [0.0, 1.0, e, inv(lo), inv(hi)]
+    for s, q in ((1.0, p), (1.0 + a, p + a * e)):
+        cands.append((hi + q + s * (p - c_a)) / (2 * s))
+    cands = np.clip(np.array(cands), 0.0, 1.0)
+    vals = _eu_uniform_with_audience(cands, p, c_a, lo, hi, a, e)
+    eu_star = float(vals.max())
+    o = optimal_offer(
+        np.array([p]),
+        c_a,
+        CostBelief.uniform(np.array([lo]), np.array([hi])),
+        audience=np.array([[a]]),
+        edge=np.array([[e]]),
+    )
+    assert o.utility[0] == pytest.approx(eu_star, abs=1e-10)
+    assert o.utility[0] == pytest.approx(
+        float(_eu_uniform_with_audience(o.x[0], p, c_a, lo, hi, a, e)), abs=1e-12
+    )
+    if eu_star > p - c_a + 1e-6:  # peace is strictly better: the maximiser is unique
+        assert o.x[0] == pytest.approx(float(cands[int(vals.argmax())]), abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(["normal", "triangular"]),
+    p=st.floats(0.05, 0.95),
+    c_a=st.floats(0.0, 0.5),
+    m=st.floats(0.0, 0.4),
+    s=st.floats(0.02, 0.3),
+    a=st.floats(0.0, 2.0),
+    e=st.floats(0.0, 1.0),
+)
+def test_property_offer_with_audience_cost_matches_brute_force(kind, p, c_a, m, s, a, e):
+    """Normal (truncated at 0) and triangular beliefs with an audience cost: the engine's offer
+    is as good as the best of 200 001 offers on [0, 1], each scored with scipy.stats' CDF and
+    the acceptance rule c >= x - p + a max(0, x - e) written here (models.md B.2, C.1)."""
+    if kind == "normal":
+        belief = CostBelief.normal(np.array([m]), np.array([s]))
+        dist = stats.truncnorm(a=-m / s, b=np.inf, loc=m, scale=s)
+    else:
+        belief = CostBelief(
+            "triangular",
+            {"low": np.array([m]), "mode": np.array([m + s / 3]), "high": np.array([m + s])},
+        )
+        dist = stats.triang(c=1 / 3, loc=m, scale=s)
+
+    def eu(x):
+        f = dist.cdf(x - p + a * np.maximum(0.0, x - e))
+        return x * (1 - f) + (p - c_a) * f
+
+    xs = np.linspace(0.0, 1.0, 200_001)
+    vals = eu(xs)
+    o = optimal_offer(np.array([p]), c_a, belief, audience=np.array([[a]]), edge=np.array([[e]]))
+    assert o.utility[0] >= vals.max() - 1e-9
+    assert o.utility[0] == pytest.approx(float(eu(o.x[0])), abs=1e-9)
+    if vals.max() > p - c_a + 1e-4:  # a peaceful optimum: the offer is near the grid's best
+        assert o.x[0] == pytest.approx(float(xs[vals.argmax()]), abs=2e-3)
 
 
 # ------------------------------------------------------------------------------------------

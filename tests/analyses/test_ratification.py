@@ -9,6 +9,7 @@ Sources of the expected numbers:
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -405,28 +406,75 @@ def bodies_2d(draw, min_members=1, max_members=8):
 PROBE = np.random.default_rng(123).uniform(0, 100, (1, 400, 2))
 
 
+# A grid of packages and each member's vote computed here, member by member, from the spatial
+# rule of models.md D.1 (approve iff the weighted squared distance to x is strictly below the
+# one to the status quo). Grid points within 1e-9 of a member's indifference are left out: the
+# module treats those as ties by a relative tolerance, which this count does not model.
+GRID = np.stack(np.meshgrid(np.linspace(0, 100, 41), np.linspace(0, 100, 41)), -1).reshape(-1, 2)
+
+
+def _member_votes(
+    pts: list[tuple[float, float]], wts: list[tuple[float, float]], sq: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's vote on every GRID package, (M, K) bool, and which packages are clear of
+    every member's indifference (K,) bool; a plain loop over members."""
+    votes, clear = [], np.ones(len(GRID), dtype=bool)
+    for (z1, z2), (w1, w2) in zip(pts, wts, strict=True):
+        to_x = w1 * (GRID[:, 0] - z1) ** 2 + w2 * (GRID[:, 1] - z2) ** 2
+        to_sq = w1 * (sq[0] - z1) ** 2 + w2 * (sq[1] - z2) ** 2
+        votes.append(to_x < to_sq)
+        clear &= np.abs(to_sq - to_x) > 1e-9 * (1.0 + to_x + to_sq)
+    return np.array(votes), clear
+
+
+def _coalition_win_set(votes: np.ndarray, q: int) -> np.ndarray:
+    """Tsebelis (2002): a q-majority's win-set is the union, over coalitions of q members, of the
+    intersection of their preferred-to-SQ sets; (K,) bool by enumerating the coalitions."""
+    out = np.zeros(votes.shape[1], dtype=bool)
+    for coalition in itertools.combinations(range(votes.shape[0]), q):
+        out |= votes[list(coalition)].all(axis=0)
+    return out
+
+
 @settings(max_examples=60, deadline=None)
 @given(bodies_2d(), st.tuples(coords, coords), st.floats(0.1, 3), st.floats(0.1, 3))
 def test_adding_a_veto_player_never_enlarges_the_win_set(b, veto, w1, w2):
+    """The form's win-set with and without a veto player equals the count of members' votes
+    (a body passes iff >= q of its members approve; the form iff every body passes; Tsebelis
+    2002), and by that count the veto player can only remove packages."""
     pts, wts, sq, q = b
+    votes, clear = _member_votes(pts, wts, sq)
+    veto_vote, clear_v = _member_votes([veto], [(w1, w2)], sq)
+    clear &= clear_v
+    before = votes.sum(axis=0) >= q
+    after = before & veto_vote[0]
+    x = GRID[None]
     body = _body_2d(pts, sq, q, wts)
     veto_player = _body_2d([veto], sq, 1, [(w1, w2)])
-    before = form_passes(PROBE, [body])
-    after = form_passes(PROBE, [body, veto_player])
+    np.testing.assert_array_equal(form_passes(x, [body])[0][clear], before[clear])
+    np.testing.assert_array_equal(form_passes(x, [body, veto_player])[0][clear], after[clear])
+    np.testing.assert_array_equal(form_passes(x, [veto_player, body])[0][clear], after[clear])
     assert not (after & ~before).any()
     # the same veto player as one more member of a unanimity body
-    una = _body_2d(pts, sq, len(pts), wts)
     una_plus = _body_2d([*pts, veto], sq, len(pts) + 1, [*wts, (w1, w2)])
-    assert not (passes(PROBE, una_plus) & ~passes(PROBE, una)).any()
+    all_yes = votes.all(axis=0) & veto_vote[0]
+    np.testing.assert_array_equal(passes(x, una_plus)[0][clear], all_yes[clear])
 
 
 @settings(max_examples=60, deadline=None)
-@given(bodies_2d(min_members=2))
+@given(bodies_2d(min_members=2, max_members=6))
 def test_raising_the_threshold_never_enlarges_the_win_set(b):
-    pts, wts, sq, q = b
-    lower = passes(PROBE, _body_2d(pts, sq, max(q - 1, 1), wts))
-    higher = passes(PROBE, _body_2d(pts, sq, q, wts))
-    assert not (higher & ~lower).any()
+    """For every threshold q the body's win-set equals the union of its q-member coalitions'
+    win-sets (enumerated), and those sets shrink as q rises."""
+    pts, wts, sq, _ = b
+    votes, clear = _member_votes(pts, wts, sq)
+    previous = np.ones(len(GRID), dtype=bool)
+    for q in range(1, len(pts) + 1):
+        expected = _coalition_win_set(votes, q)
+        got = passes(GRID[None], _body_2d(pts, sq, q, wts))[0]
+        np.testing.assert_array_equal(got[clear], expected[clear])
+        assert not (expected & ~previous).any()
+        previous = expected
 
 
 @settings(max_examples=60, deadline=None)
@@ -439,11 +487,23 @@ def test_status_quo_is_never_in_its_own_win_set(b):
 
 
 @settings(max_examples=60, deadline=None)
-@given(bodies_2d())
+@given(bodies_2d(max_members=6))
 def test_unanimity_win_set_lies_in_every_q_majority_win_set(b):
+    """The unanimity win-set is the intersection of every member's preferred-to-SQ set (its
+    weighted circle or ellipse through SQ, models.md D.1/D.3), computed member by member; the
+    module's win-set equals it, and it lies in the q-majority win-set of the coalition count."""
     pts, wts, sq, q = b
-    una = passes(PROBE, _body_2d(pts, sq, len(pts), wts))
-    assert not (una & ~passes(PROBE, _body_2d(pts, sq, q, wts))).any()
+    votes, clear = _member_votes(pts, wts, sq)
+    inside_all = np.ones(len(GRID), dtype=bool)
+    for v in votes:
+        inside_all &= v
+    una = passes(GRID[None], _body_2d(pts, sq, len(pts), wts))[0]
+    np.testing.assert_array_equal(una[clear], inside_all[clear])
+    q_set = _coalition_win_set(votes, q)
+    np.testing.assert_array_equal(
+        passes(GRID[None], _body_2d(pts, sq, q, wts))[0][clear], q_set[clear]
+    )
+    assert not (inside_all & ~q_set).any()
 
 
 @settings(max_examples=60, deadline=None)

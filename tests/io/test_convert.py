@@ -195,7 +195,6 @@ def test_decide_to_yaml(tmp_path):
 
 
 def test_ktab_to_yaml(tmp_path):
-    pytest.importorskip("detente.io.ktab", reason="the KTAB reader has not landed on this branch")
     src = shared_data("ktab", "smp", "SOE-Pol-Comp.csv")
     out = tmp_path / "soe.yaml"
     assert convert_file(src, out).from_format == "ktab"

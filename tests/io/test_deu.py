@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +15,18 @@ import pytest
 
 from detente.errors import InputError
 from detente.io.deu import ACTORS, era_of, load_deu, parse_date
+from tests import _require
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "deu_small.csv"
 
 
 def shared_dir() -> Path:
-    return Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared"))
+    return _require.shared_root()
 
 
 def train_path() -> Path:
-    path = shared_dir() / "data" / "deu" / "deu-train.tsv"
-    if not path.exists():
-        pytest.skip(f"DEU training data not found at {path} (set DETENTE_SHARED)")
-    return path
+    return _require.shared("data", "deu", "deu-train.tsv")
 
 
 # --- dates (README: "2014-07-04 ... stand for 14-07-04 (14 July 2004)") ----------------------

@@ -9,7 +9,6 @@ logs in ``shared/data/ktab/reference/`` ("Actor: i name/desc/power", "pos[i, d] 
 from __future__ import annotations
 
 import doctest
-import os
 import re
 from pathlib import Path
 
@@ -20,14 +19,12 @@ import detente.io.ktab as ktab_mod
 from detente.errors import InputError
 from detente.io.ktab import read_excel_xml, read_ktab, read_ktab_csv, read_smp_xml
 from detente.models import get_model
+from tests import _require
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared"))
+SHARED = _require.shared_root()
 KTAB = SHARED / "data" / "ktab"
-needs_data = pytest.mark.skipif(
-    not (KTAB / "smp").is_dir(),
-    reason=f"KTAB example data not found under {KTAB} (set DETENTE_SHARED)",
-)
+needs_data = pytest.mark.needs_shared("data", "ktab", "smp")
 
 
 def echoed_inputs(log_name: str):

@@ -20,6 +20,7 @@ import pytest
 import detente.models.bdm as bdm_mod
 from detente.arrays import ScenarioArrays
 from detente.models import get_model
+from tests import _require
 
 OPTIONS = [
     {},
@@ -99,7 +100,7 @@ def test_python_kernel_equals_numpy_rounds(opts, monkeypatch):
 
 @pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(map(str, o.values())) or "default")
 def test_compiled_kernel_equals_numpy_rounds(opts, monkeypatch):
-    pytest.importorskip("numba")
+    _require.module("numba")
     model = get_model("bdm", **opts)
     for seed, (samples, actors, issues, ties) in enumerate(
         [(40, 11, 3, False), (40, 8, 2, True), (12, 30, 1, False), (60, 4, 2, True)]
@@ -139,7 +140,7 @@ def test_without_numba_the_numpy_rounds_run(monkeypatch):
 
 
 def test_kernel_threads_split_the_rows_without_changing_them(monkeypatch):
-    pytest.importorskip("numba")
+    _require.module("numba")
     a = arrays(8, samples=30, actors=7, issues=3, ties=True)
     model = get_model("bdm")
     monkeypatch.setattr(bdm_mod, "KERNEL_THREADS", 1)

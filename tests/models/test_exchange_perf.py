@@ -1,8 +1,11 @@
 """The fast exchange implementation against frozen outputs of the one it replaced.
 
-Independent numbers: ``tests/fixtures/exchange/frozen.npz``, produced by
-``tests/fixtures/exchange/generate_frozen.py`` with the implementation of commit 1e6a57a (itself
-verified against ``decide-exchange-model`` 2022.1.28 in ``test_exchange.py``). Every forecast,
+Regression pins, not independent numbers: ``tests/fixtures/exchange/frozen.npz`` was produced
+by ``tests/fixtures/exchange/generate_frozen.py`` with this project's own implementation as of
+commit 1e6a57a. They show that the performance rewrite did not change the results; they verify
+nothing about the model. The check against a peer is ``test_exchange.py`` (the
+``decide-exchange-model`` 2022.1.28 outputs, with that package's tie and boundary decisions fed
+in where it breaks ties at random). Every forecast,
 voting position and logged event of sample 0 must agree to 1e-12 and in the same order: the
 rewrite changed how the work is done, not what is computed (same tie rules, same draws from the
 generator). Both ways of computing an exchange, NumPy and the optional Numba kernel, are
@@ -17,6 +20,7 @@ import numpy as np
 import pytest
 
 from detente.models import exchange
+from tests import _require
 from tests.fixtures.exchange.generate_frozen import CASES, run
 
 FROZEN = Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "frozen.npz"
@@ -34,7 +38,7 @@ def frozen():
 def path(request, monkeypatch):
     """Force the NumPy exchange computation or the compiled kernel (skipped without Numba)."""
     if request.param == "numba":
-        pytest.importorskip("numba")
+        _require.module("numba")
         monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 0)
     else:
         monkeypatch.setattr(exchange, "NUMBA_MIN_SAMPLES", 10**9)
@@ -43,6 +47,7 @@ def path(request, monkeypatch):
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_matches_frozen_outputs(name, frozen, path):
+    """Regression pin: the outputs equal those of the implementation the rewrite replaced."""
     now = run(name)
     assert set(now) == {k for k in frozen if k.startswith(f"{name}.")}
     np.testing.assert_array_equal(now[f"{name}.names"], frozen[f"{name}.names"])

@@ -2,8 +2,10 @@
 
 Reference numbers are the models.md section E.1 test vectors (shared/reference/models.md), which
 were computed independently of this code; the linkage examples are cross-checked against a
-brute-force grid search done here; the Pareto property is checked with certificates computed by
-SciPy (NNLS for quadratic loss, a HiGHS linear program for linear loss).
+brute-force grid search done here, scored with the utility of models.md E.1 written out in the
+test (``paper_utility``, checked against the module's ``utilities``); the Pareto property is
+checked with certificates computed by SciPy (NNLS for quadratic loss, a HiGHS linear program for
+linear loss) on the same written-out utility.
 """
 
 from __future__ import annotations
@@ -215,19 +217,40 @@ def test_options_are_recorded():
 # --- multi-issue linkage, cross-checked by brute force --------------------------------------
 
 
+def paper_utility(x, z, s, loss):
+    """models.md E.1 written out here, independently of ``nbs.utilities``:
+    ``u_i(x) = -sum_d s_id (x_d - z_id)^2`` (quadratic) or ``-sum_d s_id |x_d - z_id|`` (linear).
+
+    ``x`` (K, D) packages, ``z`` and ``s`` (N, D) one problem's ideal points and saliences;
+    returns (K, N), built actor by actor and issue by issue.
+    """
+    x, z, s = (np.asarray(v, dtype=float) for v in (x, z, s))
+    out = np.zeros((x.shape[0], z.shape[0]))
+    for i in range(z.shape[0]):
+        for d in range(z.shape[1]):
+            gap = x[:, d] - z[i, d]
+            out[:, i] -= s[i, d] * (gap * gap if loss == "quadratic" else np.abs(gap))
+    return out
+
+
+@pytest.mark.parametrize("loss", ["quadratic", "linear"])
+def test_module_utilities_equal_the_papers_formula(loss):
+    rng = np.random.default_rng(4)
+    z, s, x = rng.random((5, 3)), rng.random((5, 3)), rng.random((40, 3))
+    got = utilities(x, np.broadcast_to(z, (40, 5, 3)), np.broadcast_to(s, (40, 5, 3)), loss)
+    np.testing.assert_allclose(got, paper_utility(x, z, s, loss), rtol=0, atol=1e-12)
+
+
 def grid_nbs(z, s, w, d, loss, coarse=401, fine=401):
-    """Brute-force NBS over [0, 1]^D (D <= 2): coarse grid, then a fine grid around its best."""
+    """Brute-force NBS over [0, 1]^D (D <= 2): coarse grid, then a fine grid around its best.
+
+    Every grid point is scored with :func:`paper_utility` (not the module's ``utilities``).
+    """
     dims = z.shape[1]
 
     def best(axes):
         mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, dims)
-        n = len(mesh)
-        g = (
-            utilities(
-                mesh, np.broadcast_to(z, (n, *z.shape)), np.broadcast_to(s, (n, *s.shape)), loss
-            )
-            - d
-        )
+        g = paper_utility(mesh, z, s, loss) - d
         ok = np.all(g > 0, axis=1)
         if not ok.any():
             return None
@@ -256,11 +279,11 @@ def test_joint_nbs_differs_from_issue_by_issue(loss):
     assert joint.agreement.all() and apart.agreement.all()
     z, s = np.array(LINK_POS) / 100, np.array(LINK_SAL)
     w, sq = np.array(LINK_CAP), np.array(LINK_SQ) / 100
-    d = utilities(sq[None], z[None], s[None], loss)[0]
+    d = paper_utility(sq[None], z, s, loss)[0]
     ref_joint = grid_nbs(z, s, w, d, loss) * 100
     np.testing.assert_allclose(joint.final[0], ref_joint, atol=2e-3)
     for j in range(2):
-        dj = utilities(sq[None, j : j + 1], z[None, :, j : j + 1], s[None, :, j : j + 1], loss)[0]
+        dj = paper_utility(sq[None, j : j + 1], z[:, j : j + 1], s[:, j : j + 1], loss)[0]
         ref = grid_nbs(z[:, j : j + 1], s[:, j : j + 1], w, dj, loss)[0] * 100
         assert apart.final[0, j] == pytest.approx(ref, abs=2e-3)
     assert np.abs(joint.final - apart.final).min() > 10.0  # linkage matters here, a lot
@@ -277,7 +300,7 @@ def test_linkage_creates_agreement_where_issues_alone_are_vetoed(loss):
     joint = get_model("nbs", loss=loss).simulate(a, None, RNG)
     assert joint.agreement.all()
     z, s = np.array(pos) / 100, np.array(sal)
-    d = utilities(np.array([[0.5, 0.5]]), z[None], s[None], loss)[0]
+    d = paper_utility(np.array([[0.5, 0.5]]), z, s, loss)[0]
     np.testing.assert_allclose(joint.final[0], grid_nbs(z, s, np.ones(2), d, loss) * 100, atol=2e-3)
     if loss == "quadratic":  # symmetric problem: x1 = 100 - x2; closed form 18.1818 = 200/11
         assert joint.final[0, 0] == pytest.approx(200 / 11, abs=1e-7)
@@ -319,7 +342,7 @@ def test_docstring_examples():
 def pareto_gap_linear(x, z, s):
     """Largest total utility gain any point can give without hurting anyone (LP, HiGHS)."""
     n, dims = z.shape
-    u0 = utilities(x[None], z[None], s[None], "linear")[0]
+    u0 = paper_utility(x[None], z, s, "linear")[0]
     # variables: y (dims), e (n * dims) with e_id >= |y_d - z_id|; maximise -sum s e
     c = np.concatenate([np.zeros(dims), s.ravel()])
     rows, rhs = [], []
@@ -371,7 +394,7 @@ def test_nbs_is_individually_rational_and_pareto_optimal(p):
     s = rng.uniform(0.05, 1.0, (1, n, dims))
     w = rng.uniform(0.2, 3.0, (1, n))
     sq = rng.random((1, dims))
-    d = utilities(sq, z, s, loss) - p["margin"]
+    d = paper_utility(sq, z[0], s[0], loss) - p["margin"]
     sol = nash_bargaining(z, s, w, d, loss=loss)
     assert sol.converged[0]
     if not sol.agreement[0]:
@@ -381,7 +404,7 @@ def test_nbs_is_individually_rational_and_pareto_optimal(p):
         return
     x = sol.x[0]
     assert np.all((x >= 0) & (x <= 1))
-    gains = utilities(x[None], z, s, loss)[0] - d[0]
+    gains = paper_utility(x[None], z[0], s[0], loss)[0] - d[0]
     assert np.all(gains > 0)  # individually rational, strictly
     np.testing.assert_allclose(sol.gains[0], gains, atol=1e-12)
     if loss == "linear":
@@ -426,7 +449,7 @@ def max_min_gain_quadratic(z, s, d):
     dims = z.shape[1]
 
     def gains(v):
-        return utilities(v[None, :dims], z[None], s[None], "quadratic")[0] - d - v[-1]
+        return paper_utility(v[None, :dims], z, s, "quadratic")[0] - d - v[-1]
 
     start = np.concatenate([z.mean(axis=0), [0.0]])
     start[-1] = gains(start).min()
@@ -454,7 +477,9 @@ def test_agreement_verdicts_match_an_independent_max_min(loss):
     rng = np.random.default_rng(7)
     n_s, n, dims = 100, 3, 2
     z, s = rng.random((n_s, n, dims)), rng.uniform(0.05, 1.0, (n_s, n, dims))
-    d = utilities(rng.random((n_s, dims)), z, s, loss) + rng.normal(0, 0.03, (n_s, n))
+    sq = rng.random((n_s, dims))
+    d = np.array([paper_utility(sq[k : k + 1], z[k], s[k], loss)[0] for k in range(n_s)])
+    d = d + rng.normal(0, 0.03, (n_s, n))
     sol = nash_bargaining(z, s, np.ones((n_s, n)), d, loss=loss)
     assert sol.converged.all()
     seen = set()

@@ -11,7 +11,6 @@ from the matching CSV files in ``shared/data/ktab/smp/``. The shared folder is f
 from __future__ import annotations
 
 import doctest
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -43,15 +42,13 @@ from detente.models.smp import (
     vote,
     vprob_little,
 )
+from tests import _require
 from tests.models.conformance import ModelConformance
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared"))
+SHARED = _require.shared_root()
 KTAB = SHARED / "data" / "ktab"
-needs_data = pytest.mark.skipif(
-    not (KTAB / "reference").is_dir(),
-    reason=f"KTAB reference data not found under {KTAB} (set DETENTE_SHARED)",
-)
+needs_data = pytest.mark.needs_shared("data", "ktab", "reference")
 CASES = {
     "dummyData_3Dim": ("dummyData_3Dim.csv", "20170530_ref-dummyData_3Dim.txt"),
     "SOE-Pol-Comp": ("SOE-Pol-Comp.csv", "20170530_ref-SOE-Pol-Comp.txt"),

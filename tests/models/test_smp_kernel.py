@@ -13,7 +13,6 @@ matched in ``test_smp.py``) are run through the kernel too.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +23,10 @@ from detente.arrays import ScenarioArrays
 from detente.io.ktab import read_ktab_csv
 from detente.models import get_model
 from detente.models.smp import SMPOptions, _run_kernel, _run_pool
+from tests import _require
 
 ROOT = Path(__file__).resolve().parents[2]
-KTAB = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared")) / "data" / "ktab" / "smp"
+KTAB = _require.shared_root() / "data" / "ktab" / "smp"
 
 
 def python_kernel():
@@ -90,7 +90,7 @@ def test_python_kernel_equals_numpy_pool_each_option(opts):
     np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o))
 
 
-@pytest.mark.skipif(not KTAB.is_dir(), reason=f"KTAB data not found under {KTAB}")
+@pytest.mark.needs_shared("data", "ktab", "smp")
 @pytest.mark.parametrize("name", ["SOE-Pol-Comp.csv", "dummyData_3Dim.csv"])
 def test_kernel_forecast_of_ktab_reference_cases(name, monkeypatch):
     """``SMP.forecast`` through the kernel (run as Python) = through NumPy, on KTAB's cases."""
@@ -176,7 +176,7 @@ def test_threads_split_the_samples_without_changing_them(monkeypatch):
 
 @pytest.mark.parametrize("opts", KERNEL_OPTIONS, ids=str)
 def test_compiled_kernel_equals_numpy_pool(opts):
-    pytest.importorskip("numba")
+    _require.module("numba")
     kernel = smp_mod._compiled_kernel()
     o = SMPOptions(**opts)
     for shape in [(6, 7, 2), (3, 12, 3), (2, 20, 9), (3, 9, 1), (2, 30, 1)]:
@@ -191,7 +191,7 @@ def test_kernel_win_probabilities_of_the_final_state(max_iter, compiled):
     """``rep_prob`` and ``rep_of`` as ``_assess(report=True)`` on the final positions, with
     positions closer than 1e-3 (merged by KTAB's greedy rule) at the start."""
     if compiled:
-        pytest.importorskip("numba")
+        _require.module("numba")
     kernel = smp_mod._compiled_kernel() if compiled else python_kernel()
     x0, sal, cap = inputs(11, 4, 9, 3)
     x0[:, 4] = x0[:, 1]
@@ -214,9 +214,7 @@ def deu_parts(actors: int | None = None) -> list[ScenarioArrays]:
     from detente.analyses.backtest import deu_capabilities
     from detente.io.deu import load_deu
 
-    path = KTAB.parents[1] / "deu" / "deu-train.tsv"
-    if not path.is_file():
-        pytest.skip(f"DEU training data not found at {path}")
+    path = _require.shared("data", "deu", "deu-train.tsv")
     data = load_deu(path)
     cap = deu_capabilities(data, "treaty")
     groups = data.proposal_groups()
@@ -247,7 +245,7 @@ def test_kernel_forecast_of_deu_arrays_not_in_c_order(monkeypatch):
 
 def test_compiled_kernel_deu_backtest_forecasts_equal_numpy(monkeypatch):
     """Every DEU proposal, as ``detente backtest`` runs them (``forecast_many``)."""
-    pytest.importorskip("numba")
+    _require.module("numba")
     parts = deu_parts()
     model = get_model("smp")
     monkeypatch.setattr(smp_mod, "NUMBA_MIN_SAMPLES", 10**9)

@@ -19,8 +19,6 @@ def deu_parts():
     from detente.io.deu import load_deu
 
     path = train_path()
-    if not path.exists():
-        pytest.skip(f"DEU data not found at {path}")
     data = load_deu(path)
     cap = deu_capabilities(data, "treaty")
     groups = data.proposal_groups()

@@ -2,7 +2,8 @@
 
 The Chromium test renders each bundled scenario's report in Debian's headless chromium over the
 DevTools protocol (tests/outputs/cdp.py), checks that every figure drew, and saves a screenshot
-of the first screen to test-artifacts/. It skips when chromium is not installed.
+of the first screen to test-artifacts/. It skips when chromium is not installed, and fails
+instead under CI=true (tests/_require.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from detente.outputs.report import (
     write_pngs,
 )
 from detente.scenario import bundled_scenarios
+from tests import _require
 from tests.outputs.cdp import Browser, find_chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -133,8 +135,9 @@ def test_tornado_matches_the_weighted_mean_by_hand():
     assert replace(arr).n_samples == 1
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="Debian's chromium is not installed")
 def test_reports_draw_in_headless_chromium(pages):
+    if find_chromium() is None:
+        _require.missing("Debian's chromium is not installed (.ci/run installs it)")
     ARTIFACTS.mkdir(exist_ok=True)
     browser = Browser(find_chromium())
     try:

@@ -230,6 +230,55 @@ def optimal_offer_uniform(p: ArrayLike, c_a: ArrayLike, low: ArrayLike, high: Ar
     return Offer(x=x, p_war=war, utility=x * (1 - war) + (p - c_a) * war)
 
 
+def _threshold_inverse(
+    c: np.ndarray, p: np.ndarray, audience: np.ndarray | None, edge: np.ndarray | None
+) -> np.ndarray:
+    """The largest offer a responder of cost ``c`` accepts, per sample (unclipped).
+
+    The responder accepts ``x`` iff ``c >= y(x) = x - p + max_t a_t * max(0, x - e_t)``
+    (B.2 with the C.1 shift, see :func:`war_probability`). For ``a_t >= 0``, ``y`` is the
+    maximum of the increasing lines ``x - p`` and ``(1 + a_t) x - p - a_t e_t``, so
+    ``y(x) <= c`` iff every line is ``<= c`` and the preimage is exact:
+    ``min(p + c, min_t (p + c + a_t e_t) / (1 + a_t))``.
+
+    ``c`` and ``p`` have shape (S,); ``audience`` and ``edge`` are (S, T) or None.
+    """
+    x = p + c
+    if audience is None:
+        return x
+    s = x.shape[0]
+    a = np.asarray(audience, dtype=float).reshape(s, -1)
+    e = np.asarray(edge, dtype=float).reshape(s, -1)
+    if a.shape[1] == 0:
+        return x
+    return np.minimum(x, ((x[:, None] + a * e) / (1.0 + a)).min(axis=1))
+
+
+def _point_offer(
+    p: np.ndarray,
+    c_a: np.ndarray,
+    belief: CostBelief,
+    audience: np.ndarray | None,
+    edge: np.ndarray | None,
+) -> Offer:
+    """Exact optimal offer against a responder whose cost is known (a point belief).
+
+    The best accepted offer is the preimage of the cost under the threshold map (clipped to
+    the pie), worth that share; any larger offer is rejected and worth the war payoff
+    ``p - c_a``. The proposer takes the better of the two (peace on a tie) and, when war is
+    better, demands the whole pie.
+    """
+    v = np.asarray(belief.params["value"], dtype=float)
+    x_thr = _threshold_inverse(v, p, audience, edge)
+    x_acc = np.clip(x_thr, 0.0, 1.0)
+    accepted = war_probability(x_acc, p, belief, audience=audience, edge=edge) == 0.0
+    # war is available iff some share up to 1 is rejected; a tie (to rounding) goes to peace
+    peace = accepted & ((x_acc >= p - c_a - 1e-12) | (x_thr >= 1.0))
+    x = np.where(peace, x_acc, 1.0)
+    war = war_probability(x, p, belief, audience=audience, edge=edge)
+    return Offer(x=x, p_war=war, utility=proposer_utility(x, p, c_a, war))
+
+
 def optimal_offer(
     p: ArrayLike,
     c_a: ArrayLike,
@@ -241,21 +290,32 @@ def optimal_offer(
     grid: int = 257,
     iterations: int = 60,
 ) -> Offer:
-    """The offer maximising the proposer's expected utility, for any belief (numeric).
+    """The offer maximising the proposer's expected utility, for any belief.
 
-    Every sample is solved at once: a grid of ``grid`` offers between ``p + low`` (below it
-    nobody fights and the utility still rises) and ``min(1, p + high)`` (the belief's support,
-    or mean + 9 sd for a normal), then golden-section refinement of the best grid cell for
-    ``iterations`` steps (bracket shrinks by 0.618 per step). A point belief is solved exactly.
+    The search interval comes from the acceptance rule. The responder accepts ``x`` iff its
+    cost ``c >= y(x) = x - p + shift(x)``, where ``shift`` is the audience term of
+    :func:`war_probability` (Fearon 1994; models.md C.1); ``y`` is increasing, so
+    ``Pr(war | x) = F(y(x))`` is 0 up to the preimage of the belief's lower support bound
+    (where the utility ``x`` still rises) and 1 from the preimage of its upper bound on
+    (where the utility is the war payoff ``p - c_a``). Both preimages are solved exactly
+    (:func:`_threshold_inverse`) and clipped to the pie ``[0, 1]``; with audience costs they
+    can lie below ``p + low``.
+
+    A point belief is solved in closed form, audience shift included (:func:`_point_offer`).
+    Otherwise every sample is solved at once: a grid of ``grid`` offers over that interval,
+    then golden-section refinement of the best grid cell for ``iterations`` steps (bracket
+    shrinks by 0.618 per step); the grid point is kept where refinement does not improve.
 
     Parameters
     ----------
     p, c_a
         The proposer's probability of prevailing and cost of war, shape (S,) or scalars.
     belief
-        The proposer's belief about the responder's cost (S samples).
+        The proposer's belief about the responder's cost (S samples). A normal belief's
+        support is taken as mean +- 9 sd (clipped at 0).
     audience, edge
-        Optional (S, T) audience-cost terms of the responder (see :func:`war_probability`).
+        Optional (S, T) audience-cost terms of the responder (see :func:`war_probability`);
+        ``audience >= 0``.
     normal
         Truncated (models.md B.2) or censored reading of a normal belief.
 
@@ -268,18 +328,16 @@ def optimal_offer(
     p = np.broadcast_to(_f(p), (s,)).astype(float)
     c_a = np.broadcast_to(_f(c_a), (s,)).astype(float)
 
+    if belief.kind == "point":
+        return _point_offer(p, c_a, belief, audience, edge)
+
     def eu(x: np.ndarray) -> np.ndarray:
         war = war_probability(x, p, belief, audience=audience, edge=edge, normal=normal)
         return proposer_utility(x, p, c_a, war)
 
-    if belief.kind == "point" and audience is None:
-        x = np.minimum(p + belief.params["value"], 1.0)
-        war = war_probability(x, p, belief)
-        return Offer(x=x, p_war=war, utility=proposer_utility(x, p, c_a, war))
-
-    b_lo, b_hi = _belief_bounds(belief)
-    lo = np.minimum(p + np.maximum(b_lo, 0.0), 1.0)
-    hi = np.clip(p + b_hi, lo, 1.0)
+    b_lo, b_hi = (np.broadcast_to(_f(b), (s,)) for b in _belief_bounds(belief))
+    lo = np.clip(_threshold_inverse(b_lo, p, audience, edge), 0.0, 1.0)
+    hi = np.clip(_threshold_inverse(b_hi, p, audience, edge), lo, 1.0)
     t = np.linspace(0.0, 1.0, grid)
     xs = lo[:, None] + (hi - lo)[:, None] * t[None, :]
     vals = eu(xs)

@@ -29,8 +29,8 @@ In-sample MAE 20.68 against 23.19 for the compromise model.
 
 Nested 10-fold cross-validation grouped by proposal refits the coefficients inside every fold
 (:func:`detente.analyses.calibrate.cross_validate_detente`). Out-of-fold MAE for split seeds
-0-9: 21.38, 21.39, 21.19, 21.84, 21.74, 21.47, 22.05, 22.04, 21.36, 21.15. The mean, 21.66, is
-6.6 % below the compromise model's 23.19 (the range is -4.9 % to -8.8 %). The paired
+0-9: 21.38, 21.39, 21.19, 21.84, 21.74, 21.47, 22.05, 22.04, 21.36, 21.15. The mean, 21.56, is
+7.0 % below the compromise model's 23.19 (the range is -4.9 % to -8.8 %). The paired
 proposal-bootstrap 95 % CI of the difference excludes zero for 7 of the 10 splits; for seed 0
 it is -3.18 to -0.41 points. The goal of a 10 % reduction was not reached.
 
