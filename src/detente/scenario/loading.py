@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from detente.errors import InputError, Problem
 from detente.scenario.schema import Loc, Scenario, cross_check
+from detente.scenario.uncertain import MAX_ABS
 from detente.scenario.yamlmap import dotted, parse_yaml
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -298,7 +299,14 @@ def csv_number(
             Problem(source, f"{cell!r} is not allowed; expected a finite number", line, column)
         )
         return None
-    return value
+    if abs(value) > MAX_ABS:
+        problems.append(
+            Problem(
+                source, f"{cell!r} is too large; numbers lie between -1e12 and 1e12", line, column
+            )
+        )
+        return None
+    return value + 0.0  # -0.0 -> 0.0, as in YAML scenarios
 
 
 def ragged_row(row: list[str], header: list[str], source: str, line: int) -> Problem:

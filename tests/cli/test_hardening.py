@@ -1,0 +1,138 @@
+"""Regression tests for issue 22: no traceback, no silent misreading, bounded resources.
+
+Each test is one reproducer from the issue. A user mistake must end with exit status 2 and one
+line on stderr naming the file, the line or field, and what is allowed; a valid input must give
+exit 0 and, with ``--json``, strict JSON (no NaN or Infinity tokens).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detente.cli import main
+from tests.ratification_scenario import DOC as RATIFY_DOC
+
+SMALL = {
+    "meta": {"title": "t"},
+    "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 2}],
+    "issues": [{"id": "x", "scale": {"min": 0, "max": 100}, "status_quo": 50}],
+    "stances": [
+        {"actor": "A", "issue": "x", "position": 10, "salience": 50},
+        {"actor": "B", "issue": "x", "position": 90, "salience": 60},
+    ],
+}
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run the CLI in process; return (exit status, stdout, stderr)."""
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def strict_json(text: str) -> Any:
+    """Parse JSON, refusing the NaN and Infinity tokens Python's json accepts by default."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def one_line_error(code: int, err: str, *words: str) -> str:
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("detente: "), err
+    for w in words:
+        assert w in lines[0], lines[0]
+    return lines[0]
+
+
+def write_yaml(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------------------
+# Numbers: finite and bounded at load
+
+
+def test_overflowing_csv_capability_is_rejected_at_load(tmp_path, capsys):
+    f = tmp_path / "cap.csv"
+    f.write_text("actor,issue,position,salience,capability\nA,x,10,50,1e308\nB,x,90,60,1\n")
+    code, out, err = run(["forecast", str(f), "--json"], capsys)
+    one_line_error(code, err, f"{f}:2: capability: '1e308' is too large", "-1e12 and 1e12")
+    assert out == ""
+
+
+def test_overflowing_scale_is_rejected_at_load(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["issues"][0]["scale"] = {"min": -1e308, "max": 1e308}
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, _, err = run(["forecast", str(f), "--json"], capsys)
+    one_line_error(code, err, "issues[0].scale.min", "too large")
+
+
+def test_huge_integer_position_is_rejected(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    text = yaml.safe_dump(SMALL, sort_keys=False).replace("position: 10", "position: " + "9" * 400)
+    f.write_text(text, encoding="utf-8")
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, "stances[0].position", "too large")
+
+
+def test_numbers_at_the_limit_give_finite_forecasts(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["actors"][1]["capability"] = 1e12
+    doc["issues"][0] = {"id": "x", "scale": {"min": -1e12, "max": 1e12}, "status_quo": 0}
+    doc["stances"][0]["position"] = -1e12
+    doc["stances"][1]["position"] = 1e12
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, out, err = run(["forecast", str(f), "--json"], capsys)
+    assert code == 0 and err == "", err
+    result = strict_json(out)
+    assert result["forecasts"] and not result["skipped"]
+
+
+def test_mapping_as_dist_is_a_clear_error(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["stances"][0]["position"] = {"dist": {"a": 1}, "value": 3}
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:", "stances[0].position", "unknown dist {'a': 1}")
+
+
+def test_negative_zero_sd_is_read_as_zero(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["stances"][0]["position"] = {"dist": "normal", "mean": 10, "sd": -0.0}
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, out, err = run(
+        ["montecarlo", str(f), "--samples", "20", "-m", "compromise", "--json"], capsys
+    )
+    assert code == 0, err
+    strict_json(out)
+
+
+def test_unknown_format_version_is_rejected(tmp_path, capsys):
+    doc = {"detente": 2, **SMALL}
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:1: detente: scenario format version 2 is not supported")
+
+
+def test_huge_bloc_is_rejected_at_validation(tmp_path, capsys):
+    doc = copy.deepcopy(RATIFY_DOC)
+    doc["bodies"][0]["blocs"][0]["count"] = 10**7
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, _, err = run(["ratify", str(f), "--json"], capsys)
+    one_line_error(code, err, "bodies[0]", "10,000,050 members; at most 10,000")
