@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,7 +40,12 @@ ScenarioArg = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the run's random generator.")]
+#: Seeds are what numpy accepts (non-negative) and fit an int64 wherever they are stored.
+SEED_MAX = 2**63 - 1
+SeedOpt = Annotated[
+    int,
+    typer.Option("--seed", min=0, max=SEED_MAX, help="Seed of the run's random generator."),
+]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -171,6 +177,19 @@ def simulate(
 
 def _event_line(e: dict[str, Any]) -> str:
     """One readable line for a model event: why an actor moved."""
+    try:
+        return _event_words(e)
+    except (KeyError, TypeError, ValueError):  # an event of an unexpected shape: show its data
+        return _event_data(e)
+
+
+def _event_data(e: dict[str, Any]) -> str:
+    kind = e.get("type", "event")
+    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
+    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
+
+
+def _event_words(e: dict[str, Any]) -> str:
     kind = e.get("type", "event")
     if kind == "exchange" and isinstance(e.get("i"), dict) and isinstance(e.get("j"), dict):
         i, j = e["i"], e["j"]
@@ -184,13 +203,14 @@ def _event_line(e: dict[str, Any]) -> str:
         issue = f" on {e['issue']}" if e.get("issue") else ""
         return f"{kind}: {e['actor']} moves{issue} {e['from']:.2f} -> {e['to']:.2f}{other}"
     if kind == "challenge" and {"actor", "target"} <= e.keys():
+        if e["target"] is None:  # SMP records actors that found no challenge worth making
+            return f"challenge: {e['actor']} challenges nobody (no positive expected gain)"
         return (
             f"challenge: {e['actor']} challenges {e['target']} (expected gain "
             f"{e.get('expected_gain', float('nan')):.3g}, P(win) "
             f"{e.get('prob_win', float('nan')):.2f})"
         )
-    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
-    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
+    return _event_data(e)
 
 
 @app.command()
@@ -306,6 +326,29 @@ def _register_commands() -> None:
     )
     backtest.command(name="deu")(backtest_deu)
     app.add_typer(backtest, name="backtest")
+    for typer_app in (app, backtest):
+        for info in typer_app.registered_commands:
+            _bound_seed(info.callback)
+
+
+def _bound_seed(fn: Any) -> None:
+    """Give a command's ``--seed`` the range 0..SEED_MAX, whichever module declares it.
+
+    numpy refuses a negative seed deep inside a run (a ValueError some commands would blame on
+    another option); checking it while the command line is parsed names ``--seed`` instead.
+    """
+    if fn is None:
+        return
+    hints = typing.get_type_hints(fn, include_extras=True)
+    hint = hints.get("seed")
+    if hint is None or typing.get_origin(hint) is not Annotated:
+        return
+    for info in typing.get_args(hint)[1:]:
+        if isinstance(info, typer.models.OptionInfo) and info.min is None and info.max is None:
+            info.min, info.max = 0, SEED_MAX
+            # the modules use postponed (string) annotations, evaluated afresh by every
+            # get_type_hints: store the evaluated, now bounded, annotation for typer to read
+            fn.__annotations__["seed"] = hint
 
 
 _register_commands()

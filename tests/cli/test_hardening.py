@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from detente.cli import main
@@ -136,3 +137,46 @@ def test_huge_bloc_is_rejected_at_validation(tmp_path, capsys):
     f = write_yaml(tmp_path / "s.yaml", doc)
     code, _, err = run(["ratify", str(f), "--json"], capsys)
     one_line_error(code, err, "bodies[0]", "10,000,050 members; at most 10,000")
+
+
+# ------------------------------------------------------------------------------------------
+# Commands that used to raise
+
+
+def test_simulate_smp_prints_actors_that_challenge_nobody(capsys):
+    code, out, err = run(["simulate", "russia-nato-2021", "-m", "smp"], capsys)
+    assert code == 0, err
+    assert "challenges nobody" in out
+
+
+def test_ratify_skips_smp_when_an_actor_has_no_capability(tmp_path, capsys):
+    doc = copy.deepcopy(RATIFY_DOC)
+    doc["actors"][0]["capability"] = 0
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, out, err = run(["ratify", str(f), "--json"], capsys)
+    assert code == 0, err
+    report = strict_json(out)
+    assert "positive capability" in report["skipped"]["smp"]
+    assert not any(p["id"] == "forecast:smp" for p in report["packages"])
+    code, out, err = run(["ratify", str(f)], capsys)
+    assert code == 0 and "smp did not run" in out, err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["forecast"],
+        ["simulate", "russia-nato-2021", "-m", "mean"],
+        ["ratify", "russia-nato-2021"],
+        ["crisis", "russia-nato-2021"],
+        ["report", "russia-nato-2021"],
+        ["advise", "--actor", "RUS"],
+        ["montecarlo"],
+        ["sensitivity"],
+        ["backtest", "deu", "missing.tsv"],
+    ],
+)
+def test_negative_seed_names_seed(command, capsys):
+    code, out, err = run([*command, "--seed", "-1"], capsys)
+    one_line_error(code, err, "'--seed'", "greater than or equal to 0")
+    assert out == ""
