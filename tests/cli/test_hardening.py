@@ -16,6 +16,9 @@ import pytest
 import yaml
 
 from detente.cli import main
+from detente.errors import InputError
+from detente.scenario import load
+from detente.scenario.yamlmap import parse_yaml
 from tests.ratification_scenario import DOC as RATIFY_DOC
 
 SMALL = {
@@ -180,3 +183,84 @@ def test_negative_seed_names_seed(command, capsys):
     code, out, err = run([*command, "--seed", "-1"], capsys)
     one_line_error(code, err, "'--seed'", "greater than or equal to 0")
     assert out == ""
+
+
+# ------------------------------------------------------------------------------------------
+# YAML 1.2 scalars, JSON, merge keys, line numbers
+
+
+def test_yaml_scalars_follow_yaml_1_2():
+    doc, _ = parse_yaml(
+        "a: 010\nb: 1:30\nc: NO\nd: ON\ne: yes\nf: 1e3\ng: 0o17\nh: 0x1F\ni: true\nj: ~\n"
+        "k: 2021-12-17\nl: '010'\n",
+        "s.yaml",
+    )
+    assert doc == {
+        "a": 10,
+        "b": "1:30",
+        "c": "NO",
+        "d": "ON",
+        "e": "yes",
+        "f": 1000.0,
+        "g": 15,
+        "h": 31,
+        "i": True,
+        "j": None,
+        "k": "2021-12-17",
+        "l": "010",
+    }
+
+
+def test_octal_looking_position_is_ten(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    text = yaml.safe_dump(SMALL, sort_keys=False).replace("position: 10", "position: 010")
+    f.write_text(text, encoding="utf-8")
+    code, out, err = run(["forecast", str(f), "--json", "-m", "mean"], capsys)
+    assert code == 0, err
+    assert strict_json(out)["forecasts"]["mean"]["x"] == 50.0  # (10 + 90) / 2, not (8 + 90) / 2
+
+
+def test_actor_ids_no_and_on_stay_text(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    text = yaml.safe_dump(SMALL, sort_keys=False).replace("'A'", "A")
+    text = text.replace("id: A", "id: NO").replace("actor: A", "actor: NO")
+    text = text.replace("id: B", "id: ON").replace("actor: B", "actor: ON")
+    f.write_text(text, encoding="utf-8")
+    code, out, err = run(["forecast", str(f), "--json", "-m", "mean"], capsys)
+    assert code == 0, err
+    assert strict_json(out)["actors"] == ["NO", "ON"]
+
+
+def test_json_with_exponent_and_escaped_emoji(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["meta"]["title"] = "talks \U0001f600"
+    doc["actors"][1]["capability"] = 2e3
+    f = tmp_path / "s.json"
+    # ensure_ascii writes the emoji as a surrogate pair and 2e3 as 2000.0; spell it 2e3
+    f.write_text(json.dumps(doc).replace("2000.0", "2e3"), encoding="utf-8")
+    assert "\\ud83d\\ude00" in f.read_text() and "2e3" in f.read_text()
+    code, _, err = run(["validate", str(f)], capsys)
+    assert code == 0, err
+    loaded = load(str(f))
+    assert loaded.scenario.meta.title == "talks \U0001f600"
+    assert loaded.scenario.actors[1].capability.centre == 2000.0
+
+
+def test_unpaired_surrogate_is_an_error(tmp_path, capsys):
+    f = tmp_path / "s.json"
+    f.write_text(json.dumps(SMALL).replace('"t"', '"\\ud83d"'), encoding="utf-8")
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:1: meta.title: text holds an unpaired surrogate")
+
+
+def test_merge_key_with_override_is_no_duplicate():
+    doc, lines = parse_yaml("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n", "s.yaml")
+    assert doc["thing"] == {"x": 1, "y": 3}
+    assert lines[("thing", "y")] == 4
+    with pytest.raises(InputError, match="duplicate key 'y'"):
+        parse_yaml("thing:\n  y: 1\n  y: 2\n", "s.yaml")
+
+
+def test_line_numbers_ignore_nel_inside_quotes():
+    _, lines = parse_yaml('a: 1\nb: "x\x85y"\nc: 3\n', "s.yaml")
+    assert lines[("c",)] == 3

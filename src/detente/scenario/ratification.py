@@ -59,7 +59,8 @@ THRESHOLD_HELP = (
 
 
 def _ties(v: Any) -> Any:
-    # YAML 1.1 reads an unquoted `no` / `yes` as a boolean; accept it rather than fail.
+    # YAML is read by 1.2 rules (`no` is text), but a caller building the document in Python or
+    # JSON may still pass a boolean: accept it rather than fail.
     if v is False:
         return "no"
     if v is True:
