@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,68 @@ def test_merge_key_with_override_is_no_duplicate():
 def test_line_numbers_ignore_nel_inside_quotes():
     _, lines = parse_yaml('a: 1\nb: "x\x85y"\nc: 3\n', "s.yaml")
     assert lines[("c",)] == 3
+
+
+# ------------------------------------------------------------------------------------------
+# CSV tables and files
+
+
+def test_csv_names_with_spaces_get_ids_and_keep_names(tmp_path, capsys):
+    f = tmp_path / "t.csv"
+    f.write_text(
+        "actor,issue,position,salience,capability\n"
+        "United Kingdom,Size of fund,10,50,1\n"
+        "France,Size of fund,90,60,2\n",
+        encoding="utf-8",
+    )
+    sc = load(str(f)).scenario
+    assert [(a.id, a.name) for a in sc.actors] == [
+        ("United_Kingdom", "United Kingdom"),
+        ("France", None),
+    ]
+    assert (sc.issues[0].id, sc.issues[0].name) == ("Size_of_fund", "Size of fund")
+    code, out, err = run(["forecast", str(f), "--json", "-m", "mean"], capsys)
+    assert code == 0, err
+    assert strict_json(out)["actors"] == ["United_Kingdom", "France"]
+
+
+def test_convert_reads_cr_line_endings(tmp_path, capsys):
+    src = tmp_path / "mac.csv"
+    src.write_bytes(b"actor,issue,position,salience,capability\rA,x,10,50,1\rB,x,90,60,2\r")
+    out = tmp_path / "out.yaml"
+    code, _, err = run(["convert", str(src), str(out)], capsys)
+    assert code == 0, err
+    assert [a.id for a in load(str(out)).scenario.actors] == ["A", "B"]
+
+
+def test_csv_line_numbers_after_a_quoted_newline(tmp_path, capsys):
+    f = tmp_path / "q.csv"
+    f.write_text(
+        'actor,issue,position,salience,capability,name\nA,x,10,50,1,"two\nlines"\nB,x,abc,60,2,b\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:4: position: 'abc' is not a number")
+
+
+@pytest.mark.parametrize("command", [["forecast"], ["convert", "--from", "csv"]])
+def test_only_regular_files_are_read(tmp_path, capsys, command):
+    fifo = tmp_path / "x.yaml"
+    os.mkfifo(fifo)
+    zero = tmp_path / "z.csv"
+    zero.symlink_to("/dev/zero")
+    for f in (fifo, zero):
+        args = [*command, str(f)] + ([str(tmp_path / "o.yaml")] if "convert" in command else [])
+        code, _, err = run(args, capsys)
+        one_line_error(code, err, f"{f}: is not a regular file")
+
+
+def test_size_limit_is_enforced_while_reading(tmp_path):
+    from detente.scenario.loading import MAX_BYTES, read_bytes
+
+    f = tmp_path / "big.csv"
+    f.write_bytes(b"x" * 2000)
+    with pytest.raises(InputError, match="larger than 1,000 bytes; at most 1,000 bytes"):
+        read_bytes(f, str(f), limit=1000)
+    assert len(read_bytes(f, str(f), limit=2000)) == 2000
+    assert MAX_BYTES == 50 * 2**20
