@@ -294,7 +294,8 @@ class DEUData:
 def _read_text(path: Path) -> str:
     from detente.scenario.loading import read_bytes  # only a regular file within the limit
 
-    raw = read_bytes(path, str(path))
+    # a missing file raises OSError below, which load_deu reports as "cannot read the file"
+    raw = read_bytes(path, str(path)) if path.exists() else path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:  # the deposit file may be Latin-1 (accented proposal names)
