@@ -46,6 +46,7 @@ SeedOpt = Annotated[
     int,
     typer.Option("--seed", min=0, max=SEED_MAX, help="Seed of the run's random generator."),
 ]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -290,6 +291,7 @@ def models(json_out: JsonOpt = False) -> None:
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors checking YAML as it is typed)."""
     from detente.scenario import json_schema
@@ -300,7 +302,7 @@ def schema(
     else:
         from detente.outputs.files import write_atomic
 
-        write_atomic(output, text)
+        write_atomic(output, text, force=force)
 
 
 def _register_commands() -> None:

@@ -330,3 +330,40 @@ def test_size_limit_is_enforced_while_reading(tmp_path):
         read_bytes(f, str(f), limit=1000)
     assert len(read_bytes(f, str(f), limit=2000)) == 2000
     assert MAX_BYTES == 50 * 2**20
+
+
+# ------------------------------------------------------------------------------------------
+# Outputs never replace inputs, nor existing files without --force
+
+
+def test_montecarlo_does_not_overwrite_its_scenario(tmp_path, capsys):
+    f = write_yaml(tmp_path / "talks.yaml", SMALL)
+    before = f.read_bytes()
+    code, out, err = run(["montecarlo", str(f), "-n", "8", "-m", "mean", "-o", str(f)], capsys)
+    one_line_error(code, err, f"{f}: is an input file of this run")
+    assert f.read_bytes() == before and out == ""
+
+
+def test_schema_output_needs_force_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "schema.json"
+    out.write_text("keep")
+    code, _, err = run(["schema", "-o", str(out)], capsys)
+    one_line_error(code, err, f"{out}: already exists; pass --force to overwrite it")
+    assert out.read_text() == "keep"
+    code, _, err = run(["schema", "-o", str(out), "--force"], capsys)
+    assert code == 0, err
+    assert strict_json(out.read_text())["title"] == "detente scenario"
+
+
+def test_output_naming_a_folder_blames_the_folder(tmp_path, capsys):
+    code, _, err = run(["schema", "-o", str(tmp_path)], capsys)
+    one_line_error(code, err, f"{tmp_path}: is a folder; give a file name to write")
+
+
+def test_report_checks_its_output_before_working(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    out.write_text("keep")
+    code, _, err = run(["report", "ec-emissions-1994", "-o", str(out), "--samples", "5"], capsys)
+    one_line_error(code, err, f"{out}: already exists; pass --force")
+    code, _, err = run(["report", "-o", str(out), "--format", "pdf"], capsys)
+    one_line_error(code, err, "detente: --format: 'pdf' is not a report format; allowed: html, md")

@@ -266,7 +266,7 @@ def convert_file(
         check_doc, check_lines = parse_csv(text, str(dst), dst.stem)
     # the written text must read back as a valid scenario; a failure here is a bug, not the user's
     validate_document(check_doc, check_lines, str(dst))
-    write_atomic(dst, text)
+    write_atomic(dst, text, force=force)
     return Converted(doc, text, fmt, out_fmt, warnings)
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from detente.errors import InputError, Problem
 from detente.io.naming import make_id
+from detente.outputs.files import remember_input
 from detente.scenario.schema import Loc, Scenario, cross_check
 from detente.scenario.uncertain import MAX_ABS
 from detente.scenario.yamlmap import dotted, parse_yaml
@@ -95,6 +96,7 @@ def read_bytes(path: Path, source: str, limit: int = MAX_BYTES) -> bytes:
             raise InputError(
                 Problem(source, "is not a regular file (a pipe, device or socket); give a file")
             )
+        remember_input(info)
         if info.st_size > limit:
             raise InputError(too_big)
         try:
