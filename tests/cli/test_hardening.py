@@ -367,3 +367,31 @@ def test_report_checks_its_output_before_working(tmp_path, capsys):
     one_line_error(code, err, f"{out}: already exists; pass --force")
     code, _, err = run(["report", "-o", str(out), "--format", "pdf"], capsys)
     one_line_error(code, err, "detente: --format: 'pdf' is not a report format; allowed: html, md")
+
+
+# ------------------------------------------------------------------------------------------
+# One line on stderr, valid UTF-8 everywhere
+
+
+def test_control_characters_in_a_field_name_stay_on_one_line(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["stances"][0]["col\u2028our\x85\n"] = 1
+    f = tmp_path / "s.yaml"
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    for command in (["validate"], ["forecast"]):
+        code, _, err = run([*command, str(f)], capsys)
+        assert code == 2
+        assert len(err.splitlines()) == 1, err
+        assert "col\\u2028our\\x85\\n" in err
+
+
+def test_a_non_utf8_file_name_gives_valid_utf8_json(tmp_path, capsysbinary):
+    name = os.fsdecode(b"bad\xff.csv")
+    f = tmp_path / name
+    f.write_text("actor,issue,position,salience,capability\nA,x,10,50,1\nB,x,90,60,2\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["forecast", str(f), "--json", "-m", "mean"])
+        raise SystemExit(0)
+    out = capsysbinary.readouterr().out
+    assert exc.value.code == 0
+    assert strict_json(out.decode("utf-8"))["scenario"].endswith("bad\\xff.csv")

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from detente.errors import InputError, Problem
+from detente.errors import InputError, Problem, printable
 from detente.io.naming import make_id
 from detente.outputs.files import remember_input
 from detente.scenario.schema import Loc, Scenario, cross_check
@@ -146,28 +146,31 @@ def load(spec: str | Path | None = None) -> Loaded:
     if spec is None:
         spec = DEFAULT_SCENARIO
     path = Path(spec)
+    # the name as messages and JSON show it: a file name that is not UTF-8 (or holds control
+    # characters) is written with escapes, so that every output stays valid UTF-8 on one line
+    shown = printable(str(spec))
     bundled = bundled_scenarios()
     if not path.exists() and str(spec) in bundled:
         entry = bundled[str(spec)]
-        text = decode(entry.read_bytes(), str(spec))
+        text = decode(entry.read_bytes(), shown)
         kind = "csv" if entry.name.endswith(".csv") else "yaml"
-        return parse(text, source=str(spec), kind=kind, name=str(spec))
+        return parse(text, source=shown, kind=kind, name=shown)
     if not path.exists():
         names = ", ".join(bundled) or "none"
-        raise InputError(Problem(str(spec), f"no such file or bundled scenario; bundled: {names}"))
+        raise InputError(Problem(shown, f"no such file or bundled scenario; bundled: {names}"))
     suffix = path.suffix.lower()
     if suffix not in YAML_SUFFIXES | CSV_SUFFIXES:
         raise InputError(
             Problem(
-                str(spec),
+                shown,
                 f"unsupported file type {suffix or '(none)'!r}; "
                 "use .yaml/.yml (full scenario) or .csv (stakeholder table); "
                 "`detente convert` imports KTAB, Decide and DEU files",
             )
         )
-    text = read_text(path, str(spec))
+    text = read_text(path, shown)
     kind = "csv" if suffix in CSV_SUFFIXES else "yaml"
-    return parse(text, source=str(spec), kind=kind, name=path.stem)
+    return parse(text, source=shown, kind=kind, name=printable(path.stem))
 
 
 def load_scenario(spec: str | Path | None = None) -> Scenario:
