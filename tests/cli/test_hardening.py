@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -395,3 +396,26 @@ def test_a_non_utf8_file_name_gives_valid_utf8_json(tmp_path, capsysbinary):
     out = capsysbinary.readouterr().out
     assert exc.value.code == 0
     assert strict_json(out.decode("utf-8"))["scenario"].endswith("bad\\xff.csv")
+
+
+def test_tiny_numbers_are_rejected_at_load(tmp_path, capsys):
+    doc = copy.deepcopy(SMALL)
+    doc["stances"][0]["position"] = 1e-299
+    f = write_yaml(tmp_path / "s.yaml", doc)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, "stances[0].position", "too small; write 0 or a number of at least")
+
+
+def test_nbs_with_capabilities_twelve_orders_apart_gives_no_warning(tmp_path, capsys):
+    from detente.scenario import bundled_scenarios
+
+    text = bundled_scenarios()["china-soe-reform"].read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    doc["actors"][7]["capability"] = 1e12  # found by fuzzing: a party's gain rounds to 0
+    f = write_yaml(tmp_path / "china.yaml", doc)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run(["montecarlo", str(f), "-n", "16", "-m", "nbs", "--json"], capsys)
+    assert code == 0, err
+    assert [str(w.message) for w in caught if w.category is RuntimeWarning] == []
+    strict_json(out)

@@ -25,7 +25,7 @@ from detente.errors import InputError, Problem, printable
 from detente.io.naming import make_id
 from detente.outputs.files import remember_input
 from detente.scenario.schema import Loc, Scenario, cross_check
-from detente.scenario.uncertain import MAX_ABS
+from detente.scenario.uncertain import MAX_ABS, MIN_ABS
 from detente.scenario.yamlmap import dotted, parse_yaml
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -349,6 +349,16 @@ def csv_number(
         problems.append(
             Problem(
                 source, f"{cell!r} is too large; numbers lie between -1e12 and 1e12", line, column
+            )
+        )
+        return None
+    if 0 < abs(value) < MIN_ABS:
+        problems.append(
+            Problem(
+                source,
+                f"{cell!r} is too small; write 0 or a number of at least 1e-12",
+                line,
+                column,
             )
         )
         return None
