@@ -49,13 +49,18 @@ for _tag, _pattern, _first in (
     _CoreResolver.add_implicit_resolver(_TAG + _tag, re.compile(f"^(?:{_pattern})$"), list(_first))
 
 
-# libyaml's parser when PyYAML was built with it (5x faster on the default scenario); composing
-# builds nodes only, and we construct plain values ourselves
-if hasattr(yaml, "CParser"):
+try:  # libyaml's parser when PyYAML was built with it (10x faster than the pure-Python one)
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _Parser = None
 
-    class _Composer(yaml.CParser, yaml.constructor.SafeConstructor, _CoreResolver):  # type: ignore[misc]
+
+# composing builds nodes only (no code ever runs), and we construct plain values ourselves
+if _Parser is not None:
+
+    class _Composer(_Parser, yaml.constructor.SafeConstructor, _CoreResolver):  # type: ignore[misc,valid-type]
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)
+            _Parser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             _CoreResolver.__init__(self)
 
