@@ -252,7 +252,9 @@ def test_unpaired_surrogate_is_an_error(tmp_path, capsys):
     f = tmp_path / "s.json"
     f.write_text(json.dumps(SMALL).replace('"t"', '"\\ud83d"'), encoding="utf-8")
     code, _, err = run(["forecast", str(f)], capsys)
-    one_line_error(code, err, f"{f}:1: meta.title: text holds an unpaired surrogate")
+    line = one_line_error(code, err, f"{f}:1: ")
+    # libyaml refuses the escape itself; the pure-Python parser leaves it to the converter
+    assert "invalid Unicode character escape" in line or "unpaired surrogate" in line
 
 
 def test_merge_key_with_override_is_no_duplicate():
