@@ -287,6 +287,19 @@ def _event_words(events: list[dict[str, Any]]) -> str:
 
 def event_words(e: dict[str, Any]) -> str:
     """One readable line for a model event: why an actor moved."""
+    try:
+        return _event_sentence(e)
+    except (KeyError, TypeError, ValueError):  # an event of an unexpected shape: show its data
+        return _event_data(e)
+
+
+def _event_data(e: dict[str, Any]) -> str:
+    kind = e.get("type", "event")
+    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
+    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
+
+
+def _event_sentence(e: dict[str, Any]) -> str:
     kind = e.get("type", "event")
     if kind == "exchange" and isinstance(e.get("i"), dict) and isinstance(e.get("j"), dict):
         i, j = e["i"], e["j"]
@@ -300,13 +313,14 @@ def event_words(e: dict[str, Any]) -> str:
         issue = f" on {e['issue']}" if e.get("issue") else ""
         return f"{kind}: {e['actor']} moves{issue} {e['from']:.2f} -> {e['to']:.2f}{other}"
     if kind == "challenge" and {"actor", "target"} <= e.keys():
+        if e["target"] is None:  # SMP records actors that found no challenge worth making
+            return f"challenge: {e['actor']} challenges nobody (no positive expected gain)"
         return (
             f"challenge: {e['actor']} challenges {e['target']} (expected gain "
             f"{e.get('expected_gain', float('nan')):.3g}, P(win) "
             f"{e.get('prob_win', float('nan')):.2f})"
         )
-    text = json.dumps({k: v for k, v in e.items() if k != "type"}, default=str)
-    return f"{kind}: {text[:150]}{'...' if len(text) > 150 else ''}"
+    return _event_data(e)
 
 
 def simulation_diagnostics(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,7 +40,13 @@ ScenarioArg = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the run's random generator.")]
+#: Seeds are what numpy accepts (non-negative) and fit an int64 wherever they are stored.
+SEED_MAX = 2**63 - 1
+SeedOpt = Annotated[
+    int,
+    typer.Option("--seed", min=0, max=SEED_MAX, help="Seed of the run's random generator."),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -417,6 +424,7 @@ def models(json_out: JsonOpt = False) -> None:
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors checking YAML as it is typed)."""
     from detente.scenario import json_schema
@@ -427,7 +435,7 @@ def schema(
     else:
         from detente.outputs.files import write_atomic
 
-        write_atomic(output, text)
+        write_atomic(output, text, force=force)
 
 
 def _register_commands() -> None:
@@ -453,6 +461,29 @@ def _register_commands() -> None:
     )
     backtest.command(name="deu")(backtest_deu)
     app.add_typer(backtest, name="backtest")
+    for typer_app in (app, backtest):
+        for info in typer_app.registered_commands:
+            _bound_seed(info.callback)
+
+
+def _bound_seed(fn: Any) -> None:
+    """Give a command's ``--seed`` the range 0..SEED_MAX, whichever module declares it.
+
+    numpy refuses a negative seed deep inside a run (a ValueError some commands would blame on
+    another option); checking it while the command line is parsed names ``--seed`` instead.
+    """
+    if fn is None:
+        return
+    hints = typing.get_type_hints(fn, include_extras=True)
+    hint = hints.get("seed")
+    if hint is None or typing.get_origin(hint) is not Annotated:
+        return
+    for info in typing.get_args(hint)[1:]:
+        if isinstance(info, typer.models.OptionInfo) and info.min is None and info.max is None:
+            info.min, info.max = 0, SEED_MAX
+            # the modules use postponed (string) annotations, evaluated afresh by every
+            # get_type_hints: store the evaluated, now bounded, annotation for typer to read
+            fn.__annotations__["seed"] = hint
 
 
 _register_commands()

@@ -21,7 +21,7 @@ from detente.analyses.backtest import DEFAULT_SEED, predictions_csv, run_backtes
 from detente.analyses.power import CAPABILITIES
 from detente.errors import InputError
 from detente.io.deu import load_deu
-from detente.outputs.files import write_atomic
+from detente.outputs.files import check_output, write_atomic
 
 
 def _fail(message: str) -> typer.Exit:
@@ -51,8 +51,13 @@ def backtest_deu(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of a table")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --predictions file if it exists")
+    ] = False,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
+    if predictions is not None:
+        check_output(predictions, force)  # before the backtest runs
     try:
         data = load_deu(path)
     except InputError as exc:
@@ -68,11 +73,11 @@ def backtest_deu(
         raise _fail(f"{path}: {exc.args[0]}") from None
     if predictions is not None:
         try:
-            write_atomic(predictions, predictions_csv(result))
+            write_atomic(predictions, predictions_csv(result), force=force)
         except OSError as exc:
             raise _fail(f"{predictions}: cannot write predictions: {exc.strerror}") from None
     if json_output:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(json.dumps(result, indent=2, allow_nan=False))
         return
     _print_table(result)
 

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from detente.errors import InputError, Problem
 from detente.outputs.files import write_atomic
-from detente.scenario.loading import parse_csv, read_text, validate_document
+from detente.scenario.loading import parse_csv, read_bytes, read_text, validate_document
 from detente.scenario.schema import Loc
 from detente.scenario.yamlmap import parse_yaml
 
@@ -63,7 +63,7 @@ def detect_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml", ".json"):
         return "yaml"
-    head = path.read_bytes()[:16384]
+    head = read_bytes(path, source)[:16384]
     text = head.decode("utf-8-sig", "replace")
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     if re.match(r"^'?#[APMDO/]'?(\t|$)", first):
@@ -81,7 +81,8 @@ def detect_format(path: Path) -> str:
                 "<utility_space>) nor KTAB (<Scenario>, <Workbook>); name the format with --from",
             )
         )
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)][:2]
+    # newline="": the csv module then reads CR (old Mac), LF and CRLF line ends alike
+    rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)][:2]
     header = {c.strip().lower() for c in rows[0]} if rows else set()
     if {"actor", "issue", "position", "salience", "capability"} <= header:
         return "csv"
@@ -177,6 +178,8 @@ def load_input(
                 f"--profile, --capability and --genius-option apply to GENIUS input, not {fmt}",
             )
         )
+    # every importer reads a regular file within the size limit (a FIFO or /dev/zero never ends)
+    read_bytes(path, source)
     if fmt == "yaml":
         doc, lines = parse_yaml(read_text(path, source), source)
         if not isinstance(doc, dict):
@@ -263,7 +266,7 @@ def convert_file(
         check_doc, check_lines = parse_csv(text, str(dst), dst.stem)
     # the written text must read back as a valid scenario; a failure here is a bug, not the user's
     validate_document(check_doc, check_lines, str(dst))
-    write_atomic(dst, text)
+    write_atomic(dst, text, force=force)
     return Converted(doc, text, fmt, out_fmt, warnings)
 
 

@@ -180,7 +180,10 @@ def ratify_report(
         if f not in form_ids:
             raise _problem(source, "--form", f"unknown form {f!r}; known: {', '.join(form_ids)}")
 
-    packages = _packages(sc, arrays, comp, source, proposal, set_values, forum_obj, forum_opts, rng)
+    skipped: dict[str, str] = {}
+    packages = _packages(
+        sc, arrays, comp, source, proposal, set_values, forum_obj, forum_opts, rng, skipped
+    )
     mc = compile_ratification(sc, samples=samples, rng=rng) if samples > 0 else None
     report: dict[str, Any] = {
         "scenario": sc.meta.title,
@@ -194,6 +197,7 @@ def ratify_report(
             "seed": seed,
         },
         "packages": [],
+        "skipped": skipped,
     }
     utils_sq = spatial_utility(arrays.take_samples(0), comp.status_quo[:1])[0]
     for pkg in packages:
@@ -236,7 +240,9 @@ def _packages(
     forum: Any,
     forum_opts: ForumOptions,
     rng: np.random.Generator,
+    skipped: dict[str, str],
 ) -> list[Package]:
+    """The packages to check; a model that cannot forecast the scenario goes to ``skipped``."""
     props = {p.id: p for p in sc.proposals}
     if proposal is not None and proposal not in props:
         raise _problem(
@@ -263,10 +269,15 @@ def _packages(
     point = arrays.take_samples(0)
     for name in registry():
         model = get_model(name)
-        if forum is None:
-            y = model.forecast(point, rng)[0]
-        else:
-            y = forum_forecast(point, forum, model, rng, forum_opts)[0]
+        try:
+            if forum is None:
+                y = model.forecast(point, rng)[0]
+            else:
+                y = forum_forecast(point, forum, model, rng, forum_opts)[0]
+        except ValueError as exc:
+            # e.g. SMP with an actor of capability 0: the other models' forecasts still count
+            skipped[name] = str(exc)
+            continue
         out.append(
             Package(
                 id=f"forecast:{name}",
@@ -444,6 +455,9 @@ def render(report: dict[str, Any]) -> str:
                         f"widths): {nv}."
                     )
             lines.append(text)
+    for name, why in report.get("skipped", {}).items():
+        lines.append("")
+        lines.append(f"{name} did not run: {why}")
     return "\n".join(lines)
 
 
@@ -498,4 +512,4 @@ def ratify(
         nearest=nearest,
         seed=seed,
     )
-    typer.echo(json.dumps(report, indent=2) if json_ else render(report))
+    typer.echo(json.dumps(report, indent=2, allow_nan=False) if json_ else render(report))

@@ -30,20 +30,31 @@ def report(
         int, typer.Option("--samples", help="Monte Carlo draws (default 200, as everywhere).")
     ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's generator.")] = 0,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the output file if it exists.")
+    ] = False,
 ) -> None:
     """Write a briefing report: summary, forecasts, charts, advice, sensitivity, sources."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from detente.outputs.files import write_atomic
+    from detente.outputs.files import check_output, write_atomic
     from detente.outputs.report import build_report, render_html, render_markdown, write_pngs
 
     if fmt not in ("html", "md"):
-        raise InputError(Problem(str(output), "--format", f"{fmt!r}; allowed: html, md"))
+        raise InputError(Problem("--format", f"{fmt!r} is not a report format; allowed: html, md"))
     if samples < 2:
-        raise InputError(Problem(str(output), "--samples", f"{samples}; allowed: 2 or more"))
+        raise InputError(Problem("--samples", f"{samples} is too few; allowed: 2 or more"))
+    check_output(output, force)  # before the work, not after a minute of Monte Carlo
     con = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=con) as prog:
+    # the spinner is for a terminal only, and transient: an error is then the only stderr line
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=con,
+        transient=True,
+        disable=not con.is_terminal,
+    ) as prog:
         task = prog.add_task("loading", total=None)
         rep = build_report(
             scenario,
@@ -61,5 +72,5 @@ def report(
             except ValueError:
                 rel = str(png.resolve())
         text = render_html(rep) if fmt == "html" else render_markdown(rep, rel)
-        write_atomic(output, text)
+        write_atomic(output, text, force=force)
     con.print(f"wrote {output}" + (f" and figures in {png}" if png else ""))

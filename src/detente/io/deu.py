@@ -292,7 +292,10 @@ class DEUData:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    from detente.scenario.loading import read_bytes  # only a regular file within the limit
+
+    # a missing file raises OSError below, which load_deu reports as "cannot read the file"
+    raw = read_bytes(path, str(path)) if path.exists() else path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:  # the deposit file may be Latin-1 (accented proposal names)

@@ -307,6 +307,12 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
             break
         sa = prob.take(act)
         g, dg, d2g = sa.quadratic_derivs(x[act])
+        # rounding can leave a party's gain at exactly 0 (weights twelve orders of magnitude
+        # apart): the barrier has no finite gradient there, so that sample stops where it is
+        stuck = (sa.pm & ~(g > 0)).any(axis=1)
+        if stuck.any():
+            done[act[stuck]] = True
+            continue
         a = np.where(sa.pm, w[act] / g, 0.0)
         neg = np.einsum("sn,snd,sne->sde", a / g, dg, dg)
         neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)

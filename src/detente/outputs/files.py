@@ -1,4 +1,10 @@
-"""Writing output files atomically: a run that stops half-way leaves no partial file behind."""
+"""Writing output files safely.
+
+Files are written atomically: a run that stops half-way leaves no partial file behind. No output
+replaces a file this run has read as input (``montecarlo talks.yaml -o talks.yaml`` would lose
+the scenario), and a command with a ``--force`` option keeps an existing output unless it is
+given.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,61 @@ import os
 import tempfile
 from pathlib import Path
 
+from detente.errors import InputError, Problem
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+# (device, inode) of every file read as input by this process: a link or another spelling of
+# the same path is the same file
+_INPUTS: set[tuple[int, int]] = set()
+
+
+def remember_input(info: os.stat_result) -> None:
+    """Record a file read as input (its ``stat``), so that no output replaces it."""
+    _INPUTS.add((info.st_dev, info.st_ino))
+
+
+def _is_input(path: Path) -> bool:
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) in _INPUTS
+
+
+def check_output(path: str | Path, force: bool | None = None) -> None:
+    """Refuse an output path that names a folder, an input of this run, or (without force) a file.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    force
+        ``False``: an existing file is kept (the command has a ``--force`` option, not given);
+        ``True``: it is replaced; ``None``: the command has no ``--force`` option and an existing
+        output is replaced, as before the option existed. An input file is never replaced.
+
+    Raises
+    ------
+    InputError
+        With one line naming the file and what to do.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(Problem(str(path), "is a folder; give a file name to write"))
+    if _is_input(path):
+        raise InputError(
+            Problem(str(path), "is an input file of this run; write the output to another file")
+        )
+    if force is False and (path.exists() or path.is_symlink()):
+        raise InputError(Problem(str(path), "already exists; pass --force to overwrite it"))
+
+
+def write_atomic(path: str | Path, data: str | bytes, force: bool | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    ``force`` is as in :func:`check_output`, which runs first.
+    """
+    path = Path(path)
+    check_output(path, force)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(errno.ENOENT, "the folder does not exist", str(folder))

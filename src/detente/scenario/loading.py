@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
+import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,8 +21,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from detente.errors import InputError, Problem
+from detente.errors import InputError, Problem, printable
+from detente.io.naming import make_id
+from detente.outputs.files import remember_input
 from detente.scenario.schema import Loc, Scenario, cross_check
+from detente.scenario.uncertain import MAX_ABS, MIN_ABS
 from detente.scenario.yamlmap import dotted, parse_yaml
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -61,17 +67,55 @@ def bundled_scenarios() -> dict[str, Any]:
 # Reading bytes
 
 
-def read_text(path: Path, source: str) -> str:
-    """Read a file as UTF-8 text with clear errors for the usual mistakes."""
+def read_bytes(path: Path, source: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, with a clear error otherwise.
+
+    Only regular files are read: a FIFO would block forever and a device such as ``/dev/zero``
+    never ends. The file is opened without blocking and checked with ``fstat`` (which follows
+    links), and the size limit is enforced while reading, since a file may grow meanwhile.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, a folder, not a regular file, unreadable or too large.
+    """
     if not path.exists():
         raise InputError(Problem(source, "no such file"))
     if path.is_dir():
         raise InputError(Problem(source, "is a folder; give a scenario file"))
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(Problem(source, f"file is {size / 1e6:.1f} MB; at most 50 MB is allowed"))
-    data = path.read_bytes()
-    return decode(data, source)
+    too_big = Problem(
+        source, f"the file is larger than {_size(limit)}; at most {_size(limit)} is allowed"
+    )
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputError(Problem(source, f"cannot read the file: {exc.strerror}")) from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                Problem(source, "is not a regular file (a pipe, device or socket); give a file")
+            )
+        remember_input(info)
+        if info.st_size > limit:
+            raise InputError(too_big)
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise InputError(Problem(source, f"cannot read the file: {exc.strerror}")) from None
+    if len(data) > limit:
+        raise InputError(too_big)
+    return data
+
+
+def _size(n: int) -> str:
+    """``52428800`` -> ``"50 MiB"``: the limit in the unit it was set in."""
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def read_text(path: Path, source: str) -> str:
+    """Read a file as UTF-8 text with clear errors for the usual mistakes."""
+    return decode(read_bytes(path, source), source)
 
 
 def decode(data: bytes, source: str) -> str:
@@ -102,28 +146,31 @@ def load(spec: str | Path | None = None) -> Loaded:
     if spec is None:
         spec = DEFAULT_SCENARIO
     path = Path(spec)
+    # the name as messages and JSON show it: a file name that is not UTF-8 (or holds control
+    # characters) is written with escapes, so that every output stays valid UTF-8 on one line
+    shown = printable(str(spec))
     bundled = bundled_scenarios()
     if not path.exists() and str(spec) in bundled:
         entry = bundled[str(spec)]
-        text = decode(entry.read_bytes(), str(spec))
+        text = decode(entry.read_bytes(), shown)
         kind = "csv" if entry.name.endswith(".csv") else "yaml"
-        return parse(text, source=str(spec), kind=kind, name=str(spec))
+        return parse(text, source=shown, kind=kind, name=shown)
     if not path.exists():
         names = ", ".join(bundled) or "none"
-        raise InputError(Problem(str(spec), f"no such file or bundled scenario; bundled: {names}"))
+        raise InputError(Problem(shown, f"no such file or bundled scenario; bundled: {names}"))
     suffix = path.suffix.lower()
     if suffix not in YAML_SUFFIXES | CSV_SUFFIXES:
         raise InputError(
             Problem(
-                str(spec),
+                shown,
                 f"unsupported file type {suffix or '(none)'!r}; "
                 "use .yaml/.yml (full scenario) or .csv (stakeholder table); "
                 "`detente convert` imports KTAB, Decide and DEU files",
             )
         )
-    text = read_text(path, str(spec))
+    text = read_text(path, shown)
     kind = "csv" if suffix in CSV_SUFFIXES else "yaml"
-    return parse(text, source=str(spec), kind=kind, name=path.stem)
+    return parse(text, source=shown, kind=kind, name=printable(path.stem))
 
 
 def load_scenario(spec: str | Path | None = None) -> Scenario:
@@ -298,7 +345,24 @@ def csv_number(
             Problem(source, f"{cell!r} is not allowed; expected a finite number", line, column)
         )
         return None
-    return value
+    if abs(value) > MAX_ABS:
+        problems.append(
+            Problem(
+                source, f"{cell!r} is too large; numbers lie between -1e12 and 1e12", line, column
+            )
+        )
+        return None
+    if 0 < abs(value) < MIN_ABS:
+        problems.append(
+            Problem(
+                source,
+                f"{cell!r} is too small; write 0 or a number of at least 1e-12",
+                line,
+                column,
+            )
+        )
+        return None
+    return value + 0.0  # -0.0 -> 0.0, as in YAML scenarios
 
 
 def ragged_row(row: list[str], header: list[str], source: str, line: int) -> Problem:
@@ -311,9 +375,46 @@ def ragged_row(row: list[str], header: list[str], source: str, line: int) -> Pro
     )
 
 
+def csv_records(text: str, source: str) -> list[tuple[int, list[str]]]:
+    """CSV rows with the line each starts on (a quoted cell may span several lines).
+
+    CR (old Mac), LF and CRLF line ends are all read.
+
+    Raises
+    ------
+    InputError
+        On what the csv module cannot read (a cell over its size limit, a NUL character).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(Problem(source, f"unreadable CSV: {exc}", line=start)) from None
+    return out
+
+
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+
+
+def _ids(names: list[str]) -> dict[str, str]:
+    """Table names -> ids: a valid id stays itself, other names get an id made from them."""
+    names = [n.strip() for n in names if n.strip()]
+    taken = {n for n in names if _ID.match(n) and len(n) <= 64}
+    out = {n: n for n in taken}
+    for n in dict.fromkeys(names):
+        if n not in out:
+            out[n] = make_id(n, taken)
+    return out
+
+
 def parse_csv(text: str, source: str, name: str) -> tuple[dict, dict[Loc, int]]:
     """Read the flat table ``actor,issue,position,salience,capability`` into a scenario document."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    records = csv_records(text, source)
+    rows = [row for _, row in records]
     header_index = next((n for n, r in enumerate(rows) if any(c.strip() for c in r)), None)
     if header_index is None:
         raise InputError(
@@ -324,7 +425,7 @@ def parse_csv(text: str, source: str, name: str) -> tuple[dict, dict[Loc, int]]:
         )
     raw_header = rows[header_index]
     header = [h.strip().lower() for h in raw_header]
-    hline = header_index + 1
+    hline = records[header_index][0]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         joined = ",".join(raw_header)
@@ -363,14 +464,19 @@ def parse_csv(text: str, source: str, name: str) -> tuple[dict, dict[Loc, int]]:
     def number(cell: str, column: str, line: int, required: bool) -> float | None:
         return csv_number(cell, source, line, column, required, problems)
 
-    for n, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if not any(c.strip() for c in row):
-            continue
+    data = [(n, row) for n, row in records[header_index + 1 :] if any(c.strip() for c in row)]
+    # names as the table gives them ("United Kingdom") -> ids; a name that is no valid id keeps
+    # its text as the actor's or issue's name
+    actor_id = _ids([row[col["actor"]] for _, row in data if len(row) == len(header)])
+    issue_id = _ids([row[col["issue"]] for _, row in data if len(row) == len(header)])
+    for n, row in data:
         if len(row) != len(header):
             problems.append(ragged_row(row, header, source, n))
             continue
-        actor = row[col["actor"]].strip()
-        issue = row[col["issue"]].strip()
+        actor_name = row[col["actor"]].strip()
+        issue_name = row[col["issue"]].strip()
+        actor = actor_id.get(actor_name, "")
+        issue = issue_id.get(issue_name, "")
         if not actor or not issue:
             problems.append(
                 Problem(source, "empty actor or issue", n, "actor" if not actor else "issue")
@@ -387,10 +493,14 @@ def parse_csv(text: str, source: str, name: str) -> tuple[dict, dict[Loc, int]]:
             actors[actor] = {"id": actor, "capability": values["capability"]}
             if "name" in col and row[col["name"]].strip():
                 actors[actor]["name"] = row[col["name"]].strip()
+            elif actor != actor_name:
+                actors[actor]["name"] = actor_name
             lines[("actors", len(actors) - 1)] = n
             lines[("actors", len(actors) - 1, "capability")] = n
         if issue not in issues:
             issues[issue] = {"id": issue, "_line": n}
+            if issue != issue_name:
+                issues[issue]["name"] = issue_name
             lines[("issues", len(issues) - 1)] = n
         spec = issues[issue]
         for key, field_ in (("scale_min", "min"), ("scale_max", "max")):

@@ -59,7 +59,8 @@ THRESHOLD_HELP = (
 
 
 def _ties(v: Any) -> Any:
-    # YAML 1.1 reads an unquoted `no` / `yes` as a boolean; accept it rather than fail.
+    # YAML is read by 1.2 rules (`no` is text), but a caller building the document in Python or
+    # JSON may still pass a boolean: accept it rather than fail.
     if v is False:
         return "no"
     if v is True:
@@ -67,12 +68,20 @@ def _ties(v: Any) -> Any:
     return v
 
 
+#: Most members a body may have (bloc counts plus named members). The largest real chambers have
+#: about 3,000 members; the bound keeps a Monte Carlo run's member arrays (samples x members x
+#: issues) within memory.
+MAX_MEMBERS = 10_000
+
+
 class Bloc(Strict):
     """``count`` members whose ideal points scatter around the bloc's."""
 
     id: Identifier
     name: str | None = None
-    count: StrictInt = Field(ge=1, description="number of members in the bloc")
+    count: StrictInt = Field(
+        ge=1, description=f"number of members in the bloc (at most {MAX_MEMBERS:,} per body)"
+    )
     ideal: dict[str, Number] = Field(
         min_length=1, description="issue -> the bloc's ideal point (Number on the issue's scale)"
     )
@@ -159,6 +168,11 @@ class Body(Strict):
     def _has_members(self) -> Body:
         if not self.blocs and not self.members:
             raise ValueError("a body needs members: give blocs, members or both")
+        if self.n_members > MAX_MEMBERS:
+            raise ValueError(
+                f"the body has {self.n_members:,} members; at most {MAX_MEMBERS:,} are allowed "
+                "(bloc counts plus named members)"
+            )
         return self
 
     @property

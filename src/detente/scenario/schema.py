@@ -26,9 +26,10 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from detente.scenario.uncertain import Uncertain
+from detente.scenario.uncertain import Uncertain, bounded
 
 Loc = tuple[str | int, ...]
+FORMAT_VERSION = 1
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", min_length=1, max_length=64),
@@ -96,6 +97,14 @@ class Scale(Strict):
     min: float = 0.0
     max: float = 100.0
 
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _bounded(cls, v: Any, info: Any) -> Any:
+        # checked before pydantic's float(): a 400-digit integer would not fit a float
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return bounded(v, f"scale {info.field_name}")
+        return v
+
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
         if not self.min < self.max:
@@ -126,12 +135,20 @@ class Issue(Strict):
     )
     why: str | None = None
 
+    @field_validator("anchors", mode="before")
+    @classmethod
+    def _bounded_anchor_keys(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for k in v:
+                if isinstance(k, int | float) and not isinstance(k, bool):
+                    bounded(k, "an anchor point")
+        return v
+
     @field_validator("anchors")
     @classmethod
     def _finite_anchor_keys(cls, v: dict[float, str]) -> dict[float, str]:
         for k in v:
-            if not math.isfinite(k):
-                raise ValueError("anchor points must be finite numbers")
+            bounded(k, "an anchor point")
         return dict(sorted(v.items()))
 
     def label(self, x: float) -> str:
@@ -175,6 +192,16 @@ class Scenario(Strict):
     forums: list[ratification.Forum] = Field(default_factory=list)
     proposals: list[ratification.Proposal] = Field(default_factory=list)
     crisis: _crisis.Crisis | None = None
+
+    @field_validator("detente")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if v != FORMAT_VERSION:
+            raise ValueError(
+                f"scenario format version {v} is not supported; this detente reads version "
+                f"{FORMAT_VERSION} (write `detente: {FORMAT_VERSION}` or leave it out)"
+            )
+        return v
 
     def actor_ids(self) -> list[str]:
         return [a.id for a in self.actors]

@@ -30,6 +30,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 Dist = Literal["point", "uniform", "normal", "triangular", "beta"]
 
+#: Largest magnitude of any number in a scenario. Positions, scales, capabilities and the
+#: crisis parameters all stay within +-1e12, so that the models' products and sums of squares
+#: (at most a few factors of such numbers, summed over actors) stay far from float overflow.
+MAX_ABS = 1e12
+#: Smallest magnitude of a number other than 0: the models raise distances and weights to
+#: powers and divide by them, which at 1e-300 underflows to 0 or overflows to inf.
+MIN_ABS = 1e-12
+
 _PARAMS: dict[str, tuple[str, ...]] = {
     "point": ("value",),
     "uniform": ("low", "high"),
@@ -39,13 +47,37 @@ _PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _finite(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float):
-        raise ValueError(f"{name} must be a number, got {x!r}")
+def bounded(x: float | int, name: str) -> float:
+    """``x`` as a float, checked to be finite and within :data:`MAX_ABS`; -0.0 becomes 0.0.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is NaN, infinite or larger in magnitude than :data:`MAX_ABS`.
+    """
+    # compare whole numbers before float(): a 400-digit integer would raise OverflowError
+    if isinstance(x, int) and abs(x) > MAX_ABS:
+        raise ValueError(f"{name} is too large; numbers lie between -1e12 and 1e12")
     x = float(x)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite number, got {x}")
-    return x
+    if abs(x) > MAX_ABS:
+        raise ValueError(f"{name} {x:g} is too large; numbers lie between -1e12 and 1e12")
+    if 0 < abs(x) < MIN_ABS:
+        raise ValueError(f"{name} {x:g} is too small; write 0 or a number of at least 1e-12")
+    # -0.0 + 0.0 is +0.0: numpy rejects a normal with scale -0.0 although -0.0 >= 0
+    return x + 0.0
+
+
+def _finite(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise ValueError(f"{name} must be a number, got {_brief(x)}")
+    return bounded(x, name)
+
+
+def _brief(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class Uncertain(BaseModel):
@@ -89,9 +121,11 @@ class Uncertain(BaseModel):
                         "or 'value' for a point"
                     )
             dist = data["dist"]
-            if dist not in _PARAMS:
+            # a mapping or list here is unhashable: test the type before the lookup
+            if not isinstance(dist, str) or dist not in _PARAMS:
                 raise ValueError(
-                    f"unknown dist {dist!r}; allowed: point, uniform, normal, triangular, beta"
+                    f"unknown dist {_brief(dist)}; allowed: point, uniform, normal, triangular, "
+                    "beta"
                 )
             if dist == "beta":
                 data.setdefault("low", 0.0)
