@@ -147,3 +147,26 @@ def test_nbs_moves_a_controlled_issue_only_with_the_controller_better_off(russia
     sq = np.where(np.isnan(arr.status_quo[0]), arr.position[0, r], arr.status_quo[0])
     if out.agreement is None or out.agreement[0].all():
         assert u(x) >= u(sq) - 1e-9
+
+
+def test_control_and_veto_are_validated(tmp_path, capsys):
+    """Unknown actors, a missing stance, a vetoed issue without status quo, a repeat: one line
+    each, with the field."""
+    from detente.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "meta: {title: t}\n"
+        "actors: [{id: A, capability: 1}, {id: B, capability: 1}]\n"
+        "issues: [{id: x, controlled_by: C, veto: [A, B, A]}]\n"
+        "stances: [{actor: A, issue: x, position: 1, salience: 50}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(bad)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "issues[0].controlled_by: unknown actor 'C'" in err
+    assert "issues[0].veto[1]: 'B' has no stance on 'x'" in err
+    assert "give the issue a status_quo" in err
+    assert "a veto player is listed twice" in err

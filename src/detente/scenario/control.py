@@ -12,6 +12,17 @@ from __future__ import annotations
 from detente.scenario.schema import Loc, Scenario, section_check
 
 
+def _with_stance(
+    loc: Loc, who: str, issue: str, actors: list[str], taking_part: set, why: str
+) -> list[tuple[Loc, str]]:
+    """The actor must be known and take part in the issue (its position is what counts)."""
+    if who not in actors:
+        return [(loc, f"unknown actor {who!r}; known: {', '.join(actors)}")]
+    if (who, issue) not in taking_part:
+        return [(loc, f"{who!r} has no stance on {issue!r}; {why}, so give it one")]
+    return []
+
+
 @section_check
 def check_control(sc: Scenario) -> list[tuple[Loc, str]]:
     """Controllers and veto players are known actors with a stance on the issue."""
@@ -19,31 +30,24 @@ def check_control(sc: Scenario) -> list[tuple[Loc, str]]:
     actors = sc.actor_ids()
     taking_part = {(s.actor, s.issue) for s in sc.stances}
     for n, issue in enumerate(sc.issues):
-        who = issue.controlled_by
-        if who is not None:
-            loc: Loc = ("issues", n, "controlled_by")
-            if who not in actors:
-                out.append((loc, f"unknown actor {who!r}; known: {', '.join(actors)}"))
-            elif (who, issue.id) not in taking_part:
-                out.append(
-                    (
-                        loc,
-                        f"{who!r} has no stance on {issue.id!r}; the controller's position is "
-                        "the issue's outcome, so give it one",
-                    )
-                )
+        if issue.controlled_by is not None:
+            out += _with_stance(
+                ("issues", n, "controlled_by"),
+                issue.controlled_by,
+                issue.id,
+                actors,
+                taking_part,
+                "the controller's position is the issue's outcome",
+            )
         for k, v in enumerate(issue.veto):
-            loc = ("issues", n, "veto", k)
-            if v not in actors:
-                out.append((loc, f"unknown actor {v!r}; known: {', '.join(actors)}"))
-            elif (v, issue.id) not in taking_part:
-                out.append(
-                    (
-                        loc,
-                        f"veto player {v!r} has no stance on {issue.id!r}; its position "
-                        "bounds what it consents to, so give it one",
-                    )
-                )
+            out += _with_stance(
+                ("issues", n, "veto", k),
+                v,
+                issue.id,
+                actors,
+                taking_part,
+                "a veto player's position bounds what it consents to",
+            )
         if issue.veto and issue.status_quo is None:
             out.append(
                 (

@@ -357,5 +357,6 @@ def json_schema() -> dict[str, Any]:
 
 
 # Optional sections register their cross-checks on import; their models are resolved lazily.
+from detente.scenario import control as _control  # noqa: E402, F401  (registers its checks)
 from detente.scenario import crisis as _crisis  # noqa: E402
 from detente.scenario import ratification  # noqa: E402
