@@ -166,6 +166,7 @@ def forecast(
     models: list[str] | None = None,
     seed: int = 0,
     samples: int | None = None,
+    keep_draws: bool = False,
 ) -> dict[str, Any]:
     """Point forecasts of every requested model (PRODUCT.md's JSON contract, plus metadata).
 
@@ -210,6 +211,8 @@ def forecast(
                 )
         out["outcome"] = oc
         out["diagnostics"] = tail_diagnostics(out["forecasts"], draws, list(arrays.issue_ids))
+        if keep_draws:  # each model's packages over the draws, for a report (not JSON)
+            out["draws"] = draws
         out["checks"] = point_checks(loaded.scenario, arrays, {s: r[0] for s, r in fc.items()})
         if lead in oc["models"]:
             out["headline"]["sentence"] = oc["models"][lead]["headline"]

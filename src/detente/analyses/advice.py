@@ -48,7 +48,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.analyses.crisis import CrisisOptions, achievement_gap
-from detente.analyses.outcome import OutcomeOptions, signing
+from detente.analyses.outcome import OutcomeOptions, signatories, signing
 from detente.analyses.ratification import durable_value, form_passes, spatial_utility
 from detente.arrays import ScenarioArrays
 from detente.scenario.crisis import CrisisArrays, PublicStakes, compile_crisis
@@ -456,6 +456,7 @@ class Setting:
     sub: Scenario | None = None  # the scenario with the draws' crisis values (compile_all)
     crisis: CrisisArrays | None = None  # the baseline crisis section of the draws
     models: tuple[str, ...] = ()
+    signers: list[str] | None = None  # the outcome model's signatories (docs/outcome.md)
 
 
 def _crisis_for(st: Setting, arr: ScenarioArrays, move: Move) -> CrisisArrays | None:
@@ -585,6 +586,7 @@ def evaluate(
         horizon=horizon,
         options=OutcomeOptions(audience_cost_at=opt.audience_cost_at, utility=opt.utility),
         stakes=stakes,
+        required=st.signers,
     )
     if ratified is None:
         ratified = ratified_batch(st, form_id, x[:, None, :])[:, 0]
@@ -771,6 +773,7 @@ def make_setting(
         sub=with_values(sc, params, values),
         crisis=comp.crisis,
         models=tuple(models),
+        signers=signatories(sc),
     )
 
 

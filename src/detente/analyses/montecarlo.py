@@ -166,7 +166,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     """Per-draw branches of the outcome model (:mod:`detente.analyses.outcome`) for every
     model's deal and every proposal, in every form: ``signed/<form>/<key>`` (n,),
     ``accepts/<form>/<key>`` (n, K) and ``outcome/escalation_no_deal`` (n,)."""
-    from detente.analyses.outcome import acceptable_range, form_terms, signing
+    from detente.analyses.outcome import acceptable_range, form_terms, signatories, signing
 
     arrays, rat = comp.arrays, comp.ratification
     packages = dict(forecasts)
@@ -178,6 +178,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
         for p in range(len(rat.proposal_ids)):
             out[f"package/{p}"] = rat.packages[:, p]
     forms = [f.id for f in rat.forms] if rat is not None and rat.forms else [NO_FORM]
+    who = signatories(plan.scenario)  # from the centres, the same in every block
     for form in forms:
         _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
         if comp.crisis is not None:
@@ -191,6 +192,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
                 hazard=hazard,
                 horizon=horizon,
                 options=plan.outcome_options,
+                required=who,
             )
             out[f"signed/{form}/{key}"] = sig["signed"]
             out[f"accepts/{form}/{key}"] = sig["accepts"]
@@ -612,6 +614,10 @@ def outcome_section(
             by_form[form][key] = {
                 k: s[k] for k in ("p_agreement", "p_ratified_given_agreement", "p_escalation")
             }
+            # the form's bodies on the package alone, signed or not (two-level comparisons)
+            by_form[form][key]["p_bodies_pass"] = (
+                float(res[f"ratified/{form}/{key}"].mean()) if form != NO_FORM else 1.0
+            )
     range_open = {
         form: float(res[f"range_open/{form}"].mean())
         for form in forms

@@ -257,6 +257,7 @@ def signing(
     horizon: np.ndarray | float = 0.0,
     options: OutcomeOptions | None = None,
     stakes: PublicStakes | None = None,
+    required: list[str] | None = None,
 ) -> dict[str, Any]:
     """Whether every required signatory accepts ``deal`` (S, D), per draw.
 
@@ -273,6 +274,10 @@ def signing(
     stakes
         Public demands and publicity to price audience costs with, when they differ from what
         ``arrays`` hold (the advisor's moves change what an actor says, not what it wants).
+    required
+        The signatories without a crisis section (:func:`signatories`); default the two
+        actors with the most capability x salience. An empty list: nobody needs to sign (a
+        legislative decision is taken by its decision rule, which the models forecast).
 
     Returns
     -------
@@ -291,8 +296,11 @@ def signing(
     horizon = np.broadcast_to(np.asarray(horizon, dtype=float), (s,))
     sq = status_quo(arrays)
     if crisis is None:
-        clout = arrays.weights()[0].sum(axis=1)
-        idx = [int(i) for i in np.argsort(-clout, kind="stable")[:2]]
+        if required is not None:
+            idx = [arrays.actor_ids.index(a) for a in required if a in arrays.actor_ids]
+        else:
+            clout = arrays.weights()[0].sum(axis=1)
+            idx = [int(i) for i in np.argsort(-clout, kind="stable")[:2]]
         u_x = spatial_utility(arrays, x, options.utility)
         u_sq = spatial_utility(arrays, sq, options.utility)
         dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
@@ -303,7 +311,7 @@ def signing(
             ac_sq = np.zeros_like(ac_sq)
         margin = (dv - ac) - (u_sq - ac_sq)
         margin = margin[:, idx]
-        accepts = margin >= -_TOL
+        accepts = margin >= -_TOL  # (S, 0) without signatories: every draw is signed
         return {
             "signed": accepts.all(axis=1),
             "signatories": [arrays.actor_ids[i] for i in idx],
@@ -480,7 +488,7 @@ def headline_sentence(summary: dict[str, Any], form_label: str | None = None) ->
     words = {
         "no_agreement": "no agreement",
         "signed_not_ratified": "a deal signed but not ratified",
-        "ratified": "a deal ratified" + (f" as {form_label}" if form_label else ""),
+        "ratified": f"a deal ratified as {form_label}" if form_label else "an agreement in force",
     }
     rat = summary["p_ratified_given_agreement"]
     rat_txt = "n/a" if rat is None else f"{rat:.2f}"
@@ -491,14 +499,22 @@ def headline_sentence(summary: dict[str, Any], form_label: str | None = None) ->
     )
 
 
-def signatories(scenario: Any) -> list[str]:
-    """The required signatories of a scenario's deal (module docstring), by id."""
+def signatories(scenario: Any, arrays: ScenarioArrays | None = None) -> list[str]:
+    """The required signatories of a scenario's deal (module docstring), by id.
+
+    With a crisis section the challenger and every target; in a legislative scenario
+    (``meta.domain``) nobody: the decision is taken by its rule, which the models forecast;
+    otherwise the two actors with the most capability x salience.
+    """
     cr = scenario.crisis
     if cr is not None:
         return [cr.challenger, *cr.targets]
-    from detente.scenario.compile import compile_scenario
+    if getattr(scenario.meta, "domain", None) == "legislative":
+        return []
+    if arrays is None:
+        from detente.scenario.compile import compile_scenario
 
-    arrays = compile_scenario(scenario)
+        arrays = compile_scenario(scenario)
     clout = arrays.weights()[0].sum(axis=1)
     return [arrays.actor_ids[int(i)] for i in np.argsort(-clout, kind="stable")[:2]]
 
@@ -606,7 +622,14 @@ def point_checks(
         out["range"]["parts"] = _reservation_parts(arrays, cr, hazard)
     for spec, x in forecasts.items():
         x = np.asarray(x, dtype=float).reshape(1, -1)
-        sig = signing(arrays, x, crisis=cr, hazard=hazard, horizon=horizon)
+        sig = signing(
+            arrays,
+            x,
+            crisis=cr,
+            hazard=hazard,
+            horizon=horizon,
+            required=signatories(scenario, arrays),
+        )
         refuse = []
         for k, who in enumerate(sig["signatories"]):
             if sig["accepts"][0, k]:

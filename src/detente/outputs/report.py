@@ -75,6 +75,54 @@ def _subplots(*args: Any, figsize: tuple[float, float], **kw: Any) -> tuple[Any,
     return fig, fig.subplots(*args, **kw)
 
 
+def _cycle(k: int) -> str:
+    """The k-th colour of a qualitative cycle (for models and components, not actors)."""
+    cycle = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+             "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+    return cycle[k % len(cycle)]
+
+
+def actor_colours(sc: Any) -> dict[str, str]:
+    """A distinct colour per actor, grouped by the actors' ``group``: every group has a hue
+    band of its own and its members distinct shades in it (up to about 30 actors).
+
+    >>> from detente.scenario import load_scenario
+    >>> c = actor_colours(load_scenario("russia-nato-2021"))
+    >>> len(set(c.values())) == len(c)
+    True
+    """
+    import colorsys
+
+    groups: dict[str, list[str]] = {}
+    for a in sc.actors:
+        groups.setdefault(a.group or "", []).append(a.id)
+    n = len(groups)
+    out: dict[str, str] = {}
+    for g, (_, members) in enumerate(groups.items()):
+        band = 1.0 / max(n, 1)
+        for k, aid in enumerate(members):
+            m = len(members)
+            hue = (g * band + 0.6 * band * (k / max(m - 1, 1))) % 1.0
+            light = 0.35 + 0.3 * ((k % 3) / 2)
+            sat = 0.85 - 0.25 * ((k // 3) % 2)
+            r, gg, b = colorsys.hls_to_rgb(hue, light, sat)
+            out[aid] = f"#{int(r * 255):02x}{int(gg * 255):02x}{int(b * 255):02x}"
+    return out
+
+
+def _legend_outside(ax: Any, below: bool = False) -> None:
+    """A legend beside (or below) the axes, so that it never covers data."""
+    if below:
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4)
+    else:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1)
+
+
+def status_quo_of(sc: Any, issue_id: str) -> float | None:
+    issue = next(i for i in sc.issues if i.id == issue_id)
+    return None if issue.status_quo is None else float(issue.status_quo.centre)
+
+
 def tornado(
     arrays: ScenarioArrays,
     forecast: Callable[[ScenarioArrays], np.ndarray],
@@ -136,7 +184,11 @@ def _article_checks(
 
     def row(claim: str, quantity: str, agree: bool | None, why: str) -> dict[str, str]:
         verdict = (
-            "not evaluated" if agree is None else "engine agrees" if agree else ("engine disagrees")
+            "engine cannot tell"
+            if agree is None
+            else "engine agrees"
+            if agree
+            else "engine disagrees"
         )
         return {"claim": claim, "quantity": quantity, "verdict": verdict, "why": why}
 
@@ -160,7 +212,22 @@ def _article_checks(
         return row(claim, "achievement gap, P(agreement)", agree, why)
 
     fa = rus["pivotal"].get("for_agreement") or {}
-    if fa.get("issue"):
+    stuck = all(
+        abs(r["p_agreement"] - r["p_agreement_baseline"]) < 0.005 for r in rus["pivotal"]["issues"]
+    )
+    if fa.get("issue") and stuck:
+        out.append(
+            row(
+                "Non-expansion is the pivotal issue: 'hit precisely at this point'.",
+                "the issue whose step toward Russia raises P(agreement) most",
+                None,
+                "the engine cannot tell: a step toward Russia on any single issue leaves "
+                f"P(agreement) at {fa['p_agreement_baseline']:.0%}, because Russia's alternative "
+                "binds in nearly every draw (it prefers war to any package the targets sign). "
+                + rus["pivotal"]["why"],
+            )
+        )
+    elif fa.get("issue"):
         step = rus["options"]["pivot_step"]
         out.append(
             row(
@@ -202,24 +269,26 @@ def _article_checks(
             def in_force(x: dict[str, Any]) -> float:
                 return x["p_agreement"] * (x["p_ratified_given_agreement"] or 0.0)
 
-            agree = in_force(de) > in_force(tr) + 0.005
+            bodies_tr, bodies_de = tr["p_bodies_pass"], de["p_bodies_pass"]
+            agree = bodies_de > bodies_tr + 0.005 or in_force(de) > in_force(tr) + 0.005
             why = (
-                f"{model}'s package: in force as a treaty in {in_force(tr):.0%} of draws "
-                f"(ratified if signed {_pct0(tr['p_ratified_given_agreement'])}), as a "
-                f"declaration in {in_force(de):.0%} "
-                f"({_pct0(de['p_ratified_given_agreement'])})"
+                f"{model}'s package: the treaty's bodies (67 senators, 30 parliaments, the Duma) "
+                f"pass it in {bodies_tr:.0%} of draws, the North Atlantic Council passes it as a "
+                f"declaration in {bodies_de:.0%}"
             )
-            if not agree:
+            if max(tr["p_agreement"], de["p_agreement"]) < 0.005:
                 why += (
-                    "; the engine's ratifiers pass the compromise treaty because the bodies do "
-                    "not yet weigh what a binding form commits them to (open issue: forms carry "
-                    "substance), and signing, not ratification, is what fails"
+                    "; but every signatory signs it in neither form: signing, not ratification, "
+                    "is what fails under these inputs"
                 )
+            else:
+                why += f"; in force as a treaty in {in_force(tr):.0%}, as a declaration in "
+                why += f"{in_force(de):.0%}"
             out.append(
                 row(
                     "A political declaration at the Madrid summit is feasible where a treaty "
                     "is not.",
-                    "P(agreement) x P(ratified | agreement) by form",
+                    "P(the form's bodies pass the package) and P(in force), by form",
                     agree,
                     why,
                 )
@@ -227,11 +296,12 @@ def _article_checks(
     rec = find("reciprocity", "on reciprocity")
     if rec is not None:
         d_agr = rec["p_agreement"] - base["p_agreement"]
+        stuck = max(rec["p_agreement"], base["p_agreement"]) < 0.005
         out.append(
             row(
                 "Reciprocity (Kaliningrad, Crimea) would widen what partners can accept.",
                 "P(agreement)",
-                d_agr > 0.005,
+                None if stuck else d_agr > 0.005,
                 f"'{rec['move']}': P(agreement) {base['p_agreement']:.0%} -> "
                 f"{rec['p_agreement']:.0%}; the targets' acceptance depends on the share of the "
                 "pie they concede, and reciprocity carries 5% of the stakes",
@@ -281,7 +351,7 @@ def build_report(
     from detente.analyses.advice import AdviceOptions, advise
     from detente.analyses.crisis import analyse_crisis
     from detente.analyses.ratification import body_winset_1d
-    from detente.models.base import monte_carlo_models, registry
+    from detente.models.base import registry
     from detente.scenario import compile_scenario, load
     from detente.scenario.crisis import compile_crisis
     from detente.scenario.ratification import compile_ratification
@@ -289,7 +359,6 @@ def build_report(
     step = progress or (lambda _msg: None)
     loaded = load(scenario)
     sc = loaded.scenario
-    rng = np.random.default_rng(seed)
     point = compile_scenario(sc, name=loaded.source)
     issues = list(point.issue_ids)
     figures: list[Figure] = []
@@ -298,42 +367,91 @@ def build_report(
         figures.append(Figure(fid, caption, _svg(fig), fig))
 
     step(f"forecasts of every model and the outcome over {samples} draws")
-    fc = api.forecast(loaded, seed=seed, samples=samples)
+    fc = api.forecast(loaded, seed=seed, samples=samples, keep_draws=True)
     forecasts = fc["forecasts"]
     outcome = fc.get("outcome")
+
+    colours = actor_colours(sc)
+    headline = fc["headline"]["model"] or next(iter(forecasts))
 
     step("round-by-round simulation")
     dynamic = next((n for n, c in registry().items() if c.dynamic and n in forecasts), None)
     if dynamic:
         sim = api.simulate(loaded, dynamic, seed=seed)
         rounds = sim["rounds"]
-        fig, axes = _subplots(1, 2, figsize=(11, 3.8))
-        for iid in issues:
-            axes[0].plot([r["forecast"][iid] for r in rounds], marker=".", label=iid)
-        axes[0].set(xlabel="round", ylabel="forecast", title=f"{dynamic}: forecast by round")
-        axes[0].legend(fontsize=7, ncol=2)
+        fig, axes = _subplots(1, 2, figsize=(11, 5.2))
+        for k, iid in enumerate(issues):
+            axes[0].plot(
+                [r["forecast"][iid] for r in rounds], marker=".", label=iid, color=_cycle(k)
+            )
+        axes[0].set(
+            xlabel="round", ylabel="forecast (issue scale)", title=f"{dynamic}: forecast by round"
+        )
+        _legend_outside(axes[0], below=True)
         focus = issues[0]
         for actor in point.actor_ids:
             ys = [r["positions"].get(actor, {}).get(focus) for r in rounds]
             if ys[0] is not None:
-                axes[1].plot(ys, marker=".", label=actor)
-        axes[1].set(xlabel="round", ylabel=focus, title=f"{dynamic}: positions on {focus}")
-        axes[1].legend(fontsize=7, ncol=2)
-        add("rounds", f"Round by round ({dynamic}): forecasts and actors' positions", fig)
-
-    step("outcome distributions (Monte Carlo)")
-    draws = compile_scenario(sc, samples=samples, rng=rng, name=loaded.source)
-    fast = [m for m in ("detente", "compromise") if m in monte_carlo_models()]
-    dist = {m: api.make_model(m).forecast(draws, rng) for m in fast}
-    fig, ax = _subplots(figsize=(11, 3.8))
-    pos = np.arange(len(issues))
-    for k, f in enumerate(dist.values()):
-        ax.boxplot(
-            f, positions=pos + (k - 0.5) * 0.35, widths=0.3, patch_artist=True, showfliers=False
+                axes[1].plot(ys, marker=".", label=actor, color=colours[actor])
+        axes[1].set(
+            xlabel="round",
+            ylabel=f"position on {focus} (issue scale)",
+            title=f"{dynamic}: positions on {focus}",
         )
-    ax.set_xticks(pos, issues, rotation=30, ha="right")
-    ax.set(ylabel="outcome", title=f"Outcome distributions over {samples} draws: {', '.join(fast)}")
-    add("distributions", "Outcome distributions per issue (boxes: models in the title order)", fig)
+        _legend_outside(axes[1], below=True)
+        add(
+            "rounds",
+            f"Round by round ({dynamic}): the forecast on every issue (left) and each actor's "
+            f"position on {focus} (right; colours by actor group)",
+            fig,
+        )
+
+    step("outcome distributions (the outcome model's draws)")
+    draws = fc.get("draws") or {}
+    fast = [m for m in (headline, "compromise", "detente") if m in draws]
+    fast = list(dict.fromkeys(fast))[:2]
+    if fast:
+        fig, ax = _subplots(figsize=(11, 4.0))
+        pos = np.arange(len(issues))
+        width = 0.8 / len(fast)
+        handles = []
+        for k, m in enumerate(fast):
+            bp = ax.boxplot(
+                draws[m],
+                positions=pos + (k - (len(fast) - 1) / 2) * width,
+                widths=width * 0.85,
+                patch_artist=True,
+                showfliers=False,
+                whis=(5, 95),
+            )
+            for box in bp["boxes"]:
+                box.set(facecolor=_cycle(k), alpha=0.6)
+            for med in bp["medians"]:
+                med.set(color="k", linewidth=1.5)
+            handles.append(bp["boxes"][0])
+        sq_x = [j for j, i in enumerate(issues) if status_quo_of(sc, i) is not None]
+        sq_line = ax.scatter(
+            sq_x,
+            [status_quo_of(sc, issues[j]) for j in sq_x],
+            marker="D",
+            color="k",
+            zorder=5,
+            s=18,
+        )
+        ax.set_xticks(pos, issues, rotation=30, ha="right")
+        ax.set(
+            ylabel="outcome on the issue's scale",
+            title=f"Each model's package over the {samples} draws (boxes 25-75%, whiskers 5-95%)",
+        )
+        ax.legend([*handles, sq_line], [*fast, "status quo"], fontsize=7, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0))  # fmt: skip
+        add(
+            "distributions",
+            "Packages over the draws: one box per model and issue; a flat box means the model "
+            "gives the same value in every draw (a controlled or vetoed issue, say). Fitted "
+            "models' boxes include their validated error (docs/outcome.md).",
+            fig,
+        )
 
     cr_out = None
     if sc.crisis is not None:
@@ -341,42 +459,87 @@ def build_report(
         cr = compile_crisis(sc, arrays=point)
         pf = {m: np.array([[v[i] for i in issues]]) for m, v in forecasts.items()}
         cr_out = analyse_crisis(cr, point, pf)
-        fig, ax = _subplots(figsize=(11, 3.2))
-        lo, hi = float(cr_out["range"]["low"][0]), float(cr_out["range"]["high"][0])
-        ax.barh([0], [max(hi - lo, 0.002)], left=[lo], color="#9ecae1", label="bargaining range")
-        ax.axvline(float(cr.p_win[0]), color="k", ls="--", label="p (challenger wins)")
-        ax.plot([float(cr_out["offer"]["challenger_share"][0])], [0.3], "v", label="optimal offer")
-        ax.plot([float(cr_out["nbs"]["challenger_share"][0])], [-0.3], "^", label="NBS (war)")
-        for m, v in cr_out["models"].items():
-            ax.plot([float(v["challenger_share"][0])], [0], "o", ms=4)
-            ax.annotate(m, (float(v["challenger_share"][0]), 0), fontsize=7, rotation=60)
         rg = (fc.get("checks") or {}).get("range")
+        fig, ax = _subplots(figsize=(11, 3.6))
+        lo, hi = float(cr_out["range"]["low"][0]), float(cr_out["range"]["high"][0])
+        ax.barh(
+            [0.6], [max(hi - lo, 0.002)], left=[lo], height=0.3, color="#c6dbef",
+            label="Fearon's range (deal vs war, one shot)",
+        )  # fmt: skip
         if rg is not None:
             a_lo, a_hi = rg["low"], rg["high"]
-            ax.plot([a_lo, a_lo], [-0.45, 0.45], color="C3", lw=2, label="least RUS signs for")
-            ax.plot([a_hi, a_hi], [-0.45, 0.45], color="C2", lw=2, label="most targets concede")
-        ax.set(xlim=(0, 1), yticks=[], xlabel=f"{sc.crisis.challenger}'s share of the pie")
-        ax.set_title("Bargaining range (Fearon 1995, audience costs included) and model outcomes")
-        ax.legend(fontsize=7, loc="upper left")
-        add("range", "Bargaining range, offer, NBS and each model's outcome", fig)
+            colour = "#fcbba1" if rg["empty"] else "#a1d99b"
+            ax.barh(
+                [0.0], [max(a_hi - a_lo, 0.002) if not rg["empty"] else a_lo - a_hi],
+                left=[min(a_lo, a_hi)], height=0.3, color=colour,
+                label="acceptable range (every signatory signs)" if not rg["empty"]
+                else "gap: no package every signatory signs",
+            )  # fmt: skip
+            ax.plot([a_lo], [0.0], "|", color="C3", ms=22, mew=2)
+            ax.plot([a_hi], [0.0], "|", color="C2", ms=22, mew=2)
+            ax.annotate(f"{sc.crisis.challenger} needs {a_lo:.2f}", (a_lo, 0.2), fontsize=7,
+                        color="C3", ha="center")  # fmt: skip
+            ax.annotate(f"targets concede {a_hi:.2f}", (a_hi, -0.28), fontsize=7, color="C2",
+                        ha="center")  # fmt: skip
+        ax.axvline(float(cr.p_win[0]), color="k", ls="--", lw=0.8, label="p (challenger wins)")
+        ax.plot(
+            [float(cr_out["offer"]["challenger_share"][0])], [0.6], "v", color="k",
+            label="proposer's optimal offer",
+        )  # fmt: skip
+        shares = sorted(
+            ((float(v["challenger_share"][0]), m) for m, v in cr_out["models"].items()),
+        )
+        for k, (x, m) in enumerate(shares):  # staggered labels: no two overlap
+            yk = -0.55 - 0.12 * (k % 4)
+            ax.plot([x], [-0.45], "o", ms=4, color=_cycle(k))
+            ax.annotate(m, (x, yk), fontsize=7, ha="center", color=_cycle(k))
+        below = [m for x, m in shares if rg is not None and x < rg["low"]]
+        ax.set(
+            xlim=(0, 1),
+            ylim=(-1.1, 1.0),
+            yticks=[],
+            xlabel=f"{sc.crisis.challenger}'s share of the pie at stake (0 = nothing it wants, "
+            "1 = everything)",
+        )
+        ax.set_title("Bargaining ranges and each model's package at the centre of the inputs")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        caption = "Ranges in the challenger's share of the pie; dots: each model's package."
+        if below:
+            caption += (
+                f" {len(below)} of {len(shares)} packages give {sc.crisis.challenger} less than "
+                f"it signs for ({', '.join(below)}): it would rather fight."
+            )
+        add("range", caption, fig)
 
         step("achievement gaps")
-        fig, ax = _subplots(figsize=(11, 3.6))
+        fig, ax = _subplots(figsize=(11, 3.8))
         models_g = list(cr_out["models"])
         width = 0.8 / max(1, len(models_g))
         x = np.arange(point.n_actors)
         for k, m in enumerate(models_g):
-            ax.bar(x + k * width, cr_out["models"][m]["gap"][0], width, label=m)
+            ax.bar(x + k * width, cr_out["models"][m]["gap"][0], width, label=m, color=_cycle(k))
         ax.set_xticks(x + 0.4, point.actor_ids, rotation=30)
-        ax.set(ylabel="achievement gap (0..1)", title="Achievement gaps by actor and model")
-        ax.legend(fontsize=7, ncol=4)
-        add("gaps", "Achievement gap: publicity-weighted shortfall from public demands", fig)
+        ax.set(
+            ylabel="achievement gap (0 = got its public demands, 1 = nothing of them)",
+            title="Achievement gaps by actor and model",
+        )
+        _legend_outside(ax)
+        add(
+            "gaps",
+            "Achievement gap: the publicity-weighted shortfall of each model's package from the "
+            "actor's public demands (models.md C.2)",
+            fig,
+        )
 
     if sc.bodies:
         step("win-sets against forecasts")
+        import textwrap
+
         comp = compile_ratification(sc, status_quo=point.status_quo)
         n_b = len(comp.bodies)
-        fig, axes = _subplots(1, n_b, figsize=(3.2 * n_b + 1, 3.8), sharey=True, squeeze=False)
+        fig, axes = _subplots(1, n_b, figsize=(3.2 * n_b + 1, 4.2), sharey=True, squeeze=False)
+        marks = [(m, s) for m, s in ((headline, "oC0"), ("detente", "xC3")) if m in forecasts]
+        marks = list(dict.fromkeys(marks))
         for b, body in enumerate(comp.bodies):
             ax = axes[0, b]
             for j, iid in enumerate(issues):
@@ -384,14 +547,20 @@ def build_report(
                 if not np.isnan(ws.low[0]):
                     ax.plot([ws.low[0], ws.high[0]], [j, j], lw=6, color="#a1d99b")
                 ax.plot([ws.sq[0]], [j], "|", color="k", ms=10)
-                for m, style in (("detente", "oC0"), ("compromise", "xC3")):
-                    if m in forecasts:
-                        ax.plot([forecasts[m][iid]], [j], style, ms=4)
-            ax.set(title=body.label[:28], xlim=(point.scale_min.min(), point.scale_max.max()))
+                for m, style in marks:
+                    ax.plot([forecasts[m][iid]], [j], style, ms=4)
+            ax.set_title("\n".join(textwrap.wrap(body.label, 24)), fontsize=8)
+            ax.set(
+                xlim=(point.scale_min.min(), point.scale_max.max()),
+                xlabel="issue scale",
+            )
             ax.set_yticks(range(len(issues)), issues, fontsize=7)
         add(
             "winsets",
-            "Win-sets per issue (green; | status quo) against forecasts (o detente, x compromise)",
+            "Win-sets issue by issue: green, what a body passes when that issue alone moves and "
+            "every other issue stays at the status quo (|); markers: "
+            + ", ".join(f"{'o' if s.startswith('o') else 'x'} {m}" for m, s in marks)
+            + ". A whole package is voted on all issues at once: see the ratification table.",
             fig,
         )
 
@@ -400,8 +569,12 @@ def build_report(
     for actor in _advised_actors(sc):
         advice[actor] = advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
     for actor, r in advice.items():
+        import textwrap
+
         top = r["moves"][:10]
-        fig, ax = _subplots(figsize=(11, 0.35 * len(top) + 1.2))
+        if not top:
+            continue
+        fig, ax = _subplots(figsize=(11, 0.45 * len(top) + 1.6))
         comps = [
             "agreement",
             "ratification",
@@ -410,41 +583,71 @@ def build_report(
             "durable_value",
             "other",
         ]
+        names = {
+            "agreement": "P(agreement)",
+            "ratification": "P(ratification)",
+            "escalation": "P(escalation) without a deal",
+            "achievement_gap": "achievement gap",
+            "durable_value": "durable value",
+            "other": "costs of war, no deal, mobilisation",
+        }
         y = np.arange(len(top))[::-1]
         left_pos = np.zeros(len(top))
         left_neg = np.zeros(len(top))
-        for c in comps:
+        for k, c in enumerate(comps):
             v = np.array([m["breakdown"][c] for m in top])
             start = np.where(v >= 0, left_pos, left_neg)
-            ax.barh(y, v, left=start, label=c)
+            ax.barh(y, v, left=start, label=names[c], color=_cycle(k))
             left_pos += np.maximum(v, 0)
             left_neg += np.minimum(v, 0)
-        ax.set_yticks(y, [m["move"][:60] for m in top], fontsize=7)
+        ax.set_yticks(y, ["\n".join(textwrap.wrap(m["move"], 48)) for m in top], fontsize=7)
         ax.axvline(0, color="k", lw=0.8)
+        span = max(float(left_pos.max(initial=0)), float(-left_neg.min(initial=0)), 1e-6)
+        ax.set_xlim(-1.15 * span, 1.15 * span)
         ax.set(
-            xlabel="change in expected utility", title=f"{actor}: top moves and what drives them"
+            xlabel="change in expected utility (dEU, 0..1 utility scale)",
+            title=f"{actor}: top moves and what drives them",
         )
-        ax.legend(fontsize=7, ncol=6, loc="lower right")
-        add(f"moves-{actor}", f"{actor}'s ranked moves, change in EU split by component", fig)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        add(
+            f"moves-{actor}",
+            f"{actor}'s ranked moves. dEU is the change of its expected utility from the "
+            "baseline, split among the components by Shapley values so that the parts add up; "
+            "a negative part for a move that raises P(agreement) means the deals it adds are "
+            "worth less to the actor than its alternative (docs/advice.md).",
+            fig,
+        )
 
-    step("sensitivity tornado")
-    headline = fc["headline"]["model"] or next(iter(forecasts))
-    first = next(iter(advice.values()), None)
-    piv = (first or {}).get("pivotal", {}).get("issue") or issues[0]
-    model = api.make_model(headline)
-    rows = tornado(
-        point, lambda arr: model.forecast(arr, np.random.default_rng(seed)), issues.index(piv)
+    step("sensitivity (one input at a time)")
+    from detente.analyses.sensitivity import oat
+
+    sens = oat(sc, models=[headline], seed=seed, top=10, source=loaded.source)
+    esc_key = f"P(escalation) under {headline}"
+    fc_keys = [k for k in sens["outputs"] if k.startswith(f"{headline} forecast of ")]
+    moved = max(
+        fc_keys,
+        key=lambda k: max((d["swing"] for d in sens["outputs"][k]["drivers"]), default=0.0),
     )
-    rows = rows[:10]
-    fig, ax = _subplots(figsize=(8, 0.35 * len(rows) + 1.2))
-    y = np.arange(len(rows))[::-1]
-    ax.barh(y, [r[1] for r in rows], color="#fc9272", label="capability -25%")
-    ax.barh(y, [r[2] for r in rows], color="#9ecae1", label="capability +25%")
-    ax.set_yticks(y, [r[0] for r in rows])
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set(xlabel=f"change of the {headline} forecast on {piv}", title="Sensitivity tornado")
-    ax.legend(fontsize=7)
-    add("tornado", f"One-at-a-time sensitivity of the {headline} forecast on {piv}", fig)
+    panels = [k for k in (moved, esc_key) if k in sens["outputs"]]
+    fig, axes = _subplots(1, len(panels), figsize=(11, 4.4), squeeze=False)
+    for ax, key in zip(axes[0], panels, strict=True):
+        rows = sens["outputs"][key]["drivers"][:10]
+        yy = np.arange(len(rows))[::-1]
+        base = sens["outputs"][key]["at_centres"]
+        ax.barh(yy, [r["output_at_low"] - base for r in rows], color="#fc9272",
+                label="input at its 5% quantile")  # fmt: skip
+        ax.barh(yy, [r["output_at_high"] - base for r in rows], color="#9ecae1",
+                label="input at its 95% quantile")  # fmt: skip
+        ax.set_yticks(yy, [r["input"] for r in rows], fontsize=7)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set(xlabel=f"change of {key}", title=key)
+        ax.legend(fontsize=7, loc="lower right")
+    add(
+        "tornado",
+        "Which uncertain inputs move the headline results most, one at a time from the 5% to "
+        "the 95% quantile with the others at their centres (detente sensitivity).",
+        fig,
+    )
 
     step("summary and sources")
     summary = _summary(sc, forecasts, headline, cr_out, advice, issues, fc)
@@ -500,10 +703,16 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
         es = [m["p_escalation"] for m in oc["models"].values()]
         lead = oc["models"].get(headline)
         form = f" as {oc['form']}" if oc.get("form") else ""
+
+        def span(xs: list[float]) -> str:
+            lo, hi = min(xs), max(xs)
+            if round(lo, 2) == round(hi, 2):
+                return f"{lo:.0%} for every model's package"
+            return f"{lo:.0%} to {hi:.0%} across the models' packages"
+
         out.append(
-            f"Across all {len(ps)} models' packages and {oc['samples']} draws of the inputs "
-            f"(seed {oc['seed']}), P(agreement){form} is {min(ps):.0%} to {max(ps):.0%} and "
-            f"P(escalation) {min(es):.0%} to {max(es):.0%}; with no deal in force it is "
+            f"Over {oc['samples']} draws of the inputs (seed {oc['seed']}), P(agreement){form} "
+            f"is {span(ps)} and P(escalation) {span(es)}; with no deal in force it is "
             f"{oc['p_escalation_no_deal']:.0%}."
         )
         if lead is not None:

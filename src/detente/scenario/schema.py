@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -73,6 +73,16 @@ class Source(Strict):
 class Meta(Strict):
     title: str = Field(min_length=1)
     as_of: dt.date | None = Field(default=None, description="date the scenario describes")
+    domain: Literal["legislative", "security", "other"] | None = Field(
+        default=None,
+        description="kind of negotiation: legislative (a decision taken by the decision rule; "
+        "the detente forecaster leads), security (a crisis), or other; docs/outcome.md",
+    )
+    domain: Literal["legislative", "security", "other"] | None = Field(
+        default=None,
+        description="kind of negotiation: legislative (a decision by the decision rule; the "
+        "detente forecaster leads), security (a crisis), or other; docs/outcome.md",
+    )
     description: str | None = None
     sources: list[Source | str] = Field(default_factory=list)
     authors: list[str] = Field(default_factory=list)
