@@ -109,6 +109,45 @@ def test_property_audience_range_is_where_b_prefers_the_deal_counting_its_audien
     assert float(hi) == pytest.approx(ok_a.max(), abs=1.01e-4)
 
 
+def test_range_with_costless_war_is_the_single_share_p():
+    """With c_a = c_b = 0 both sides are indifferent at x = p and nowhere else: the range is the
+    point [p, p], which is not empty (the share p is acceptable to both, B.1)."""
+    lo, hi = bargaining_range(0.3, 0.0, 0.0)
+    war_a, war_b = _war_lottery(0.3, 0.0), _war_lottery(0.7, 0.0)
+    assert 0.3 >= war_a and 1.0 - 0.3 >= war_b  # acceptable to both
+    assert float(lo) == float(hi) == 0.3
+    assert not range_is_empty(lo, hi)
+    assert range_is_empty(0.3, 0.3 - 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a_b=st.floats(0, 3),
+    a_c=st.floats(0, 3),
+    d_b=st.floats(0, 100),
+    d_c=st.floats(0, 100),
+)
+def test_property_crisis_range_high_end_is_the_least_willing_target(a_b, a_c, d_b, d_c):
+    """Two targets B and C (each with its own public demand and audience cost, C.1) must both
+    accept: on a grid of the challenger's shares x, target t accepts iff its share 1 - x less
+    a_t max(0, D_t - (1 - x)) is at least its war lottery (1 - p) - c_T, with D_t = d_t / 100
+    its demanded share. The range's high end is the largest x both accept."""
+    doc = one_issue(p_win=0.5, cost_challenger=0.1, cost_target=0.15).model_dump(exclude_none=True)
+    doc["actors"].append({"id": "C", "capability": 1})
+    doc["stances"].append({"actor": "C", "issue": "x", "position": 100, "salience": 100})
+    doc["crisis"]["targets"] = ["B", "C"]
+    for idx, (actor, a, d) in enumerate((("B", a_b, d_b), ("C", a_c, d_c)), start=1):
+        doc["actors"][idx]["audience_sensitivity"] = a
+        doc["stances"][idx].update(demand=d, publicity=1)
+        assert doc["actors"][idx]["id"] == actor
+    _, hi = crisis_range(compile_crisis(Scenario.model_validate(doc)))
+    share_t = 1.0 - XS
+    ok = np.ones_like(XS, dtype=bool)
+    for a, d in ((a_b, d_b), (a_c, d_c)):
+        ok &= share_t - a * np.maximum(0.0, d / 100 - share_t) >= _war_lottery(0.5, 0.15)
+    assert float(hi[0]) == pytest.approx(XS[ok].max(), abs=1.01e-4)
+
+
 # ------------------------------------------------------------------------------------------
 # B.2 Private information
 
@@ -546,6 +585,14 @@ def test_b3_no_credible_signal_when_resisting_is_always_worth_it():
     assert np.isinf(s.k_star) and not bool(s.credible_now)
 
 
+def test_b3_signal_needs_p_plus_c_a_strictly_above_one():
+    """models.md B.3: a credible mobilisation "needs p + c_A > 1". At p + c_A = 1 exactly
+    (0.6 + 0.4), A concedes only if every mobiliser fights, which no sunk cost below v_f
+    achieves, so no signal is credible."""
+    s = costly_signal(2.0, 0.6, 0.3, 0.4, 0.05, months=100)
+    assert not bool(s.possible) and float(s.k_star) == np.inf and not bool(s.credible_now)
+
+
 @given(
     v=st.floats(0.1, 5),
     p=st.floats(0.01, 1),
@@ -576,6 +623,15 @@ def test_b4_preventive_war():
     assert float(r.p_future_critical) == pytest.approx(0.55)
     # war iff p1 < 0.55
     assert preventive_war(0.6, np.array([0.54, 0.56]), 0.9, 0.5).war.tolist() == [True, False]
+
+
+def test_b4_no_preventive_war_when_indifferent():
+    """models.md B.4: preventive war iff the war value *exceeds* the best peace. With
+    delta = 0.5 and c = 0: war 0.75 / 0.5 = 1.5, peace 1 + 0.5 (0.5 / 0.5) = 1.5 (exact in
+    binary): a tie, so no war."""
+    r = preventive_war(0.75, 0.5, 0.5, 0.0)
+    assert float(r.war_value) == float(r.peace_value) == 1.5
+    assert not bool(r.war)
 
 
 def test_b5_brinkmanship_accumulates_as_a_constant_hazard():
@@ -674,6 +730,14 @@ def test_nbs_pie_split():
     assert bool(ok)
     # disagreement payoffs summing above the pie: no agreement
     assert not bool(nbs_pie_split(0.6, 0.5)[1])
+
+
+def test_nbs_pie_split_with_zero_surplus_is_an_agreement():
+    """models.md E.2: there is no agreement only if some d_i exceeds u_i(x) for every x. With
+    d_A + d_B = 1 (0.4 + 0.6, exact) the split x_A = d_A gives each exactly its disagreement
+    payoff, so an agreement exists, at that single point."""
+    x, ok = nbs_pie_split(0.4, 0.6)
+    assert bool(ok) and float(x) == 0.4
 
 
 # ------------------------------------------------------------------------------------------

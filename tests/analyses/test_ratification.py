@@ -543,6 +543,29 @@ def test_1d_win_set_shrinks_with_a_veto_player_and_excludes_the_status_quo(z, sq
         assert w.low[0] <= w2.low[0] and w2.high[0] <= w.high[0]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=9), st.integers(0, 10), st.data())
+def test_1d_win_set_ends_match_a_vote_count_on_integer_ideals(z, sq, data):
+    """Integer ideal points and status quo, so pivots often sit exactly at SQ: the closed form's
+    ends, and whether it is empty, equal those of the packages a count of members' votes passes
+    on a quarter-point grid (member k votes yes iff |x - z_k| < |SQ - z_k|; ties vote no, so a
+    non-empty win-set is an open interval of width >= 2 on a side of SQ, with integer ends).
+
+    Ties voting yes are left out: then every member approves SQ against itself, which the count
+    passes but the closed form reports only when a pivot is on a side of SQ.
+    """
+    q = data.draw(st.integers(1, len(z)))
+    w = winset_1d(np.array(z, dtype=float), float(sq), q)
+    xs = np.arange(-12.0, 22.25, 0.25)
+    yes = np.abs(xs[:, None] - np.array(z)[None]) < np.abs(sq - np.array(z))[None]
+    ok = yes.sum(axis=1) >= q
+    assert bool(w.empty[0]) is (not ok.any())
+    if ok.any():  # open ends at integers: one grid step beyond the outermost passing packages
+        assert float(w.low[0]) == xs[ok].min() - 0.25
+        assert float(w.high[0]) == xs[ok].max() + 0.25
+        np.testing.assert_array_equal(w.contains(xs[None])[0], ok)
+
+
 def test_unknown_value_on_a_weighed_issue_means_no_and_elsewhere_nothing():
     comp = compile_ratification(scenario())
     x = np.array([[95.0, np.nan]])  # legal form unknown
