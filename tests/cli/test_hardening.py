@@ -421,3 +421,36 @@ def test_nbs_with_capabilities_twelve_orders_apart_gives_no_warning(tmp_path, ca
     assert code == 0, err
     assert [str(w.message) for w in caught if w.category is RuntimeWarning] == []
     strict_json(out)
+
+
+# ------------------------------------------------------------------------------------------
+# Element limits, checked before the work they bound
+
+
+def test_csv_rows_beyond_the_stance_limit_stop_the_read(tmp_path, capsys, monkeypatch):
+    from detente.scenario.schema import LIMITS
+
+    monkeypatch.setitem(LIMITS, "stances", 3)
+    f = tmp_path / "t.csv"
+    rows = [f"A{k},x,10,50,1" for k in range(5)]
+    f.write_text("actor,issue,position,salience,capability\n\n" + "\n".join(rows) + "\n")
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:6: more than 3 rows; a table holds at most 3 stances")
+
+
+def test_sections_beyond_their_limit_are_refused_before_validation(tmp_path, capsys, monkeypatch):
+    from detente.scenario.schema import LIMITS
+
+    monkeypatch.setitem(LIMITS, "actors", 1)
+    f = write_yaml(tmp_path / "s.yaml", SMALL)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:3: actors: 2 entries; at most 1 are allowed")
+
+
+def test_yaml_values_are_counted_while_streaming(tmp_path, capsys, monkeypatch):
+    from detente.scenario import yamlmap
+
+    monkeypatch.setattr(yamlmap, "MAX_EVENTS", 20)
+    f = write_yaml(tmp_path / "s.yaml", SMALL)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:", "more than 20 YAML values")
