@@ -502,3 +502,19 @@ def test_a_scenario_at_the_limits_validates_within_1_gib(tmp_path):
         )
         assert proc.returncode == 0, proc.stderr[-500:]
         assert "(1000 actors, 50 issues, 50000 stances)" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["montecarlo", "-n"],
+        ["advise", "--actor", "RUS", "--samples"],
+        ["crisis", "--samples"],
+        ["report", "--samples"],
+        ["ratify", "russia-nato-2021", "--samples"],
+    ],
+)
+def test_samples_are_bounded_while_parsing(command, capsys):
+    code, out, err = run([*command, "2000000"], capsys)
+    one_line_error(code, err, "--samples", "less than or equal to 1000000")
+    assert out == ""
