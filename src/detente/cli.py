@@ -342,11 +342,12 @@ def _register_commands() -> None:
 OPTION_BOUNDS: dict[str, tuple[int | None, int]] = {
     "seed": (0, SEED_MAX),
     "samples": (None, MAX_SAMPLES),
+    "top": (1, 10_000),  # entries to print: `advise --top -1` was accepted
 }
 
 
 def _bound_options(fn: Any) -> None:
-    """Give a command's ``--seed`` and ``--samples`` the ranges of :data:`OPTION_BOUNDS`."""
+    """Give a command's ``--seed``, ``--samples`` and ``--top`` the ranges of OPTION_BOUNDS."""
     if fn is None:
         return
     hints = typing.get_type_hints(fn, include_extras=True)

@@ -518,3 +518,8 @@ def test_samples_are_bounded_while_parsing(command, capsys):
     code, out, err = run([*command, "2000000"], capsys)
     one_line_error(code, err, "--samples", "less than or equal to 1000000")
     assert out == ""
+
+
+def test_advise_top_must_be_positive(capsys):
+    code, _, err = run(["advise", "--actor", "RUS", "--top", "-1"], capsys)
+    one_line_error(code, err, "'--top'", "greater than or equal to 1")
