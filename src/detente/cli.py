@@ -371,6 +371,9 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
+    from detente.outputs.files import forget_inputs
+
+    forget_inputs()  # "an input of this run" means this run's, also when main is called again
     try:
         code = app(args=argv, prog_name="detente", standalone_mode=False)
     except InputError as exc:
