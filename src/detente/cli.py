@@ -42,6 +42,8 @@ ScenarioArg = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 #: Seeds are what numpy accepts (non-negative) and fit an int64 wherever they are stored.
 SEED_MAX = 2**63 - 1
+#: Most Monte Carlo draws any command takes: the README's largest runs use 10,000.
+MAX_SAMPLES = 1_000_000
 SeedOpt = Annotated[
     int,
     typer.Option("--seed", min=0, max=SEED_MAX, help="Seed of the run's random generator."),
@@ -463,27 +465,38 @@ def _register_commands() -> None:
     app.add_typer(backtest, name="backtest")
     for typer_app in (app, backtest):
         for info in typer_app.registered_commands:
-            _bound_seed(info.callback)
+            _bound_options(info.callback)
 
 
-def _bound_seed(fn: Any) -> None:
-    """Give a command's ``--seed`` the range 0..SEED_MAX, whichever module declares it.
+#: Bounds every command gets for these options, whichever module declares them (a bound the
+#: module sets itself is kept): numpy refuses a negative seed deep inside a run (a ValueError
+#: some commands blamed on another option), and a billion samples ends in a MemoryError. Checked
+#: while the command line is parsed, the error names the option.
+OPTION_BOUNDS: dict[str, tuple[int | None, int]] = {
+    "seed": (0, SEED_MAX),
+    "samples": (None, MAX_SAMPLES),
+    "top": (1, 10_000),  # entries to print: `advise --top -1` was accepted
+}
 
-    numpy refuses a negative seed deep inside a run (a ValueError some commands would blame on
-    another option); checking it while the command line is parsed names ``--seed`` instead.
-    """
+
+def _bound_options(fn: Any) -> None:
+    """Give a command's ``--seed``, ``--samples`` and ``--top`` the ranges of OPTION_BOUNDS."""
     if fn is None:
         return
     hints = typing.get_type_hints(fn, include_extras=True)
-    hint = hints.get("seed")
-    if hint is None or typing.get_origin(hint) is not Annotated:
-        return
-    for info in typing.get_args(hint)[1:]:
-        if isinstance(info, typer.models.OptionInfo) and info.min is None and info.max is None:
-            info.min, info.max = 0, SEED_MAX
-            # the modules use postponed (string) annotations, evaluated afresh by every
-            # get_type_hints: store the evaluated, now bounded, annotation for typer to read
-            fn.__annotations__["seed"] = hint
+    for name, (low, high) in OPTION_BOUNDS.items():
+        hint = hints.get(name)
+        if hint is None or typing.get_origin(hint) is not Annotated:
+            continue
+        for info in typing.get_args(hint)[1:]:
+            if isinstance(info, typer.models.OptionInfo):
+                if info.min is None:
+                    info.min = low
+                if info.max is None:
+                    info.max = high
+                # the modules use postponed (string) annotations, evaluated afresh by every
+                # get_type_hints: store the evaluated, now bounded, annotation for typer to read
+                fn.__annotations__[name] = hint
 
 
 _register_commands()
@@ -491,6 +504,9 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
+    from detente.outputs.files import forget_inputs
+
+    forget_inputs()  # "an input of this run" means this run's, also when main is called again
     try:
         code = app(args=argv, prog_name="detente", standalone_mode=False)
     except InputError as exc:
@@ -512,6 +528,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except MemoryError:  # within the limits this should not happen; say so in one line
+        sys.stderr.write(
+            "detente: not enough memory for this run; use fewer --samples or a smaller scenario\n"
+        )
+        sys.exit(2)
     except OSError as exc:  # e.g. an output folder that does not exist, a read-only file
         where = f"{exc.filename}: " if exc.filename else ""
         sys.stderr.write(f"detente: {where}{exc.strerror or exc}\n")

@@ -421,3 +421,105 @@ def test_nbs_with_capabilities_twelve_orders_apart_gives_no_warning(tmp_path, ca
     assert code == 0, err
     assert [str(w.message) for w in caught if w.category is RuntimeWarning] == []
     strict_json(out)
+
+
+# ------------------------------------------------------------------------------------------
+# Element limits, checked before the work they bound
+
+
+def test_csv_rows_beyond_the_stance_limit_stop_the_read(tmp_path, capsys, monkeypatch):
+    from detente.scenario.schema import LIMITS
+
+    monkeypatch.setitem(LIMITS, "stances", 3)
+    f = tmp_path / "t.csv"
+    rows = [f"A{k},x,10,50,1" for k in range(5)]
+    f.write_text("actor,issue,position,salience,capability\n\n" + "\n".join(rows) + "\n")
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:6: more than 3 rows; a table holds at most 3 stances")
+
+
+def test_sections_beyond_their_limit_are_refused_before_validation(tmp_path, capsys, monkeypatch):
+    from detente.scenario.schema import LIMITS
+
+    monkeypatch.setitem(LIMITS, "actors", 1)
+    f = write_yaml(tmp_path / "s.yaml", SMALL)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:3: actors: 2 entries; at most 1 are allowed")
+
+
+def test_yaml_values_are_counted_while_streaming(tmp_path, capsys, monkeypatch):
+    from detente.scenario import yamlmap
+
+    monkeypatch.setattr(yamlmap, "MAX_EVENTS", 20)
+    f = write_yaml(tmp_path / "s.yaml", SMALL)
+    code, _, err = run(["forecast", str(f)], capsys)
+    one_line_error(code, err, f"{f}:", "more than 20 YAML values")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs resource.setrlimit in a child")
+def test_a_scenario_at_the_limits_validates_within_1_gib(tmp_path):
+    """1,000 actors x 50 issues = 50,000 stances: measured 285 MB (YAML), 215 MB (CSV) peak."""
+    import resource
+    import subprocess
+    import sys
+
+    from detente.scenario.schema import LIMITS
+
+    actors, issues = LIMITS["actors"], LIMITS["stances"] // LIMITS["actors"]
+    cells = [
+        (k, j, (k * 37 + j) % 101, (k + j) % 90 + 10, k % 7 + 1)
+        for k in range(actors)
+        for j in range(issues)
+    ]
+    table = tmp_path / "limit.csv"
+    table.write_text(
+        "actor,issue,position,salience,capability\n"
+        + "".join(f"a{k},i{j},{x},{s},{c}\n" for k, j, x, s, c in cells)
+    )
+    doc = tmp_path / "limit.yaml"
+    doc.write_text(
+        "meta: {title: limit}\nactors:\n"
+        + "".join(f"  - {{id: a{k}, capability: {k % 7 + 1}}}\n" for k in range(actors))
+        + "issues:\n"
+        + "".join(f"  - {{id: i{j}, status_quo: 50}}\n" for j in range(issues))
+        + "stances:\n"
+        + "".join(
+            f"  - {{actor: a{k}, issue: i{j}, position: {x}, salience: {s}}}\n"
+            for k, j, x, s, _ in cells
+        )
+    )
+
+    def one_gib() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    for f in (table, doc):
+        proc = subprocess.run(
+            [sys.executable, "-m", "detente", "validate", str(f)],
+            preexec_fn=one_gib,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-500:]
+        assert "(1000 actors, 50 issues, 50000 stances)" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["montecarlo", "-n"],
+        ["advise", "--actor", "RUS", "--samples"],
+        ["crisis", "--samples"],
+        ["report", "--samples"],
+        ["ratify", "russia-nato-2021", "--samples"],
+    ],
+)
+def test_samples_are_bounded_while_parsing(command, capsys):
+    code, out, err = run([*command, "2000000"], capsys)
+    one_line_error(code, err, "--samples", "less than or equal to 1000000")
+    assert out == ""
+
+
+def test_advise_top_must_be_positive(capsys):
+    code, _, err = run(["advise", "--actor", "RUS", "--top", "-1"], capsys)
+    one_line_error(code, err, "'--top'", "greater than or equal to 1")

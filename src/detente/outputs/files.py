@@ -25,6 +25,15 @@ def remember_input(info: os.stat_result) -> None:
     _INPUTS.add((info.st_dev, info.st_ino))
 
 
+def forget_inputs() -> None:
+    """Forget the inputs of earlier runs.
+
+    The CLI calls this first, so that a long-lived process (tests, a notebook calling ``main``)
+    does not mistake a new file on a recycled inode for an input of the current run.
+    """
+    _INPUTS.clear()
+
+
 def _is_input(path: Path) -> bool:
     try:
         info = path.stat()

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ValidationError
 from detente.errors import InputError, Problem, printable
 from detente.io.naming import make_id
 from detente.outputs.files import remember_input
-from detente.scenario.schema import Loc, Scenario, cross_check
-from detente.scenario.uncertain import MAX_ABS, MIN_ABS
+from detente.scenario.schema import LIMITS, Loc, Scenario, cross_check
+from detente.scenario.uncertain import MAX_ABS
 from detente.scenario.yamlmap import dotted, parse_yaml
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -198,6 +198,18 @@ def parse(text: str, source: str, kind: str, name: str = "scenario") -> Loaded:
 
 def validate_document(doc: dict, lines: dict[Loc, int], source: str) -> Loaded:
     """Validate a parsed document; raise :class:`InputError` listing every problem."""
+    # section sizes first: validating a million entries only to refuse them costs gigabytes
+    for key, limit in LIMITS.items():
+        items = doc.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise InputError(
+                Problem(
+                    source,
+                    f"{len(items):,} entries; at most {limit:,} are allowed",
+                    line=_line_for((key,), lines),
+                    field=key,
+                )
+            )
     try:
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
@@ -352,16 +364,6 @@ def csv_number(
             )
         )
         return None
-    if 0 < abs(value) < MIN_ABS:
-        problems.append(
-            Problem(
-                source,
-                f"{cell!r} is too small; write 0 or a number of at least 1e-12",
-                line,
-                column,
-            )
-        )
-        return None
     return value + 0.0  # -0.0 -> 0.0, as in YAML scenarios
 
 
@@ -388,9 +390,21 @@ def csv_records(text: str, source: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     out: list[tuple[int, list[str]]] = []
     start = 1
+    # a row is a stance: stop reading at the limit rather than hold millions of rows
+    most, filled = LIMITS["stances"] + 1, 0  # the header, then one stance per row
     try:
         for row in reader:
             out.append((start, row))
+            filled += any(c.strip() for c in row)
+            if filled > most:
+                raise InputError(
+                    Problem(
+                        source,
+                        f"more than {LIMITS['stances']:,} rows; a table holds at most "
+                        f"{LIMITS['stances']:,} stances",
+                        line=start,
+                    )
+                )
             start = reader.line_num + 1
     except csv.Error as exc:
         raise InputError(Problem(source, f"unreadable CSV: {exc}", line=start)) from None

@@ -26,10 +26,22 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from detente.scenario.uncertain import Uncertain, bounded
+from detente.scenario.uncertain import MIN_ABS, Uncertain, bounded
 
 Loc = tuple[str | int, ...]
 FORMAT_VERSION = 1
+
+#: Most entries per section. They bound the memory any accepted scenario needs: the largest real
+#: scenarios (DEU, KTAB) have under 50 actors and a few thousand stances.
+LIMITS: dict[str, int] = {
+    "actors": 1_000,
+    "issues": 2_000,
+    "stances": 50_000,
+    "bodies": 100,
+    "forms": 100,
+    "forums": 100,
+    "proposals": 1_000,
+}
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", min_length=1, max_length=64),
@@ -112,7 +124,7 @@ class Scale(Strict):
     def _bounded(cls, v: Any, info: Any) -> Any:
         # checked before pydantic's float(): a 400-digit integer would not fit a float
         if isinstance(v, int | float) and not isinstance(v, bool):
-            return bounded(v, f"scale {info.field_name}")
+            return bounded(v, f"scale {info.field_name}", tiny=False)
         return v
 
     @model_validator(mode="after")
@@ -194,13 +206,15 @@ class Scenario(Strict):
 
     detente: int = Field(default=1, description="scenario format version")
     meta: Meta
-    actors: list[Actor] = Field(min_length=1)
-    issues: list[Issue] = Field(min_length=1)
-    stances: list[Stance] = Field(min_length=1)
-    bodies: list[ratification.Body] = Field(default_factory=list)
-    forms: list[ratification.Form] = Field(default_factory=list)
-    forums: list[ratification.Forum] = Field(default_factory=list)
-    proposals: list[ratification.Proposal] = Field(default_factory=list)
+    actors: list[Actor] = Field(min_length=1, max_length=LIMITS["actors"])
+    issues: list[Issue] = Field(min_length=1, max_length=LIMITS["issues"])
+    stances: list[Stance] = Field(min_length=1, max_length=LIMITS["stances"])
+    bodies: list[ratification.Body] = Field(default_factory=list, max_length=LIMITS["bodies"])
+    forms: list[ratification.Form] = Field(default_factory=list, max_length=LIMITS["forms"])
+    forums: list[ratification.Forum] = Field(default_factory=list, max_length=LIMITS["forums"])
+    proposals: list[ratification.Proposal] = Field(
+        default_factory=list, max_length=LIMITS["proposals"]
+    )
     crisis: _crisis.Crisis | None = None
 
     @field_validator("detente")
@@ -263,6 +277,16 @@ def check_range(
     return [(loc, f"{what} {u.describe()} is outside the allowed range {lo:g} to {hi:g}")]
 
 
+def check_on_scale(u: Uncertain | None, loc: Loc, what: str) -> list[tuple[Loc, str]]:
+    """Problem if a point on an issue's scale is nonzero but closer to 0 than MIN_ABS."""
+    if u is None:
+        return []
+    for x in (u.centre, *u.support):
+        if 0 < abs(x) < MIN_ABS:
+            return [(loc, f"{what} {x:g} is too small; write 0 or a number of at least 1e-12")]
+    return []
+
+
 def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
     """All problems that need more than one field to see, with their locations."""
     problems: list[tuple[Loc, str]] = []
@@ -301,6 +325,7 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
                     )
                 )
         problems += check_range(i.status_quo, lo, hi, ("issues", n, "status_quo"), "status quo")
+        problems += check_on_scale(i.status_quo, ("issues", n, "status_quo"), "status quo")
     seen: dict[tuple[str, str], int] = {}
     for n, s in enumerate(sc.stances):
         if s.actor not in actors:
@@ -330,6 +355,8 @@ def cross_check(sc: Scenario) -> list[tuple[Loc, str]]:
             s.position, sc_.min, sc_.max, ("stances", n, "position"), "position"
         )
         problems += check_range(s.demand, sc_.min, sc_.max, ("stances", n, "demand"), "demand")
+        problems += check_on_scale(s.position, ("stances", n, "position"), "position")
+        problems += check_on_scale(s.demand, ("stances", n, "demand"), "demand")
         problems += check_range(s.salience, 0, 100, ("stances", n, "salience"), "salience")
         problems += check_range(
             s.capability, 0, math.inf, ("stances", n, "capability"), "capability"

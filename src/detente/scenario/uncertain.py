@@ -34,8 +34,9 @@ Dist = Literal["point", "uniform", "normal", "triangular", "beta"]
 #: crisis parameters all stay within +-1e12, so that the models' products and sums of squares
 #: (at most a few factors of such numbers, summed over actors) stay far from float overflow.
 MAX_ABS = 1e12
-#: Smallest magnitude of a number other than 0: the models raise distances and weights to
-#: powers and divide by them, which at 1e-300 underflows to 0 or overflows to inf.
+#: Smallest magnitude of a point on an issue's scale other than 0 (positions, demands, status
+#: quo, scale bounds): BDM measures distances against the spread of the positions, which for
+#: positions of 1e-300 is itself 1e-300, and the ratios overflow.
 MIN_ABS = 1e-12
 
 _PARAMS: dict[str, tuple[str, ...]] = {
@@ -47,8 +48,10 @@ _PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def bounded(x: float | int, name: str) -> float:
+def bounded(x: float | int, name: str, tiny: bool = True) -> float:
     """``x`` as a float, checked to be finite and within :data:`MAX_ABS`; -0.0 becomes 0.0.
+
+    ``tiny=False`` also refuses magnitudes between 0 and :data:`MIN_ABS` (points on a scale).
 
     Raises
     ------
@@ -63,7 +66,7 @@ def bounded(x: float | int, name: str) -> float:
         raise ValueError(f"{name} must be a finite number, got {x}")
     if abs(x) > MAX_ABS:
         raise ValueError(f"{name} {x:g} is too large; numbers lie between -1e12 and 1e12")
-    if 0 < abs(x) < MIN_ABS:
+    if not tiny and 0 < abs(x) < MIN_ABS:
         raise ValueError(f"{name} {x:g} is too small; write 0 or a number of at least 1e-12")
     # -0.0 + 0.0 is +0.0: numpy rejects a normal with scale -0.0 although -0.0 >= 0
     return x + 0.0

@@ -23,7 +23,8 @@ from detente.errors import InputError, Problem
 
 Path = tuple[str | int, ...]
 
-MAX_NODES = 2_000_000  # guards against alias bombs ("billion laughs")
+MAX_NODES = 2_000_000  # values after aliases are expanded: guards against "billion laughs"
+MAX_EVENTS = 1_000_000  # nodes as written, counted while streaming, before any is composed
 MAX_DIGITS = 100  # longer integers are far beyond any bound (and int() refuses > 4300 digits)
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _TAG = "tag:yaml.org,2002:"
@@ -245,11 +246,41 @@ def dotted(path: Path) -> str:
     return _dotted(path)
 
 
+_NODE_EVENTS = (
+    yaml.ScalarEvent,
+    yaml.AliasEvent,
+    yaml.MappingStartEvent,
+    yaml.SequenceStartEvent,
+)
+
+
+def _count_nodes(text: str, source: str, lines: _Lines) -> None:
+    """Refuse a document of more than MAX_EVENTS nodes while streaming its parse events.
+
+    Composing builds every node at once (about 600 bytes each); counting the events first keeps
+    the memory of a refused file small, whatever its size.
+    """
+    count = 0
+    for event in yaml.parse(text, Loader=_Composer):
+        if isinstance(event, _NODE_EVENTS):
+            count += 1
+            if count > MAX_EVENTS:
+                raise InputError(
+                    Problem(
+                        source,
+                        f"more than {MAX_EVENTS:,} YAML values; a scenario holds fewer "
+                        "(see the limits in the README)",
+                        line=lines.of(event.start_mark),
+                    )
+                )
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     """Parse YAML text safely; return the document and the line of every path in it."""
     text = _json_surrogates(text)
     lines = _Lines(text)
     try:
+        _count_nodes(text, source, lines)
         nodes = list(yaml.compose_all(text, Loader=_Composer))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
