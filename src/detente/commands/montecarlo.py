@@ -28,12 +28,12 @@ def _text(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _deliver(data: Any, json_out: bool, output: Path | None, render) -> None:
+def _deliver(data: Any, json_out: bool, output: Path | None, render, force: bool = False) -> None:
     """JSON or tables on stdout, and the JSON in ``output`` (written atomically) if given."""
     if output is not None:
         from detente.outputs.files import write_atomic
 
-        write_atomic(output, _text(data))
+        write_atomic(output, _text(data), force=force)
     if json_out:
         sys.stdout.write(_text(data))
     elif output is None or sys.stdout.isatty():
@@ -170,10 +170,14 @@ def montecarlo(
         typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: a tty)."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
 ) -> None:
-    """Distributions of every forecast over the inputs' uncertainty (mean, quantiles,
-    P(agreement), P(ratification) per form, P(escalation))."""
+    """Distributions of every forecast and the outcome model's P(agreement), P(ratified |
+    agreement) and P(escalation) over the inputs' uncertainty (docs/outcome.md)."""
     from detente.analyses.montecarlo import run_montecarlo
+    from detente.outputs.files import check_output
     from detente.scenario import load
 
     if samples < 1:
@@ -192,6 +196,8 @@ def montecarlo(
                 "--backend", "dask needs dask[distributed]: pip install 'detente[dask]'"
             ) from None
     loaded = load(scenario)
+    if output is not None:
+        check_output(output, force)  # after the inputs are known, before the work
     show = sys.stderr.isatty() if progress is None else progress
     kwargs: dict[str, Any] = {
         "models": model,
@@ -226,7 +232,7 @@ def montecarlo(
             result = run_montecarlo(loaded.scenario, samples, seed, **kwargs)
     except ValueError as exc:
         raise _problem(loaded.source, str(exc)) from None
-    _deliver(result, json_out, output, render_montecarlo)
+    _deliver(result, json_out, output, render_montecarlo, force)
 
 
 def render_sensitivity(r: dict[str, Any]) -> None:
@@ -282,10 +288,14 @@ def sensitivity(
         Path | None, typer.Option("--output", "-o", help="Also write the JSON to FILE (atomic).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
 ) -> None:
     """Which uncertain inputs move each forecast and the escalation probability most."""
     from detente.analyses import sensitivity as sa
     from detente.api import make_model
+    from detente.outputs.files import check_output
     from detente.scenario import load
 
     if method not in ("oat", "sobol"):
@@ -293,6 +303,8 @@ def sensitivity(
     for spec in model or []:
         make_model(spec)  # unknown models and options end as one line
     loaded = load(scenario)
+    if output is not None:
+        check_output(output, force)  # after the inputs are known, before the work
     try:
         if method == "oat":
             result = sa.oat(loaded.scenario, model, seed=seed, top=top, source=loaded.source)
@@ -308,4 +320,4 @@ def sensitivity(
             )
     except ValueError as exc:
         raise _problem(loaded.source, str(exc)) from None
-    _deliver(result, json_out, output, render_sensitivity)
+    _deliver(result, json_out, output, render_sensitivity, force)
