@@ -300,8 +300,11 @@ def _refusal_lines(checks: dict[str, Any]) -> list[str]:
 
 @app.command()
 def simulate(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="Model NAME[:key=value,...].")],
+    scenario: ScenarioArg = None,
+    model: Annotated[
+        str,
+        typer.Option("--model", "-m", help="Model NAME[:key=value,...]; default bdm."),
+    ] = "bdm",
     rounds: Annotated[
         int | None,
         typer.Option("--rounds", min=1, max=10_000, help="Rounds to run (default: model's rule)."),
@@ -318,7 +321,7 @@ def simulate(
     if json_out:
         emit_json(out)
         return
-    con = console()
+    con = console(wide=True)
     issues = list(out["rounds"][0]["forecast"])
     table = Table(
         title=f"{out['model']} on {out['scenario']}: forecast by round", title_justify="left"
@@ -351,10 +354,15 @@ def simulate(
 
 @app.command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario files or bundled names.")],
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Scenario files or bundled names; default russia-nato-2021."),
+    ] = None,
 ) -> None:
     """Check scenario files and list every problem found (exit 2 if any)."""
     from detente.scenario import load
+
+    files = files or ["russia-nato-2021"]
 
     bad = False
     for f in files:

@@ -462,7 +462,10 @@ def render(report: dict[str, Any]) -> str:
 
 
 def ratify(
-    scenario: Annotated[str, typer.Argument(help="scenario file or bundled scenario name")],
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="scenario file or bundled scenario name; default russia-nato-2021"),
+    ] = None,
     form: Annotated[
         list[str] | None, typer.Option("--form", help="form id to check (repeatable)")
     ] = None,
@@ -493,11 +496,20 @@ def ratify(
 ) -> None:
     """Would the deal be ratified? Votes of every body in every form, and who blocks it."""
     if outsiders not in ("exclude", "discounted"):
-        raise _problem(scenario, "--outsiders", f"{outsiders!r}; allowed: exclude, discounted")
+        raise _problem(
+            scenario or "russia-nato-2021",
+            "--outsiders",
+            f"{outsiders!r}; allowed: exclude, discounted",
+        )
     if not 0 <= discount <= 1:
-        raise _problem(scenario, "--discount", f"{discount:g}; allowed: 0 to 1")
+        raise _problem(
+            scenario or "russia-nato-2021", "--discount", f"{discount:g}; allowed: 0 to 1"
+        )
     if samples < 0:
-        raise _problem(scenario, "--samples", f"{samples}; allowed: 0 or more")
+        raise _problem(
+            scenario or "russia-nato-2021", "--samples", f"{samples}; allowed: 0 or more"
+        )
+    scenario = scenario or "russia-nato-2021"
     sc, arrays = load(scenario)
     report = ratify_report(
         sc,

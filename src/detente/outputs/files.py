@@ -70,6 +70,13 @@ def check_output(path: str | Path, force: bool | None = None) -> None:
         raise InputError(Problem(str(path), "already exists; pass --force to overwrite it"))
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, data: str | bytes, force: bool | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
@@ -85,6 +92,9 @@ def write_atomic(path: str | Path, data: str | bytes, force: bool | None = None)
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
             fh.write(data)
+        # mkstemp makes the file 0600; a briefing saved to a shared folder must follow the
+        # umask like any other tool's output
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
