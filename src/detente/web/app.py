@@ -1,0 +1,342 @@
+"""The workbench's web app: Starlette routes over :mod:`detente.web.workbench`.
+
+Routes:
+
+- ``GET /``: the page for a scenario (``?scenario=NAME`` bundled, ``?s=SHA256`` stored);
+- ``POST /upload``: open an uploaded YAML/CSV file (validated like ``detente validate``);
+- ``POST /whatif``: the results fragment for the touched fields (htmx, after each edit);
+- ``POST /runs``: save the current what-if as a run in the history;
+- ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from detente import __version__
+from detente.errors import InputError, Problem
+from detente.scenario.loading import DEFAULT_SCENARIO, bundled_scenarios, decode
+from detente.web import workbench as wb
+from detente.web.security import Guard, SecurityMiddleware, allowed_hosts
+from detente.web.store import Store, content_hash
+
+#: uploads and form posts larger than this get 413
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+
+
+@dataclass
+class Settings:
+    """How the server was started."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db: str | None = None
+    token: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    #: the scenario the page opens with: (text, kind, source label)
+    start: tuple[str, str, str] | None = None
+    known: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+class Workbench:
+    """Shared state of one server: the store, the templates and the known scenario texts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.db)
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("detente.web", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters["num"] = _num
+        # scenario texts by hash: the bundled ones and the start scenario live in memory,
+        # uploads in the store
+        self.known: dict[str, tuple[str, str, str]] = {}
+        for name in bundled_scenarios():
+            text, kind = wb.bundled_text(name)
+            self.known[content_hash(text)] = (text, kind, name)
+        start = settings.start or (*wb.bundled_text(DEFAULT_SCENARIO), DEFAULT_SCENARIO)
+        self.start_sha = content_hash(start[0])
+        self.known[self.start_sha] = start
+
+    def opened(self, sha: str) -> wb.Opened:
+        """The scenario with this hash (``KeyError`` if unknown; ``InputError`` if invalid)."""
+        if sha in self.known:
+            text, kind, source = self.known[sha]
+        else:
+            row = self.store.get_scenario(sha)
+            if row is None:
+                raise KeyError(sha)
+            text, kind, source = row.text, row.kind, row.source
+        return wb.open_text(sha, text, kind, source)
+
+    def render(self, template: str, **context: Any) -> str:
+        """Render a template with the common context."""
+        return self.env.get_template(template).render(version=__version__, **context)
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _options(form: Any) -> tuple[int, int, list[Problem]]:
+    """Draws and seed from the form, with problems for bad values."""
+    problems = []
+    samples, seed = wb.DEFAULT_SAMPLES, 0
+    try:
+        samples = int(str(form.get("samples", wb.DEFAULT_SAMPLES)))
+        if not 1 <= samples <= wb.MAX_SAMPLES:
+            raise ValueError
+    except ValueError:
+        problems.append(Problem("--samples", f"draws must be a whole number 1 to {wb.MAX_SAMPLES}"))
+        samples = wb.DEFAULT_SAMPLES
+    try:
+        seed = int(str(form.get("seed", 0)))
+        if not 0 <= seed < 2**63:
+            raise ValueError
+    except ValueError:
+        problems.append(Problem("--seed", "the seed must be a whole number >= 0"))
+        seed = 0
+    return samples, seed, problems
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The workbench ASGI app, wrapped in :class:`~detente.web.security.SecurityMiddleware`."""
+    bench = Workbench(settings)
+
+    async def page(request: Request) -> Response:
+        name = request.query_params.get("scenario")
+        sha = request.query_params.get("s")
+        if name is not None:
+            try:
+                text, _kind = wb.bundled_text(name)
+            except InputError as exc:
+                return HTMLResponse(bench.render("error.html", message=str(exc)), status_code=404)
+            sha = content_hash(text)
+        sha = sha or bench.start_sha
+        try:
+            opened = await run_in_threadpool(bench.opened, sha)
+        except KeyError:
+            return HTMLResponse(
+                bench.render("error.html", message="no such scenario in this workbench"),
+                status_code=404,
+            )
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("error.html", message="; ".join(map(str, exc.problems))),
+                status_code=422,
+            )
+        samples, seed = wb.DEFAULT_SAMPLES, 0
+        base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+        results = _results_context(opened, base, base, [], samples, seed, 0.0)
+        return HTMLResponse(
+            bench.render(
+                "index.html",
+                opened=opened,
+                title=opened.loaded.scenario.meta.title,
+                stance_rows=wb.stance_rows(opened),
+                fields=wb.FIELDS,
+                bundled=list(bundled_scenarios()),
+                max_mb=settings.max_body / 1024 / 1024,
+                **results,
+            )
+        )
+
+    async def whatif(request: Request) -> Response:
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+        except (KeyError, InputError):
+            return HTMLResponse(
+                bench.render("problems.html", problems=["unknown scenario; reload the page"])
+            )
+        samples, seed, bad = _options(form)
+        edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+        t0 = time.perf_counter()
+        try:
+            loaded = wb.apply_edits(opened, edits)
+        except InputError as exc:
+            return _invalid(bench, exc.problems + bad)
+        if bad:
+            return _invalid(bench, bad)
+        base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+        if edits:
+            out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+        else:
+            out = base
+        elapsed = time.perf_counter() - t0
+        html = bench.render(
+            "results.html", **_results_context(opened, base, out, edits, samples, seed, elapsed)
+        )
+        return HTMLResponse(html, headers={"server-timing": f"whatif;dur={1000 * elapsed:.1f}"})
+
+    async def save_run(request: Request) -> Response:
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+        except (KeyError, InputError):
+            return HTMLResponse(bench.render("saved.html", run_id=None, message="unknown scenario"))
+        samples, seed, bad = _options(form)
+        edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+        try:
+            loaded = wb.apply_edits(opened, edits)
+            if bad:
+                raise InputError(bad)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render(
+                    "saved.html",
+                    run_id=None,
+                    message=f"not saved: the inputs do not validate ({exc.first_line})",
+                )
+            )
+        out, elapsed = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+
+        def save() -> int:
+            sha = bench.store.put_scenario(opened.text, opened.kind, opened.source)
+            return bench.store.save_run(
+                command="workbench",
+                scenario_sha256=sha,
+                edits=[e.as_dict() for e in edits],
+                options={"command": "forecast", "models": None, "samples": samples},
+                seed=seed,
+                version=__version__,
+                outputs=wb.forecast_json(out),
+                elapsed_s=elapsed,
+            )
+
+        run_id = await run_in_threadpool(save)
+        return HTMLResponse(
+            bench.render("saved.html", run_id=run_id, n_edits=len(edits), message=None)
+        )
+
+    async def upload(request: Request) -> Response:
+        form = await request.form(max_files=1, max_fields=20)
+        item = form.get("file")
+        if not isinstance(item, UploadFile) or not item.filename:
+            return HTMLResponse(bench.render("problems.html", problems=["choose a file first"]))
+        label = wb.safe_label(item.filename)
+        data = await item.read()
+        try:
+            kind = wb.kind_of(label)
+            text = decode(data, label)
+            sha = content_hash(text)
+            await run_in_threadpool(wb.open_text, sha, text, kind, label)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        await run_in_threadpool(bench.store.put_scenario, text, kind, label)
+        return PlainTextResponse("opened", headers={"HX-Redirect": f"/?s={sha}"})
+
+    async def favicon(_request: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/whatif", whatif, methods=["POST"]),
+        Route("/runs", save_run, methods=["POST"]),
+        Route("/upload", upload, methods=["POST"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
+        Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.bench = bench
+    guard = Guard(
+        hosts=allowed_hosts(settings.host, settings.port),
+        max_body=settings.max_body,
+        token=settings.token,
+        state_paths={"/whatif", "/runs", "/upload"},
+    )
+    wrapped = SecurityMiddleware(app, guard)
+    wrapped.bench = bench  # type: ignore[attr-defined]  # for tests and the CLI
+    return wrapped  # type: ignore[return-value]
+
+
+def _invalid(bench: Workbench, problems: list[Problem]) -> HTMLResponse:
+    """The results fragment for inputs that do not validate: every problem, by field."""
+    field_errors = [(wb.field_of(p), str(p)) for p in problems]
+    return HTMLResponse(
+        bench.render(
+            "results.html",
+            problems=[str(p) for p in problems],
+            field_errors=[(k, m) for k, m in field_errors if k],
+        )
+    )
+
+
+def _results_context(
+    opened: wb.Opened,
+    base: dict[str, Any],
+    out: dict[str, Any],
+    edits: list[wb.Edit],
+    samples: int,
+    seed: int,
+    elapsed: float,
+) -> dict[str, Any]:
+    """What the results fragment shows: forecasts and P(...) per model against the baseline."""
+    sc = opened.loaded.scenario
+    models = list(out["forecasts"])
+    rows = []
+    for issue in sc.issues:
+        cells = []
+        for m in models:
+            now = out["forecasts"][m][issue.id]
+            was = base["forecasts"].get(m, {}).get(issue.id)
+            cells.append(_cell(m, issue.id, now, was, 1))
+        sq = None if issue.status_quo is None else issue.status_quo.centre
+        rows.append({"issue": issue.id, "status_quo": sq, "cells": cells})
+    oc, boc = out.get("outcome") or {}, base.get("outcome") or {}
+    prob_rows = []
+    for key, label in (
+        ("p_agreement", "P(agreement)"),
+        ("p_ratified_given_agreement", "P(ratified | agreement)"),
+        ("p_escalation", "P(escalation)"),
+    ):
+        cells = []
+        for m in models:
+            now = oc.get("models", {}).get(m, {}).get(key)
+            was = boc.get("models", {}).get(m, {}).get(key)
+            cells.append(_cell(m, key, now, was, 2))
+        prob_rows.append({"key": key, "label": label, "cells": cells})
+    return {
+        "problems": [],
+        "field_errors": [],
+        "models": models,
+        "headline": out["headline"],
+        "rows": rows,
+        "prob_rows": prob_rows,
+        "n_edits": len(edits),
+        "edits": edits,
+        "samples": samples,
+        "seed": seed,
+        "ms": 1000 * elapsed,
+        "skipped": {**out.get("skipped", {}), **oc.get("skipped", {})},
+        "sha": opened.sha256,
+    }
+
+
+def _cell(model: str, what: str, now: float | None, was: float | None, digits: int) -> dict:
+    changed = now is not None and was is not None and abs(now - was) > 1e-9
+    changed = changed or (now is None) != (was is None)
+    return {
+        "model": model,
+        "what": what,
+        "now": now,
+        "was": was,
+        "value": "" if now is None else repr(now),
+        "changed": changed,
+        "digits": digits,
+    }
