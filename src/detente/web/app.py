@@ -61,6 +61,7 @@ class Workbench:
             undefined=jinja2.StrictUndefined,
         )
         self.env.filters["num"] = _num
+        self.env.filters["val"] = _val
         # scenario texts by hash: the bundled ones and the start scenario live in memory,
         # uploads in the store
         self.known: dict[str, tuple[str, str, str]] = {}
@@ -89,6 +90,13 @@ class Workbench:
 
 def _num(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _val(x: float | str) -> str:
+    """An edited value as typed: ``77.5`` stays ``77.5``, ``60.0`` reads ``60``."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
 
 
 def _options(form: Any) -> tuple[int, int, list[Problem]]:

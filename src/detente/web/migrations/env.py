@@ -10,8 +10,8 @@ from alembic import context
 
 def _in_alembic() -> bool:
     try:
-        context.config  # noqa: B018 - raises NameError outside a migration run
-    except NameError:
+        context.config  # noqa: B018 - fails outside a migration run
+    except (NameError, AttributeError):
         return False
     return True
 

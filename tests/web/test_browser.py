@@ -1,0 +1,293 @@
+"""The workbench in a real headless Chromium (Playwright driving Debian's chromium).
+
+Each test opens a fresh page on the live server of ``conftest.server``; results are read from
+the cells' ``data-value`` attributes, which hold the exact floats the server computed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import Server, need, repo_root
+
+SAMPLES, SEED = 64, 0
+POS = "RUS enlargement position"
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``detente ARGS`` in a subprocess, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "detente", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or repo_root(),
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_json() -> str:
+    """``detente forecast --json`` for the page's default draws and seed."""
+    out = cli("forecast", "--json", "--samples", str(SAMPLES), "--seed", str(SEED))
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def expect() -> Any:
+    need("playwright")
+    from playwright.sync_api import expect as _expect
+
+    return _expect
+
+
+def open_page(page: Any, server: Server) -> None:
+    page.goto(server.url + "/")
+    page.wait_for_function("() => window.htmx !== undefined")
+
+
+def cells(page: Any) -> dict[tuple[str, str], float]:
+    """Every forecast and P(...) cell: (model, issue or P key) -> exact value."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('td.fc, td.p'))
+              .filter(td => td.dataset.value !== '')
+              .map(td => [td.dataset.model, td.dataset.issue || td.dataset.p,
+                          Number(td.dataset.value)])"""
+    )
+
+
+def as_map(rows: list[list[Any]]) -> dict[tuple[str, str], float]:
+    return {(m, k): v for m, k, v in rows}
+
+
+def expected_cells(out: dict[str, Any]) -> dict[tuple[str, str], float]:
+    want = {(m, i): v for m, fc in out["forecasts"].items() for i, v in fc.items()}
+    for m, oc in out["outcome"]["models"].items():
+        for key in ("p_agreement", "p_ratified_given_agreement", "p_escalation"):
+            if oc[key] is not None:
+                want[(m, key)] = oc[key]
+    return want
+
+
+def test_page_equals_cli_json_with_no_foreign_requests_or_console_errors(
+    page: Any, server: Server, cli_json: str
+) -> None:
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_page(page, server)
+    assert as_map(cells(page)) == expected_cells(json.loads(cli_json))
+    assert page.locator("#draws").inner_text() == str(SAMPLES)
+    # one edit too, so the htmx path is covered by the request and console checks
+    page.get_by_label(POS, exact=True).fill("60")
+    expect()(page.locator("#summary")).to_contain_text(f"{POS} = 60")
+    assert requests and all(u.startswith(server.url + "/") for u in requests), requests
+    assert errors == []
+
+
+def test_keyboard_and_number_box_update_forecast_and_escalation(page: Any, server: Server) -> None:
+    from detente import api
+    from detente.web import workbench as wb
+
+    open_page(page, server)
+    base = as_map(cells(page))
+    cell = ("compromise", "enlargement")
+    esc = ("compromise", "p_escalation")
+    # by keyboard: the slider moves from 20 by its step of 1 per key press
+    page.get_by_label(POS + " slider").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    expect()(page.locator("#summary")).to_contain_text(f"{POS} = 25")
+    assert page.get_by_label(POS, exact=True).input_value() == "25"
+    by_key = as_map(cells(page))
+    assert by_key[cell] != base[cell] and by_key[esc] != base[esc]
+    assert page.locator("td.fc.changed").count() > 0
+    # by the number box: the cells equal the engine's for the same edit
+    page.get_by_label(POS, exact=True).fill("77.5")
+    expect()(page.locator("#summary")).to_contain_text(f"{POS} = 77.5")
+    by_box = as_map(cells(page))
+    opened = next(iter(server.app.bench.known.values()))
+    assert opened  # the start scenario is known to the server
+    sha = page.locator("input[name=s]").input_value()
+    op = server.app.bench.opened(sha)
+    edited = wb.apply_edits(op, wb.parse_edits(op, {"f.0.position": "77.5"}))
+    assert by_box == expected_cells(api.forecast(edited, seed=SEED, samples=SAMPLES))
+    assert by_box[esc] != by_key[esc]
+
+
+def test_save_counts_only_touched_fields_and_reruns_identically(
+    page: Any, server: Server, cli_json: str
+) -> None:
+    open_page(page, server)
+    page.get_by_role("button", name="Save run").click()
+    saved = page.locator("#saved-run")
+    expect()(saved).to_have_attribute("data-edits", "0")
+    run0 = server.store.get_run(int(saved.get_attribute("data-run")))
+    assert run0.edits == [] and run0.seed == SEED and run0.options["samples"] == SAMPLES
+    assert run0.outputs == cli_json  # byte for byte what `detente forecast --json` prints
+    page.get_by_label("RUS bucharest salience", exact=True).fill("77.5")
+    expect()(page.locator("#summary")).to_contain_text("RUS bucharest salience = 77.5")
+    page.get_by_role("button", name="Save run").click()
+    expect()(saved).to_have_attribute("data-edits", "1")
+    run1 = server.store.get_run(int(saved.get_attribute("data-run")))
+    assert [(e["actor"], e["issue"], e["field"], e["value"]) for e in run1.edits] == [
+        ("RUS", "bucharest", "salience", 77.5)
+    ]
+    done = cli("runs", "rerun", str(run1.id), "--db", server.db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "byte-identical" in done.stdout
+
+
+def test_out_of_range_value_shows_the_cli_message_and_no_error_page(
+    page: Any, server: Server, tmp_path: Path
+) -> None:
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status))
+    open_page(page, server)
+    page.get_by_label(POS, exact=True).fill("150")
+    message = page.locator("#err-f\\.0\\.position")
+    expect()(message).to_contain_text("outside the allowed range")
+    # the same message `detente validate` prints for the same value in the file
+    from detente.web.workbench import bundled_text
+
+    text, _ = bundled_text("russia-nato-2021")
+    line = "  - {actor: RUS, issue: enlargement, position: {dist: triangular, low: 0, mode: 20, "
+    assert text.count(line) == 1
+    (tmp_path / "russia-nato-2021.yaml").write_text(
+        text.replace(line + "high: 50},", "  - {actor: RUS, issue: enlargement, position: 150,")
+    )
+    done = cli("validate", "russia-nato-2021.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    expected = done.stderr.strip().split(": ", 1)[1]  # drop the file label and line
+    assert message.inner_text().split(": ", 1)[1] == expected
+    assert page.locator("#stance-table").is_visible() and all(s < 500 for s in statuses)
+    assert page.title().endswith("detente workbench")
+
+
+def test_broken_upload_lists_the_validate_problems(
+    page: Any, server: Server, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "meta: {title: broken}\n"
+        "actors:\n  - {id: A, capability: 10}\n  - {id: B, capability: -1}\n"
+        "issues:\n  - {id: x}\n"
+        "stances:\n"
+        "  - {actor: A, issue: x, position: 150, salience: 50}\n"
+        "  - {actor: C, issue: x, position: 10, salience: 50}\n"
+    )
+    done = cli("validate", "broken.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    want = done.stderr.strip().splitlines()
+    assert len(want) >= 3
+    open_page(page, server)
+    page.get_by_label("Upload YAML or CSV", exact=False).set_input_files(str(broken))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    items = page.locator("#upload-problems li")
+    expect()(items).to_have_count(len(want))
+    assert items.all_inner_texts() == want
+
+
+def test_good_upload_opens_it(page: Any, server: Server) -> None:
+    open_page(page, server)
+    page.get_by_label("Upload YAML or CSV", exact=False).set_input_files(
+        str(repo_root() / "tests" / "data" / "small.csv")
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_url("**/?s=*")
+    assert "small" in page.locator("h1").inner_text()
+    assert page.locator("td.fc").count() > 0
+
+
+def test_oversized_upload_gets_413(page: Any, server: Server, tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (2 * 1024 * 1024) + "\n")
+    open_page(page, server)
+    with page.expect_response(lambda r: r.url.endswith("/upload")) as info:
+        page.get_by_label("Upload YAML or CSV", exact=False).set_input_files(str(big))
+        page.get_by_role("button", name="Upload", exact=True).click()
+    assert info.value.status == 413
+    expect()(page.locator("#flash")).to_contain_text("413")
+
+
+def test_cross_site_post_is_refused(page: Any, server: Server) -> None:
+    before = len(server.store.list_runs(100_000))
+    evil = "http://evil.example/"
+    form = (
+        f"<form id=f method=post action='{server.url}/runs'>"
+        "<input name=s value=x><input name=samples value=1></form>"
+        "<script>document.getElementById('f').submit()</script>"
+    )
+    page.route(evil, lambda route: route.fulfill(body=form, content_type="text/html"))
+    with page.expect_response(lambda r: r.url == server.url + "/runs") as info:
+        page.goto(evil)
+    assert info.value.status == 403
+    assert len(server.store.list_runs(100_000)) == before
+
+
+def test_wrong_host_and_missing_origin_are_refused(server: Server) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/", headers={"Host": "evil.example"})
+    assert conn.getresponse().status == 400
+    conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request(
+        "POST", "/runs", body="s=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert conn.getresponse().status == 403  # no Origin: not from the page
+    conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/whatif")
+    assert conn.getresponse().status == 405  # state changes need POST
+    conn.close()
+
+
+def test_reset_restores_the_baseline(page: Any, server: Server) -> None:
+    open_page(page, server)
+    base = as_map(cells(page))
+    box = page.get_by_label(POS, exact=True)
+    sal = page.get_by_label("USA enlargement salience", exact=True)
+    sal_before = sal.input_value()
+    box.fill("70")
+    expect()(page.locator("#summary")).to_contain_text(f"{POS} = 70")
+    sal.fill("10")
+    expect()(page.locator("#summary")).to_contain_text("2 edits")
+    page.get_by_role("button", name="reset USA enlargement salience").click()
+    expect()(page.locator("#summary")).to_contain_text("1 edit ")
+    assert sal.input_value() == sal_before
+    page.get_by_role("button", name="Reset all").click()
+    expect()(page.locator("#summary")).to_contain_text("Baseline")
+    assert box.input_value() == "20"
+    assert as_map(cells(page)) == base
+    assert page.locator("input.box[name]").count() == 0
+    assert page.locator("td.changed").count() == 0
+
+
+def test_every_input_has_a_unique_label(page: Any, server: Server) -> None:
+    open_page(page, server)
+    unlabelled = page.evaluate(
+        """() => {
+          const names = new Map();
+          const bad = [];
+          for (const el of document.querySelectorAll('input:not([type=hidden]), select, button')) {
+            const label = el.getAttribute('aria-label') ||
+              (el.labels && el.labels.length ? el.labels[0].textContent.trim() : '') ||
+              el.textContent.trim();
+            if (!label) bad.push(el.outerHTML.slice(0, 80));
+            names.set(label, (names.get(label) || 0) + 1);
+          }
+          for (const [k, n] of names) if (n > 1) bad.push('duplicate label ' + k);
+          return bad;
+        }"""
+    )
+    assert unlabelled == []
