@@ -11,6 +11,7 @@ Routes:
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ from detente.scenario.loading import DEFAULT_SCENARIO, bundled_scenarios, decode
 from detente.web import workbench as wb
 from detente.web.security import Guard, SecurityMiddleware, allowed_hosts
 from detente.web.store import Store, content_hash
+
+log = logging.getLogger("detente.web")
 
 #: uploads and form posts larger than this get 413
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
@@ -179,16 +182,24 @@ def create_app(settings: Settings) -> Starlette:
             return _invalid(bench, exc.problems + bad)
         if bad:
             return _invalid(bench, bad)
-        base = await run_in_threadpool(wb.baseline, opened, samples, seed)
-        if edits:
-            out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
-        else:
-            out = base
+        checked = time.perf_counter() - t0
+        try:
+            base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+            if edits:
+                out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+            else:
+                out = base
+        except InputError as exc:
+            return _invalid(bench, exc.problems)
+        except Exception as exc:  # a model failing on odd but valid inputs: say so, never a 500
+            log.exception("forecast failed")
+            return _invalid(bench, [Problem("models", f"the forecast failed: {exc!r}")])
         elapsed = time.perf_counter() - t0
         html = bench.render(
             "results.html", **_results_context(opened, base, out, edits, samples, seed, elapsed)
         )
-        return HTMLResponse(html, headers={"server-timing": f"whatif;dur={1000 * elapsed:.1f}"})
+        timing = f"validate;dur={1000 * checked:.1f}, whatif;dur={1000 * elapsed:.1f}"
+        return HTMLResponse(html, headers={"server-timing": timing})
 
     async def save_run(request: Request) -> Response:
         form = await request.form()
@@ -210,7 +221,13 @@ def create_app(settings: Settings) -> Starlette:
                     message=f"not saved: the inputs do not validate ({exc.first_line})",
                 )
             )
-        out, elapsed = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+        try:
+            out, elapsed = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+        except Exception as exc:  # see whatif
+            log.exception("forecast failed")
+            return HTMLResponse(
+                bench.render("saved.html", run_id=None, message=f"not saved: {exc!r}")
+            )
 
         def save() -> int:
             sha = bench.store.put_scenario(opened.text, opened.kind, opened.source)

@@ -1,0 +1,91 @@
+"""Server time of the workbench per what-if edit, on the default scenario.
+
+Run: ``python benchmarks/bench_workbench.py [N]``. Starts the workbench on a free loopback port
+(history in a temporary SQLite file), makes N (default 100) random single-field edits of the
+stance table within each field's allowed range, through HTTP as the page does, and prints the
+median and 95th percentile of the server time (the ``Server-Timing`` header: validation and every
+model's forecast and P(...) over the page's 64 draws) and of the wall time per request.
+Issue 19's targets: the whole page under 1 s of server time on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import re
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+
+def main(n: int = 100) -> None:
+    import uvicorn
+
+    from detente.web import workbench as wb
+    from detente.web.app import Settings, create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tmp = tempfile.mkdtemp(prefix="detente-bench-")
+    app = create_app(Settings(port=port, db=str(Path(tmp) / "runs.sqlite")))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", "/")
+        page = conn.getresponse().read().decode()
+        sha = re.search(r'name="s" value="(\w+)"', page).group(1)
+        rows = wb.stance_rows(app.bench.opened(sha))
+        rng = random.Random(0)
+        server_ms, wall_ms = [], []
+        for _ in range(n):
+            cell = rng.choice(rng.choice(rows)["cells"])
+            value = round(rng.uniform(cell["min"], cell["max"]), 2)
+            body = urlencode({"s": sha, "samples": 64, "seed": 0, cell["key"]: value})
+            t0 = time.perf_counter()
+            conn.request(
+                "POST",
+                "/whatif",
+                body=body,
+                headers={
+                    "Origin": origin,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            resp = conn.getresponse()
+            resp.read()
+            wall_ms.append(1000 * (time.perf_counter() - t0))
+            assert resp.status == 200, resp.status
+            timing = resp.getheader("server-timing") or ""
+            server_ms.append(float(re.search(r"whatif;dur=([\d.]+)", timing).group(1)))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    def q95(xs: list[float]) -> float:
+        return statistics.quantiles(xs, n=20)[-1]
+
+    print(f"{n} random single-field edits of russia-nato-2021, 64 draws, every model")
+    print(
+        f"server time per edit: median {statistics.median(server_ms):6.0f} ms, "
+        f"p95 {q95(server_ms):6.0f} ms"
+    )
+    print(
+        f"wall time per request: median {statistics.median(wall_ms):6.0f} ms, "
+        f"p95 {q95(wall_ms):6.0f} ms"
+    )
+    print(f"target (whole page under 1000 ms): {'met' if q95(server_ms) < 1000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
