@@ -8,6 +8,7 @@ chromium these tests skip, except under ``CI=true``, where a missing piece is a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -57,22 +58,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The workbench on 127.0.0.1 with a fresh history (a SQLite file in a temp folder)."""
+def need_web() -> None:
+    """Skip (fail under CI) without the web extra."""
     for mod in ("starlette", "uvicorn", "sqlalchemy", "alembic", "jinja2"):
         need(mod)
     try:  # python-multipart, for uploads: its module was renamed in 0.0.13
         import python_multipart  # noqa: F401
     except ImportError:
         need("multipart")
+
+
+@contextlib.contextmanager
+def running(**settings: Any) -> Iterator[Server]:
+    """A workbench on a free loopback port in a thread, stopped on exit."""
+    need_web()
     import uvicorn
 
     from detente.web.app import Settings, create_app
 
     port = free_port()
-    db = f"sqlite:///{tmp_path_factory.mktemp('history') / 'runs.sqlite'}"
-    app = create_app(Settings(port=port, db=db, max_body=1024 * 1024))
+    app = create_app(Settings(port=port, **settings))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -83,11 +88,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             raise RuntimeError("the workbench did not start")
         time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", port, app, db)
+        yield Server(f"http://127.0.0.1:{port}", port, app, settings["db"])
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
         app.bench.store.close()
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The workbench on 127.0.0.1 with a fresh history (a SQLite file in a temp folder)."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('history') / 'runs.sqlite'}"
+    with running(db=db, max_body=1024 * 1024) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="package")

@@ -1,0 +1,65 @@
+"""`detente serve` safety without a browser: token, binding, and a fast `detente --help`."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.web.conftest import running
+
+
+def _get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    return resp
+
+
+def test_token_is_required_and_kept_in_a_strict_cookie(tmp_path: Path) -> None:
+    with running(db=str(tmp_path / "runs.sqlite"), token="s3cret") as srv:
+        assert _get(srv.port, "/").status == 401
+        assert _get(srv.port, "/?token=wrong").status == 401
+        ok = _get(srv.port, "/?token=s3cret")
+        assert ok.status == 200
+        cookie = ok.getheader("set-cookie") or ""
+        assert "detente_token=s3cret" in cookie and "SameSite=Strict" in cookie
+        assert "HttpOnly" in cookie
+        assert _get(srv.port, "/static/workbench.js", Cookie="detente_token=s3cret").status == 200
+        assert _get(srv.port, "/static/workbench.js", Cookie="detente_token=nope").status == 401
+
+
+def test_csp_and_headers_on_the_page(tmp_path: Path) -> None:
+    with running(db=str(tmp_path / "runs.sqlite")) as srv:
+        resp = _get(srv.port, "/")
+        csp = resp.getheader("content-security-policy") or ""
+        assert "default-src 'none'" in csp and "script-src 'self'" in csp
+        assert "unsafe" not in csp
+        assert resp.getheader("x-frame-options") == "DENY"
+        assert _get(srv.port, "/?s=../../etc/passwd").status == 404  # never a path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "detente", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_other_addresses_need_a_token() -> None:
+    done = run_cli("serve", "--host", "0.0.0.0", "--port", "1")
+    assert done.returncode == 2
+    assert "needs --token" in done.stderr
+
+
+def test_help_does_not_import_the_web_stack() -> None:
+    web = "{'starlette', 'sqlalchemy', 'uvicorn', 'alembic'}"
+    code = f"import sys, detente.cli; print(sorted({web} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
