@@ -291,3 +291,16 @@ def test_every_input_has_a_unique_label(page: Any, server: Server) -> None:
         }"""
     )
     assert unlabelled == []
+
+
+def test_screenshot_for_the_readme(page: Any, server: Server, tmp_path: Path) -> None:
+    """The README's picture; ``DETENTE_SCREENSHOT=docs/workbench.png`` writes it there."""
+    import os
+
+    page.set_viewport_size({"width": 1500, "height": 900})
+    open_page(page, server)
+    page.get_by_label(POS, exact=True).fill("50")
+    expect()(page.locator("#summary")).to_contain_text(f"{POS} = 50")
+    target = Path(os.environ.get("DETENTE_SCREENSHOT") or tmp_path / "workbench.png")
+    page.screenshot(path=str(target))
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
