@@ -304,3 +304,22 @@ def test_screenshot_for_the_readme(page: Any, server: Server, tmp_path: Path) ->
     target = Path(os.environ.get("DETENTE_SCREENSHOT") or tmp_path / "workbench.png")
     page.screenshot(path=str(target))
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_exported_yaml_validates_and_reproduces_the_page(
+    page: Any, server: Server, tmp_path: Path
+) -> None:
+    open_page(page, server)
+    page.get_by_label("DEU enlargement position", exact=True).fill("62.25")
+    expect()(page.locator("#summary")).to_contain_text("DEU enlargement position = 62.25")
+    shown = as_map(cells(page))
+    page.get_by_role("button", name="Export YAML").click()
+    text = page.get_by_label("exported YAML")
+    expect()(text).to_contain_text("DEU enlargement position = 62.25")
+    command = page.locator("#export-command").inner_text().split()
+    name = command[2]
+    (tmp_path / name).write_text(text.input_value(), encoding="utf-8")
+    assert cli("validate", name, cwd=tmp_path).returncode == 0
+    done = cli(*command[1:], cwd=tmp_path)  # the page's "detente forecast FILE ..." command
+    assert done.returncode == 0, done.stderr
+    assert expected_cells(json.loads(done.stdout)) == shown

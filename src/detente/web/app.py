@@ -252,6 +252,28 @@ def create_app(settings: Settings) -> Starlette:
             bench.render("saved.html", run_id=run_id, n_edits=len(edits), message=None)
         )
 
+    async def export(request: Request) -> Response:
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+            samples, seed, bad = _options(form)
+            if bad:
+                raise InputError(bad)
+            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            text = wb.export_yaml(opened, edits, samples, seed)
+        except KeyError:
+            return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        name = wb.safe_label(opened.source).rsplit(".", 1)[0] + "-edited.yaml"
+        return HTMLResponse(
+            bench.render(
+                "export.html", text=text, name=name, samples=samples, seed=seed, n=len(edits)
+            )
+        )
+
     async def upload(request: Request) -> Response:
         form = await request.form(max_files=1, max_fields=20)
         item = form.get("file")
@@ -279,6 +301,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/whatif", whatif, methods=["POST"]),
         Route("/runs", save_run, methods=["POST"]),
         Route("/upload", upload, methods=["POST"]),
+        Route("/export", export, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
     ]
@@ -288,7 +311,7 @@ def create_app(settings: Settings) -> Starlette:
         hosts=allowed_hosts(settings.host, settings.port),
         max_body=settings.max_body,
         token=settings.token,
-        state_paths={"/whatif", "/runs", "/upload"},
+        state_paths={"/whatif", "/runs", "/upload", "/export"},
     )
     wrapped = SecurityMiddleware(app, guard)
     wrapped.bench = bench  # type: ignore[attr-defined]  # for tests and the CLI

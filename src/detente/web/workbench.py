@@ -178,6 +178,27 @@ def apply_edits(opened: Opened, edits: list[Edit]) -> Loaded:
     return validate_document(doc, opened.lines, opened.source)
 
 
+def export_yaml(opened: Opened, edits: list[Edit], samples: int, seed: int) -> str:
+    """The edited scenario as YAML that validates and reproduces the page's numbers.
+
+    Comments of the original file are not kept; a header names the source and the edits.
+    """
+    import yaml
+
+    apply_edits(opened, edits)  # raises InputError if the edits do not validate
+    doc = copy.deepcopy(opened.doc)
+    for e in edits:
+        doc["stances"][e.stance][e.field] = e.value
+    head = [
+        f"# Exported by the detente workbench from {opened.source} "
+        f"(sha256 {opened.sha256[:12]}) with {len(edits)} edit(s):",
+        *[f"#   {e.actor} {e.issue} {e.field} = {e.value!r}" for e in edits],
+        f"# Reproduce the page: detente forecast FILE --samples {samples} --seed {seed}",
+    ]
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    return "\n".join(head) + "\n" + body
+
+
 def field_of(problem: Problem) -> str | None:
     """The form key a problem belongs to (``stances[3].position`` -> ``f.3.position``)."""
     m = re.match(r"^stances\[(\d+)\]\.(\w+)$", problem.field or "")
