@@ -323,3 +323,21 @@ def test_exported_yaml_validates_and_reproduces_the_page(
     done = cli(*command[1:], cwd=tmp_path)  # the page's "detente forecast FILE ..." command
     assert done.returncode == 0, done.stderr
     assert expected_cells(json.loads(done.stdout)) == shown
+
+
+def test_undo_and_redo_step_through_the_edits(page: Any, server: Server) -> None:
+    open_page(page, server)
+    summary = page.locator("#summary")
+    page.get_by_label(POS, exact=True).fill("40")
+    expect()(summary).to_contain_text(f"{POS} = 40")
+    page.get_by_label("USA bucharest salience", exact=True).fill("20")
+    expect()(summary).to_contain_text("2 edits")
+    page.get_by_role("button", name="Undo").click()
+    expect()(summary).to_contain_text("1 edit ")
+    assert page.get_by_label("USA bucharest salience", exact=True).input_value() == "50"
+    page.get_by_role("button", name="Undo").click()
+    expect()(summary).to_contain_text("Baseline")
+    assert page.get_by_role("button", name="Undo").is_disabled()
+    page.get_by_role("button", name="Redo").click()
+    expect()(summary).to_contain_text(f"{POS} = 40")
+    assert page.get_by_label(POS, exact=True).input_value() == "40"

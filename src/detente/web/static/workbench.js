@@ -53,6 +53,64 @@
     }
   });
 
+  // undo and redo: each computed state (the touched fields and their values) is a step
+  var past = [], future = [], current = {};
+
+  function snapshot() {
+    var s = {};
+    document.querySelectorAll("input.box[name]").forEach(function (box) {
+      s[box.name] = box.value;
+    });
+    return s;
+  }
+
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+  function updateHistoryButtons() {
+    var undo = document.getElementById("undo"), redo = document.getElementById("redo");
+    if (undo) { undo.disabled = past.length === 0; }
+    if (redo) { redo.disabled = future.length === 0; }
+  }
+
+  function restore(state) {
+    document.querySelectorAll("input.box[name]").forEach(function (box) {
+      if (!(box.name in state)) { untouch(box.dataset.key); }
+    });
+    Object.keys(state).forEach(function (key) {
+      var box = boxOf(key);
+      if (!box) { return; }
+      box.value = state[key];
+      if (state[key].trim() !== "" && isFinite(Number(state[key]))) {
+        sliderOf(key).value = state[key];
+      }
+      touch(key);
+    });
+    current = state;
+    updateHistoryButtons();
+    recompute();
+  }
+
+  document.addEventListener("htmx:configRequest", function (ev) {
+    if (ev.detail.path !== "/whatif") { return; }
+    var s = snapshot();
+    if (!same(s, current)) {
+      past.push(current);
+      current = s;
+      future = [];
+      updateHistoryButtons();
+    }
+  });
+
+  document.addEventListener("click", function (ev) {
+    if (ev.target.id === "undo" && past.length) {
+      future.push(current);
+      restore(past.pop());
+    } else if (ev.target.id === "redo" && future.length) {
+      past.push(current);
+      restore(future.pop());
+    }
+  });
+
   // after each results swap: put every field's message next to its field
   document.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.detail.target.id !== "results") { return; }
