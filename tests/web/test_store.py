@@ -212,5 +212,9 @@ def test_runs_cli_list_show_and_rerun_detects_a_change(store_url: str) -> None:
     assert bad.returncode == 1
     assert "DIFFERS" in bad.stdout and "saved by detente 0.0.1" in bad.stdout
     assert "outcome.seed: 2 -> 1" in bad.stdout
+    compared = cli("diff", str(ids[0]), str(ids[1]))
+    assert compared.returncode == 0
+    assert "1 output value(s) differ" in compared.stdout
+    assert "outcome.seed: 1 -> 2" in compared.stdout
     missing = cli("show", "999")
     assert missing.returncode == 2 and "no such run" in missing.stderr

@@ -1,4 +1,4 @@
-"""``detente runs list|show|rerun``: the run history the workbench writes."""
+"""``detente runs list|show|rerun|diff``: the run history the workbench writes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from detente.commands.serve import DbOpt, need_web
 from detente.errors import InputError, Problem
 
 runs_app = typer.Typer(
-    help="The run history of the workbench (`detente serve`): list, show, rerun.",
+    help="The run history of the workbench (`detente serve`): list, show, rerun, diff.",
     no_args_is_help=True,
 )
 RunArg = Annotated[int, typer.Argument(help="Run id (see `detente runs list`).")]
@@ -111,6 +111,43 @@ def rerun(run_id: RunArg, db: DbOpt = None) -> None:
     for line in _diff(json.loads(r.outputs), out)[:40]:
         typer.echo("  " + line)
     raise typer.Exit(1)
+
+
+@runs_app.command("diff")
+def diff(
+    first: Annotated[int, typer.Argument(help="Run id.")],
+    second: Annotated[int, typer.Argument(help="Run id to compare with.")],
+    db: DbOpt = None,
+) -> None:
+    """What differs between two runs: scenario, edits, options, version, and every output."""
+    a, b = _get(db, first), _get(db, second)
+    inputs = {
+        "scenario": (
+            f"{a.source} {a.scenario_sha256[:12]}",
+            f"{b.source} {b.scenario_sha256[:12]}",
+        ),
+        "seed": (a.seed, b.seed),
+        "options": (a.options, b.options),
+        "version": (a.version, b.version),
+    }
+    typer.echo(f"run {a.id} -> run {b.id}")
+    for key, (x, y) in inputs.items():
+        if x != y:
+            typer.echo(f"  {key}: {x} -> {y}")
+    ea = {(e["stance"], e["field"]): e for e in a.edits}
+    eb = {(e["stance"], e["field"]): e for e in b.edits}
+    for k in sorted(set(ea) | set(eb)):
+        e = ea.get(k) or eb[k]
+        va = ea[k]["value"] if k in ea else "(scenario)"
+        vb = eb[k]["value"] if k in eb else "(scenario)"
+        if va != vb:
+            typer.echo(f"  edit {e['actor']} {e['issue']} {e['field']}: {va} -> {vb}")
+    changes = _diff(json.loads(a.outputs), json.loads(b.outputs))
+    typer.echo(f"  {len(changes)} output value(s) differ" + (":" if changes else ""))
+    for line in changes[:200]:
+        typer.echo("    " + line)
+    if len(changes) > 200:
+        typer.echo(f"    ... and {len(changes) - 200} more")
 
 
 def _diff(old: object, new: object, path: str = "") -> list[str]:
