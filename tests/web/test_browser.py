@@ -97,6 +97,15 @@ def test_keyboard_and_number_box_update_forecast_and_escalation(page: Any, serve
     from detente import api
     from detente.web import workbench as wb
 
+    timings: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            timings.append(r.headers.get("server-timing", ""))
+            if r.url.endswith("/whatif")
+            else None
+        ),
+    )
     open_page(page, server)
     base = as_map(cells(page))
     cell = ("compromise", "enlargement")
@@ -121,6 +130,8 @@ def test_keyboard_and_number_box_update_forecast_and_escalation(page: Any, serve
     edited = wb.apply_edits(op, wb.parse_edits(op, {"f.0.position": "77.5"}))
     assert by_box == expected_cells(api.forecast(edited, seed=SEED, samples=SAMPLES))
     assert by_box[esc] != by_key[esc]
+    # each edit is answered twice: the fast models first, then every model and P(...)
+    assert any("fast;" in t for t in timings) and any("whatif;" in t for t in timings)
 
 
 def test_save_counts_only_touched_fields_and_reruns_identically(

@@ -183,9 +183,13 @@ def create_app(settings: Settings) -> Starlette:
         if bad:
             return _invalid(bench, bad)
         checked = time.perf_counter() - t0
+        fast = form.get("phase") == "fast" and bool(edits)
         try:
             base = await run_in_threadpool(wb.baseline, opened, samples, seed)
-            if edits:
+            if fast:  # the fast models' packages now; P(...) and the slow models follow
+                out = {"forecasts": await run_in_threadpool(wb.run_fast, loaded, seed)}
+                out["headline"] = {"model": base["headline"]["model"]}
+            elif edits:
                 out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
             else:
                 out = base
@@ -195,10 +199,10 @@ def create_app(settings: Settings) -> Starlette:
             log.exception("forecast failed")
             return _invalid(bench, [Problem("models", f"the forecast failed: {exc!r}")])
         elapsed = time.perf_counter() - t0
-        html = bench.render(
-            "results.html", **_results_context(opened, base, out, edits, samples, seed, elapsed)
-        )
-        timing = f"validate;dur={1000 * checked:.1f}, whatif;dur={1000 * elapsed:.1f}"
+        context = _results_context(opened, base, out, edits, samples, seed, elapsed, fast)
+        html = bench.render("results.html", **context)
+        phase = "fast" if fast else "whatif"
+        timing = f"validate;dur={1000 * checked:.1f}, {phase};dur={1000 * elapsed:.1f}"
         return HTMLResponse(html, headers={"server-timing": timing})
 
     async def save_run(request: Request) -> Response:
@@ -338,16 +342,23 @@ def _results_context(
     samples: int,
     seed: int,
     elapsed: float,
+    pending: bool = False,
 ) -> dict[str, Any]:
-    """What the results fragment shows: forecasts and P(...) per model against the baseline."""
+    """What the results fragment shows: forecasts and P(...) per model against the baseline.
+
+    ``pending``: ``out`` holds only the fast models' packages; the rest is shown as pending.
+    """
     sc = opened.loaded.scenario
-    models = list(out["forecasts"])
+    models = list(base["forecasts"] if pending else out["forecasts"])
     rows = []
     for issue in sc.issues:
         cells = []
         for m in models:
-            now = out["forecasts"][m][issue.id]
             was = base["forecasts"].get(m, {}).get(issue.id)
+            if m not in out["forecasts"]:
+                cells.append(_cell(m, issue.id, None, was, 1, pending=True))
+                continue
+            now = out["forecasts"][m][issue.id]
             cells.append(_cell(m, issue.id, now, was, 1))
         sq = None if issue.status_quo is None else issue.status_quo.centre
         rows.append({"issue": issue.id, "status_quo": sq, "cells": cells})
@@ -362,7 +373,7 @@ def _results_context(
         for m in models:
             now = oc.get("models", {}).get(m, {}).get(key)
             was = boc.get("models", {}).get(m, {}).get(key)
-            cells.append(_cell(m, key, now, was, 2))
+            cells.append(_cell(m, key, now, was, 2, pending=pending))
         prob_rows.append({"key": key, "label": label, "cells": cells})
     return {
         "problems": [],
@@ -378,13 +389,17 @@ def _results_context(
         "ms": 1000 * elapsed,
         "skipped": {**out.get("skipped", {}), **oc.get("skipped", {})},
         "sha": opened.sha256,
+        "pending": pending,
     }
 
 
-def _cell(model: str, what: str, now: float | None, was: float | None, digits: int) -> dict:
+def _cell(
+    model: str, what: str, now: float | None, was: float | None, digits: int, pending: bool = False
+) -> dict:
     changed = now is not None and was is not None and abs(now - was) > 1e-9
-    changed = changed or (now is None) != (was is None)
+    changed = not pending and (changed or (now is None) != (was is None))
     return {
+        "pending": pending,
         "model": model,
         "what": what,
         "now": now,

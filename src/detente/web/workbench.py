@@ -219,6 +219,32 @@ def run_forecast(loaded: Loaded, samples: int, seed: int) -> tuple[dict[str, Any
     return out, time.perf_counter() - t0
 
 
+def fast_specs() -> list[str]:
+    """The models fast enough for the first answer to an edit (those run over draws)."""
+    from detente.models.base import registry
+
+    return [name for name, cls in registry().items() if cls.monte_carlo_default]
+
+
+def run_fast(loaded: Loaded, seed: int) -> dict[str, dict[str, float]]:
+    """The fast models' point forecasts, the same numbers :func:`run_forecast` gives them.
+
+    Every model here is deterministic given the scenario, so leaving out the slow ones does
+    not change the others.
+    """
+    import numpy as np
+
+    from detente import api
+    from detente.scenario import compile_scenario
+
+    arrays = compile_scenario(loaded.scenario, name=loaded.source)
+    fc, _, _ = api.run_models(arrays, fast_specs(), np.random.default_rng(seed), strict=False)
+    return {
+        spec: {i: float(v) for i, v in zip(arrays.issue_ids, res[0], strict=True)}
+        for spec, res in fc.items()
+    }
+
+
 @lru_cache(maxsize=16)
 def baseline(opened: Opened, samples: int, seed: int) -> dict[str, Any]:
     """The unedited scenario's forecast (cached per scenario, draws and seed)."""
