@@ -78,7 +78,9 @@ def running(**settings: Any) -> Iterator[Server]:
 
     port = free_port()
     app = create_app(Settings(port=port, **settings))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, proxy_headers=False
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -105,5 +105,6 @@ def serve(
     app = create_app(settings)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     typer.echo(f"detente workbench on {url}" + (f"?token={token}" if token else ""))
-    typer.echo(f"run history: {app.bench.store.display_url()}")  # type: ignore[attr-defined]
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    typer.echo(f"run history: {app.bench.store.display_url()}")
+    # no proxy headers: X-Forwarded-* must not change the scheme the Origin check compares
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

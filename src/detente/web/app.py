@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -49,7 +49,6 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     #: the scenario the page opens with: (text, kind, source label)
     start: tuple[str, str, str] | None = None
-    known: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 class Workbench:
@@ -123,7 +122,15 @@ def _options(form: Any) -> tuple[int, int, list[Problem]]:
     return samples, seed, problems
 
 
-def create_app(settings: Settings) -> Starlette:
+class WorkbenchApp(SecurityMiddleware):
+    """The guarded ASGI app, with its :class:`Workbench` (store, known scenarios) at hand."""
+
+    def __init__(self, app: Starlette, guard: Guard, bench: Workbench) -> None:
+        super().__init__(app, guard)
+        self.bench = bench
+
+
+def create_app(settings: Settings) -> WorkbenchApp:
     """The workbench ASGI app, wrapped in :class:`~detente.web.security.SecurityMiddleware`."""
     bench = Workbench(settings)
 
@@ -310,16 +317,13 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
     ]
     app = Starlette(routes=routes)
-    app.state.bench = bench
     guard = Guard(
         hosts=allowed_hosts(settings.host, settings.port),
         max_body=settings.max_body,
         token=settings.token,
         state_paths={"/whatif", "/runs", "/upload", "/export"},
     )
-    wrapped = SecurityMiddleware(app, guard)
-    wrapped.bench = bench  # type: ignore[attr-defined]  # for tests and the CLI
-    return wrapped  # type: ignore[return-value]
+    return WorkbenchApp(app, guard, bench)
 
 
 def _invalid(bench: Workbench, problems: list[Problem]) -> HTMLResponse:
