@@ -379,9 +379,29 @@ def _results_context(
             was = boc.get("models", {}).get(m, {}).get(key)
             cells.append(_cell(m, key, now, was, 2, pending=pending))
         prob_rows.append({"key": key, "label": label, "cells": cells})
+    checks, bchecks = out.get("checks") or {}, base.get("checks") or {}
+    check_rows = []
+    if "range" in checks:
+        share = f"{checks['range']['challenger']} share of pie"
+        for label, get in (
+            (share, lambda c, m: _num(c["models"].get(m, {}).get("challenger_share"), 2)),
+            ("signed at centre", lambda c, m: _signed(c["models"].get(m, {}).get("signed"))),
+        ):
+            cells = []
+            for m in models:
+                now = get(checks, m)
+                was = get(bchecks, m) if "models" in bchecks else now
+                cells.append({"model": m, "text": now, "was": was, "changed": now != was})
+            check_rows.append({"label": label, "cells": cells})
+    lead = out["headline"].get("model")
+    refusals = [r["why"] for r in checks.get("models", {}).get(lead, {}).get("refuse", [])]
     return {
         "problems": [],
         "field_errors": [],
+        "check_rows": check_rows,
+        "range": checks.get("range"),
+        "form": checks.get("form"),
+        "refusals": refusals,
         "models": models,
         "headline": out["headline"],
         "rows": rows,
@@ -395,6 +415,10 @@ def _results_context(
         "sha": opened.sha256,
         "pending": pending,
     }
+
+
+def _signed(x: bool | None) -> str:
+    return "-" if x is None else ("yes" if x else "NO")
 
 
 def _cell(
