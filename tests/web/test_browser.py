@@ -352,3 +352,30 @@ def test_undo_and_redo_step_through_the_edits(page: Any, server: Server) -> None
     page.get_by_role("button", name="Redo").click()
     expect()(summary).to_contain_text(f"{POS} = 40")
     assert page.get_by_label(POS, exact=True).input_value() == "40"
+
+
+def test_saved_run_reloads_with_its_edits_and_reruns_identically(
+    page: Any, server: Server, tmp_path: Path
+) -> None:
+    open_page(page, server)
+    page.get_by_label("GBR enlargement salience", exact=True).fill("33.25")
+    expect()(page.locator("#summary")).to_contain_text("GBR enlargement salience = 33.25")
+    page.get_by_role("button", name="Save run").click()
+    saved = page.locator("#saved-run")
+    expect()(saved).to_have_attribute("data-edits", "1")
+    run = server.store.get_run(int(saved.get_attribute("data-run")))
+    page.get_by_role("link", name="open it").click()
+    page.wait_for_url(f"**/?run={run.id}")
+    expect()(page.locator("#reloaded")).to_contain_text("byte-identical")
+    expect()(page.locator("#summary")).to_contain_text("GBR enlargement salience = 33.25")
+    box = page.get_by_label("GBR enlargement salience", exact=True)
+    assert box.input_value() == "33.25" and box.get_attribute("name")
+    assert as_map(cells(page)) == expected_cells(json.loads(run.outputs))
+    # the exported YAML's command gives the saved JSON (all but the scenario's file label)
+    page.get_by_role("button", name="Export YAML").click()
+    command = page.locator("#export-command").inner_text().split()
+    (tmp_path / command[2]).write_text(page.get_by_label("exported YAML").input_value())
+    done = cli(*command[1:], cwd=tmp_path)
+    again, saved_out = json.loads(done.stdout), json.loads(run.outputs)
+    again.pop("scenario"), saved_out.pop("scenario")
+    assert again == saved_out

@@ -137,6 +137,18 @@ def create_app(settings: Settings) -> WorkbenchApp:
     async def page(request: Request) -> Response:
         name = request.query_params.get("scenario")
         sha = request.query_params.get("s")
+        run_id = request.query_params.get("run")
+        run = None
+        if run_id is not None:
+            run = await run_in_threadpool(
+                bench.store.get_run, int(run_id) if run_id.isdigit() else -1
+            )
+            if run is None:
+                return HTMLResponse(
+                    bench.render("error.html", message=f"no run {run_id} in the history"),
+                    status_code=404,
+                )
+            sha = run.scenario_sha256
         if name is not None:
             try:
                 text, _kind = wb.bundled_text(name)
@@ -157,14 +169,34 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 status_code=422,
             )
         samples, seed = wb.DEFAULT_SAMPLES, 0
+        edits: list[wb.Edit] = []
+        out = None
+        identical = None
+        if run is not None:  # a saved run, reloaded with its edits touched, and re-run
+            samples, seed = int(run.options.get("samples", samples)), run.seed
+            edits = [
+                wb.Edit(e["stance"], e["field"], e["value"], e["actor"], e["issue"])
+                for e in run.edits
+            ]
+            try:
+                loaded = wb.apply_edits(opened, edits)
+            except InputError as exc:
+                return HTMLResponse(
+                    bench.render("error.html", message="; ".join(map(str, exc.problems))),
+                    status_code=422,
+                )
+            out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+            identical = wb.forecast_json(out) == run.outputs
         base = await run_in_threadpool(wb.baseline, opened, samples, seed)
-        results = _results_context(opened, base, base, [], samples, seed, 0.0)
+        results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
         return HTMLResponse(
             bench.render(
                 "index.html",
                 opened=opened,
                 title=opened.loaded.scenario.meta.title,
-                stance_rows=wb.stance_rows(opened),
+                stance_rows=wb.stance_rows(opened, edits),
+                run=run,
+                identical=identical,
                 fields=wb.FIELDS,
                 bundled=list(bundled_scenarios()),
                 max_mb=settings.max_body / 1024 / 1024,

@@ -265,8 +265,12 @@ def field_value(raw: Any) -> float | None:
         return None
 
 
-def stance_rows(opened: Opened) -> list[dict[str, Any]]:
-    """One row per stance: actor, issue, and for each field its value, bounds and notes."""
+def stance_rows(opened: Opened, edits: list[Edit] | None = None) -> list[dict[str, Any]]:
+    """One row per stance: actor, issue, and for each field its value, bounds and notes.
+
+    ``edits`` (a reloaded run's) show as touched fields holding the edited values.
+    """
+    edited = {e.key: e.value for e in edits or []}
     sc = opened.loaded.scenario
     caps = {a.id: a.capability for a in sc.actors}
     cap_max = max((c.support[1] for c in caps.values()), default=1.0)
@@ -294,11 +298,18 @@ def stance_rows(opened: Opened) -> list[dict[str, Any]]:
                 value = number
             lo, hi = bounds[name]
             step = (hi - lo) / 100  # the slider's keyboard step; the box takes any value
+            key = f"f.{n}.{name}"
+            shown = "" if value is None else repr(float(value)).removesuffix(".0")
+            now = edited.get(key, shown)
+            if isinstance(now, float):
+                now = repr(now).removesuffix(".0")
             cells.append(
                 {
                     "field": name,
-                    "key": f"f.{n}.{name}",
-                    "value": "" if value is None else repr(float(value)).removesuffix(".0"),
+                    "key": key,
+                    "value": shown,
+                    "now": now,
+                    "touched": key in edited,
                     "min": lo,
                     "max": hi,
                     "step": step,

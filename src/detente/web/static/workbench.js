@@ -90,6 +90,8 @@
     recompute();
   }
 
+  current = snapshot();  // a reloaded run starts with its edits touched
+
   document.addEventListener("htmx:configRequest", function (ev) {
     if (ev.detail.path !== "/whatif") { return; }
     var s = snapshot();
