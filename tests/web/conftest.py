@@ -136,3 +136,14 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly when the history tests did not run on PostgreSQL."""
+    from tests.web.test_store import PG_ENV, SKIPPED_PG
+
+    if SKIPPED_PG:
+        terminalreporter.write_line(
+            f"run history: {len(SKIPPED_PG)} PostgreSQL variants skipped (no server given; set "
+            f"{PG_ENV}=postgresql+psycopg://USER@HOST/DB to run them)"
+        )

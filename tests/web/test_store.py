@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,12 +18,37 @@ import pytest
 
 from tests.web.conftest import Server, need, repo_root
 
+#: a PostgreSQL server for the history tests, e.g. postgresql+psycopg://user@127.0.0.1/db
+PG_ENV = "DETENTE_TEST_POSTGRES"
+SKIPPED_PG: list[str] = []
 
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same history tests on SQLite and, when ``$DETENTE_TEST_POSTGRES`` names a server,
+    on PostgreSQL (each test in a schema of its own, dropped afterwards)."""
     need("sqlalchemy")
     need("alembic")
-    return f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'runs.sqlite'}"
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        SKIPPED_PG.append(request.node.name)
+        pytest.skip(f"no PostgreSQL server given: set {PG_ENV} to run the history tests on one")
+    from sqlalchemy import create_engine, make_url, text
+
+    schema = f"detente_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _save(store, sha: str, n: int = 0) -> int:
@@ -46,7 +73,8 @@ def test_migrations_texts_once_and_wal(store_url: str) -> None:
     names = set(inspect(store.engine).get_table_names())
     assert {"runs", "scenario_texts", "alembic_version"} <= names
     with store.engine.connect() as conn:
-        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        if store.engine.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
     a = store.put_scenario("meta: x\n", "yaml", "a.yaml")
     assert store.put_scenario("meta: x\n", "yaml", "b.yaml") == a
@@ -203,7 +231,9 @@ def test_runs_cli_list_show_and_rerun_detects_a_change(store_url: str) -> None:
             check=False,
         )
 
-    listed = json.loads(cli("list", "--json").stdout)
+    done = cli("list", "--json")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)
     assert [r["id"] for r in listed] == ids[::-1]
     assert cli("show", str(ids[0]), "--json").stdout == good
     ok = cli("rerun", str(ids[0]))
@@ -218,3 +248,18 @@ def test_runs_cli_list_show_and_rerun_detects_a_change(store_url: str) -> None:
     assert "outcome.seed: 1 -> 2" in compared.stdout
     missing = cli("show", "999")
     assert missing.returncode == 2 and "no such run" in missing.stderr
+
+
+def test_an_unusable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    need("sqlalchemy")
+    (tmp_path / "dir.sqlite").mkdir()
+    for url in (f"sqlite:///{tmp_path / 'dir.sqlite'}", "nosuchdialect://x/y"):
+        done = subprocess.run(
+            [sys.executable, "-m", "detente", "runs", "list", "--db", url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 2
+        assert done.stderr.startswith("detente: --db: ") and len(done.stderr.splitlines()) == 1

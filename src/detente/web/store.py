@@ -154,14 +154,30 @@ class Store:
     """The run history behind ``detente serve`` and ``detente runs``."""
 
     def __init__(self, url: str | None = None) -> None:
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+        from detente.errors import InputError, Problem
+
         self.url = resolve_url(url)
         kwargs: dict[str, Any] = {}
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-        self.engine = create_engine(self.url, **kwargs)
+        try:
+            self.engine = create_engine(self.url, **kwargs)
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            raise InputError(
+                Problem("--db", f"cannot use {self.url!r}: {exc}; install its database driver")
+            ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        migrate(self.engine)
+        try:
+            migrate(self.engine)
+        except SQLAlchemyError as exc:
+            where = self.display_url()
+            why = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise InputError(
+                Problem("--db", f"cannot open the run history at {where}: {why}")
+            ) from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def display_url(self) -> str:
