@@ -63,3 +63,30 @@ def test_help_does_not_import_the_web_stack() -> None:
     code = f"import sys, detente.cli; print(sorted({web} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_garbage_in_a_field_or_option_is_a_message_never_a_server_error(server) -> None:
+    from urllib.parse import urlencode
+
+    sha = server.app.bench.start_sha
+    values = ["nan", "inf", "1e309", "", "abc", "1,5", "[1, 2]", "-1", "½", "9" * 400]
+    cases = [{"f.0.position": v} for v in values] + [{"f.0.publicity": v} for v in values]
+    cases += [{"samples": v} for v in values] + [{"seed": v} for v in values]
+    cases += [{"s": v} for v in ["", "zz", "../../etc/passwd"]]
+    for case in cases:
+        for path in ("/whatif", "/runs", "/export"):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            body = urlencode({"s": sha, "phase": "fast", **case})
+            conn.request(
+                "POST",
+                path,
+                body=body,
+                headers={"Origin": server.url, "Content-Type": "application/x-www-form-urlencoded"},
+            )
+            resp = conn.getresponse()
+            page = resp.read().decode()
+            conn.close()
+            assert resp.status == 200, (path, case, resp.status)
+            assert "Traceback" not in page
+    for query in ["/?s=zz", "/?scenario=../x", "/?run=abc", "/?run=99999"]:
+        assert _get(server.port, query).status == 404
