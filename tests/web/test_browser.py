@@ -379,3 +379,31 @@ def test_saved_run_reloads_with_its_edits_and_reruns_identically(
     again, saved_out = json.loads(done.stdout), json.loads(run.outputs)
     again.pop("scenario"), saved_out.pop("scenario")
     assert again == saved_out
+
+
+def test_compare_shows_the_deltas_of_inputs_and_results(page: Any, server: Server) -> None:
+    open_page(page, server)
+    page.get_by_role("button", name="Save run").click()
+    saved = page.locator("#saved-run")
+    expect()(saved).to_have_attribute("data-edits", "0")
+    first = saved.get_attribute("data-run")
+    page.get_by_label(POS, exact=True).fill("45")
+    expect()(page.locator("#summary")).to_contain_text(f"{POS} = 45")
+    page.get_by_role("button", name="Save run").click()
+    expect()(saved).to_have_attribute("data-edits", "1")
+    second = saved.get_attribute("data-run")
+    # with the baseline, from the saved message's link
+    page.get_by_role("link", name="compare with the baseline").click()
+    page.wait_for_url(f"**/compare?a={second}&b=base")
+    assert "RUS enlargement position" in page.locator("#compare-inputs").inner_text()
+    delta = page.locator('td.delta[data-model="compromise"][data-what="enlargement"]')
+    moved = float(delta.inner_text())
+    assert moved != 0
+    # two runs, from the page's compare form: the unedited run gives the baseline's deltas
+    page.goto(server.url + "/")
+    page.get_by_label("Compare run").fill(second)
+    page.get_by_label("with run (or base)").fill(first)
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_url("**/compare?*")
+    assert float(delta.inner_text()) == moved
+    assert page.locator("tr.changed").count() > 0

@@ -11,6 +11,7 @@ Routes:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -336,6 +337,68 @@ def create_app(settings: Settings) -> WorkbenchApp:
         await run_in_threadpool(bench.store.put_scenario, text, kind, label)
         return PlainTextResponse("opened", headers={"HX-Redirect": f"/?s={sha}"})
 
+    async def compare(request: Request) -> Response:
+        """Two saved runs (or a run and its baseline) side by side: inputs and every result."""
+        a_id, b_id = request.query_params.get("a", ""), request.query_params.get("b", "")
+        runs = []
+        for rid in (a_id, b_id):
+            run = await run_in_threadpool(bench.store.get_run, int(rid)) if rid.isdigit() else None
+            if run is None and not (rid == "base" and runs):
+                return HTMLResponse(
+                    bench.render("error.html", message=f"no run {rid!r} to compare"),
+                    status_code=404,
+                )
+            runs.append(run)
+        a, b = runs
+        out_a = json.loads(a.outputs)
+        if b is None:  # the baseline of run a's scenario, with its draws and seed
+            opened = await run_in_threadpool(
+                wb.open_text, a.scenario_sha256, a.text, a.kind, a.source
+            )
+            out_b = await run_in_threadpool(
+                wb.baseline, opened, int(a.options.get("samples", wb.DEFAULT_SAMPLES)), a.seed
+            )
+            b_label, b_edits = "baseline", {}
+        else:
+            out_b, b_label = json.loads(b.outputs), f"run {b.id}"
+            b_edits = {(e["actor"], e["issue"], e["field"]): e["value"] for e in b.edits}
+        a_edits = {(e["actor"], e["issue"], e["field"]): e["value"] for e in a.edits}
+        inputs = [
+            {
+                "what": " ".join(k),
+                "a": a_edits.get(k, "(scenario)"),
+                "b": b_edits.get(k, "(scenario)"),
+            }
+            for k in sorted(set(a_edits) | set(b_edits))
+        ]
+        rows = []
+        models = [m for m in out_a["forecasts"] if m in out_b["forecasts"]]
+        for m in models:
+            for issue, x in out_a["forecasts"][m].items():
+                rows.append(_delta(m, issue, x, out_b["forecasts"][m].get(issue), 1))
+        oa = (out_a.get("outcome") or {}).get("models", {})
+        ob = (out_b.get("outcome") or {}).get("models", {})
+        for m in models:
+            for key in ("p_agreement", "p_ratified_given_agreement", "p_escalation"):
+                x, y = oa.get(m, {}).get(key), ob.get(m, {}).get(key)
+                rows.append(_delta(m, key, x, y, 2))
+        other = {
+            "scenario": (a.scenario_sha256, b.scenario_sha256 if b else a.scenario_sha256),
+            "seed": (a.seed, b.seed if b else a.seed),
+            "draws": (a.options.get("samples"), (b or a).options.get("samples")),
+        }
+        return HTMLResponse(
+            bench.render(
+                "compare.html",
+                a=a,
+                b_label=b_label,
+                inputs=inputs,
+                rows=rows,
+                other={k: v for k, v in other.items() if v[0] != v[1]},
+                changed=sum(r["changed"] for r in rows),
+            )
+        )
+
     async def favicon(_request: Request) -> Response:
         return Response(status_code=204)
 
@@ -345,6 +408,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/runs", save_run, methods=["POST"]),
         Route("/upload", upload, methods=["POST"]),
         Route("/export", export, methods=["POST"]),
+        Route("/compare", compare, methods=["GET"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
     ]
@@ -446,6 +510,21 @@ def _results_context(
         "skipped": {**out.get("skipped", {}), **oc.get("skipped", {})},
         "sha": opened.sha256,
         "pending": pending,
+    }
+
+
+def _delta(model: str, what: str, x: float | None, y: float | None, digits: int) -> dict:
+    """One compared value: run A's, run B's, and B - A."""
+    d = None if x is None or y is None else y - x
+    changed = (x is None) != (y is None) or (d is not None and abs(d) > 1e-9)
+    return {
+        "model": model,
+        "what": what,
+        "a": x,
+        "b": y,
+        "d": d,
+        "changed": changed,
+        "digits": digits,
     }
 
 
