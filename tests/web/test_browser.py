@@ -407,3 +407,21 @@ def test_compare_shows_the_deltas_of_inputs_and_results(page: Any, server: Serve
     page.wait_for_url("**/compare?*")
     assert float(delta.inner_text()) == moved
     assert page.locator("tr.changed").count() > 0
+
+
+def test_round_by_round_equals_simulate_json(page: Any, server: Server) -> None:
+    done = cli("simulate", "russia-nato-2021", "-m", "smp", "--json", "--seed", str(SEED))
+    assert done.returncode == 0, done.stderr
+    want = json.loads(done.stdout)
+    open_page(page, server)
+    page.get_by_label("Model", exact=True).select_option("smp")
+    page.get_by_role("button", name="Show rounds").click()
+    expect()(page.locator("#rounds-body")).to_have_attribute("data-model", "smp")
+    got = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#rounds-table td.fc'))
+              .map(td => [Number(td.dataset.round), td.dataset.issue, Number(td.dataset.value)])"""
+    )
+    assert {(r, i): v for r, i, v in got} == {
+        (r["round"], i): v for r in want["rounds"] for i, v in r["forecast"].items()
+    }
+    assert page.locator("details.round-events").count() > 0

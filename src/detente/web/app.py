@@ -200,6 +200,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 identical=identical,
                 fields=wb.FIELDS,
                 bundled=list(bundled_scenarios()),
+                round_models=wb.round_models(),
                 max_mb=settings.max_body / 1024 / 1024,
                 **results,
             )
@@ -337,6 +338,41 @@ def create_app(settings: Settings) -> WorkbenchApp:
         await run_in_threadpool(bench.store.put_scenario, text, kind, label)
         return PlainTextResponse("opened", headers={"HX-Redirect": f"/?s={sha}"})
 
+    async def rounds(request: Request) -> Response:
+        """One model round by round on the current inputs, with its events in words."""
+        from detente import api
+
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+            _samples, seed, bad = _options(form)
+            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            loaded = wb.apply_edits(opened, edits)
+            if bad:
+                raise InputError(bad)
+            model = str(form.get("model", ""))
+            if model not in wb.round_models():
+                raise InputError(
+                    Problem("--model", f"choose one of {', '.join(wb.round_models())}")
+                )
+            sim = await run_in_threadpool(api.simulate, loaded, model, None, seed)
+        except KeyError:
+            return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        issues = list(sim["rounds"][0]["forecast"])
+        return HTMLResponse(
+            bench.render(
+                "rounds.html",
+                sim=sim,
+                issues=issues,
+                n_edits=len(edits),
+                words=[[wb.event_words(e) for e in r.get("events", [])] for r in sim["rounds"]],
+            )
+        )
+
     async def compare(request: Request) -> Response:
         """Two saved runs (or a run and its baseline) side by side: inputs and every result."""
         a_id, b_id = request.query_params.get("a", ""), request.query_params.get("b", "")
@@ -409,6 +445,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/upload", upload, methods=["POST"]),
         Route("/export", export, methods=["POST"]),
         Route("/compare", compare, methods=["GET"]),
+        Route("/rounds", rounds, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
     ]

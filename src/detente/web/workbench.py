@@ -226,6 +226,28 @@ def fast_specs() -> list[str]:
     return [name for name, cls in registry().items() if cls.monte_carlo_default]
 
 
+def event_words(event: dict[str, Any]) -> str:
+    """:func:`detente.api.event_words`, or the event's fields where it cannot word them.
+
+    (It fails on SMP's challenge events without a target, whose numbers are None.)
+    """
+    from detente import api
+
+    try:
+        return api.event_words(event)
+    except (TypeError, ValueError, KeyError):
+        kind = event.get("type", "event")
+        fields = ", ".join(f"{k} {v}" for k, v in event.items() if k != "type" and v is not None)
+        return f"{kind}: {fields or 'no details'}"
+
+
+def round_models() -> list[str]:
+    """The models the round-by-round view offers (every registered model)."""
+    from detente.models.base import registry
+
+    return list(registry())
+
+
 def run_fast(loaded: Loaded, seed: int) -> dict[str, dict[str, float]]:
     """The fast models' point forecasts, the same numbers :func:`run_forecast` gives them.
 
