@@ -196,7 +196,23 @@ def test_twenty_clients_fifty_requests_each(server: Server) -> None:
     assert set(saved) <= after and len(after - before) == 200
 
 
-def test_runs_cli_list_show_and_rerun_detects_a_change(store_url: str) -> None:
+def detente(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``detente ARGS`` in this process (the console entry point, exit status and all)."""
+    from detente.cli import main
+
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+
+def test_runs_cli_list_show_and_rerun_detects_a_change(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from detente.web import workbench as wb
     from detente.web.store import Store
 
@@ -223,13 +239,7 @@ def test_runs_cli_list_show_and_rerun_detects_a_change(store_url: str) -> None:
     store.close()
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "detente", "runs", *args, "--db", store_url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return detente(capsys, "runs", *args, "--db", store_url)
 
     done = cli("list", "--json")
     assert done.returncode == 0, done.stderr
@@ -250,16 +260,12 @@ def test_runs_cli_list_show_and_rerun_detects_a_change(store_url: str) -> None:
     assert missing.returncode == 2 and "no such run" in missing.stderr
 
 
-def test_an_unusable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+def test_an_unusable_database_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     need("sqlalchemy")
     (tmp_path / "dir.sqlite").mkdir()
     for url in (f"sqlite:///{tmp_path / 'dir.sqlite'}", "nosuchdialect://x/y"):
-        done = subprocess.run(
-            [sys.executable, "-m", "detente", "runs", "list", "--db", url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = detente(capsys, "runs", "list", "--db", url)
         assert done.returncode == 2
         assert done.stderr.startswith("detente: --db: ") and len(done.stderr.splitlines()) == 1
