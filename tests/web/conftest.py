@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -132,6 +133,27 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
         yield pg
     finally:
         context.close()
+
+
+def detente(
+    capsys: pytest.CaptureFixture[str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``detente ARGS`` in this process: the console entry point, its output and exit status."""
+    from detente.cli import main
+
+    capsys.readouterr()
+    before = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        os.chdir(before)
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out.out, out.err)
 
 
 def repo_root() -> Path:

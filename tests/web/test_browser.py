@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Server, need, repo_root
+from tests.web.conftest import Server, detente, need, repo_root
 
 SAMPLES, SEED = 64, 0
 POS = "RUS enlargement position"
@@ -135,7 +135,7 @@ def test_keyboard_and_number_box_update_forecast_and_escalation(page: Any, serve
 
 
 def test_save_counts_only_touched_fields_and_reruns_identically(
-    page: Any, server: Server, cli_json: str
+    page: Any, server: Server, cli_json: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     open_page(page, server)
     page.get_by_role("button", name="Save run").click()
@@ -152,13 +152,13 @@ def test_save_counts_only_touched_fields_and_reruns_identically(
     assert [(e["actor"], e["issue"], e["field"], e["value"]) for e in run1.edits] == [
         ("RUS", "bucharest", "salience", 77.5)
     ]
-    done = cli("runs", "rerun", str(run1.id), "--db", server.db)
+    done = detente(capsys, "runs", "rerun", str(run1.id), "--db", server.db)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "byte-identical" in done.stdout
 
 
 def test_out_of_range_value_shows_the_cli_message_and_no_error_page(
-    page: Any, server: Server, tmp_path: Path
+    page: Any, server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     statuses: list[int] = []
     page.on("response", lambda r: statuses.append(r.status))
@@ -175,7 +175,7 @@ def test_out_of_range_value_shows_the_cli_message_and_no_error_page(
     (tmp_path / "russia-nato-2021.yaml").write_text(
         text.replace(line + "high: 50},", "  - {actor: RUS, issue: enlargement, position: 150,")
     )
-    done = cli("validate", "russia-nato-2021.yaml", cwd=tmp_path)
+    done = detente(capsys, "validate", "russia-nato-2021.yaml", cwd=tmp_path)
     assert done.returncode == 2
     expected = done.stderr.strip().split(": ", 1)[1]  # drop the file label and line
     assert message.inner_text().split(": ", 1)[1] == expected
@@ -184,7 +184,7 @@ def test_out_of_range_value_shows_the_cli_message_and_no_error_page(
 
 
 def test_broken_upload_lists_the_validate_problems(
-    page: Any, server: Server, tmp_path: Path
+    page: Any, server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(
@@ -195,7 +195,7 @@ def test_broken_upload_lists_the_validate_problems(
         "  - {actor: A, issue: x, position: 150, salience: 50}\n"
         "  - {actor: C, issue: x, position: 10, salience: 50}\n"
     )
-    done = cli("validate", "broken.yaml", cwd=tmp_path)
+    done = detente(capsys, "validate", "broken.yaml", cwd=tmp_path)
     assert done.returncode == 2
     want = done.stderr.strip().splitlines()
     assert len(want) >= 3
@@ -318,7 +318,7 @@ def test_screenshot_for_the_readme(page: Any, server: Server, tmp_path: Path) ->
 
 
 def test_exported_yaml_validates_and_reproduces_the_page(
-    page: Any, server: Server, tmp_path: Path
+    page: Any, server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     open_page(page, server)
     page.get_by_label("DEU enlargement position", exact=True).fill("62.25")
@@ -330,7 +330,7 @@ def test_exported_yaml_validates_and_reproduces_the_page(
     command = page.locator("#export-command").inner_text().split()
     name = command[2]
     (tmp_path / name).write_text(text.input_value(), encoding="utf-8")
-    assert cli("validate", name, cwd=tmp_path).returncode == 0
+    assert detente(capsys, "validate", name, cwd=tmp_path).returncode == 0
     done = cli(*command[1:], cwd=tmp_path)  # the page's "detente forecast FILE ..." command
     assert done.returncode == 0, done.stderr
     assert expected_cells(json.loads(done.stdout)) == shown
@@ -409,8 +409,12 @@ def test_compare_shows_the_deltas_of_inputs_and_results(page: Any, server: Serve
     assert page.locator("tr.changed").count() > 0
 
 
-def test_round_by_round_equals_simulate_json(page: Any, server: Server) -> None:
-    done = cli("simulate", "russia-nato-2021", "-m", "smp", "--json", "--seed", str(SEED))
+def test_round_by_round_equals_simulate_json(
+    page: Any, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = detente(
+        capsys, "simulate", "russia-nato-2021", "-m", "smp", "--json", "--seed", str(SEED)
+    )
     assert done.returncode == 0, done.stderr
     want = json.loads(done.stdout)
     open_page(page, server)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.web.conftest import Server, need, repo_root
+from tests.web.conftest import Server, detente, need, repo_root
 
 #: a PostgreSQL server for the history tests, e.g. postgresql+psycopg://user@127.0.0.1/db
 PG_ENV = "DETENTE_TEST_POSTGRES"
@@ -194,20 +194,6 @@ def test_twenty_clients_fifty_requests_each(server: Server) -> None:
     assert len(saved) == 200
     after = {r.id for r in server.store.list_runs(100_000)}
     assert set(saved) <= after and len(after - before) == 200
-
-
-def detente(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``detente ARGS`` in this process (the console entry point, exit status and all)."""
-    from detente.cli import main
-
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return subprocess.CompletedProcess(list(args), code, out.out, out.err)
 
 
 def test_runs_cli_list_show_and_rerun_detects_a_change(
