@@ -88,5 +88,7 @@ def test_garbage_in_a_field_or_option_is_a_message_never_a_server_error(server) 
             conn.close()
             assert resp.status == 200, (path, case, resp.status)
             assert "Traceback" not in page
-    for query in ["/?s=zz", "/?scenario=../x", "/?run=abc", "/?run=99999"]:
+    for query in ["/?s=zz", "/?scenario=../x", "/?run=abc", "/?run=99999", "/?run=" + "9" * 40]:
+        assert _get(server.port, query).status == 404
+    for query in ["/compare?a=1&b=" + "9" * 40, "/compare?a=x&b=base", "/compare"]:
         assert _get(server.port, query).status == 404

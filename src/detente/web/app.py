@@ -2,11 +2,17 @@
 
 Routes:
 
-- ``GET /``: the page for a scenario (``?scenario=NAME`` bundled, ``?s=SHA256`` stored);
+- ``GET /``: the page for a scenario (``?scenario=NAME`` bundled, ``?s=SHA256`` stored,
+  ``?run=ID`` a saved run with its edits);
 - ``POST /upload``: open an uploaded YAML/CSV file (validated like ``detente validate``);
-- ``POST /whatif``: the results fragment for the touched fields (htmx, after each edit);
+- ``POST /whatif``: the results fragment for the touched fields (htmx, after each edit;
+  ``phase=fast`` answers with the fast models' packages first);
 - ``POST /runs``: save the current what-if as a run in the history;
+- ``POST /export``: the edited scenario as YAML; ``POST /rounds``: one model round by round;
+- ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
+
+Every request passes :class:`~detente.web.security.SecurityMiddleware` first.
 """
 
 from __future__ import annotations
@@ -95,6 +101,11 @@ def _num(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+def _run_id(text: str) -> int:
+    """A run id from a query parameter; -1 (no such run) unless it is a plain small number."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else -1
+
+
 def _val(x: float | str) -> str:
     """An edited value as typed: ``77.5`` stays ``77.5``, ``60.0`` reads ``60``."""
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
@@ -141,9 +152,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         run_id = request.query_params.get("run")
         run = None
         if run_id is not None:
-            run = await run_in_threadpool(
-                bench.store.get_run, int(run_id) if run_id.isdigit() else -1
-            )
+            run = await run_in_threadpool(bench.store.get_run, _run_id(run_id))
             if run is None:
                 return HTMLResponse(
                     bench.render("error.html", message=f"no run {run_id} in the history"),
@@ -378,7 +387,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         a_id, b_id = request.query_params.get("a", ""), request.query_params.get("b", "")
         runs = []
         for rid in (a_id, b_id):
-            run = await run_in_threadpool(bench.store.get_run, int(rid)) if rid.isdigit() else None
+            run = await run_in_threadpool(bench.store.get_run, _run_id(rid))
             if run is None and not (rid == "base" and runs):
                 return HTMLResponse(
                     bench.render("error.html", message=f"no run {rid!r} to compare"),
