@@ -14,6 +14,7 @@ from __future__ import annotations
 import http.client
 import random
 import re
+import shutil
 import socket
 import statistics
 import sys
@@ -79,6 +80,8 @@ def main(n: int = 100) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        app.bench.store.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
     def q95(xs: list[float]) -> float:
         return statistics.quantiles(xs, n=20)[-1]

@@ -32,8 +32,13 @@ def test_token_is_required_and_kept_in_a_strict_cookie(tmp_path: Path) -> None:
         assert _get(srv.port, "/static/workbench.js", Cookie="detente_token=nope").status == 401
 
 
-def test_csp_and_headers_on_the_page(tmp_path: Path) -> None:
-    with running(db=str(tmp_path / "runs.sqlite")) as srv:
+def test_csp_and_headers_on_the_page_and_its_draws(tmp_path: Path) -> None:
+    with running(db=str(tmp_path / "runs.sqlite"), samples=8) as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+        conn.request("GET", "/")
+        page = conn.getresponse().read().decode()
+        conn.close()
+        assert '<span id="draws">8</span>' in page and 'name="samples"' in page
         resp = _get(srv.port, "/")
         csp = resp.getheader("content-security-policy") or ""
         assert "default-src 'none'" in csp and "script-src 'self'" in csp

@@ -62,6 +62,12 @@ def serve(
             "'auto' makes one up and prints it.",
         ),
     ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples", min=1, max=2000, help="Draws behind the page's P(...) (default 64)."
+        ),
+    ] = 64,
     max_upload_mb: Annotated[
         float, typer.Option("--max-upload-mb", min=0.01, max=50, help="Request body cap (413).")
     ] = 2.0,
@@ -100,6 +106,7 @@ def serve(
         db=db,
         token=token,
         max_body=int(max_upload_mb * 1024 * 1024),
+        samples=samples,
         start=start,
     )
     app = create_app(settings)

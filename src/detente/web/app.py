@@ -54,6 +54,8 @@ class Settings:
     db: str | None = None
     token: str | None = None
     max_body: int = DEFAULT_MAX_BODY
+    #: draws behind the page's P(...) until the user changes them
+    samples: int = wb.DEFAULT_SAMPLES
     #: the scenario the page opens with: (text, kind, source label)
     start: tuple[str, str, str] | None = None
 
@@ -178,7 +180,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 bench.render("error.html", message="; ".join(map(str, exc.problems))),
                 status_code=422,
             )
-        samples, seed = wb.DEFAULT_SAMPLES, 0
+        samples, seed = settings.samples, 0
         edits: list[wb.Edit] = []
         out = None
         identical = None
