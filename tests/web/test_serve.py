@@ -97,3 +97,27 @@ def test_garbage_in_a_field_or_option_is_a_message_never_a_server_error(server) 
         assert _get(server.port, query).status == 404
     for query in ["/compare?a=1&b=" + "9" * 40, "/compare?a=x&b=base", "/compare"]:
         assert _get(server.port, query).status == 404
+
+
+def test_a_csv_scenario_file_shows_what_forecast_json_prints(tmp_path: Path, capsys) -> None:
+    import json
+    import re
+
+    from tests.web.conftest import detente, repo_root
+
+    path = tmp_path / "talks.csv"
+    path.write_text((repo_root() / "tests" / "data" / "small.csv").read_text())
+    start = (path.read_text(), "csv", str(path))
+    with running(db=str(tmp_path / "runs.sqlite"), start=start) as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+        conn.request("GET", "/")
+        page = conn.getresponse().read().decode()
+        conn.close()
+    done = detente(capsys, "forecast", str(path), "--json", "--samples", "64", "--seed", "0")
+    assert done.returncode == 0, done.stderr
+    want = json.loads(done.stdout)["forecasts"]
+    cells = re.findall(r'data-model="([^"]+)" data-issue="([^"]+)" data-value="([^"]*)"', page)
+    assert {(m, i): float(v) for m, i, v in cells} == {
+        (m, i): v for m, fc in want.items() for i, v in fc.items()
+    }
+    assert "<h1>detente workbench: talks</h1>" in page

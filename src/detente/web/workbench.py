@@ -126,7 +126,9 @@ def bundled_text(name: str) -> tuple[str, str]:
 
 
 def _name(source: str) -> str:
-    return source.rsplit(".", 1)[0] if "." in source else source
+    """The scenario name the loader gives a file: its stem (``dir/talks.csv`` -> ``talks``)."""
+    base = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0] if "." in base else base
 
 
 @lru_cache(maxsize=32)
