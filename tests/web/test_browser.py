@@ -429,3 +429,27 @@ def test_round_by_round_equals_simulate_json(
         (r["round"], i): v for r in want["rounds"] for i, v in r["forecast"].items()
     }
     assert page.locator("details.round-events").count() > 0
+
+
+def test_monte_carlo_job_shows_progress_result_and_cancels(page: Any, server: Server) -> None:
+    from detente.analyses.montecarlo import run_montecarlo
+    from detente.scenario import load
+
+    open_page(page, server)
+    draws = page.get_by_label("Draws for the intervals")
+    draws.fill("512")
+    page.get_by_role("button", name="Run in the background").click()
+    job = page.locator("#job")
+    expect()(job).to_have_attribute("data-state", "finished", timeout=60_000)
+    loaded = load("russia-nato-2021")
+    want = run_montecarlo(loaded.scenario, 512, SEED, None, source=loaded.source)
+    cell = page.locator('td.iv[data-model="compromise"][data-issue="enlargement"]')
+    q50 = want["issues"]["enlargement"]["compromise"]["quantiles"]["50"]
+    assert float(cell.get_attribute("data-q50")) == q50
+    # a long one, cancelled: it stops at the next block of draws
+    draws.fill("100000")
+    page.get_by_role("button", name="Run in the background").click()
+    expect()(page.locator("#job-progress")).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+    expect()(job).to_have_attribute("data-state", "cancelled", timeout=30_000)
+    assert "Cancelled after" in page.locator("#job-message").inner_text()

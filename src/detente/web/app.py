@@ -9,6 +9,8 @@ Routes:
   ``phase=fast`` answers with the fast models' packages first);
 - ``POST /runs``: save the current what-if as a run in the history;
 - ``POST /export``: the edited scenario as YAML; ``POST /rounds``: one model round by round;
+- ``POST /jobs``: Monte Carlo intervals as a background job; ``GET /jobs/ID`` its progress
+  (polled) or result, ``POST /jobs/ID/cancel`` stops it;
 - ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
 
@@ -36,10 +38,14 @@ from detente import __version__
 from detente.errors import InputError, Problem
 from detente.scenario.loading import DEFAULT_SCENARIO, bundled_scenarios, decode
 from detente.web import workbench as wb
+from detente.web.jobs import Jobs
 from detente.web.security import Guard, SecurityMiddleware, allowed_hosts
 from detente.web.store import Store, content_hash
 
 log = logging.getLogger("detente.web")
+
+#: the most draws a background Monte Carlo job may take
+MAX_JOB_SAMPLES = 100_000
 
 #: uploads and form posts larger than this get 413
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
@@ -66,6 +72,7 @@ class Workbench:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.db)
+        self.jobs = Jobs()
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("detente.web", "templates"),
             autoescape=True,
@@ -101,6 +108,20 @@ class Workbench:
 
 def _num(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _intervals(job: Any) -> list[dict[str, Any]]:
+    """A finished job's 5-50-95% quantiles per issue and model."""
+    if job.result is None:
+        return []
+    rows = []
+    for issue, per_model in job.result["issues"].items():
+        cells = []
+        for model, stats in per_model.items():
+            q = stats.get("quantiles", {})
+            cells.append({"model": model, "q5": q.get("5"), "q50": q.get("50"), "q95": q.get("95")})
+        rows.append({"issue": issue, "cells": cells})
+    return rows
 
 
 def _run_id(text: str) -> int:
@@ -446,6 +467,47 @@ def create_app(settings: Settings) -> WorkbenchApp:
             )
         )
 
+    async def start_job(request: Request) -> Response:
+        """Start Monte Carlo intervals on the current inputs as a background job."""
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+            _samples, seed, bad = _options(form)
+            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            loaded = wb.apply_edits(opened, edits)
+            try:
+                draws = int(str(form.get("mc_samples", "")))
+                if not 1 <= draws <= MAX_JOB_SAMPLES:
+                    raise ValueError
+            except ValueError:
+                bad.append(Problem("--samples", f"intervals take 1 to {MAX_JOB_SAMPLES:,} draws"))
+            if bad:
+                raise InputError(bad)
+        except KeyError:
+            return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        job = bench.jobs.start_montecarlo(loaded, draws, seed, len(edits))
+        if job is None:
+            return HTMLResponse(
+                bench.render("problems.html", problems=["two jobs are running; wait or cancel one"])
+            )
+        return HTMLResponse(bench.render("job.html", job=job, issues=[]))
+
+    async def job_status(request: Request) -> Response:
+        job = bench.jobs.get(request.path_params["job_id"])
+        if job is None:
+            return HTMLResponse(bench.render("problems.html", problems=["no such job"]))
+        return HTMLResponse(bench.render("job.html", job=job, issues=_intervals(job)))
+
+    async def cancel_job(request: Request) -> Response:
+        job = bench.jobs.get(request.path_params["job_id"])
+        if job is not None:
+            job.cancel.set()
+        return Response(status_code=204)
+
     async def favicon(_request: Request) -> Response:
         return Response(status_code=204)
 
@@ -457,6 +519,9 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/export", export, methods=["POST"]),
         Route("/compare", compare, methods=["GET"]),
         Route("/rounds", rounds, methods=["POST"]),
+        Route("/jobs", start_job, methods=["POST"]),
+        Route("/jobs/{job_id:str}", job_status, methods=["GET"]),
+        Route("/jobs/{job_id:str}/cancel", cancel_job, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
     ]
@@ -465,7 +530,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         hosts=allowed_hosts(settings.host, settings.port),
         max_body=settings.max_body,
         token=settings.token,
-        state_paths={"/whatif", "/runs", "/upload", "/export"},
+        state_paths={"/whatif", "/runs", "/upload", "/export", "/rounds", "/jobs"},
     )
     return WorkbenchApp(app, guard, bench)
 
