@@ -457,6 +457,8 @@ def _register_commands() -> None:
     from detente.commands.montecarlo import montecarlo, sensitivity
     from detente.commands.ratify import ratify
     from detente.commands.report import report
+    from detente.commands.runs import runs_app
+    from detente.commands.serve import serve
 
     app.command(name="ratify")(ratify)
     app.command(name="crisis")(crisis)
@@ -471,6 +473,8 @@ def _register_commands() -> None:
     )
     backtest.command(name="deu")(backtest_deu)
     app.add_typer(backtest, name="backtest")
+    app.command(name="serve")(serve)  # the web stack is imported only when it runs
+    app.add_typer(runs_app, name="runs")
     for typer_app in (app, backtest):
         for info in typer_app.registered_commands:
             _bound_options(info.callback)

@@ -1,0 +1,662 @@
+"""The workbench's web app: Starlette routes over :mod:`detente.web.workbench`.
+
+Routes:
+
+- ``GET /``: the page for a scenario (``?scenario=NAME`` bundled, ``?s=SHA256`` stored,
+  ``?run=ID`` a saved run with its edits);
+- ``POST /upload``: open an uploaded YAML/CSV file (validated like ``detente validate``);
+- ``POST /whatif``: the results fragment for the touched fields (htmx, after each edit;
+  ``phase=fast`` answers with the fast models' packages first);
+- ``POST /runs``: save the current what-if as a run in the history;
+- ``POST /export``: the edited scenario as YAML; ``POST /rounds``: one model round by round;
+- ``POST /jobs``: Monte Carlo intervals as a background job; ``GET /jobs/ID`` its progress
+  (polled) or result, ``POST /jobs/ID/cancel`` stops it;
+- ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
+- ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
+
+Every request passes :class:`~detente.web.security.SecurityMiddleware` first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from detente import __version__
+from detente.errors import InputError, Problem
+from detente.scenario.loading import DEFAULT_SCENARIO, bundled_scenarios, decode
+from detente.web import workbench as wb
+from detente.web.jobs import Jobs
+from detente.web.security import Guard, SecurityMiddleware, allowed_hosts
+from detente.web.store import Store, content_hash
+
+log = logging.getLogger("detente.web")
+
+#: the most draws a background Monte Carlo job may take
+MAX_JOB_SAMPLES = 100_000
+
+#: uploads and form posts larger than this get 413
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+
+
+@dataclass
+class Settings:
+    """How the server was started."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db: str | None = None
+    token: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    #: draws behind the page's P(...) until the user changes them
+    samples: int = wb.DEFAULT_SAMPLES
+    #: the scenario the page opens with: (text, kind, source label)
+    start: tuple[str, str, str] | None = None
+
+
+class Workbench:
+    """Shared state of one server: the store, the templates and the known scenario texts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.db)
+        self.jobs = Jobs()
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("detente.web", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters["num"] = _num
+        self.env.filters["val"] = _val
+        # scenario texts by hash: the bundled ones and the start scenario live in memory,
+        # uploads in the store
+        self.known: dict[str, tuple[str, str, str]] = {}
+        for name in bundled_scenarios():
+            text, kind = wb.bundled_text(name)
+            self.known[content_hash(text)] = (text, kind, name)
+        start = settings.start or (*wb.bundled_text(DEFAULT_SCENARIO), DEFAULT_SCENARIO)
+        self.start_sha = content_hash(start[0])
+        self.known[self.start_sha] = start
+
+    def opened(self, sha: str) -> wb.Opened:
+        """The scenario with this hash (``KeyError`` if unknown; ``InputError`` if invalid)."""
+        if sha in self.known:
+            text, kind, source = self.known[sha]
+        else:
+            row = self.store.get_scenario(sha)
+            if row is None:
+                raise KeyError(sha)
+            text, kind, source = row.text, row.kind, row.source
+        return wb.open_text(sha, text, kind, source)
+
+    def render(self, template: str, **context: Any) -> str:
+        """Render a template with the common context."""
+        return self.env.get_template(template).render(version=__version__, **context)
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _intervals(job: Any) -> list[dict[str, Any]]:
+    """A finished job's 5-50-95% quantiles per issue and model."""
+    if job.result is None:
+        return []
+    rows = []
+    for issue, per_model in job.result["issues"].items():
+        cells = []
+        for model, stats in per_model.items():
+            q = stats.get("quantiles", {})
+            cells.append({"model": model, "q5": q.get("5"), "q50": q.get("50"), "q95": q.get("95")})
+        rows.append({"issue": issue, "cells": cells})
+    return rows
+
+
+def _run_id(text: str) -> int:
+    """A run id from a query parameter; -1 (no such run) unless it is a plain small number."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else -1
+
+
+def _val(x: float | str) -> str:
+    """An edited value as typed: ``77.5`` stays ``77.5``, ``60.0`` reads ``60``."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+def _options(form: Any) -> tuple[int, int, list[Problem]]:
+    """Draws and seed from the form, with problems for bad values."""
+    problems = []
+    samples, seed = wb.DEFAULT_SAMPLES, 0
+    try:
+        samples = int(str(form.get("samples", wb.DEFAULT_SAMPLES)))
+        if not 1 <= samples <= wb.MAX_SAMPLES:
+            raise ValueError
+    except ValueError:
+        problems.append(Problem("--samples", f"draws must be a whole number 1 to {wb.MAX_SAMPLES}"))
+        samples = wb.DEFAULT_SAMPLES
+    try:
+        seed = int(str(form.get("seed", 0)))
+        if not 0 <= seed < 2**63:
+            raise ValueError
+    except ValueError:
+        problems.append(Problem("--seed", "the seed must be a whole number >= 0"))
+        seed = 0
+    return samples, seed, problems
+
+
+class WorkbenchApp(SecurityMiddleware):
+    """The guarded ASGI app, with its :class:`Workbench` (store, known scenarios) at hand."""
+
+    def __init__(self, app: Starlette, guard: Guard, bench: Workbench) -> None:
+        super().__init__(app, guard)
+        self.bench = bench
+
+
+def create_app(settings: Settings) -> WorkbenchApp:
+    """The workbench ASGI app, wrapped in :class:`~detente.web.security.SecurityMiddleware`."""
+    bench = Workbench(settings)
+
+    async def page(request: Request) -> Response:
+        name = request.query_params.get("scenario")
+        sha = request.query_params.get("s")
+        run_id = request.query_params.get("run")
+        run = None
+        if run_id is not None:
+            run = await run_in_threadpool(bench.store.get_run, _run_id(run_id))
+            if run is None:
+                return HTMLResponse(
+                    bench.render("error.html", message=f"no run {run_id} in the history"),
+                    status_code=404,
+                )
+            sha = run.scenario_sha256
+        if name is not None:
+            try:
+                text, _kind = wb.bundled_text(name)
+            except InputError as exc:
+                return HTMLResponse(bench.render("error.html", message=str(exc)), status_code=404)
+            sha = content_hash(text)
+        sha = sha or bench.start_sha
+        try:
+            opened = await run_in_threadpool(bench.opened, sha)
+        except KeyError:
+            return HTMLResponse(
+                bench.render("error.html", message="no such scenario in this workbench"),
+                status_code=404,
+            )
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("error.html", message="; ".join(map(str, exc.problems))),
+                status_code=422,
+            )
+        samples, seed = settings.samples, 0
+        edits: list[wb.Edit] = []
+        out = None
+        identical = None
+        if run is not None:  # a saved run, reloaded with its edits touched, and re-run
+            samples, seed = int(run.options.get("samples", samples)), run.seed
+            edits = [
+                wb.Edit(e["stance"], e["field"], e["value"], e["actor"], e["issue"])
+                for e in run.edits
+            ]
+            try:
+                loaded = wb.apply_edits(opened, edits)
+            except InputError as exc:
+                return HTMLResponse(
+                    bench.render("error.html", message="; ".join(map(str, exc.problems))),
+                    status_code=422,
+                )
+            out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+            identical = wb.forecast_json(out) == run.outputs
+        base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+        results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
+        return HTMLResponse(
+            bench.render(
+                "index.html",
+                opened=opened,
+                title=opened.loaded.scenario.meta.title,
+                stance_rows=wb.stance_rows(opened, edits),
+                run=run,
+                identical=identical,
+                fields=wb.FIELDS,
+                bundled=list(bundled_scenarios()),
+                round_models=wb.round_models(),
+                max_mb=settings.max_body / 1024 / 1024,
+                **results,
+            )
+        )
+
+    async def whatif(request: Request) -> Response:
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+        except (KeyError, InputError):
+            return HTMLResponse(
+                bench.render("problems.html", problems=["unknown scenario; reload the page"])
+            )
+        samples, seed, bad = _options(form)
+        edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+        t0 = time.perf_counter()
+        try:
+            loaded = wb.apply_edits(opened, edits)
+        except InputError as exc:
+            return _invalid(bench, exc.problems + bad)
+        if bad:
+            return _invalid(bench, bad)
+        checked = time.perf_counter() - t0
+        fast = form.get("phase") == "fast" and bool(edits)
+        try:
+            base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+            if fast:  # the fast models' packages now; P(...) and the slow models follow
+                out = {"forecasts": await run_in_threadpool(wb.run_fast, loaded, seed)}
+                out["headline"] = {"model": base["headline"]["model"]}
+            elif edits:
+                out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+            else:
+                out = base
+        except InputError as exc:
+            return _invalid(bench, exc.problems)
+        except Exception as exc:  # a model failing on odd but valid inputs: say so, never a 500
+            log.exception("forecast failed")
+            return _invalid(bench, [Problem("models", f"the forecast failed: {exc!r}")])
+        elapsed = time.perf_counter() - t0
+        context = _results_context(opened, base, out, edits, samples, seed, elapsed, fast)
+        html = bench.render("results.html", **context)
+        phase = "fast" if fast else "whatif"
+        timing = f"validate;dur={1000 * checked:.1f}, {phase};dur={1000 * elapsed:.1f}"
+        return HTMLResponse(html, headers={"server-timing": timing})
+
+    async def save_run(request: Request) -> Response:
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+        except (KeyError, InputError):
+            return HTMLResponse(bench.render("saved.html", run_id=None, message="unknown scenario"))
+        samples, seed, bad = _options(form)
+        edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+        try:
+            loaded = wb.apply_edits(opened, edits)
+            if bad:
+                raise InputError(bad)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render(
+                    "saved.html",
+                    run_id=None,
+                    message=f"not saved: the inputs do not validate ({exc.first_line})",
+                )
+            )
+        try:
+            if edits:
+                out, elapsed = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+            else:  # the cached baseline: the same bytes, as the tests and `runs rerun` check
+                t0 = time.perf_counter()
+                out = await run_in_threadpool(wb.baseline, opened, samples, seed)
+                elapsed = time.perf_counter() - t0
+        except Exception as exc:  # see whatif
+            log.exception("forecast failed")
+            return HTMLResponse(
+                bench.render("saved.html", run_id=None, message=f"not saved: {exc!r}")
+            )
+
+        def save() -> int:
+            sha = bench.store.put_scenario(opened.text, opened.kind, opened.source)
+            return bench.store.save_run(
+                command="workbench",
+                scenario_sha256=sha,
+                edits=[e.as_dict() for e in edits],
+                options={"command": "forecast", "models": None, "samples": samples},
+                seed=seed,
+                version=__version__,
+                outputs=wb.forecast_json(out),
+                elapsed_s=elapsed,
+            )
+
+        run_id = await run_in_threadpool(save)
+        return HTMLResponse(
+            bench.render("saved.html", run_id=run_id, n_edits=len(edits), message=None)
+        )
+
+    async def export(request: Request) -> Response:
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+            samples, seed, bad = _options(form)
+            if bad:
+                raise InputError(bad)
+            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            text = wb.export_yaml(opened, edits, samples, seed)
+        except KeyError:
+            return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        name = wb.safe_label(opened.source).rsplit(".", 1)[0] + "-edited.yaml"
+        return HTMLResponse(
+            bench.render(
+                "export.html", text=text, name=name, samples=samples, seed=seed, n=len(edits)
+            )
+        )
+
+    async def upload(request: Request) -> Response:
+        form = await request.form(max_files=1, max_fields=20)
+        item = form.get("file")
+        if not isinstance(item, UploadFile) or not item.filename:
+            return HTMLResponse(bench.render("problems.html", problems=["choose a file first"]))
+        label = wb.safe_label(item.filename)
+        data = await item.read()
+        try:
+            kind = wb.kind_of(label)
+            text = decode(data, label)
+            sha = content_hash(text)
+            await run_in_threadpool(wb.open_text, sha, text, kind, label)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        await run_in_threadpool(bench.store.put_scenario, text, kind, label)
+        return PlainTextResponse("opened", headers={"HX-Redirect": f"/?s={sha}"})
+
+    async def rounds(request: Request) -> Response:
+        """One model round by round on the current inputs, with its events in words."""
+        from detente import api
+
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+            _samples, seed, bad = _options(form)
+            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            loaded = wb.apply_edits(opened, edits)
+            if bad:
+                raise InputError(bad)
+            model = str(form.get("model", ""))
+            if model not in wb.round_models():
+                raise InputError(
+                    Problem("--model", f"choose one of {', '.join(wb.round_models())}")
+                )
+            sim = await run_in_threadpool(api.simulate, loaded, model, None, seed)
+        except KeyError:
+            return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        issues = list(sim["rounds"][0]["forecast"])
+        return HTMLResponse(
+            bench.render(
+                "rounds.html",
+                sim=sim,
+                issues=issues,
+                n_edits=len(edits),
+                words=[[wb.event_words(e) for e in r.get("events", [])] for r in sim["rounds"]],
+            )
+        )
+
+    async def compare(request: Request) -> Response:
+        """Two saved runs (or a run and its baseline) side by side: inputs and every result."""
+        a_id, b_id = request.query_params.get("a", ""), request.query_params.get("b", "")
+        runs = []
+        for rid in (a_id, b_id):
+            run = await run_in_threadpool(bench.store.get_run, _run_id(rid))
+            if run is None and not (rid == "base" and runs):
+                return HTMLResponse(
+                    bench.render("error.html", message=f"no run {rid!r} to compare"),
+                    status_code=404,
+                )
+            runs.append(run)
+        a, b = runs
+        out_a = json.loads(a.outputs)
+        if b is None:  # the baseline of run a's scenario, with its draws and seed
+            opened = await run_in_threadpool(
+                wb.open_text, a.scenario_sha256, a.text, a.kind, a.source
+            )
+            out_b = await run_in_threadpool(
+                wb.baseline, opened, int(a.options.get("samples", wb.DEFAULT_SAMPLES)), a.seed
+            )
+            b_label, b_edits = "baseline", {}
+        else:
+            out_b, b_label = json.loads(b.outputs), f"run {b.id}"
+            b_edits = {(e["actor"], e["issue"], e["field"]): e["value"] for e in b.edits}
+        a_edits = {(e["actor"], e["issue"], e["field"]): e["value"] for e in a.edits}
+        inputs = [
+            {
+                "what": " ".join(k),
+                "a": a_edits.get(k, "(scenario)"),
+                "b": b_edits.get(k, "(scenario)"),
+            }
+            for k in sorted(set(a_edits) | set(b_edits))
+        ]
+        rows = []
+        models = [m for m in out_a["forecasts"] if m in out_b["forecasts"]]
+        for m in models:
+            for issue, x in out_a["forecasts"][m].items():
+                rows.append(_delta(m, issue, x, out_b["forecasts"][m].get(issue), 1))
+        oa = (out_a.get("outcome") or {}).get("models", {})
+        ob = (out_b.get("outcome") or {}).get("models", {})
+        for m in models:
+            for key in ("p_agreement", "p_ratified_given_agreement", "p_escalation"):
+                x, y = oa.get(m, {}).get(key), ob.get(m, {}).get(key)
+                rows.append(_delta(m, key, x, y, 2))
+        other = {
+            "scenario": (a.scenario_sha256, b.scenario_sha256 if b else a.scenario_sha256),
+            "seed": (a.seed, b.seed if b else a.seed),
+            "draws": (a.options.get("samples"), (b or a).options.get("samples")),
+        }
+        return HTMLResponse(
+            bench.render(
+                "compare.html",
+                a=a,
+                b_label=b_label,
+                inputs=inputs,
+                rows=rows,
+                other={k: v for k, v in other.items() if v[0] != v[1]},
+                changed=sum(r["changed"] for r in rows),
+            )
+        )
+
+    async def start_job(request: Request) -> Response:
+        """Start Monte Carlo intervals on the current inputs as a background job."""
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+            _samples, seed, bad = _options(form)
+            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            loaded = wb.apply_edits(opened, edits)
+            try:
+                draws = int(str(form.get("mc_samples", "")))
+                if not 1 <= draws <= MAX_JOB_SAMPLES:
+                    raise ValueError
+            except ValueError:
+                bad.append(Problem("--samples", f"intervals take 1 to {MAX_JOB_SAMPLES:,} draws"))
+            if bad:
+                raise InputError(bad)
+        except KeyError:
+            return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+        job = bench.jobs.start_montecarlo(loaded, draws, seed, len(edits))
+        if job is None:
+            return HTMLResponse(
+                bench.render("problems.html", problems=["two jobs are running; wait or cancel one"])
+            )
+        return HTMLResponse(bench.render("job.html", job=job, issues=[]))
+
+    async def job_status(request: Request) -> Response:
+        job = bench.jobs.get(request.path_params["job_id"])
+        if job is None:
+            return HTMLResponse(bench.render("problems.html", problems=["no such job"]))
+        return HTMLResponse(bench.render("job.html", job=job, issues=_intervals(job)))
+
+    async def cancel_job(request: Request) -> Response:
+        job = bench.jobs.get(request.path_params["job_id"])
+        if job is not None:
+            job.cancel.set()
+        return Response(status_code=204)
+
+    async def favicon(_request: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/whatif", whatif, methods=["POST"]),
+        Route("/runs", save_run, methods=["POST"]),
+        Route("/upload", upload, methods=["POST"]),
+        Route("/export", export, methods=["POST"]),
+        Route("/compare", compare, methods=["GET"]),
+        Route("/rounds", rounds, methods=["POST"]),
+        Route("/jobs", start_job, methods=["POST"]),
+        Route("/jobs/{job_id:str}", job_status, methods=["GET"]),
+        Route("/jobs/{job_id:str}/cancel", cancel_job, methods=["POST"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
+        Mount("/static", StaticFiles(packages=[("detente.web", "static")]), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    guard = Guard(
+        hosts=allowed_hosts(settings.host, settings.port),
+        max_body=settings.max_body,
+        token=settings.token,
+        state_paths={"/whatif", "/runs", "/upload", "/export", "/rounds", "/jobs"},
+    )
+    return WorkbenchApp(app, guard, bench)
+
+
+def _invalid(bench: Workbench, problems: list[Problem]) -> HTMLResponse:
+    """The results fragment for inputs that do not validate: every problem, by field."""
+    field_errors = [(wb.field_of(p), str(p)) for p in problems]
+    return HTMLResponse(
+        bench.render(
+            "results.html",
+            problems=[str(p) for p in problems],
+            field_errors=[(k, m) for k, m in field_errors if k],
+        )
+    )
+
+
+def _results_context(
+    opened: wb.Opened,
+    base: dict[str, Any],
+    out: dict[str, Any],
+    edits: list[wb.Edit],
+    samples: int,
+    seed: int,
+    elapsed: float,
+    pending: bool = False,
+) -> dict[str, Any]:
+    """What the results fragment shows: forecasts and P(...) per model against the baseline.
+
+    ``pending``: ``out`` holds only the fast models' packages; the rest is shown as pending.
+    """
+    sc = opened.loaded.scenario
+    models = list(base["forecasts"] if pending else out["forecasts"])
+    rows = []
+    for issue in sc.issues:
+        cells = []
+        for m in models:
+            was = base["forecasts"].get(m, {}).get(issue.id)
+            if m not in out["forecasts"]:
+                cells.append(_cell(m, issue.id, None, was, 1, pending=True))
+                continue
+            now = out["forecasts"][m][issue.id]
+            cells.append(_cell(m, issue.id, now, was, 1))
+        sq = None if issue.status_quo is None else issue.status_quo.centre
+        rows.append({"issue": issue.id, "status_quo": sq, "cells": cells})
+    oc, boc = out.get("outcome") or {}, base.get("outcome") or {}
+    prob_rows = []
+    for key, label in (
+        ("p_agreement", "P(agreement)"),
+        ("p_ratified_given_agreement", "P(ratified | agreement)"),
+        ("p_escalation", "P(escalation)"),
+    ):
+        cells = []
+        for m in models:
+            now = oc.get("models", {}).get(m, {}).get(key)
+            was = boc.get("models", {}).get(m, {}).get(key)
+            cells.append(_cell(m, key, now, was, 2, pending=pending))
+        prob_rows.append({"key": key, "label": label, "cells": cells})
+    checks, bchecks = out.get("checks") or {}, base.get("checks") or {}
+    check_rows = []
+    if "range" in checks:
+        share = f"{checks['range']['challenger']} share of pie"
+        for label, get in (
+            (share, lambda c, m: _num(c["models"].get(m, {}).get("challenger_share"), 2)),
+            ("signed at centre", lambda c, m: _signed(c["models"].get(m, {}).get("signed"))),
+        ):
+            cells = []
+            for m in models:
+                now = get(checks, m)
+                was = get(bchecks, m) if "models" in bchecks else now
+                cells.append({"model": m, "text": now, "was": was, "changed": now != was})
+            check_rows.append({"label": label, "cells": cells})
+    lead = out["headline"].get("model")
+    refusals = [r["why"] for r in checks.get("models", {}).get(lead, {}).get("refuse", [])]
+    return {
+        "problems": [],
+        "field_errors": [],
+        "check_rows": check_rows,
+        "range": checks.get("range"),
+        "form": checks.get("form"),
+        "refusals": refusals,
+        "models": models,
+        "headline": out["headline"],
+        "rows": rows,
+        "prob_rows": prob_rows,
+        "n_edits": len(edits),
+        "edits": edits,
+        "samples": samples,
+        "seed": seed,
+        "ms": 1000 * elapsed,
+        "skipped": {**out.get("skipped", {}), **oc.get("skipped", {})},
+        "sha": opened.sha256,
+        "pending": pending,
+    }
+
+
+def _delta(model: str, what: str, x: float | None, y: float | None, digits: int) -> dict:
+    """One compared value: run A's, run B's, and B - A."""
+    d = None if x is None or y is None else y - x
+    changed = (x is None) != (y is None) or (d is not None and abs(d) > 1e-9)
+    return {
+        "model": model,
+        "what": what,
+        "a": x,
+        "b": y,
+        "d": d,
+        "changed": changed,
+        "digits": digits,
+    }
+
+
+def _signed(x: bool | None) -> str:
+    return "-" if x is None else ("yes" if x else "NO")
+
+
+def _cell(
+    model: str, what: str, now: float | None, was: float | None, digits: int, pending: bool = False
+) -> dict:
+    changed = now is not None and was is not None and abs(now - was) > 1e-9
+    changed = not pending and (changed or (now is None) != (was is None))
+    return {
+        "pending": pending,
+        "model": model,
+        "what": what,
+        "now": now,
+        "was": was,
+        "value": "" if now is None else repr(now),
+        "changed": changed,
+        "digits": digits,
+    }

@@ -1,0 +1,94 @@
+"""Slow work as background jobs: Monte Carlo intervals with progress and cancel.
+
+A job runs in a thread of the server (the engine releases the GIL in NumPy, and the page keeps
+answering edits meanwhile). Its progress is the number of draws finished, reported by the Monte
+Carlo engine after each block; cancelling takes effect at the next block.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from detente.scenario import Loaded
+
+#: jobs that may run at once; more are refused with a message
+MAX_RUNNING = 2
+#: finished jobs kept for the page to collect
+MAX_KEPT = 50
+
+
+class Cancelled(Exception):
+    """Raised inside the engine's progress callback to stop a cancelled job."""
+
+
+@dataclass
+class Job:
+    """One background Monte Carlo run."""
+
+    id: str
+    samples: int
+    seed: int
+    n_edits: int
+    done: int = 0
+    state: str = "running"  # running, finished, cancelled, failed
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    elapsed: float = 0.0
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class Jobs:
+    """The server's background jobs, by id."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def get(self, job_id: str) -> Job | None:
+        """A job by id, or None."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def start_montecarlo(self, loaded: Loaded, samples: int, seed: int, n_edits: int) -> Job | None:
+        """Start Monte Carlo over ``samples`` draws; None if too many jobs are running."""
+        with self._lock:
+            running = sum(j.state == "running" for j in self._jobs.values())
+            if running >= MAX_RUNNING:
+                return None
+            finished = [k for k, j in self._jobs.items() if j.state != "running"]
+            for k in finished[: max(0, len(self._jobs) - MAX_KEPT)]:
+                del self._jobs[k]
+            job = Job(secrets.token_hex(8), samples, seed, n_edits)
+            self._jobs[job.id] = job
+        threading.Thread(target=self._run, args=(job, loaded), daemon=True).start()
+        return job
+
+    @staticmethod
+    def _run(job: Job, loaded: Loaded) -> None:
+        from detente.analyses.montecarlo import run_montecarlo
+
+        def progress(done: int) -> None:
+            job.done = done
+            if job.cancel.is_set():
+                raise Cancelled
+
+        try:
+            job.result = run_montecarlo(
+                loaded.scenario,
+                job.samples,
+                job.seed,
+                None,
+                source=loaded.source,
+                progress=progress,
+            )
+            job.state = "finished"
+        except Cancelled:
+            job.state = "cancelled"
+        except Exception as exc:  # shown on the page; the server goes on
+            job.error, job.state = repr(exc), "failed"
+        job.elapsed = time.perf_counter() - job.started

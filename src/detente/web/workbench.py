@@ -1,0 +1,344 @@
+"""The workbench's model of a what-if: a parsed scenario document plus the user's edits.
+
+The page is stateless on the server: every request names the scenario by the SHA-256 of its
+text (stored in the run history) and carries only the fields the user touched. Edits are
+applied to a copy of the parsed document and the whole document is validated again with the
+loader behind ``detente validate``, so an out-of-range value gets the CLI's own message.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from detente.errors import InputError, Problem
+from detente.scenario.loading import (
+    CSV_SUFFIXES,
+    YAML_SUFFIXES,
+    Loaded,
+    bundled_scenarios,
+    decode,
+    parse,
+    parse_csv,
+    validate_document,
+)
+from detente.scenario.schema import Loc
+from detente.scenario.yamlmap import parse_yaml
+
+#: stance fields the page can edit, in table order
+FIELDS = ("position", "salience", "capability", "demand", "publicity")
+#: form key of an edited field: ``f.<stance index>.<field>``
+_KEY = re.compile(r"^f\.(\d{1,6})\.(" + "|".join(FIELDS) + r")$")
+#: draws behind the page's P(...) unless the user asks for more
+DEFAULT_SAMPLES = 64
+MAX_SAMPLES = 2000
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: open_text caches one per text
+class Opened:
+    """A scenario's text, parsed document and validated form."""
+
+    sha256: str
+    kind: str  # "yaml" or "csv"
+    source: str  # the label problems start with (bundled name or uploaded file name)
+    text: str
+    doc: dict[str, Any]
+    lines: dict[Loc, int]
+    loaded: Loaded
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One touched field: stance ``stance`` (index in the document), ``field``, new value."""
+
+    stance: int
+    field: str
+    value: float | str  # a string only when it is not a number (validation then says so)
+    actor: str = ""
+    issue: str = ""
+
+    @property
+    def key(self) -> str:
+        """The form key, ``f.<stance>.<field>``."""
+        return f"f.{self.stance}.{self.field}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored with a run."""
+        return {
+            "stance": self.stance,
+            "actor": self.actor,
+            "issue": self.issue,
+            "field": self.field,
+            "value": self.value,
+        }
+
+
+def kind_of(filename: str) -> str:
+    """``"csv"`` or ``"yaml"`` from a file name's suffix, with the loader's error otherwise.
+
+    >>> kind_of("talks.CSV"), kind_of("a.yml")
+    ('csv', 'yaml')
+    """
+    suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in YAML_SUFFIXES:
+        return "yaml"
+    raise InputError(
+        Problem(
+            filename,
+            f"unsupported file type {suffix or '(none)'!r}; "
+            "use .yaml/.yml (full scenario) or .csv (stakeholder table); "
+            "`detente convert` imports KTAB, Decide and DEU files",
+        )
+    )
+
+
+def safe_label(filename: str) -> str:
+    """A display label for an uploaded file: its base name, plain characters only.
+
+    It is never used as a path.
+
+    >>> safe_label("../../etc/pass wd.yaml")
+    'pass_wd.yaml'
+    """
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", base)[:100] or "upload"
+
+
+def bundled_text(name: str) -> tuple[str, str]:
+    """Text and kind of a bundled scenario; ``InputError`` for an unknown name."""
+    bundled = bundled_scenarios()
+    if name not in bundled:
+        raise InputError(
+            Problem(name, f"no such bundled scenario; bundled: {', '.join(bundled) or 'none'}")
+        )
+    entry = bundled[name]
+    kind = "csv" if entry.name.endswith(".csv") else "yaml"
+    return decode(entry.read_bytes(), name), kind
+
+
+def _name(source: str) -> str:
+    """The scenario name the loader gives a file: its stem (``dir/talks.csv`` -> ``talks``)."""
+    base = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0] if "." in base else base
+
+
+@lru_cache(maxsize=32)
+def open_text(sha256: str, text: str, kind: str, source: str) -> Opened:
+    """Validate scenario text exactly as ``detente validate`` does and keep its document.
+
+    Raises :class:`InputError` with the same problems the CLI lists.
+    """
+    loaded = parse(text, source=source, kind=kind, name=_name(source))
+    if kind == "csv":
+        doc, lines = parse_csv(text, source, _name(source))
+    else:
+        doc, lines = parse_yaml(text, source)
+    return Opened(sha256, kind, source, text, doc, lines, loaded)
+
+
+def parse_edits(opened: Opened, form: Mapping[str, str]) -> list[Edit]:
+    """The touched fields in a submitted form (keys ``f.<stance>.<field>``), in stance order.
+
+    Keys that do not name an existing stance field are ignored; a value that is not a finite
+    number is kept as text, so that validation reports it with the loader's message.
+    """
+    stances = opened.doc.get("stances") or []
+    edits = []
+    for key, raw in form.items():
+        m = _KEY.match(key)
+        if not m or int(m.group(1)) >= len(stances):
+            continue
+        n, name = int(m.group(1)), m.group(2)
+        text = str(raw).strip()
+        try:
+            value: float | str = float(text)
+            if not math.isfinite(value):
+                value = text
+        except ValueError:
+            value = text
+        st = stances[n] if isinstance(stances[n], dict) else {}
+        edits.append(Edit(n, name, value, str(st.get("actor", "")), str(st.get("issue", ""))))
+    return sorted(edits, key=lambda e: (e.stance, FIELDS.index(e.field)))
+
+
+def apply_edits(opened: Opened, edits: list[Edit]) -> Loaded:
+    """The scenario with the edits applied, validated again; ``InputError`` lists problems."""
+    if not edits:
+        return opened.loaded
+    doc = copy.deepcopy(opened.doc)
+    for e in edits:
+        doc["stances"][e.stance][e.field] = e.value
+    return validate_document(doc, opened.lines, opened.source)
+
+
+def export_yaml(opened: Opened, edits: list[Edit], samples: int, seed: int) -> str:
+    """The edited scenario as YAML that validates and reproduces the page's numbers.
+
+    Comments of the original file are not kept; a header names the source and the edits.
+    """
+    import yaml
+
+    apply_edits(opened, edits)  # raises InputError if the edits do not validate
+    doc = copy.deepcopy(opened.doc)
+    for e in edits:
+        doc["stances"][e.stance][e.field] = e.value
+    head = [
+        f"# Exported by the detente workbench from {opened.source} "
+        f"(sha256 {opened.sha256[:12]}) with {len(edits)} edit(s):",
+        *[f"#   {e.actor} {e.issue} {e.field} = {e.value!r}" for e in edits],
+        f"# Reproduce the page: detente forecast FILE --samples {samples} --seed {seed}",
+    ]
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    return "\n".join(head) + "\n" + body
+
+
+def field_of(problem: Problem) -> str | None:
+    """The form key a problem belongs to (``stances[3].position`` -> ``f.3.position``)."""
+    m = re.match(r"^stances\[(\d+)\]\.(\w+)$", problem.field or "")
+    return f"f.{m.group(1)}.{m.group(2)}" if m and m.group(2) in FIELDS else None
+
+
+def forecast_json(out: dict[str, Any]) -> str:
+    """Serialise a forecast exactly as ``detente forecast --json`` prints it."""
+    return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def run_forecast(loaded: Loaded, samples: int, seed: int) -> tuple[dict[str, Any], float]:
+    """``detente.api.forecast`` with every model; returns the result and server seconds."""
+    from detente import api
+
+    t0 = time.perf_counter()
+    out = api.forecast(loaded, seed=seed, samples=samples)
+    return out, time.perf_counter() - t0
+
+
+def fast_specs() -> list[str]:
+    """The models fast enough for the first answer to an edit (those run over draws)."""
+    from detente.models.base import registry
+
+    return [name for name, cls in registry().items() if cls.monte_carlo_default]
+
+
+def event_words(event: dict[str, Any]) -> str:
+    """:func:`detente.api.event_words`, or the event's fields where it cannot word them.
+
+    (It fails on SMP's challenge events without a target, whose numbers are None.)
+    """
+    from detente import api
+
+    try:
+        return api.event_words(event)
+    except (TypeError, ValueError, KeyError):
+        kind = event.get("type", "event")
+        fields = ", ".join(f"{k} {v}" for k, v in event.items() if k != "type" and v is not None)
+        return f"{kind}: {fields or 'no details'}"
+
+
+def round_models() -> list[str]:
+    """The models the round-by-round view offers (every registered model)."""
+    from detente.models.base import registry
+
+    return list(registry())
+
+
+def run_fast(loaded: Loaded, seed: int) -> dict[str, dict[str, float]]:
+    """The fast models' point forecasts, the same numbers :func:`run_forecast` gives them.
+
+    Every model here is deterministic given the scenario, so leaving out the slow ones does
+    not change the others.
+    """
+    import numpy as np
+
+    from detente import api
+    from detente.scenario import compile_scenario
+
+    arrays = compile_scenario(loaded.scenario, name=loaded.source)
+    fc, _, _ = api.run_models(arrays, fast_specs(), np.random.default_rng(seed), strict=False)
+    return {
+        spec: {i: float(v) for i, v in zip(arrays.issue_ids, res[0], strict=True)}
+        for spec, res in fc.items()
+    }
+
+
+@lru_cache(maxsize=16)
+def baseline(opened: Opened, samples: int, seed: int) -> dict[str, Any]:
+    """The unedited scenario's forecast (cached per scenario, draws and seed)."""
+    return run_forecast(opened.loaded, samples, seed)[0]
+
+
+def field_value(raw: Any) -> float | None:
+    """The number a field's box shows: the point itself, or the centre of an uncertain input."""
+    from detente.scenario.uncertain import Uncertain
+
+    if raw is None:
+        return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    try:
+        return Uncertain.model_validate(raw).centre
+    except ValueError:
+        return None
+
+
+def stance_rows(opened: Opened, edits: list[Edit] | None = None) -> list[dict[str, Any]]:
+    """One row per stance: actor, issue, and for each field its value, bounds and notes.
+
+    ``edits`` (a reloaded run's) show as touched fields holding the edited values.
+    """
+    edited = {e.key: e.value for e in edits or []}
+    sc = opened.loaded.scenario
+    caps = {a.id: a.capability for a in sc.actors}
+    cap_max = max((c.support[1] for c in caps.values()), default=1.0)
+    rows = []
+    for n, (raw, st) in enumerate(zip(opened.doc["stances"], sc.stances, strict=True)):
+        issue = sc.issue(st.issue)
+        bounds = {
+            "position": (issue.scale.min, issue.scale.max),
+            "demand": (issue.scale.min, issue.scale.max),
+            "salience": (0.0, 100.0),
+            "capability": (0.0, max(cap_max * 2, 1.0)),
+            "publicity": (0.0, 1.0),
+        }
+        cells = []
+        for name in FIELDS:
+            value = raw.get(name)
+            note = ""
+            if name == "capability" and value is None:
+                value = field_value(st.capability or caps[st.actor])
+                note = "the actor's capability"
+            else:
+                number = field_value(value)
+                if value is not None and not isinstance(value, int | float):
+                    note = getattr(st, name).describe() + "; an edit sets a point value"
+                value = number
+            lo, hi = bounds[name]
+            step = (hi - lo) / 100  # the slider's keyboard step; the box takes any value
+            key = f"f.{n}.{name}"
+            shown = "" if value is None else repr(float(value)).removesuffix(".0")
+            now = edited.get(key, shown)
+            if isinstance(now, float):
+                now = repr(now).removesuffix(".0")
+            cells.append(
+                {
+                    "field": name,
+                    "key": key,
+                    "value": shown,
+                    "now": now,
+                    "touched": key in edited,
+                    "min": lo,
+                    "max": hi,
+                    "step": step,
+                    "note": note,
+                }
+            )
+        rows.append({"n": n, "actor": st.actor, "issue": st.issue, "cells": cells})
+    return rows
