@@ -108,7 +108,9 @@ def test_keyboard_and_number_box_update_forecast_and_escalation(page: Any, serve
     )
     open_page(page, server)
     base = as_map(cells(page))
-    cell = ("compromise", "enlargement")
+    # the allies' veto holds every voting model's enlargement at the status quo; the NBS bargains
+    # over all issues at once (participation constraints), so its enlargement cell moves
+    cell = ("nbs", "enlargement")
     esc = ("compromise", "p_escalation")
     # by keyboard: the slider moves from 20 by its step of 1 per key press
     page.get_by_label(POS + " slider").focus()
@@ -396,7 +398,7 @@ def test_compare_shows_the_deltas_of_inputs_and_results(page: Any, server: Serve
     page.get_by_role("link", name="compare with the baseline").click()
     page.wait_for_url(f"**/compare?a={second}&b=base")
     assert "RUS enlargement position" in page.locator("#compare-inputs").inner_text()
-    delta = page.locator('td.delta[data-model="compromise"][data-what="enlargement"]')
+    delta = page.locator('td.delta[data-model="nbs"][data-what="enlargement"]')
     moved = float(delta.inner_text())
     assert moved != 0
     # two runs, from the page's compare form: the unedited run gives the baseline's deltas

@@ -56,6 +56,10 @@ class Report:
     outcome: dict[str, Any] | None = None
     checks: dict[str, Any] | None = None
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    #: (package, form, body, yes, needed, passed, why) for the headline package and proposals
+    ratification: list[list[str]] = field(default_factory=list)
+    crisis_text: list[str] = field(default_factory=list)
+    inputs: list[list[str]] = field(default_factory=list)
 
 
 def _svg(fig: Any) -> str:
@@ -649,6 +653,18 @@ def build_report(
         fig,
     )
 
+    step("ratification by form and body")
+    ratification_rows = _ratification_rows(sc, point, forecasts, headline)
+    crisis_text: list[str] = []
+    if sc.crisis is not None:
+        step("crisis analysis in words")
+        from detente.commands.crisis import crisis_report, summary_text
+
+        rep_ = crisis_report(
+            sc, point, None, np.random.default_rng(seed), source=loaded.source,
+            models=[headline], outcome=outcome,
+        )  # fmt: skip
+        crisis_text = summary_text(rep_).splitlines()
     step("summary and sources")
     summary = _summary(sc, forecasts, headline, cr_out, advice, issues, fc)
     article = (
@@ -690,7 +706,91 @@ def build_report(
         outcome=outcome,
         checks=fc.get("checks"),
         diagnostics=fc.get("diagnostics", []),
+        ratification=ratification_rows,
+        crisis_text=crisis_text,
+        inputs=_input_rows(sc),
     )
+
+
+def _ratification_rows(
+    sc: Any, point: ScenarioArrays, forecasts: dict[str, dict[str, float]], headline: str
+) -> list[list[str]]:
+    """Votes of every body on the headline package and each proposal, in every form."""
+    from detente.analyses.ratification import form_votes
+    from detente.scenario.ratification import compile_ratification
+
+    if not sc.forms:
+        return []
+    rat = compile_ratification(sc, status_quo=point.status_quo)
+    packages = [
+        (f"{headline} package", np.array([forecasts[headline][i] for i in point.issue_ids]))
+    ]
+    packages += [(f"proposal {pid}", rat.packages[0, k]) for k, pid in enumerate(rat.proposal_ids)]
+    rows = []
+    for name, x in packages:
+        for form in rat.forms:
+            bodies = rat.form_bodies(form)
+            if not bodies:
+                rows.append([name, form.id, "(no vote)", "", "", "yes"])
+                continue
+            votes = form_votes(x[None], bodies)
+            for k, b in enumerate(bodies):
+                rows.append(
+                    [
+                        name,
+                        form.id,
+                        b.label if hasattr(b, "label") else b.id,
+                        str(int(votes.yes[0, k])),
+                        str(b.threshold),
+                        "yes" if votes.passed[0, k] else "NO",
+                    ]
+                )
+    return rows
+
+
+def _input_rows(sc: Any) -> list[list[str]]:
+    """The stance table as an analyst reads it: the numbers next to their rationale."""
+    rows = []
+    for s in sc.stances:
+        dem = "" if s.demand is None else f"{s.demand.describe()}"
+        pub = "" if s.publicity is None else f"{s.publicity.describe()}"
+        cap = "" if s.capability is None else s.capability.describe()
+        rows.append(
+            [
+                s.actor,
+                s.issue,
+                s.position.describe(),
+                s.salience.describe(),
+                cap,
+                dem,
+                pub,
+                s.why or "",
+            ]
+        )
+    return rows
+
+
+GLOSSARY = [
+    ("P(agreement)", "share of draws in which every required signatory prefers the deal to its "
+     "alternative (docs/outcome.md)"),
+    ("P(ratified | agreement)", "of the signed draws, the share in which every body of the "
+     "form passes the deal"),
+    ("P(escalation)", "probability that the talks fail into force: with no deal in force the "
+     "crisis goes on at the status quo; a deal in force settles it"),
+    ("acceptable range", "the challenger's shares of the pie that every signatory signs"),
+    ("Fearon's range", "the shares both sides prefer to war in a one-shot crisis (Fearon 1995)"),
+    ("share of the pie", "the challenger's gain on the issues at stake, weighted by the crisis "
+     "stakes: 0 nothing it wants, 1 everything"),
+    ("achievement gap", "publicity-weighted shortfall of a package from an actor's public "
+     "demands, 0..1 (models.md C.2)"),
+    ("durable value", "utility of a deal that may be revised: u(x)(1-h)^T + u(SQ)(1-(1-h)^T)"),
+    ("dEU", "change of an actor's expected utility from the baseline, on a 0..1 scale"),
+    ("tie", "a move whose gain is within 2 standard errors or below 0.005 in expected utility"),
+    ("approval cost", "a ratifier's domestic price of approving a deal with an adversary "
+     "(Putnam 1988), in weighted-distance points"),
+    ("controlled / vetoed issue", "an issue one actor decides alone, or one that needs named "
+     "actors' consent to move (docs/scenario-format.md)"),
+]  # fmt: skip
 
 
 def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[str]:
@@ -783,9 +883,11 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid #ccc;
+table{border-collapse:collapse;font-size:13px;margin:.5em 0;display:block;overflow-x:auto;
+max-width:100%}td,th{border:1px solid #ccc;
 padding:3px 6px;text-align:right}th:first-child,td:first-child{text-align:left}
-figure{margin:1em 0}figcaption{font-size:13px;color:#555}svg{max-width:100%;height:auto}
+figure{margin:1em 0;max-width:100%}figcaption{font-size:13px;color:#555}
+svg{max-width:100%;height:auto}dd{margin:0 0 .4em 1.5em}
 .agree{color:#2a7}.disagree{color:#c33}li{margin:.3em 0}
 """
 
@@ -924,6 +1026,18 @@ def render_html(rep: Report) -> str:
     if rep.diagnostics:
         parts.append("<ul>" + "".join(f"<li>{_e(d['text'])}</li>" for d in rep.diagnostics))
         parts.append("</ul>")
+    if rep.ratification:
+        parts += [
+            "<h2>Ratification by form and body</h2>",
+            table(["package", "form", "body", "yes", "needed", "passed"], rep.ratification),
+            "<p>Votes at the centre of the inputs: each member compares the whole package, "
+            "on every issue its body weighs, with the reversion point (models.md D.1), less "
+            "its approval cost.</p>",
+        ]
+    if rep.crisis_text:
+        parts.append("<h2>The crisis in words</h2><ul>")
+        parts += [f"<li>{_e(s)}</li>" for s in rep.crisis_text]
+        parts.append("</ul>")
     parts += ["<h2>Round by round</h2>", fig("rounds")]
     parts += ["<h2>Outcome distributions</h2>", fig("distributions")]
     if "range" in figs:
@@ -946,6 +1060,28 @@ def render_html(rep: Report) -> str:
         parts.append("</ul>")
         parts += [table(*_moves_table(r)), fig(f"moves-{actor}")]
     parts += ["<h2>Sensitivity</h2>", fig("tornado")]
+    if rep.inputs:
+        parts += [
+            "<h2>Inputs</h2>",
+            table(
+                [
+                    "actor",
+                    "issue",
+                    "position",
+                    "salience",
+                    "capability",
+                    "demand",
+                    "publicity",
+                    "why",
+                ],
+                rep.inputs,
+            ),
+        ]
+    parts.append(
+        "<h2>Glossary</h2><dl>"
+        + "".join(f"<dt><b>{_e(k)}</b></dt><dd>{_e(v)}</dd>" for k, v in GLOSSARY)
+        + "</dl>"
+    )
     parts.append(
         "<h2>Sources</h2><ul>" + "".join(f"<li>{_e(s)}</li>" for s in rep.sources) + "</ul>"
     )
@@ -994,6 +1130,11 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
         ]
     out += ["", "## Packages of all models", "", table(*_forecast_rows(rep)), ""]
     out += [f"- {d['text']}" for d in rep.diagnostics]
+    if rep.ratification:
+        out += ["", "## Ratification by form and body", ""]
+        out += [table(["package", "form", "body", "yes", "needed", "passed"], rep.ratification)]
+    if rep.crisis_text:
+        out += ["", "## The crisis in words", ""] + [f"- {s}" for s in rep.crisis_text]
     out += ["## The advisor's ranked moves", ""]
     for actor, r in rep.advice.items():
         out += [
@@ -1005,8 +1146,30 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
         out += [table(*_moves_table(r)), ""]
     if figure_dir:
         out += ["## Figures", ""]
-        out += [f"![{f.caption}]({figure_dir}/{f.id}.png)" for f in rep.figures]
+        for f in rep.figures:
+            out += [f"![{f.caption}]({figure_dir}/{f.id}.png)", "", f"*{f.caption}*", ""]
+    else:
+        out += [
+            "",
+            f"*{len(rep.figures)} figures are left out of this Markdown file; give --png DIR to "
+            "save them beside it and link them here.*",
+        ]
+    if rep.inputs:
+        out += ["", "## Inputs", ""]
+        head = [
+            "actor",
+            "issue",
+            "position",
+            "salience",
+            "capability",
+            "demand",
+            "publicity",
+            "why",
+        ]
+        out += [table(head, rep.inputs)]
+    out += ["", "## Glossary", ""] + [f"- **{k}**: {v}" for k, v in GLOSSARY]
     out += ["", "## Sources", ""] + [f"- {s}" for s in rep.sources]
+    out += ["", "## Rationales", ""] + [f"- {k}: {v}" for k, v in rep.rationales]
     return "\n".join(out) + "\n"
 
 
