@@ -19,6 +19,18 @@ slot's worth of mass) and the compromise itself (capability x salience weighted 
 The forecast is the probability-weighted mean of the slots. When all actors share a position,
 every slot holds it, so the forecast is that position.
 
+Variants
+--------
+This is ``variant="v1"``, the default. ``variant="slot2"`` (or ``fit=model.json`` from
+``detente calibrate``) is the forecaster v2 of :mod:`detente.models.slot2`: a convex fit, a
+median read-out, a predictive distribution with calibrated intervals, and monotone in
+capability and salience by construction. v1 is not monotone: its fitted support weight is
+negative, so more capability behind a position can move its forecast away from that position
+(``tests/models/test_slot2.py``). docs/validation.md compares the two. slot2 is as accurate in
+grouped CV (mean ratio to the compromise model 0.931 against 0.932 over 20 split seeds) and
+travels across eras (leave-one-era-out 0.936 against 0.979). It is not the default because it
+missed the required ratio of 0.93.
+
 Fitted constants and cross-validated accuracy
 ---------------------------------------------
 :data:`COEFFICIENTS` were fitted on ``deu-train.tsv`` only (238 kept issues, 95 proposals;
