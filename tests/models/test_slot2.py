@@ -77,6 +77,9 @@ def test_describe_records_every_fitted_number_and_the_domain():
     for name in slot2.FEATURES:
         assert d["fitted"][name] == slot2.COEFFICIENTS[name]
     assert d["fitted"]["smoothing"] == slot2.SMOOTHING
+    assert d["fitted"]["interval_tails"] == slot2.INTERVAL_TAILS
+    assert d["fitted"]["ridge"] == 1e-3 and d["fitted"]["target_scale"] == 2.0
+    assert d["fitted"]["training"]["issues"] == 238
     assert d["domain"].startswith("EU legislation")
     assert np.isfinite(d["validated_error"]["mae"]) and d["validated_error"]["scale"] == "0-100"
     # the default variant keeps its documented keys

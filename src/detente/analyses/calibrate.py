@@ -141,9 +141,9 @@ def cross_validate_detente(
 # --- the slot forecaster v2 (detente.models.slot2) -------------------------------------------
 
 #: Ridge penalty of the v2 fit (per issue, on the mean cross-entropy).
-SLOT2_RIDGE = 1e-3
+SLOT2_RIDGE = slot2.RIDGE
 #: Scale of the soft targets exp(-|slot - outcome| / scale), in points of a 0-100 scale.
-SLOT2_TARGET_SCALE = 2.0
+SLOT2_TARGET_SCALE = slot2.TARGET_SCALE
 #: Laplace kernel scales (points) among which cross-validated CRPS picks the smoothing.
 SMOOTHING_GRID: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0)
 #: Folds of the inner cross-validation that picks the smoothing.

@@ -253,6 +253,9 @@ class Detente(Model):
             "coefficients": dict(slot2.COEFFICIENTS),
             "smoothing": slot2.SMOOTHING,
             "interval_tails": dict(slot2.INTERVAL_TAILS),
+            "ridge": slot2.RIDGE,
+            "target_scale": slot2.TARGET_SCALE,
+            "training": dict(slot2.TRAINING),
             "domain": slot2.DOMAIN,
             "validated_error": dict(slot2.VALIDATED_ERROR),
         }
