@@ -68,7 +68,7 @@ def test_refit_reproduces_the_shipped_constants(data):
     assert fit["coefficients"]["support"] >= 0
     assert fit["smoothing"] == slot2.SMOOTHING
     assert fit["interval_tails"] == slot2.INTERVAL_TAILS
-    assert round(fit["training"]["mae"], 2) == slot2.TRAINING["mae"] == 21.10
+    assert round(fit["training"]["mae"], 2) == slot2.TRAINING["mae"] == 21.79
     assert round(fit["training"]["compromise_mae"], 2) == slot2.TRAINING["compromise_mae"]
     assert fit == fit_slot2(data)  # byte for byte: no randomness in the fit
 
@@ -76,8 +76,8 @@ def test_refit_reproduces_the_shipped_constants(data):
 def test_cross_validation_seed_0(data):
     r = cross_validate_slot2(data, seed=0)
     assert round(r["compromise_mae"], 2) == 23.19
-    assert round(r["mae"], 2) == 21.32
-    assert round(r["ratio"], 3) == 0.919 and r["excludes_zero"]
+    assert round(r["mae"], 2) == 22.02
+    assert round(r["ratio"], 3) == 0.949 and not r["excludes_zero"]
     d = r["distribution"]
     assert d["crps"] < d["crps_dressed_compromise"]
     assert sum(d["pit_histogram"]) == 238
@@ -90,4 +90,4 @@ def test_leave_one_era_out(data):
     assert set(r["eras"]) == {"DEU I", "DEU II", "DEU III"}
     assert sum(e["issues"] for e in r["eras"].values()) == 238
     p = r["pooled"]
-    assert round(p["ratio"], 3) == 0.936 and p["ci95"][1] < 0
+    assert round(p["ratio"], 3) == 0.949 and p["ci95"][0] < 0 < p["ci95"][1]

@@ -45,10 +45,10 @@ def hand_probabilities(x, w, coef, parl=None, unan=0.0):
         )
         slots.append(x[i])
         logits.append(z)
-    slots.append(c)
-    logits.append(coef["compromise"] + coef["compromise_unanimity"] * unan)
+    # two stages: the compromise by a logistic, the held positions share the rest
+    pc = 1.0 / (1.0 + np.exp(-(coef["compromise"] + coef["compromise_unanimity"] * unan)))
     e = np.exp(np.array(logits) - max(logits))
-    return np.array(slots), e / e.sum()
+    return np.array([*slots, c]), np.array([*((1 - pc) * e / e.sum()), pc])
 
 
 def test_matches_the_documented_formula():
@@ -153,8 +153,17 @@ def test_empirical_crps_by_hand():
 def scenarios(draw):
     n = draw(st.integers(3, 8))
     d = draw(st.integers(1, 3))
-    # a coarse grid of positions makes shared slots (and ties) common
-    pos = [[draw(st.sampled_from(GRID_VALUES)) for _ in range(d)] for _ in range(n)]
+    # a coarse grid of positions makes shared slots (and ties) common; with ``jitter`` some
+    # positions sit within the 0.5-point merge tolerance of each other
+    jitter = draw(st.booleans())
+    shifts = (0.0, 0.2, -0.3, 0.45) if jitter else (0.0,)
+    pos = [
+        [
+            min(100.0, max(0.0, draw(st.sampled_from(GRID_VALUES)) + draw(st.sampled_from(shifts))))
+            for _ in range(d)
+        ]
+        for _ in range(n)
+    ]
     sal = [[draw(st.floats(0.0, 1.0)) for _ in range(d)] for _ in range(n)]
     cap = [draw(st.floats(0.01, 100.0)) for _ in range(n)]
     unan = [draw(st.booleans()) for _ in range(d)]
@@ -173,7 +182,7 @@ def scenarios(draw):
             ),
         )
     )
-    return a, actor, factor, what, coef
+    return a, actor, factor, what, coef, jitter
 
 
 def _forecast(a: ScenarioArrays, coef) -> np.ndarray:
@@ -184,7 +193,7 @@ def _forecast(a: ScenarioArrays, coef) -> np.ndarray:
 @settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_more_weight_never_pulls_the_forecast_away(case):
-    a, actor, factor, what, coef = case
+    a, actor, factor, what, coef, jitter = case
     before = _forecast(a, coef)
     grown = getattr(a, what).copy()
     grown[:, actor] = np.minimum(grown[:, actor] * factor, 1.0 if what == "salience" else np.inf)
@@ -192,7 +201,11 @@ def test_more_weight_never_pulls_the_forecast_away(case):
 
     after = _forecast(replace(a, **{what: grown}), coef)
     x = a.position[0, actor]
-    assert np.all(np.abs(after - x) <= np.abs(before - x) + 1e-9), (before, after, x)
+    # positions within 0.5 points share support: the forecast may end on one of them, so it
+    # may stay up to 0.5 points from x on the far side (exact when positions are apart)
+    slack = 100 * slot2.SAME_POSITION if jitter else 0.0
+    allowed = np.maximum(np.abs(before - x), slack)
+    assert np.all(np.abs(after - x) <= allowed + 1e-9), (before, after, x)
 
 
 def test_v1_is_not_monotone_but_slot2_is():

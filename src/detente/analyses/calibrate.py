@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import expit
 
 from detente.analyses.backtest import (
     bootstrap_mae_difference,
@@ -168,17 +169,34 @@ def _soft_targets(slots, y01, offset, valid, scale: float) -> np.ndarray:
 
 
 def slot2_objective(coef, feats, offset, valid, targets, ridge: float):
-    """Soft-target cross-entropy (mean over issues) + ridge, and its gradient. Convex in coef."""
-    z = np.where(valid, feats @ coef + offset, -np.inf)
-    m = z.max(axis=1, keepdims=True)
-    e = np.exp(z - m)
+    """Soft-target cross-entropy (mean over issues) + ridge, and its gradient. Convex in coef.
+
+    The last slot is the compromise: its stage is a logistic regression and the held
+    positions' a multinomial logit (:func:`detente.models.slot2.slot_probabilities`), each
+    convex in its own coefficients.
+    """
+    z = feats @ coef
+    za = np.where(valid[:, :-1], z[:, :-1] + offset[:, :-1], -np.inf)
+    m = za.max(axis=1, keepdims=True)
+    e = np.exp(za - m)
     tot = e.sum(axis=1, keepdims=True)
-    p = e / tot
+    share = e / tot
     lse = m[:, 0] + np.log(tot[:, 0])
-    fitted = (targets * np.where(valid, z, 0.0)).sum(axis=1)
+    t_pos, t_c = targets[:, :-1], targets[:, -1]
+    u = z[:, -1]
+    # -log sigma(u) = logaddexp(0, -u); -log(1 - sigma(u)) = logaddexp(0, u)
+    nll = (
+        t_c * np.logaddexp(0.0, -u)
+        + (1.0 - t_c) * np.logaddexp(0.0, u)
+        + t_pos.sum(axis=1) * lse
+        - (t_pos * np.where(valid[:, :-1], za, 0.0)).sum(axis=1)
+    )
+    g_slot = np.concatenate(
+        [t_pos.sum(axis=1, keepdims=True) * share - t_pos, (expit(u) - t_c)[:, None]], axis=1
+    )
     n = len(targets)
-    value = float((lse - fitted).mean() + ridge * coef @ coef)
-    grad = ((p - targets)[..., None] * feats).sum(axis=(0, 1)) / n + 2.0 * ridge * coef
+    value = float(nll.mean() + ridge * coef @ coef)
+    grad = (g_slot[..., None] * feats).sum(axis=(0, 1)) / n + 2.0 * ridge * coef
     return value, grad
 
 

@@ -26,10 +26,10 @@ This is ``variant="v1"``, the default. ``variant="slot2"`` (or ``fit=model.json`
 median read-out, a predictive distribution with calibrated intervals, and monotone in
 capability and salience by construction. v1 is not monotone: its fitted support weight is
 negative, so more capability behind a position can move its forecast away from that position
-(``tests/models/test_slot2.py``). docs/validation.md compares the two. slot2 is as accurate in
-grouped CV (mean ratio to the compromise model 0.931 against 0.932 over 20 split seeds) and
-travels across eras (leave-one-era-out 0.936 against 0.979). It is not the default because it
-missed the required ratio of 0.93.
+(``tests/models/test_slot2.py``). docs/validation.md compares the two over 20 split seeds of
+grouped CV. slot2's mean ratio to the compromise model is 0.946 (v1: 0.932), and its CI
+excludes zero in 2 of 20 seeds (v1: 15). It travels better across eras: leave-one-era-out
+pooled 0.949 against 0.979. It is not the default: it misses the required ratio of 0.93.
 
 Fitted constants and cross-validated accuracy
 ---------------------------------------------
