@@ -10,6 +10,11 @@ reproducible.
 proposals; :func:`detente.analyses.backtest.group_kfold`). It scores the held-out proposals
 against the compromise model (nothing to fit) and bootstraps the paired MAE difference over
 proposals.
+
+The v2 forecaster (:mod:`detente.models.slot2`) has its own convex fit (:func:`fit_slot2`),
+cross-validation with predictive-distribution scores (:func:`cross_validate_slot2`), and
+leave-one-era-out (:func:`leave_one_era_out`, for both variants). :func:`validation_report`
+gathers them with a power table for docs/validation.md and ``detente backtest deu --cv``.
 """
 
 from __future__ import annotations

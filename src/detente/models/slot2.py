@@ -4,7 +4,7 @@ The outcome of an issue is treated as a choice among candidate slots: each disti
 position (positions closer than :data:`SAME_POSITION` of the scale count as one; a slot held by
 several actors enters once, through an offset of ``-log(multiplicity)`` on each of its actors)
 and the compromise point (capability x salience weighted mean; Achen 2006). A slot's
-probability is a softmax, within the issue, of
+probability comes from six features:
 
 - ``distance``: |slot - unweighted mean of the held positions|, on 0..1 of the scale (0 for
   the compromise slot),
@@ -51,6 +51,15 @@ construction:
 The fit (:func:`detente.analyses.calibrate.fit_slot2`) is convex: a soft-target cross-entropy
 with targets proportional to ``exp(-|slot - outcome| / 2 points)`` plus a small ridge, solved by
 L-BFGS-B from zero with the sign constraint as a bound.
+
+Validated accuracy (docs/validation.md)
+---------------------------------------
+Grouped 10-fold CV on deu-train.tsv, split seeds 0-19: mean out-of-fold MAE 21.95, ratio 0.946
+to the compromise model (v1: 0.932). The CI of the difference excludes zero in 2 of 20 seeds.
+Leave-one-era-out pooled ratio 0.949 (v1: 0.979). Out-of-fold interval coverage is 49.3 / 79.7 /
+90.2 % at 50 / 80 / 90 %, and the CRPS is 15.78 points against 16.60 for the compromise model
+dressed with its own errors. It missed the issue's bar of 0.93, so it is an option
+(``detente:variant=slot2``), not the default.
 """
 
 from __future__ import annotations
