@@ -6,6 +6,7 @@ No data file needed: these run on hand-made and random scenarios.
 from __future__ import annotations
 
 import json
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from detente.arrays import ScenarioArrays
 from detente.models import get_model, slot2
+from tests.models.conformance import ModelConformance
 
 GRID_VALUES = (0.0, 10.0, 25.0, 40.0, 50.0, 60.0, 75.0, 90.0, 100.0)
 
@@ -222,3 +224,10 @@ def test_v1_is_not_monotone_but_slot2_is():
     assert abs(v1.forecast(more, rng)[0, 0] - 60) > abs(v1.forecast(base, rng)[0, 0] - 60) + 0.5
     s2 = get_model("detente", variant="slot2")
     assert abs(s2.forecast(more, rng)[0, 0] - 60) <= abs(s2.forecast(base, rng)[0, 0] - 60)
+
+
+class TestConformanceSlot2(ModelConformance):
+    """The generic model properties hold for the slot2 variant too."""
+
+    model = "detente"
+    options: ClassVar[dict[str, Any]] = {"variant": "slot2"}
