@@ -467,6 +467,7 @@ def _register_commands() -> None:
     app.command(name="report")(report)
     app.command(name="montecarlo")(montecarlo)
     app.command(name="sensitivity")(sensitivity)
+    app.command(name="calibrate")(__import__("detente.commands.calibrate", fromlist=["run"]).run)
     backtest = typer.Typer(
         help="Backtests on real outcomes (DEU: EU legislative decisions).",
         no_args_is_help=True,

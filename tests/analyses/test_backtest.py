@@ -395,3 +395,21 @@ def test_issue_wise_models_run_once_and_linking_models_by_proposal(data, monkeyp
     n_proposals = len(np.unique(data.proposal_groups()))
     assert sizes["bdm"] == sizes["detente"] == sizes["compromise"] == [data.n_issues]
     assert len(sizes["exchange"]) == n_proposals and sum(sizes["exchange"]) == data.n_issues
+
+
+def test_cli_cv_reports_both_variants(tmp_path):
+    """``backtest deu --cv``: grouped CV (v1 and slot2), leave-one-era-out and power."""
+    res = CliRunner().invoke(
+        make_app(), ["backtest", "deu", str(train_path()), "--cv", "--seeds", "1", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.stdout)
+    assert [row["seed"] for row in r["cv"]] == [0]
+    assert round(r["cv"][0]["v1"]["detente"]["mae"], 2) == 21.38  # the pinned v1 figure
+    assert round(r["cv"][0]["slot2"]["ratio"], 3) == 0.949
+    assert set(r["loeo"]) == {"v1", "slot2"}
+    assert [p["proposals"] for p in r["power"]] == [20, 40, 95]
+    from detente.analyses.calibrate import validation_markdown
+
+    text = validation_markdown(r)
+    assert "| 0 | 0.922 |" in text and "Leave one era out" in text

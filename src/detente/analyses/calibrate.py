@@ -10,15 +10,22 @@ reproducible.
 proposals; :func:`detente.analyses.backtest.group_kfold`). It scores the held-out proposals
 against the compromise model (nothing to fit) and bootstraps the paired MAE difference over
 proposals.
+
+The v2 forecaster (:mod:`detente.models.slot2`) has its own convex fit (:func:`fit_slot2`),
+cross-validation with predictive-distribution scores (:func:`cross_validate_slot2`), and
+leave-one-era-out (:func:`leave_one_era_out`, for both variants). :func:`validation_report`
+gathers them with a power table for docs/validation.md and ``detente backtest deu --cv``.
 """
 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import expit
 
 from detente.analyses.backtest import (
     bootstrap_mae_difference,
@@ -28,6 +35,7 @@ from detente.analyses.backtest import (
 )
 from detente.analyses.power import deu_capabilities
 from detente.io.deu import DEUData
+from detente.models import slot2
 from detente.models.central import actor_weights, weighted_mean
 from detente.models.detente_model import FEATURES, slot_features, slot_probabilities
 
@@ -134,3 +142,505 @@ def cross_validate_detente(
         "ci95": [float(lo), float(hi)],
         "excludes_zero": bool(hi < 0 or lo > 0),
     }
+
+
+# --- the slot forecaster v2 (detente.models.slot2) -------------------------------------------
+
+#: Ridge penalty of the v2 fit (per issue, on the mean cross-entropy).
+SLOT2_RIDGE = slot2.RIDGE
+#: Scale of the soft targets exp(-|slot - outcome| / scale), in points of a 0-100 scale.
+SLOT2_TARGET_SCALE = slot2.TARGET_SCALE
+#: Laplace kernel scales (points) among which cross-validated CRPS picks the smoothing.
+SMOOTHING_GRID: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0)
+#: Folds of the inner cross-validation that picks the smoothing.
+INNER_FOLDS = 5
+#: Seed of the inner fold split (the fit itself uses no randomness).
+INNER_SEED = 0
+
+
+def slot2_design(data: DEUData, capability: str = "treaty"):
+    """Slots (D, K) on 0..1, features (D, K, F), offsets and validity (D, K) of every issue."""
+    arrays = data.arrays(deu_capabilities(data, capability))
+    slots, feats, offset, valid = slot2.slot2_features(arrays)
+    return arrays, slots[0].T, np.moveaxis(feats[0], 1, 0), offset[0].T, valid[0].T
+
+
+def _soft_targets(slots, y01, offset, valid, scale: float) -> np.ndarray:
+    # a slot held by m actors is m entries with offset -log m: its target mass is split alike
+    z = np.where(valid, -np.abs(slots - y01[:, None]) / scale + offset, -np.inf)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def slot2_objective(coef, feats, offset, valid, targets, ridge: float):
+    """Soft-target cross-entropy (mean over issues) + ridge, and its gradient. Convex in coef.
+
+    The last slot is the compromise: its stage is a logistic regression and the held
+    positions' a multinomial logit (:func:`detente.models.slot2.slot_probabilities`), each
+    convex in its own coefficients.
+    """
+    z = feats @ coef
+    za = np.where(valid[:, :-1], z[:, :-1] + offset[:, :-1], -np.inf)
+    m = za.max(axis=1, keepdims=True)
+    e = np.exp(za - m)
+    tot = e.sum(axis=1, keepdims=True)
+    share = e / tot
+    lse = m[:, 0] + np.log(tot[:, 0])
+    t_pos, t_c = targets[:, :-1], targets[:, -1]
+    u = z[:, -1]
+    # -log sigma(u) = logaddexp(0, -u); -log(1 - sigma(u)) = logaddexp(0, u)
+    nll = (
+        t_c * np.logaddexp(0.0, -u)
+        + (1.0 - t_c) * np.logaddexp(0.0, u)
+        + t_pos.sum(axis=1) * lse
+        - (t_pos * np.where(valid[:, :-1], za, 0.0)).sum(axis=1)
+    )
+    g_slot = np.concatenate(
+        [t_pos.sum(axis=1, keepdims=True) * share - t_pos, (expit(u) - t_c)[:, None]], axis=1
+    )
+    n = len(targets)
+    value = float(nll.mean() + ridge * coef @ coef)
+    grad = (g_slot[..., None] * feats).sum(axis=(0, 1)) / n + 2.0 * ridge * coef
+    return value, grad
+
+
+def fit_slot2_coefficients(
+    slots,
+    feats,
+    offset,
+    valid,
+    y,
+    *,
+    ridge: float = SLOT2_RIDGE,
+    target_scale: float = SLOT2_TARGET_SCALE,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fit A: L-BFGS-B on the convex soft-target cross-entropy, ``support`` >= 0.
+
+    ``y`` are outcomes on 0..100, ``slots`` on 0..1. Returns the coefficients and the
+    optimiser's report (objective, iterations, projected gradient norm).
+    """
+    targets = _soft_targets(slots, y / 100.0, offset, valid, target_scale / 100.0)
+    bounds = [(slot2.LOWER_BOUNDS[f], None) for f in slot2.FEATURES]
+    x0 = np.zeros(feats.shape[-1]) if start is None else np.asarray(start, dtype=float)
+    res = minimize(
+        slot2_objective,
+        x0,
+        args=(feats, offset, valid, targets, ridge),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-11},
+    )
+    return res.x, {"objective": float(res.fun), "iterations": int(res.nit), "ok": bool(res.success)}
+
+
+def _slot2_probs(feats, offset, valid, coef) -> np.ndarray:
+    return slot2.slot_probabilities(feats, offset, valid, coef)
+
+
+def _slot2_medians(slots, feats, offset, valid, coef) -> np.ndarray:
+    """Point forecasts on 0..100 (the slot median)."""
+    return 100.0 * slot2.weighted_median(slots, _slot2_probs(feats, offset, valid, coef))
+
+
+def choose_distribution(
+    slots, feats, offset, valid, y, groups, *, seed: int = INNER_SEED
+) -> tuple[float, dict[str, float]]:
+    """Smoothing and interval tails of the predictive distribution, by an inner grouped CV.
+
+    The Laplace scale (points) is the one with the lowest mean CRPS of the inner out-of-fold
+    distributions. For each level L of :data:`detente.models.slot2.INTERVALS` the tail t is the
+    widest-tail (narrowest) choice on a 0.005 grid whose interval [q(t), q(1 - t)] still covers
+    at least L of the inner out-of-fold outcomes: a recalibration of the nominal levels.
+    """
+    folds = group_kfold(groups, INNER_FOLDS, np.random.default_rng(seed))
+    prob = np.zeros_like(slots)
+    for f in range(INNER_FOLDS):
+        te = folds == f
+        coef, _ = fit_slot2_coefficients(slots[~te], feats[~te], offset[~te], valid[~te], y[~te])
+        prob[te] = _slot2_probs(feats[te], offset[te], valid[te], coef)
+    masses = [slot2.grid_distribution(slots, prob, b / 100.0) for b in SMOOTHING_GRID]
+    scores = [float(slot2.grid_crps(m, y / 100.0).mean()) for m in masses]
+    best = int(np.argmin(scores))
+    mass = masses[best]
+    tails = {}
+    for level in slot2.INTERVALS:
+        chosen = 0.0
+        for t in np.arange(0.005, 0.5, 0.005):
+            lo = 100.0 * slot2.grid_quantile(mass, t)
+            hi = 100.0 * slot2.grid_quantile(mass, 1.0 - t)
+            if ((lo <= y) & (y <= hi)).mean() < level:
+                break
+            chosen = float(round(t, 3))
+        tails[str(level)] = chosen
+    return float(SMOOTHING_GRID[best]), tails
+
+
+def fit_slot2(data: DEUData, *, capability: str = "treaty") -> dict[str, Any]:
+    """Fit the v2 slot forecaster on all kept issues of ``data``: everything a model file holds.
+
+    Deterministic: the same file gives the same numbers byte for byte (L-BFGS-B from zero on a
+    convex objective; the smoothing's inner folds use :data:`INNER_SEED`).
+    """
+    arrays, slots, feats, offset, valid = slot2_design(data, capability)
+    y = data.outcome
+    coef, report = fit_slot2_coefficients(slots, feats, offset, valid, y)
+    smoothing, tails = choose_distribution(slots, feats, offset, valid, y, data.proposal_groups())
+    pred = _slot2_medians(slots, feats, offset, valid, coef)
+    base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
+    return {
+        "variant": "slot2",
+        "coefficients": dict(zip(slot2.FEATURES, (float(c) for c in coef), strict=True)),
+        "smoothing": smoothing,
+        "interval_tails": tails,
+        "ridge": SLOT2_RIDGE,
+        "target_scale": SLOT2_TARGET_SCALE,
+        "training": {
+            "source": Path(data.source).name,
+            "issues": data.n_issues,
+            "capability": capability,
+            "mae": float(np.abs(pred - y).mean()),
+            "compromise_mae": float(np.abs(base - y).mean()),
+            "optimiser": report,
+        },
+    }
+
+
+def dressed_compromise(base_test, base_train, y_train) -> np.ndarray:
+    """Samples (D_test, M) of the compromise dressed with its training errors, clipped to 0..100."""
+    resid = y_train - base_train
+    return np.clip(base_test[:, None] + resid[None, :], 0.0, 100.0)
+
+
+def _distribution_scores(mass, y, lo_hi) -> dict[str, Any]:
+    """Coverage of the central intervals, a 10-bin PIT histogram and mean CRPS (points)."""
+    y01 = y / 100.0
+    cum = mass.cumsum(axis=-1)
+    g = slot2.grid()
+    at = np.clip(np.searchsorted(g, y01, side="right") - 1, 0, len(g) - 1)
+    below = np.take_along_axis(cum, at[:, None], -1)[:, 0]
+    point = np.take_along_axis(mass, at[:, None], -1)[:, 0]
+    pit = below - 0.5 * point  # mid-PIT: a point mass at the outcome counts half
+    hist = np.histogram(np.clip(pit, 0, 1), bins=10, range=(0, 1))[0]
+    return {
+        "coverage": {
+            str(level): float(((lo <= y) & (y <= hi)).mean()) for level, (lo, hi) in lo_hi.items()
+        },
+        "pit_histogram": [int(h) for h in hist],
+        "crps": float(100.0 * slot2.grid_crps(mass, y01).mean()),
+    }
+
+
+def _sample_scores(samples, y) -> dict[str, Any]:
+    out = {"coverage": {}, "crps": float(slot2.empirical_crps(samples, y).mean())}
+    for level in slot2.INTERVALS:
+        lo, hi = np.percentile(samples, [50 * (1 - level), 50 * (1 + level)], axis=1)
+        out["coverage"][str(level)] = float(((lo <= y) & (y <= hi)).mean())
+    pit = (samples < y[:, None]).mean(axis=1) + 0.5 * (samples == y[:, None]).mean(axis=1)
+    out["pit_histogram"] = [int(h) for h in np.histogram(pit, bins=10, range=(0, 1))[0]]
+    return out
+
+
+def _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing: bool):
+    """Out-of-fold slot2 medians, grid distributions, intervals and fitted numbers per fold."""
+    pred = np.empty_like(y)
+    mass = np.zeros((len(y), slot2.GRID_POINTS))
+    lo = {level: np.empty_like(y) for level in slot2.INTERVALS}
+    hi = {level: np.empty_like(y) for level in slot2.INTERVALS}
+    fitted = []
+    for f in np.unique(folds):
+        te = folds == f
+        tr = ~te
+        coef, _ = fit_slot2_coefficients(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+        b, tails = (
+            choose_distribution(slots[tr], feats[tr], offset[tr], valid[tr], y[tr], groups[tr])
+            if smoothing
+            else (slot2.SMOOTHING, dict(slot2.INTERVAL_TAILS))
+        )
+        p = _slot2_probs(feats[te], offset[te], valid[te], coef)
+        pred[te] = 100.0 * slot2.weighted_median(slots[te], p)
+        m = slot2.grid_distribution(slots[te], p, b / 100.0)
+        mass[te] = m
+        for level in slot2.INTERVALS:
+            t = tails[str(level)]
+            lo[level][te] = 100.0 * slot2.grid_quantile(m, t)
+            hi[level][te] = 100.0 * slot2.grid_quantile(m, 1.0 - t)
+        fitted.append({"coefficients": coef.tolist(), "smoothing": b, "interval_tails": tails})
+    return pred, mass, {level: (lo[level], hi[level]) for level in slot2.INTERVALS}, fitted
+
+
+def _compare(pred, base, y, groups, seed: int, n_boot: int) -> dict[str, Any]:
+    w, member = bootstrap_weights(groups, n_boot, np.random.default_rng(seed))
+    e, eb = np.abs(pred - y), np.abs(base - y)
+    draws = bootstrap_mae_difference(e, eb, w, member)
+    lo, hi = np.percentile(draws, [2.5, 97.5])
+    return {
+        "mae": float(e.mean()),
+        "compromise_mae": float(eb.mean()),
+        "ratio": float(e.mean() / eb.mean()),
+        "mae_difference": float(e.mean() - eb.mean()),
+        "ci95": [float(lo), float(hi)],
+        "excludes_zero": bool(hi < 0 or lo > 0),
+    }
+
+
+def cross_validate_slot2(
+    data: DEUData,
+    *,
+    k: int = 10,
+    seed: int = 0,
+    capability: str = "treaty",
+    n_boot: int = 2000,
+    smoothing: bool = True,
+) -> dict[str, Any]:
+    """Grouped K-fold CV of the v2 forecaster: point accuracy and the predictive distribution.
+
+    Folds hold whole proposals (``group_kfold`` with ``default_rng(seed)``); the coefficients
+    and (with ``smoothing``) the kernel scale are refitted inside every training fold, the
+    scale by an inner grouped CV on that fold only. The compromise model is scored on the same
+    issues, and dressed with its own training-fold errors for the distributional comparison.
+    """
+    arrays, slots, feats, offset, valid = slot2_design(data, capability)
+    y = data.outcome
+    groups = data.proposal_groups()
+    base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
+    folds = group_kfold(groups, k, np.random.default_rng(seed))
+    pred, mass, lo_hi, fitted = _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing)
+    dressed_scores = []  # per fold: the compromise dressed with that fold's training errors
+    crps_base = np.empty_like(y)
+    for f in range(k):
+        te = folds == f
+        samples = dressed_compromise(base[te], base[~te], y[~te])
+        crps_base[te] = slot2.empirical_crps(samples, y[te])
+        dressed_scores.append(samples)
+    dist = _distribution_scores(mass, y, lo_hi)
+    # the dressed compromise's coverage and PIT, fold by fold (sample counts differ by fold)
+    cover = {str(level): 0.0 for level in slot2.INTERVALS}
+    pit_hist = np.zeros(10, dtype=int)
+    for f, samples in zip(range(k), dressed_scores, strict=True):
+        te = folds == f
+        sc = _sample_scores(samples, y[te])
+        for key in cover:
+            cover[key] += sc["coverage"][key] * te.sum() / len(y)
+        pit_hist += np.array(sc["pit_histogram"])
+    return {
+        "seed": seed,
+        "folds": k,
+        "capability": capability,
+        **_compare(pred, base, y, groups, seed + 1, n_boot),
+        "distribution": {
+            **dist,
+            "crps_dressed_compromise": float(crps_base.mean()),
+            "dressed_compromise": {"coverage": cover, "pit_histogram": pit_hist.tolist()},
+        },
+        "fitted_per_fold": fitted,
+        "oof": pred.tolist(),
+    }
+
+
+def leave_one_era_out(
+    data: DEUData,
+    *,
+    variant: Literal["v1", "slot2"] = "slot2",
+    capability: str = "treaty",
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train on two DEU eras, test on the third; per era and pooled with a bootstrap CI.
+
+    The pooled comparison concatenates the three held-out eras' forecasts (every issue is
+    forecast once, by a fit that never saw its era) and bootstraps proposals.
+    """
+    era = data.column("era").astype(str)
+    groups = data.proposal_groups()
+    y = data.outcome
+    pred = np.empty_like(y)
+    if variant == "slot2":
+        arrays, slots, feats, offset, valid = slot2_design(data, capability)
+    else:
+        arrays, slots, feats, offset, valid = _design(data, capability, "ignore")
+    base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
+    per_era = {}
+    for e in sorted(set(era)):
+        te = era == e
+        tr = ~te
+        if variant == "slot2":
+            coef, _ = fit_slot2_coefficients(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+            pred[te] = _slot2_medians(slots[te], feats[te], offset[te], valid[te], coef)
+        else:
+            coef = _fit(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+            pred[te] = _predict(slots[te], feats[te], offset[te], valid[te], coef)
+        eb, ed = np.abs(base[te] - y[te]).mean(), np.abs(pred[te] - y[te]).mean()
+        per_era[e] = {
+            "issues": int(te.sum()),
+            "mae": float(ed),
+            "compromise_mae": float(eb),
+            "ratio": float(ed / eb),
+        }
+    return {
+        "variant": variant,
+        "eras": per_era,
+        "pooled": _compare(pred, base, y, groups, seed, n_boot),
+    }
+
+
+# --- the validation report (docs/validation.md; `detente backtest deu --cv`) -----------------
+
+#: Ratio thresholds and held-out sizes (proposals) of the power table.
+POWER_THRESHOLDS: tuple[float, ...] = (0.90, 0.93, 0.96, 1.00)
+POWER_SIZES: tuple[int, ...] = (20, 40, 95)
+POWER_DRAWS = 20_000
+POWER_SEED = 12_345
+
+
+def power_table(
+    pred: np.ndarray, base: np.ndarray, y: np.ndarray, groups: np.ndarray
+) -> list[dict[str, Any]]:
+    """How often a held-out set of n proposals shows a ratio at or below each threshold.
+
+    Held-out sets are drawn with replacement from the proposals, with the given out-of-fold
+    errors: what a test of that size can show when the true ratio is the one measured here.
+    """
+    _, member = np.unique(groups, return_inverse=True)
+    g = int(member.max()) + 1
+    e = np.bincount(member, weights=np.abs(pred - y), minlength=g)
+    eb = np.bincount(member, weights=np.abs(base - y), minlength=g)
+    rng = np.random.default_rng(POWER_SEED)
+    rows = []
+    for size in POWER_SIZES:
+        pick = rng.integers(0, g, size=(POWER_DRAWS, size))
+        ratio = e[pick].sum(axis=1) / eb[pick].sum(axis=1)
+        lo, hi = np.percentile(ratio, [5, 95])
+        rows.append(
+            {
+                "proposals": size,
+                "p_at_or_below": {f"{t:.2f}": float((ratio <= t).mean()) for t in POWER_THRESHOLDS},
+                "ratio_5_95": [float(lo), float(hi)],
+            }
+        )
+    return rows
+
+
+def validation_report(data: DEUData, *, seeds: int = 20, n_boot: int = 2000) -> dict[str, Any]:
+    """Grouped CV over ``seeds`` split seeds (v1 and slot2), leave-one-era-out and power."""
+    cv = []
+    for seed in range(seeds):
+        v1 = cross_validate_detente(data, seed=seed, n_boot=n_boot)
+        s2 = cross_validate_slot2(data, seed=seed, n_boot=n_boot)
+        cv.append({"seed": seed, "v1": v1, "slot2": s2})
+    arrays = slot2_design(data)[0]
+    base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
+    return {
+        "fit": fit_slot2(data),
+        "cv": cv,
+        "loeo": {v: leave_one_era_out(data, variant=v, n_boot=n_boot) for v in ("v1", "slot2")},
+        "power": power_table(
+            np.array(cv[0]["slot2"]["oof"]), base, data.outcome, data.proposal_groups()
+        ),
+    }
+
+
+def validation_markdown(report: dict[str, Any]) -> str:
+    """The report of :func:`validation_report` as the markdown tables of docs/validation.md."""
+    out = ["## Grouped 10-fold CV (treaty capabilities): ratio to the compromise model", ""]
+    out += [
+        "| seed | v1 ratio | v1 95% CI | slot2 MAE | slot2 ratio | slot2 95% CI |",
+        "|---|---|---|---|---|---|",
+    ]
+    v1r, s2r, v1x, s2x = [], [], 0, 0
+    for row in report["cv"]:
+        v1, s2 = row["v1"], row["slot2"]
+        v1r.append(1.0 + v1["relative"])
+        s2r.append(s2["ratio"])
+        v1x += v1["excludes_zero"]
+        s2x += s2["excludes_zero"]
+        out.append(
+            f"| {row['seed']} | {1 + v1['relative']:.3f} | {v1['ci95'][0]:+.2f} to "
+            f"{v1['ci95'][1]:+.2f} | {s2['mae']:.2f} | {s2['ratio']:.3f} | "
+            f"{s2['ci95'][0]:+.2f} to {s2['ci95'][1]:+.2f} |"
+        )
+    n = len(report["cv"])
+    s2_mae = np.mean([r["slot2"]["mae"] for r in report["cv"]])
+    out += [
+        "",
+        f"v1: mean ratio {np.mean(v1r):.3f} (range {min(v1r):.3f} to {max(v1r):.3f}); the CI "
+        f"excludes zero in {v1x} of {n} seeds.",
+        f"slot2: mean ratio {np.mean(s2r):.3f} (range {min(s2r):.3f} to {max(s2r):.3f}); the "
+        f"CI excludes zero in {s2x} of {n} seeds; mean out-of-fold MAE {s2_mae:.2f}.",
+        "",
+        "## slot2 predictive distribution, out of fold",
+        "",
+        "| seed | cover 50% | cover 80% | cover 90% | CRPS | CRPS dressed compromise |",
+        "|---|---|---|---|---|---|",
+    ]
+    pit = np.zeros(10, dtype=int)
+    pit_base = np.zeros(10, dtype=int)
+    for row in report["cv"]:
+        d = row["slot2"]["distribution"]
+        c = d["coverage"]
+        pit += np.array(d["pit_histogram"])
+        pit_base += np.array(d["dressed_compromise"]["pit_histogram"])
+        out.append(
+            f"| {row['seed']} | {100 * c['0.5']:.1f}% | {100 * c['0.8']:.1f}% | "
+            f"{100 * c['0.9']:.1f}% | {d['crps']:.2f} | {d['crps_dressed_compromise']:.2f} |"
+        )
+
+    def mean_cover(key: str, dressed: bool) -> str:
+        vals = [
+            (
+                r["slot2"]["distribution"]["dressed_compromise"]
+                if dressed
+                else r["slot2"]["distribution"]
+            )["coverage"][key]
+            for r in report["cv"]
+        ]
+        return f"{100 * np.mean(vals):.1f}%"
+
+    crps = np.mean([r["slot2"]["distribution"]["crps"] for r in report["cv"]])
+    crps_base = np.mean(
+        [r["slot2"]["distribution"]["crps_dressed_compromise"] for r in report["cv"]]
+    )
+    out += [
+        "",
+        "mean coverage 50/80/90: slot2 "
+        + " / ".join(mean_cover(k, False) for k in ("0.5", "0.8", "0.9"))
+        + "; dressed compromise "
+        + " / ".join(mean_cover(k, True) for k in ("0.5", "0.8", "0.9"))
+        + ".",
+        f"mean CRPS: slot2 {crps:.2f}, dressed compromise {crps_base:.2f} (points).",
+        f"PIT histogram (10 bins, all seeds pooled): slot2 {pit.tolist()}; dressed compromise "
+        f"{pit_base.tolist()}.",
+        "",
+        "## Leave one era out",
+        "",
+        "| variant | era | issues | MAE | compromise MAE | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for variant, lo in report["loeo"].items():
+        for era, r in lo["eras"].items():
+            out.append(
+                f"| {variant} | {era} | {r['issues']} | {r['mae']:.2f} | "
+                f"{r['compromise_mae']:.2f} | {r['ratio']:.3f} |"
+            )
+        p = lo["pooled"]
+        out.append(
+            f"| {variant} | pooled | {sum(r['issues'] for r in lo['eras'].values())} | "
+            f"{p['mae']:.2f} | {p['compromise_mae']:.2f} | {p['ratio']:.3f} (95% CI of the "
+            f"difference {p['ci95'][0]:+.2f} to {p['ci95'][1]:+.2f}) |"
+        )
+    out += [
+        "",
+        "## Power: what a held-out set of n proposals can show (slot2, seed-0 out-of-fold errors)",
+        "",
+        "| proposals | "
+        + " | ".join(f"P(ratio <= {t:.2f})" for t in POWER_THRESHOLDS)
+        + " | ratio 5% to 95% |",
+        "|---" * (len(POWER_THRESHOLDS) + 2) + "|",
+    ]
+    for row in report["power"]:
+        cells = " | ".join(f"{100 * v:.0f}%" for v in row["p_at_or_below"].values())
+        lo, hi = row["ratio_5_95"]
+        out.append(f"| {row['proposals']} | {cells} | {lo:.3f} to {hi:.3f} |")
+    return "\n".join(out)

@@ -2,7 +2,9 @@
 
 The function :func:`backtest_deu` is a typer command; ``detente.cli`` registers it on the main
 app (``backtest`` group, ``deu`` command). It prints a rich table by default and the full
-JSON-ready result of :func:`detente.analyses.backtest.run_backtest` with ``--json``. Bad input
+JSON-ready result of :func:`detente.analyses.backtest.run_backtest` with ``--json``. With ``--cv``
+it validates the detente forecaster instead (:func:`detente.analyses.calibrate.validation_report`:
+v1 and slot2 side by side). Bad input
 (an unreadable or malformed file, an unknown model or capability) prints one line on stderr and
 exits with status 2.
 """
@@ -54,6 +56,15 @@ def backtest_deu(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --predictions file if it exists")
     ] = False,
+    cv: Annotated[
+        bool,
+        typer.Option(
+            "--cv",
+            help="Validate the detente forecaster instead (v1 and slot2): grouped CV over "
+            "--seeds split seeds, leave-one-era-out, predictive distributions, power table",
+        ),
+    ] = False,
+    seeds: Annotated[int, typer.Option("--seeds", help="Split seeds of --cv", min=1)] = 20,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
     if predictions is not None:
@@ -62,6 +73,12 @@ def backtest_deu(
         data = load_deu(path)
     except InputError as exc:
         raise _fail(exc.first_line) from None
+    if cv:
+        from detente.analyses.calibrate import validation_markdown, validation_report
+
+        report = validation_report(data, seeds=seeds)
+        typer.echo(json.dumps(report, indent=2) if json_output else validation_markdown(report))
+        return
     try:
         result = run_backtest(
             data,
