@@ -294,7 +294,7 @@ def hand_forecast(x, w, parl=None):
 
 
 def test_detente_model_matches_the_documented_formula():
-    m = get_model("detente")
+    m = get_model("detente", variant="v1")
     assert m.describe()["fitted"]["parliament"] == 5.39
     x = [0.0, 0.4, 0.4, 1.0, 0.7]
     w = [1.0, 2.0, 0.5, 3.0, 1.0]
@@ -304,19 +304,21 @@ def test_detente_model_matches_the_documented_formula():
     got = m.forecast(a, np.random.default_rng(0))[0, 0]
     assert got == pytest.approx(100 * hand_forecast(x, w, parl=4), abs=1e-9)
     # without a parliament the term is absent; the EP's pull moves the forecast towards it
-    no_parl = get_model("detente", parliament=None).forecast(a, np.random.default_rng(0))[0, 0]
+    no_parl = get_model("detente", variant="v1", parliament=None).forecast(
+        a, np.random.default_rng(0)
+    )[0, 0]
     assert no_parl == pytest.approx(100 * hand_forecast(x, w), abs=1e-9)
     assert abs(got - 70.0) < abs(no_parl - 70.0)
 
 
 def test_detente_status_quo_slot_falls_back_visibly():
-    sq = get_model("detente", status_quo="slot")
+    sq = get_model("detente", variant="v1", status_quo="slot")
     b = ScenarioArrays.from_table([[0.0], [100.0], [100.0], [0.0]], [[1.0]] * 4, [1.0] * 4)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = sq.forecast(b, np.random.default_rng(0))[0, 0]
     assert any("status quo unknown on 1" in str(w.message) for w in caught)
-    plain = get_model("detente").forecast(b, np.random.default_rng(0))[0, 0]
+    plain = get_model("detente", variant="v1").forecast(b, np.random.default_rng(0))[0, 0]
     assert out == pytest.approx(plain)  # symmetric positions: 50 either way
     # where the status quo is known it is a slot: on 0, 40, 100 a status quo at 100 adds mass
     # at 100 and moves the forecast up, against the same issue with it unknown

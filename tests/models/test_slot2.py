@@ -84,8 +84,9 @@ def test_describe_records_every_fitted_number_and_the_domain():
     assert d["fitted"]["training"]["issues"] == 238
     assert d["domain"].startswith("EU legislation")
     assert np.isfinite(d["validated_error"]["mae"]) and d["validated_error"]["scale"] == "0-100"
-    # the default variant keeps its documented keys
-    v1 = get_model("detente").describe()
+    # slot2 is the default (monotone; docs/validation.md); v1 keeps its documented keys
+    assert get_model("detente").describe()["options"]["variant"] == "slot2"
+    v1 = get_model("detente", variant="v1").describe()
     assert v1["options"]["variant"] == "v1" and "domain" in v1 and "mae" in v1["validated_error"]
 
 

@@ -32,7 +32,13 @@ def _fail(message: str) -> typer.Exit:
 
 
 def backtest_deu(
-    path: Annotated[Path, typer.Argument(help="DEU file: TAB copy or semicolon deposit layout")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="DEU file: TAB copy or semicolon deposit layout; default the bundled training "
+            "file (DEU I-III, Arregui & Perarnaud 2022, CC BY 4.0)"
+        ),
+    ] = None,
     model: Annotated[
         list[str] | None,
         typer.Option("--model", "-m", help="Model to score (repeatable; default: all registered)"),
@@ -69,6 +75,10 @@ def backtest_deu(
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
     if predictions is not None:
         check_output(predictions, force)  # before the backtest runs
+    if path is None:
+        from importlib.resources import files
+
+        path = Path(str(files("detente") / "data" / "deu" / "deu-train.tsv"))
     try:
         data = load_deu(path)
     except InputError as exc:

@@ -21,15 +21,17 @@ every slot holds it, so the forecast is that position.
 
 Variants
 --------
-This is ``variant="v1"``, the default. ``variant="slot2"`` (or ``fit=model.json`` from
-``detente calibrate``) is the forecaster v2 of :mod:`detente.models.slot2`: a convex fit, a
+This is ``variant="v1"``. The default is ``variant="slot2"`` (or ``fit=model.json`` from
+``detente calibrate``), the forecaster v2 of :mod:`detente.models.slot2`: a convex fit, a
 median read-out, a predictive distribution with calibrated intervals, and monotone in
 capability and salience by construction. v1 is not monotone: its fitted support weight is
 negative, so more capability behind a position can move its forecast away from that position
 (``tests/models/test_slot2.py``). docs/validation.md compares the two over 20 split seeds of
 grouped CV. slot2's mean ratio to the compromise model is 0.946 (v1: 0.932), and its CI
 excludes zero in 2 of 20 seeds (v1: 15). It travels better across eras: leave-one-era-out
-pooled 0.949 against 0.979. It is not the default: it misses the required ratio of 0.93.
+pooled 0.949 against 0.979. It misses the required ratio of 0.93, as v1 does; it is the
+default because a forecaster that moves away from an actor who gains clout (v1, in 43% of
+random scenarios) cannot lead any output (issue 17), and its intervals are calibrated.
 
 Fitted constants and cross-validated accuracy
 ---------------------------------------------
@@ -98,7 +100,7 @@ class DetenteOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    variant: Literal["v1", "slot2"] = "v1"
+    variant: Literal["v1", "slot2"] = "slot2"
     weights: WeightScheme = "capability_salience"
     parliament: str | None = "ep"
     status_quo: Literal["ignore", "slot"] = "ignore"
