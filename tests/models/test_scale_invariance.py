@@ -8,7 +8,8 @@ expected failure until SMP is made invariant or its documentation says why it is
 Saliences are relative weights for the weighted-centre models (compromise, median, NBS, detente;
 mean ignores them). BDM and the exchange model are left out of the salience case: on
 china-soe-reform halving every salience moves their forecasts by up to 3 scale points, as their
-formulas read a salience on its absolute 0-100 scale (measured, not yet documented).
+formulas read a salience on its absolute scale (documented in each model's module docstring, as
+is SMP's dependence on the capability unit, KTAB's arithmetic).
 """
 
 from __future__ import annotations

@@ -29,6 +29,11 @@ the sign of a vote), so after sorting the voters by position the favourable vote
 a prefix or a suffix, and their vote totals are differences of cumulative sums. The batch is
 processed in chunks to bound memory, and batch rows whose stopping rule has fired are frozen and
 dropped from later rounds, so a row's result never depends on the other rows in the batch.
+
+Units: capability is relative (every vote and probability is a ratio of capability sums), but
+salience is absolute, on 0..1: a challenge's expected utility weighs the target's stakes by
+``s_j`` and success without a fight by ``1 - s_j`` (models.md A.4), so halving every salience
+changes the run (up to 3 points on china-soe-reform, ``tests/models/test_scale_invariance.py``).
 """
 
 from __future__ import annotations

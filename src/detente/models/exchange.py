@@ -51,6 +51,11 @@ there is no per-sample Python loop. The package's re-sort of its list before eve
 replaced by re-keying only the exchanges whose gain changed (see ``_Round``), which gives the
 same order. The loop over steps within a round is inherently sequential. Memory grows as
 samples x D^2 N^2 / 4 candidates while a round is set up, and as samples x live exchanges after.
+
+Units: capability is relative, but the salience unit matters: halving every salience moves the
+forecast (up to 3 points on china-soe-reform, ``tests/models/test_scale_invariance.py``), because
+the model's gains and its 0..100 position bounds are absolute, as in ``decide-exchange-model``.
+Give saliences on the scenario's 0..100 scale.
 """
 
 from __future__ import annotations

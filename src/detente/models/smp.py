@@ -45,6 +45,11 @@ Differences from KTAB that cannot change a deterministic result except at exact 
 - Capability is a scalar in SMP: the mean of an actor's capability over the issues it takes
   part in. Saliences of absent actor-issue pairs are 0 (see :mod:`detente.arrays`), and
   absent pairs are left out of the forecast's weighted mean.
+- Units: as in KTAB, capabilities are not only relative. KTAB's absolute constants (a
+  challenge needs an expected gain above 1e-5, bargains carry a 1e-6 asymmetry, the stop rule
+  adds 1e-4) meet gains that grow with the capabilities, so multiplying every capability by
+  1e-6 moves the forecast (2.15 points on ec-emissions-1994;
+  ``tests/models/test_scale_invariance.py``). Keep capabilities in KTAB's range, as its inputs.
 
 Two quirks of KTAB 1.4 that only non-default options reach are reproduced on purpose:
 with ``InitRcvrInterp`` and ``PWCompInterp`` the target's view of the bargain is built from
