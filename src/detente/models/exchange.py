@@ -52,10 +52,9 @@ replaced by re-keying only the exchanges whose gain changed (see ``_Round``), wh
 same order. The loop over steps within a round is inherently sequential. Memory grows as
 samples x D^2 N^2 / 4 candidates while a round is set up, and as samples x live exchanges after.
 
-Units: capability is relative, but the salience unit matters: halving every salience moves the
-forecast (up to 3 points on china-soe-reform, ``tests/models/test_scale_invariance.py``), because
-the model's gains and its 0..100 position bounds are absolute, as in ``decide-exchange-model``.
-Give saliences on the scenario's 0..100 scale.
+Units: capability is relative, but the salience unit matters. Measured: halving every salience
+moves the forecast by up to 3 points on china-soe-reform (``tests/models/test_scale_invariance.py``).
+Give saliences on the scenario's 0..100 scale, as ``decide-exchange-model``'s inputs are.
 """
 
 from __future__ import annotations
