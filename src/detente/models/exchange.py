@@ -54,7 +54,8 @@ samples x D^2 N^2 / 4 candidates while a round is set up, and as samples x live 
 
 Units: capability is relative, but the salience unit matters. Measured: halving every salience
 moves the forecast by up to 3 points on china-soe-reform
-(``tests/models/test_scale_invariance.py``). Give saliences on the scenario's 0..100 scale, as ``decide-exchange-model``'s inputs are.
+(``tests/models/test_scale_invariance.py``). Give saliences on the scenario's 0..100 scale, as
+``decide-exchange-model``'s inputs are.
 """
 
 from __future__ import annotations
