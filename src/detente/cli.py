@@ -8,6 +8,7 @@ field, and what is allowed. Imports of the heavy layers happen inside the comman
 from __future__ import annotations
 
 import json
+import os
 import sys
 import typing
 from pathlib import Path
@@ -70,13 +71,57 @@ def console(wide: bool = False):
     from rich.console import Console
 
     con = Console(highlight=False)
-    if wide and not con.is_terminal:
+    if wide and not con.is_terminal and not os.environ.get("COLUMNS"):
         con = Console(highlight=False, width=160)
     return con
 
 
 def _fmt(x: float) -> str:
     return f"{x:.1f}"
+
+
+def print_split_table(
+    con: Any,
+    title: str,
+    keys: list[str],
+    columns: list[str],
+    rows: list[list[str]],
+    footer: list[list[str]] | None = None,
+) -> None:
+    """Print a table of ``keys`` columns and value ``columns``, split into several tables of
+    whole columns when the console is too narrow: numbers are never cut (issue 20)."""
+    from rich.table import Table
+
+    footer = footer or []
+    every = rows + footer
+
+    def width(k: int, head: str) -> int:
+        return max([len(head), *(len(r[k]) for r in every)]) + 3
+
+    fixed = sum(width(k, h) for k, h in enumerate(keys)) + 1
+    groups: list[list[int]] = [[]]
+    used = fixed
+    for j, head in enumerate(columns):
+        w = width(len(keys) + j, head)
+        if groups[-1] and used + w > con.width:
+            groups.append([])
+            used = fixed
+        groups[-1].append(j)
+        used += w
+    for g, group in enumerate(groups):
+        suffix = f" ({g + 1} of {len(groups)})" if len(groups) > 1 else ""
+        table = Table(title=title + suffix, title_justify="left")
+        for k, head in enumerate(keys):
+            table.add_column(head, no_wrap=True, justify="left" if k == 0 else "right")
+        for j in group:
+            table.add_column(columns[j], justify="right", no_wrap=True)
+        for r in rows:
+            table.add_row(*r[: len(keys)], *(r[len(keys) + j] for j in group))
+        if footer:
+            table.add_section()
+            for r in footer:
+                table.add_row(*r[: len(keys)], *(r[len(keys) + j] for j in group))
+        con.print(table)
 
 
 SamplesOpt = Annotated[
@@ -128,18 +173,14 @@ def forecast(
         )
     if oc is None or not head.get("sentence"):
         con.print(f"[bold]{title}[/]")
-    table = Table(title="Packages by model (what a deal would look like)", title_justify="left")
-    table.add_column("issue", no_wrap=True)
-    table.add_column("status quo", justify="right", no_wrap=True)
-    for spec in out["forecasts"]:
-        table.add_column(spec, justify="right", no_wrap=True)
+    specs = list(out["forecasts"])
+    body: list[list[str]] = []
     for issue in sc.issues:
         sq = "" if issue.status_quo is None else _fmt(issue.status_quo.centre)
-        row = [issue.id, sq] + [_fmt(fc[issue.id]) for fc in out["forecasts"].values()]
-        table.add_row(*row)
+        body.append([issue.id, sq] + [_fmt(out["forecasts"][s][issue.id]) for s in specs])
     checks = out.get("checks")
+    extra: list[list[str]] = []
     if oc is not None:
-        table.add_section()
         rows: list[tuple[str, Any]] = []
         if checks and "range" in checks:
             ch = checks["range"]["challenger"]
@@ -163,9 +204,15 @@ def forecast(
             ("P(ratified | agr.)", prob("p_ratified_given_agreement")),
             ("P(escalation)", prob("p_escalation")),
         ]
-        for label, f in rows:
-            table.add_row(label, "", *[f(spec) for spec in out["forecasts"]])
-    con.print(table)
+        extra = [[label, "", *[f(spec) for spec in specs]] for label, f in rows]
+    print_split_table(
+        con,
+        "Packages by model (what a deal would look like)",
+        ["issue", "status quo"],
+        specs,
+        body,
+        extra,
+    )
     if oc is not None:
         form = f" in the form {oc['form']}" if oc.get("form") else ""
         con.print(
@@ -313,7 +360,6 @@ def simulate(
     seed: SeedOpt = 0,
 ) -> None:
     """Round by round: positions and forecast after each round, and why actors moved."""
-    from rich.table import Table
 
     from detente import api
 
@@ -323,20 +369,17 @@ def simulate(
         return
     con = console(wide=True)
     issues = list(out["rounds"][0]["forecast"])
-    table = Table(
-        title=f"{out['model']} on {out['scenario']}: forecast by round", title_justify="left"
+    print_split_table(
+        con,
+        f"{out['model']} on {out['scenario']}: forecast by round",
+        ["round", "events"],
+        issues,
+        [
+            [str(r["round"]), str(len(r.get("events", [])))]
+            + [_fmt(r["forecast"][i]) for i in issues]
+            for r in out["rounds"]
+        ],
     )
-    table.add_column("round", justify="right")
-    for i in issues:
-        table.add_column(i, justify="right")
-    table.add_column("events", justify="right")
-    for r in out["rounds"]:
-        table.add_row(
-            str(r["round"]),
-            *[_fmt(r["forecast"][i]) for i in issues],
-            str(len(r.get("events", []))),
-        )
-    con.print(table)
     shown = 6
     for r in out["rounds"]:
         events = r.get("events", [])
@@ -422,13 +465,21 @@ def models(json_out: JsonOpt = False) -> None:
     if json_out:
         emit_json(rows)
         return
+    con = console(wide=True)
+    if con.width < 120:  # narrow: one block per model, nothing squeezed into thin columns
+        for r in rows:
+            opts = ", ".join(f"{k}={v}" for k, v in r["options"].items()) or "-"
+            con.print(f"[bold]{r['model']}[/]: {r['title']}")
+            con.print(f"  options: {opts}", markup=False)
+            con.print(f"  citation: {r['citation']}", markup=False)
+        return
     table = Table(title="Models", title_justify="left", show_lines=True)
     for col in ("model", "title", "default options", "citation"):
         table.add_column(col)
     for r in rows:
         opts = ", ".join(f"{k}={v}" for k, v in r["options"].items()) or "-"
         table.add_row(r["model"], r["title"], opts, r["citation"])
-    console().print(table)
+    con.print(table)
 
 
 @app.command()
