@@ -770,6 +770,18 @@ def _input_rows(sc: Any) -> list[list[str]]:
     return rows
 
 
+#: columns of the inputs table (:func:`_input_rows`)
+INPUT_COLUMNS = [
+    "actor",
+    "issue",
+    "position",
+    "salience",
+    "capability",
+    "demand",
+    "publicity",
+    "why",
+]
+
 GLOSSARY = [
     ("P(agreement)", "share of draws in which every required signatory prefers the deal to its "
      "alternative (docs/outcome.md)"),
@@ -1063,19 +1075,7 @@ def render_html(rep: Report) -> str:
     if rep.inputs:
         parts += [
             "<h2>Inputs</h2>",
-            table(
-                [
-                    "actor",
-                    "issue",
-                    "position",
-                    "salience",
-                    "capability",
-                    "demand",
-                    "publicity",
-                    "why",
-                ],
-                rep.inputs,
-            ),
+            table(INPUT_COLUMNS, rep.inputs),
         ]
     parts.append(
         "<h2>Glossary</h2><dl>"
@@ -1156,17 +1156,7 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
         ]
     if rep.inputs:
         out += ["", "## Inputs", ""]
-        head = [
-            "actor",
-            "issue",
-            "position",
-            "salience",
-            "capability",
-            "demand",
-            "publicity",
-            "why",
-        ]
-        out += [table(head, rep.inputs)]
+        out += [table(INPUT_COLUMNS, rep.inputs)]
     out += ["", "## Glossary", ""] + [f"- **{k}**: {v}" for k, v in GLOSSARY]
     out += ["", "## Sources", ""] + [f"- {s}" for s in rep.sources]
     out += ["", "## Rationales", ""] + [f"- {k}: {v}" for k, v in rep.rationales]
