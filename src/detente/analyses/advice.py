@@ -671,7 +671,7 @@ def _forecast_batches(
     st: Setting, moves: list[Move], rng: np.random.Generator
 ) -> tuple[dict[int, dict[str, np.ndarray]], dict[int, str]]:
     """Every model's deal (S, D) for every move; models run once per forum on stacked moves."""
-    from detente.api import make_model
+    from detente.models.spec import make_model
 
     base, s = st.base, st.base.n_samples
     groups: dict[str | None, list[int]] = {}
@@ -755,7 +755,7 @@ def make_setting(
     sq = np.where(np.isnan(base.status_quo), mid, base.status_quo)
     models = options.models
     if not models:
-        from detente.api import headline_model
+        from detente.analyses.outcome import headline_model
         from detente.models.base import monte_carlo_models
 
         lead, _ = headline_model(sc, monte_carlo_models())

@@ -86,7 +86,7 @@ def bootstrap_mae_difference(
 
 
 def _make_model(spec: str):
-    from detente.api import make_model  # the CLI's parser of NAME:key=value,...
+    from detente.models.spec import make_model  # the CLI's parser of NAME:key=value,...
 
     return make_model(spec)
 

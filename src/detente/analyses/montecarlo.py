@@ -100,8 +100,8 @@ def run_block(
     ``ratified/<form>/proposal:<id>`` (n,) when it has forms; and the models that could not
     run, with the reason.
     """
-    from detente.api import make_model
     from detente.models.base import Model
+    from detente.models.spec import make_model
 
     comp = compile_all(
         plan.scenario,
@@ -412,8 +412,8 @@ def run_montecarlo(
         of each model's outcome and of each proposal; P(escalation) per model and at the
         proposer's optimal offer.
     """
-    from detente.api import make_model
     from detente.models.base import monte_carlo_models
+    from detente.models.spec import make_model
 
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}")
