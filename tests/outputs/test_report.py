@@ -168,3 +168,38 @@ def test_reports_draw_in_headless_chromium(pages):
             assert shot.stat().st_size > 10_000
     finally:
         browser.close()
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_reports_fit_the_page_at_1400_and_800_px(pages, reports, width):
+    """Issue 20: nothing overflows the page (tables scroll inside themselves, figures shrink),
+    and every chart has a title, axis labels and a legend or direct labels."""
+    if find_chromium() is None:
+        _require.missing("Debian's chromium is not installed (.ci/run installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser = Browser(find_chromium(), width=width, height=900)
+    try:
+        for name, path in pages.items():
+            browser.open(path.resolve().as_uri())
+            page_w, view_w = browser.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert page_w <= view_w, f"{name} at {width} px: page {page_w} px wide"
+            browser.screenshot(ARTIFACTS / f"report-{name}-{width}.png")
+    finally:
+        browser.close()
+    for rep in reports.values():
+        for f in rep.figures:
+            for ax in f.fig.axes:
+                if not ax.get_visible() or not ax.has_data():
+                    continue
+                assert ax.get_title(), (f.id, "title")
+                assert ax.get_xlabel() or ax.get_xticklabels(), (f.id, "x axis")
+                shared = len(ax.get_shared_y_axes().get_siblings(ax)) > 1  # labelled on the left
+                ticks = any(tk.get_text() for tk in ax.get_yticklabels())
+                assert ax.get_ylabel() or ticks or shared or not ax.get_yticks().size, (
+                    f.id,
+                    "y axis",
+                )
+                labelled = ax.get_legend() is not None or bool(ax.texts)
+                assert labelled or f.id in ("tornado", "winsets"), (f.id, "legend or labels")
