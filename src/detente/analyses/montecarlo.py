@@ -54,6 +54,8 @@ HISTOGRAM_BINS = 20
 INPUTS_KEY, BLOCKS_KEY = 0, 1
 #: the form key of a scenario without agreement forms (nothing to ratify)
 NO_FORM = "-"
+#: draws needed on each side (range open, range closed) before inputs are named as drivers
+MIN_DRAWS_FOR_DRIVERS = 10
 
 
 @dataclass(frozen=True)
@@ -541,10 +543,12 @@ def _range_drivers(
     if key not in res:
         return []
     open_ = np.asarray(res[key], dtype=bool)
-    if open_.all() or not open_.any():
-        return []
+    if min(int(open_.sum()), int((~open_).sum())) < MIN_DRAWS_FOR_DRIVERS:
+        return []  # too few draws on one side to tell a driver from noise
     rows = []
     for k, p in enumerate(params):
+        if p.section == "ratification" and not p.label.startswith("forms."):
+            continue  # ratifiers do not enter the signing rule; only a form's hazard does
         v = values[k]
         sd = float(v.std())
         if sd <= 0:
