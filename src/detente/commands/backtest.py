@@ -19,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.analyses.backtest import DEFAULT_SEED, predictions_csv, run_backtest
 from detente.analyses.power import CAPABILITIES
 from detente.errors import InputError
 from detente.io.deu import load_deu
@@ -52,7 +51,10 @@ def backtest_deu(
             "default: treaty)",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed")] = DEFAULT_SEED,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Bootstrap seed (default: the backtest's fixed seed)"),
+    ] = None,
     predictions: Annotated[
         Path | None, typer.Option("--predictions", help="Write per-issue predictions as CSV")
     ] = None,
@@ -73,6 +75,10 @@ def backtest_deu(
     seeds: Annotated[int, typer.Option("--seeds", help="Split seeds of --cv", min=1)] = 20,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
+    # imported here: the models and SciPy stay out of every other command's start-up
+    from detente.analyses.backtest import DEFAULT_SEED, predictions_csv, run_backtest
+
+    seed = DEFAULT_SEED if seed is None else seed
     if predictions is not None:
         check_output(predictions, force)  # before the backtest runs
     if path is None:

@@ -18,7 +18,6 @@ from typing import Annotated
 
 import typer
 
-from detente.analyses.calibrate import cross_validate_slot2, fit_slot2
 from detente.analyses.power import CAPABILITIES
 from detente.errors import InputError
 from detente.io.deu import load_deu
@@ -32,6 +31,9 @@ def _fail(message: str) -> typer.Exit:
 
 def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
     """The JSON-ready fit of ``path``: coefficients, smoothing, domain and validated error."""
+    # imported here: SciPy's optimisers stay out of every other command's start-up
+    from detente.analyses.calibrate import cross_validate_slot2, fit_slot2
+
     data = load_deu(path)
     fit = fit_slot2(data, capability=capability)
     cv = cross_validate_slot2(data, seed=seed, capability=capability)
