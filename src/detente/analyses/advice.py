@@ -48,10 +48,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.analyses.crisis import CrisisOptions, achievement_gap
-from detente.analyses.outcome import OutcomeOptions, signatories, signing
+from detente.analyses.outcome import (
+    OutcomeOptions,
+    form_terms,
+    public_stakes,
+    signatories,
+    signing,
+    status_quo,
+)
 from detente.analyses.ratification import durable_value, form_passes, spatial_utility
 from detente.arrays import ScenarioArrays
-from detente.scenario.crisis import CrisisArrays, PublicStakes, compile_crisis
+from detente.scenario.crisis import CrisisArrays, compile_crisis
 from detente.scenario.ratification import CompiledRatification
 from detente.scenario.schema import Scenario
 
@@ -492,25 +499,6 @@ def _crisis_for(st: Setting, arr: ScenarioArrays, move: Move) -> CrisisArrays | 
     return cr
 
 
-def _public_stakes(arr: ScenarioArrays) -> PublicStakes:
-    dem, pub = _public(arr)
-    lam = arr.audience_sensitivity
-    if lam is None:
-        lam = np.zeros(arr.position.shape[:2])
-    return PublicStakes(
-        demand=np.where(np.isnan(dem), arr.position, dem), publicity=pub, sensitivity=lam
-    )
-
-
-def _form_terms(st: Setting, form_id: str | None) -> tuple[tuple, np.ndarray, np.ndarray]:
-    """Bodies, hazard (S,) and horizon (S,) of a form; no form: nothing to ratify, no decay."""
-    s = st.base.n_samples
-    if form_id is None or st.ratif is None:
-        return (), np.zeros(s), np.zeros(s)
-    form = st.ratif.form(form_id)
-    return st.ratif.form_bodies(form), form.hazard, form.horizon
-
-
 def move_form(st: Setting, move: Move) -> str | None:
     """The form a move's deal takes: its own, else the baseline if its forum can produce it."""
     form_id = move.form or st.baseline_form
@@ -523,7 +511,7 @@ def move_form(st: Setting, move: Move) -> str | None:
 
 def ratified_batch(st: Setting, form_id: str | None, x: np.ndarray) -> np.ndarray:
     """Whether every body of the form passes each deal, for deals ``x`` (S, K, D): (S, K)."""
-    bodies = _form_terms(st, form_id)[0]
+    bodies = form_terms(st.ratif, form_id, st.base.n_samples)[0]
     if not bodies:
         return np.ones(x.shape[:2], dtype=bool)
     return form_passes(x, bodies)
@@ -542,13 +530,13 @@ def evaluate(
     """
     base, a, opt = st.base, st.actor, st.options
     form_id = move_form(st, move)
-    _, hazard, horizon = _form_terms(st, form_id)
+    _, hazard, horizon = form_terms(st.ratif, form_id, st.base.n_samples)
     u_x = spatial_utility(base, x, opt.utility)  # (S, N): true preferences
     u_sq = spatial_utility(base, st.sq, opt.utility)
     dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
     cr = _crisis_for(st, arr, move)
     kappa = 1.0 if cr is None else cr.kappa
-    stakes = _public_stakes(arr)
+    stakes = public_stakes(arr)
     ach = achievement_gap(base, stakes, x, kappa=kappa, rule=opt.crisis.victory_rule)
     ac = ach.cost  # (S, N)
     ac_sq = achievement_gap(base, stakes, st.sq, kappa=kappa).cost
@@ -751,8 +739,7 @@ def make_setting(
     a = base.actor_ids.index(actor)
     forms = [f.id for f in sc.forms]
     baseline_form = options.baseline_form or (forms[0] if forms else None)
-    mid = (base.scale_min + base.scale_max) / 2
-    sq = np.where(np.isnan(base.status_quo), mid, base.status_quo)
+    sq = status_quo(base)
     models = options.models
     if not models:
         from detente.analyses.outcome import headline_model
