@@ -21,7 +21,7 @@ from detente.analyses.crisis import bargaining_range
 from detente.analyses.outcome import (
     BRANCHES,
     acceptable_range,
-    branch_draws,
+    form_terms,
     signing,
     summarise,
 )
@@ -208,14 +208,18 @@ def test_property_escalation_is_the_branch_weighted_sum(rows):
     assert s["branches"]["ratified"]["p_escalation"] in (None, 0.0)
 
 
-def test_branch_draws_without_crisis_or_forms():
-    """Without a crisis nothing escalates; without forms nothing needs ratifying."""
+def test_without_crisis_or_forms_nothing_escalates_or_needs_ratifying():
+    """Without a crisis nothing escalates; without forms nothing needs ratifying; a legislative
+    decision needs no signature (docs/outcome.md)."""
     from detente.scenario import compile_scenario, load_scenario
 
     sc = load_scenario("ec-emissions-1994")
     arrays = compile_scenario(sc)
-    d = branch_draws(arrays, np.where(np.isnan(arrays.status_quo), 7.0, arrays.status_quo))
-    assert d["ratified"].all() and (d["escalation"] == 0).all()
+    deal = np.where(np.isnan(arrays.status_quo), 7.0, arrays.status_quo)
+    sig = signing(arrays, deal, required=[])
+    assert sig["signed"].all() and (sig["escalation_no_deal"] == 0).all()
+    bodies, hazard, _ = form_terms(None, None, arrays.n_samples)
+    assert bodies == () and (hazard == 0).all()
 
 
 def _cli(capsys, *argv: str) -> dict:

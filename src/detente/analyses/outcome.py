@@ -140,10 +140,6 @@ class SideValues:
     future: np.ndarray
 
 
-#: the challenger's values were named for it alone before the targets got the same treatment
-ChallengerValues = SideValues
-
-
 def side_values(
     p_now: np.ndarray, p_future: np.ndarray, cost: np.ndarray, d: np.ndarray, sq: np.ndarray
 ) -> SideValues:
@@ -176,8 +172,7 @@ def deal_value(values: SideValues, share: np.ndarray, survival: np.ndarray) -> n
 
     ``V(s) = s/(1 - dq) + (1 - q) d R_1/(1 - dq)``; ``V(s) = s`` without discounting.
 
-    >>> v = ChallengerValues(np.array([6.25]), np.array([4.3]), np.array([0.9]),
-    ...                      np.array([4.75]))
+    >>> v = SideValues(np.array([6.25]), np.array([4.3]), np.array([0.9]), np.array([4.75]))
     >>> round(float(deal_value(v, np.array([0.55]), np.array([0.97]))[0]), 4)
     5.3406
     """
@@ -202,6 +197,7 @@ def no_deal_escalation(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray
         "escalation": 1 - (1 - fights) * (1 - h),
         "war_value": v.war,
         "no_deal_value": v.no_deal,
+        "values": v,
     }
 
 
@@ -209,7 +205,9 @@ def _shortfall_cost(a: np.ndarray, demand: np.ndarray, got: np.ndarray) -> np.nd
     return a * np.maximum(0.0, demand - got)
 
 
-def targets_belief(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray]:
+def targets_belief(
+    cr: CrisisArrays, s0: np.ndarray, fights: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """The targets' belief that the challenger fights if they refuse, per draw.
 
     The targets do not see the challenger's cost of war. With a mobilisation in the scenario
@@ -218,7 +216,8 @@ def targets_belief(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray]:
     that fights, ``pi(K) = (V - v_f)/(V - K)``; standing the forces down (``K = 0``) leaves the
     prior ``(V - v_f)/V``. Without a mobilisation it is the proposer's belief about the
     challenger's cost (``private_cost``) at the cost below which the challenger prefers war
-    to the status quo. Where the challenger proposes, the targets are taken to know.
+    to the status quo. Where the challenger proposes, the targets are taken to know (``fights``
+    from :func:`no_deal_escalation`, computed here when not given).
     Returns ``belief`` and ``prior`` (S,).
     """
     from detente.analyses.crisis import belief_cdf, signal_belief
@@ -230,8 +229,10 @@ def targets_belief(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray]:
         sunk = _nan0(cr.cost_per_month) * _nan0(cr.months)
         return {"belief": signal_belief(sunk, v, v_f), "prior": signal_belief(0.0, v, v_f)}
     if cr.proposer_is_challenger:
-        fights = no_deal_escalation(cr, s0)["fights"].astype(float)
-        return {"belief": fights, "prior": fights}
+        if fights is None:
+            fights = no_deal_escalation(cr, s0)["fights"]
+        known = np.asarray(fights, dtype=float)
+        return {"belief": known, "prior": known}
     d = discounting(cr)
     p1 = _future_odds(cr)
     # the cost below which war now beats the status quo: W(c) = V(s0; c), solved for c
@@ -240,9 +241,11 @@ def targets_belief(cr: CrisisArrays, s0: np.ndarray) -> dict[str, np.ndarray]:
     return {"belief": b, "prior": b}
 
 
-def _targets_alternative(cr: CrisisArrays, s0: np.ndarray, accident: np.ndarray) -> np.ndarray:
-    """Each target's value of refusing, (S, 1): war with its believed odds, else the status quo."""
-    pi = targets_belief(cr, s0)["belief"]
+def _targets_alternative(
+    cr: CrisisArrays, s0: np.ndarray, accident: np.ndarray, pi: np.ndarray
+) -> np.ndarray:
+    """Each target's value of refusing, (S, 1): war with its believed odds ``pi``, else the
+    status quo."""
     e = 1 - (1 - pi) * (1 - accident)
     tv = target_values(cr, s0)
     return (e * tv.war + (1 - e) * tv.no_deal)[:, None]
@@ -326,7 +329,8 @@ def signing(
     s_x = cr.share(x)
     s0 = cr.share(sq)
     nd = no_deal_escalation(cr, s0)
-    values = challenger_values(cr, s0)
+    values = nd["values"]
+    belief = targets_belief(cr, s0, nd["fights"])["belief"]
     survival = 1 - np.clip(hazard, 0.0, 1.0)
     a_c, d_c = cr.audience_challenger, cr.demand_challenger
     v_deal = deal_value(values, s_x, survival) - _shortfall_cost(a_c, d_c, s_x)
@@ -338,7 +342,7 @@ def signing(
     # against refusing, valued with its belief that the challenger would then fight
     y = (1 - s_x)[:, None]
     own_demand = 1 - cr.demand_targets  # (S, T), in the target's own share
-    alt_t = _targets_alternative(cr, s0, nd["accident"])
+    alt_t = _targets_alternative(cr, s0, nd["accident"], belief)
     v_t = deal_value(target_values(cr, s0), 1 - s_x, survival)[:, None]
     if options.audience_cost_at == "always":
         alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
@@ -367,44 +371,6 @@ def form_terms(
     return ratification.form_bodies(form), form.hazard, form.horizon
 
 
-def branch_draws(
-    arrays: ScenarioArrays,
-    deal: np.ndarray,
-    *,
-    crisis: CrisisArrays | None = None,
-    ratification: CompiledRatification | None = None,
-    form: str | None = None,
-    ratified: np.ndarray | None = None,
-    options: OutcomeOptions | None = None,
-) -> dict[str, np.ndarray]:
-    """Per-draw branch of the talks for one deal in one form (module docstring).
-
-    ``ratified`` (S,) may be passed when the votes were computed in a batch. Returns
-    ``signed``, ``ratified`` (of the deal, whether signed or not), ``escalation_no_deal`` and
-    ``escalation`` (S,): the probability of escalation in each draw, on its branch.
-    """
-    from detente.analyses.ratification import form_passes
-
-    s = arrays.n_samples
-    bodies, hazard, horizon = form_terms(ratification, form, s)
-    sig = signing(arrays, deal, crisis=crisis, hazard=hazard, horizon=horizon, options=options)
-    if ratified is None:
-        ratified = (
-            form_passes(np.asarray(deal, dtype=float), bodies) if bodies else np.ones(s, dtype=bool)
-        )
-    ratified = np.asarray(ratified, dtype=bool).reshape(s)
-    in_force = sig["signed"] & ratified
-    e0 = sig["escalation_no_deal"]
-    return {
-        "signed": sig["signed"],
-        "ratified": ratified,
-        "escalation_no_deal": e0,
-        "escalation": np.where(in_force, 0.0, e0),
-        "deal": np.asarray(deal, dtype=float),
-        "accepts": sig["accepts"],
-    }
-
-
 def _prob(x: np.ndarray) -> float:
     return float(np.mean(x)) if np.size(x) else 0.0
 
@@ -419,8 +385,8 @@ def summarise(
     Parameters
     ----------
     draws
-        :func:`branch_draws` output: ``signed``, ``ratified``, ``escalation_no_deal`` (S,),
-        ``deal`` (S, D) and optionally ``accepts`` (S, K).
+        Per draw: ``signed`` and ``escalation_no_deal`` (from :func:`signing`), ``ratified``
+        (the form's bodies pass the deal), ``deal`` (S, D), optionally ``accepts`` (S, K).
     issue_ids
         Names of the deal's issues.
     signatories
@@ -546,7 +512,8 @@ def acceptable_range(
     hazard = np.broadcast_to(np.asarray(hazard, dtype=float), (s,))
     s0 = cr.share(status_quo(arrays))
     nd = no_deal_escalation(cr, s0)
-    v = challenger_values(cr, s0)
+    v = nd["values"]
+    tb = targets_belief(cr, s0, nd["fights"])
     q = 1 - np.clip(hazard, 0.0, 1.0)
     denom = 1 - v.discount * q
     slope = 1 / denom
@@ -557,7 +524,7 @@ def acceptable_range(
     need = np.maximum(v.war, alt)
     low = _min_share(slope, offset, need, cr.audience_challenger, cr.demand_challenger)
     own_demand = 1 - cr.demand_targets
-    alt_t = _targets_alternative(cr, s0, nd["accident"])
+    alt_t = _targets_alternative(cr, s0, nd["accident"], tb["belief"])
     if options.audience_cost_at == "always":
         alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
     tv = target_values(cr, s0)
@@ -576,8 +543,8 @@ def acceptable_range(
         "fights": nd["fights"],
         "escalation_no_deal": nd["escalation"],
         "status_quo_share": s0,
-        "targets_belief": targets_belief(cr, s0)["belief"],
-        "targets_prior": targets_belief(cr, s0)["prior"],
+        "targets_belief": tb["belief"],
+        "targets_prior": tb["prior"],
     }
 
 
