@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from detente.analyses.crisis import CrisisOptions, analyse_crisis
-from detente.analyses.outcome import OutcomeOptions
+from detente.analyses.outcome import OutcomeOptions, signatories
 from detente.analyses.ratification import passes
 from detente.scenario.parameters import Parameter, compile_all, draw_values, uncertain_parameters
 
@@ -71,6 +71,8 @@ class Plan:
     name: str = "scenario"
     outcome_options: OutcomeOptions = field(default_factory=OutcomeOptions)
     model_error: Literal["include", "ignore"] = "include"
+    #: the outcome model's signatories, found once from the centres (None: find them per block)
+    signers: tuple[str, ...] | None = None
 
 
 def block_rng(seed: int, block: int, model: str | None = None) -> np.random.Generator:
@@ -180,7 +182,8 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
         for p in range(len(rat.proposal_ids)):
             out[f"package/{p}"] = rat.packages[:, p]
     forms = [f.id for f in rat.forms] if rat is not None and rat.forms else [NO_FORM]
-    who = signatories(plan.scenario)  # from the centres, the same in every block
+    # from the centres, the same in every block
+    who = list(plan.signers) if plan.signers is not None else signatories(plan.scenario)
     for form in forms:
         _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
         if comp.crisis is not None:
@@ -438,6 +441,7 @@ def run_montecarlo(
         name=source or scenario.meta.title,
         outcome_options=outcome_options or OutcomeOptions(),
         model_error=model_error,
+        signers=tuple(signatories(scenario)),
     )
     if chunk_size is None:
         # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
@@ -573,7 +577,7 @@ def outcome_section(
     forms = [f.id for f in scenario.forms] or [NO_FORM]
     headline = forms[0]
     issue_ids = [i.id for i in scenario.issues]
-    who = signatories(scenario)
+    who = list(plan.signers) if plan.signers is not None else signatories(scenario)
     e0 = res["outcome/escalation_no_deal"]
     keys = [*ran, *(f"proposal:{p.id}" for p in scenario.proposals)]
 
