@@ -136,6 +136,11 @@ def _val(x: float | str) -> str:
     return repr(x) if isinstance(x, float) else str(x)
 
 
+def _edits(opened: Any, form: Any) -> Any:
+    """The edits a posted form makes to the opened scenario (every field read as text)."""
+    return wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+
+
 def _options(form: Any) -> tuple[int, int, list[Problem]]:
     """Draws and seed from the form, with problems for bad values."""
     problems = []
@@ -247,7 +252,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 bench.render("problems.html", problems=["unknown scenario; reload the page"])
             )
         samples, seed, bad = _options(form)
-        edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+        edits = _edits(opened, form)
         t0 = time.perf_counter()
         try:
             loaded = wb.apply_edits(opened, edits)
@@ -285,7 +290,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except (KeyError, InputError):
             return HTMLResponse(bench.render("saved.html", run_id=None, message="unknown scenario"))
         samples, seed, bad = _options(form)
-        edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+        edits = _edits(opened, form)
         try:
             loaded = wb.apply_edits(opened, edits)
             if bad:
@@ -336,7 +341,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             samples, seed, bad = _options(form)
             if bad:
                 raise InputError(bad)
-            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            edits = _edits(opened, form)
             text = wb.export_yaml(opened, edits, samples, seed)
         except KeyError:
             return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
@@ -378,7 +383,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         try:
             opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
             _samples, seed, bad = _options(form)
-            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            edits = _edits(opened, form)
             loaded = wb.apply_edits(opened, edits)
             if bad:
                 raise InputError(bad)
@@ -473,7 +478,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         try:
             opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
             _samples, seed, bad = _options(form)
-            edits = wb.parse_edits(opened, {k: str(v) for k, v in form.items()})
+            edits = _edits(opened, form)
             loaded = wb.apply_edits(opened, edits)
             try:
                 draws = int(str(form.get("mc_samples", "")))
