@@ -509,12 +509,20 @@ def move_form(st: Setting, move: Move) -> str | None:
     return form_id
 
 
+def carried(st: Setting, form_id: str | None, x: np.ndarray) -> np.ndarray:
+    """The deal(s) ``x`` as the form carries them (what it fixes or bounds, e.g. a treaty's
+    legal form); unchanged without a form."""
+    if form_id is None or st.ratif is None:
+        return x
+    return st.ratif.form(form_id).carry(x)
+
+
 def ratified_batch(st: Setting, form_id: str | None, x: np.ndarray) -> np.ndarray:
     """Whether every body of the form passes each deal, for deals ``x`` (S, K, D): (S, K)."""
     bodies = form_terms(st.ratif, form_id, st.base.n_samples)[0]
     if not bodies:
         return np.ones(x.shape[:2], dtype=bool)
-    return form_passes(x, bodies)
+    return form_passes(carried(st, form_id, x), bodies)
 
 
 def evaluate(
@@ -530,6 +538,7 @@ def evaluate(
     """
     base, a, opt = st.base, st.actor, st.options
     form_id = move_form(st, move)
+    x = carried(st, form_id, x)
     _, hazard, horizon = form_terms(st.ratif, form_id, st.base.n_samples)
     u_x = spatial_utility(base, x, opt.utility)  # (S, N): true preferences
     u_sq = spatial_utility(base, st.sq, opt.utility)

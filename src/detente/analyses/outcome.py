@@ -587,8 +587,11 @@ def point_checks(
         }
     if cr is not None:
         out["range"]["parts"] = _reservation_parts(arrays, cr, hazard)
+    from detente.scenario.ratification import carrier
+
+    carry = carrier(scenario, form)
     for spec, x in forecasts.items():
-        x = np.asarray(x, dtype=float).reshape(1, -1)
+        x = carry(np.asarray(x, dtype=float).reshape(1, -1))
         sig = signing(
             arrays,
             x,

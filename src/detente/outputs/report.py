@@ -733,7 +733,7 @@ def _ratification_rows(
             if not bodies:
                 rows.append([name, form.id, "(no vote)", "", "", "yes"])
                 continue
-            votes = form_votes(x[None], bodies)
+            votes = form_votes(form.carry(x[None]), bodies)
             for k, b in enumerate(bodies):
                 rows.append(
                     [
