@@ -114,3 +114,36 @@ def test_bad_commitments_are_one_line_errors(tmp_path, capsys, where, value, mes
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "Traceback" not in err
     assert message in err and str(path) in err
+
+
+def test_time_pressure_signs_only_where_the_talks_finish_by_the_deadline():
+    """Time pressure (issue 18): a deal is signed only in draws with talks_months <= deadline."""
+    from dataclasses import replace
+
+    from detente.analyses.outcome import signing
+    from detente.scenario.crisis import compile_crisis
+
+    sc = load_scenario("russia-nato-2021")
+    arrays = compile_scenario(sc, samples=64, rng=np.random.default_rng(5))
+    cr = compile_crisis(sc, arrays, samples=64, rng=np.random.default_rng(6))
+    # no audience costs and no chance of war: the status quo as a package is what every
+    # signatory already has, so all sign it wherever the talks finish in time
+    cr = replace(
+        cr,
+        p_win=np.zeros(64),
+        p_future=np.full(64, np.nan),
+        cost_target=np.ones(64),
+        audience_challenger=np.zeros(64),
+        audience_targets=np.zeros_like(cr.audience_targets),
+    )
+    x = arrays.status_quo
+    free = replace(cr, talks_months=np.full(64, np.nan))
+    base = signing(arrays, x, crisis=free)
+    assert base["signed"].all()
+    months = np.linspace(0, 6, 64)
+    timed = signing(arrays, x, crisis=replace(cr, talks_months=months))
+    assert np.array_equal(timed["signed"], months <= cr.deadline_months)
+    assert 0 < timed["signed"].sum() < 64
+    # a longer deadline never removes a signed draw (monotone)
+    longer = replace(cr, talks_months=months, deadline_months=cr.deadline_months * 2)
+    assert np.all(signing(arrays, x, crisis=longer)["signed"] >= timed["signed"])

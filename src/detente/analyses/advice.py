@@ -393,15 +393,26 @@ def candidate_moves(
     cr = sc.crisis
     if cr is not None and actor in (cr.challenger, *cr.targets):
         timed = cr.deadline_months is not None and (
-            cr.brinkmanship is not None or (cr.mobilisation is not None and actor == cr.challenger)
+            cr.brinkmanship is not None
+            or cr.talks_months is not None
+            or (cr.mobilisation is not None and actor == cr.challenger)
         )
         if timed:
             f = options.deadline_factor
-            note = (
-                "changes the months of mobilisation paid for and the risk of an accident before "
-                "the deadline; the deadline's effect at the table (time pressure, commitment) "
-                "is not modelled yet"
-            )
+            parts = []
+            if cr.talks_months is not None:
+                parts.append(
+                    "the time the talks have to agree a text (a deal exists only where they "
+                    "finish by the deadline, crisis.talks_months)"
+                )
+            if cr.mobilisation is not None and actor == cr.challenger:
+                parts.append("the months of mobilisation paid for")
+            if cr.brinkmanship is not None:
+                parts.append(
+                    "the exposure to an accident before the deadline (the risk that also presses "
+                    "the targets to concede: Schelling's threat that leaves something to chance)"
+                )
+            note = "changes " + "; ".join(parts)
             moves.append(
                 Move("deadline", f"extend the deadline x{f:g}", deadline_factor=f, note=note)
             )

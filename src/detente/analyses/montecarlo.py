@@ -191,7 +191,8 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
         carry = rat.form(form).carry if form != NO_FORM else (lambda x: x)
         if comp.crisis is not None:
             rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options)
-            out[f"range_open/{form}"] = ~rng_["empty"]
+            # open: some package would be signed by all, and the talks can finish in time
+            out[f"range_open/{form}"] = ~rng_["empty"] & comp.crisis.ready()
         for key, x in packages.items():
             sig = signing(
                 arrays,
@@ -205,6 +206,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
             out[f"signed/{form}/{key}"] = sig["signed"]
             out[f"accepts/{form}/{key}"] = sig["accepts"]
             out["outcome/escalation_no_deal"] = sig["escalation_no_deal"]
+            out["outcome/ready"] = sig["ready"]
 
 
 def with_model_error(
@@ -646,6 +648,14 @@ def outcome_section(
         "signatories": who,
         "samples": int(e0.shape[0]),
         "p_escalation_no_deal": float(e0.mean()),
+        # share of draws in which the talks can finish by the deadline (time pressure)
+        # what each form commits the package to (docs/scenario-format.md, forms)
+        "form_commits": {
+            f.id: {"fixes": dict(f.fixes), "bounds": {k: list(v) for k, v in f.bounds.items()}}
+            for f in scenario.forms
+            if f.fixes or f.bounds
+        },
+        "p_talks_in_time": float(res["outcome/ready"].mean()) if "outcome/ready" in res else 1.0,
         "models": models,
         "proposals": proposals,
         "by_form": by_form,
