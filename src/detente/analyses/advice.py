@@ -610,6 +610,7 @@ def evaluate(
         "outcome": x,
         "form": form_id,
         "accepts": sig["accepts"],
+        "ready": sig["ready"],
         "signatories": sig["signatories"],
     }
 
@@ -917,6 +918,7 @@ def advise(
     base_summary["p_accepts"] = {
         who: float(v) for who, v in zip(base_ts[0]["signatories"], accepts, strict=True)
     }
+    base_summary["p_talks_in_time"] = float(np.mean(base_ts[0]["ready"]))
     result = {
         "scenario": sc.meta.title,
         "actor": actor,
@@ -957,6 +959,8 @@ def assessment(r: dict[str, Any]) -> list[str]:
     refusers = sorted(b["p_accepts"].items(), key=lambda kv: kv[1])
     if refusers and b["p_agreement"] < 0.5:
         low = [f"{a} signs in {v:.0%} of draws" for a, v in refusers[:3]]
+        if b.get("p_talks_in_time", 1.0) < 1.0:
+            low.append(f"the talks finish by the deadline in {b['p_talks_in_time']:.0%}")
         out.append(
             "What binds: every signatory must sign, and " + "; ".join(low) + " (docs/outcome.md)."
         )
