@@ -147,3 +147,18 @@ def test_time_pressure_signs_only_where_the_talks_finish_by_the_deadline():
     # a longer deadline never removes a signed draw (monotone)
     longer = replace(cr, talks_months=months, deadline_months=cr.deadline_months * 2)
     assert np.all(signing(arrays, x, crisis=longer)["signed"] >= timed["signed"])
+
+
+def test_ratify_explains_the_legal_form_a_treaty_fixes_and_searches_only_carried_packages():
+    from detente import api
+
+    r = api.ratify(forms=["treaty"], proposal="frolov-compromise", nearest=True)
+    (form,) = r["packages"][0]["forms"]
+    assert form["commits"] == {"legal_form": 0.0}
+    senate = next(b for b in form["bodies"] if b["body"] == "us-senate")
+    assert not senate["passed"]
+    lost = {c["issue"]: c for c in senate["costly_issues"]}
+    assert lost["legal_form"]["fixed_by_form"] and lost["legal_form"]["votes"] > senate["yes"]
+    assert "the form fixes it" in form["explanation"]
+    if form.get("nearest"):
+        assert form["nearest"]["values"]["legal_form"] == 0.0

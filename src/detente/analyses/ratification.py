@@ -521,6 +521,7 @@ def nearest_ratifiable(
     rounds: int = 24,
     bisections: int = 30,
     tol: float = 1e-6,
+    within: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Nearest:
     """The ratifiable package closest to ``y`` (e.g. a model's forecast) for a form.
 
@@ -548,6 +549,9 @@ def nearest_ratifiable(
         Search effort: candidates per round, at most ``rounds`` rounds, bisection steps.
     tol
         Stop once the step size is below ``tol`` scale widths in every sample.
+    within
+        (low, high), each (D,): the packages the form can carry (equal ends pin an issue, as a
+        treaty fixes the legal form); ``y`` must lie inside. Default: the scales.
     """
     y = np.asarray(y, dtype=float)
     if y.ndim == 1:
@@ -561,6 +565,8 @@ def nearest_ratifiable(
     for b in bodies:
         free |= (b.weight > 0).any(axis=(0, 1))
     low, high = winset_box(bodies, scale_min, scale_max)
+    if within is not None:
+        low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
     low = np.where(free, low, y)
     high = np.where(free, high, y)
     empty = (low > high).any(-1)

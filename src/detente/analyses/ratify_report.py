@@ -289,8 +289,12 @@ def _form_entry(
     nearest: bool,
     rng: np.random.Generator,
 ) -> dict[str, Any]:
-    x = pkg.values[None]
+    # the package as the form carries it (a treaty fixes the legal form, ...)
+    x = form.carry(pkg.values[None])
+    if form.commits:
+        u_x = spatial_utility(arrays.take_samples(0), x)[0]
     votes = form_votes(x, bodies)
+    fixed = {comp.issue_ids[j] for j, _ in form.fixed}
     rows = []
     for k, b in enumerate(bodies):
         # the members to win over, closest to approving first
@@ -310,6 +314,7 @@ def _form_entry(
                 "to_win_over_summary": _group(ids, [b.member_bloc[i] for i in order]),
                 "pivot": b.member_ids[int(pivot(x, b)[0])],
                 "approval_cost": _price_words(b, x),
+                "costly_issues": _costly_issues(b, x, comp.issue_ids, fixed),
             }
         )
     h, t = float(form.hazard[0]), float(form.horizon[0])
@@ -317,6 +322,8 @@ def _form_entry(
         "form": form.id,
         "name": form.name,
         "legally_binding": form.legally_binding,
+        "commits": {comp.issue_ids[j]: v for j, v in form.fixed}
+        | {comp.issue_ids[j]: [lo, hi] for j, lo, hi in form.bounded},
         "revision_hazard": h,
         "horizon": t,
         "ratified": bool(votes.ratified[0]),
@@ -339,7 +346,13 @@ def _form_entry(
             "samples": mc.n_samples,
         }
     if nearest and not votes.ratified[0] and bodies:
-        res = nearest_ratifiable(x, bodies, comp.scale_min, comp.scale_max, rng)
+        # search only packages the form can carry: its fixed issues pinned, bounded ones clipped
+        lo, hi = comp.scale_min.copy(), comp.scale_max.copy()
+        for j, v in form.fixed:
+            lo[j] = hi[j] = v
+        for j, a, b in form.bounded:
+            lo[j], hi[j] = a, b
+        res = nearest_ratifiable(x, bodies, comp.scale_min, comp.scale_max, rng, within=(lo, hi))
         near = dict(zip(comp.issue_ids, res.package[0].tolist(), strict=True))
         entry["nearest"] = (
             {"values": near, "distance": float(res.distance[0])} if res.found[0] else None
@@ -369,8 +382,43 @@ def explain(form: Any, bodies: tuple, entry: dict[str, Any]) -> str:
             f"{r['name'] or r['body']} gives {r['yes']} of the {r['needed']} votes needed "
             f"({short} short); it would have to win over {r['to_win_over_summary']}"
             + (f" ({r['approval_cost']})" if r.get("approval_cost") else "")
+            + (
+                "; the votes are lost on "
+                + ", ".join(
+                    f"{c['issue']} (back at the reversion it would get {c['votes']} yes"
+                    + ("; the form fixes it" if c["fixed_by_form"] else "")
+                    + ")"
+                    for c in r["costly_issues"]
+                )
+                if r.get("costly_issues")
+                else ""
+            )
         )
     return f"{label} fails: " + "; ".join(parts) + "."
+
+
+def _costly_issues(
+    body: Any, x: np.ndarray, issue_ids: tuple[str, ...], fixed: set[str], top: int = 2
+) -> list[dict[str, Any]]:
+    """The issues that cost the package most yes votes in ``body``: for each issue the body
+    weighs, the yes votes with that one issue put back at the body's reversion point; the
+    ``top`` with the largest gain (none where no single issue wins a vote)."""
+    from detente.analyses.ratification import yes_counts
+
+    base = int(yes_counts(x, body)[0])
+    weighed = np.flatnonzero((body.weight[0] > 0).any(axis=0))
+    gains = []
+    for j in weighed:
+        r = body.reversion[0, j]
+        if not np.isfinite(r) or r == x[0, j]:
+            continue
+        y = x.copy()
+        y[0, j] = r
+        g = int(yes_counts(y, body)[0])
+        if g > base:
+            gains.append((g, issue_ids[j]))
+    gains.sort(key=lambda t: -t[0])
+    return [{"issue": i, "votes": g, "fixed_by_form": i in fixed} for g, i in gains[:top]]
 
 
 def _price_words(body: Any, x: np.ndarray) -> str | None:

@@ -27,6 +27,22 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"Ratification: {report['scenario']}"]
     if report["forum"]:
         lines.append(f"forum: {report['forum']} (outsiders: {report['options']['forum']})")
+    commits = {
+        f["form"]: f.get("commits") for f in (report["packages"] or [{}])[0].get("forms", [])
+    }
+    said = [
+        f"{fid} "
+        + ", ".join(
+            f"{k}={v[0]:g}-{v[1]:g}" if isinstance(v, list) else f"{k}={v:g}" for k, v in c.items()
+        )
+        for fid, c in commits.items()
+        if c
+    ]
+    if said:
+        lines.append(
+            "What each form commits (every vote is on the package as the form carries it): "
+            + "; ".join(said)
+        )
     for pkg in report["packages"]:
         lines.append("")
         title = pkg["name"] or pkg["id"]
