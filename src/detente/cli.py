@@ -265,7 +265,9 @@ def forecast(
         if r["empty"]:
             con.print(
                 f"Acceptable range at the centre of the inputs: EMPTY. {ch} signs only for at "
-                f"least {r['low']:.2f} of the pie; the targets concede at most {r['high']:.2f}.",
+                f"least {r['low']:.2f} of the pie; the targets concede at most {r['high']:.2f}"
+                + (f" ({r['binding_target']} concedes least)" if r.get("binding_target") else "")
+                + ".",
                 markup=False,
                 soft_wrap=True,
             )

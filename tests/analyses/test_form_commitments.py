@@ -133,6 +133,7 @@ def test_time_pressure_signs_only_where_the_talks_finish_by_the_deadline():
         p_win=np.zeros(64),
         p_future=np.full(64, np.nan),
         cost_target=np.ones(64),
+        cost_targets=np.ones((64, len(cr.targets))),
         audience_challenger=np.zeros(64),
         audience_targets=np.zeros_like(cr.audience_targets),
     )

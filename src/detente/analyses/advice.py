@@ -575,7 +575,7 @@ def evaluate(
             [
                 cr.cost_challenger
                 if aid == cr.challenger
-                else cr.cost_target
+                else cr.target_costs()[:, cr.targets.index(aid)]
                 if aid in cr.targets
                 else np.zeros(s)
                 for aid in base.actor_ids
