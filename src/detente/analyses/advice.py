@@ -721,12 +721,14 @@ def _summary(t: dict[str, Any]) -> dict[str, float]:
         "eu": float(np.mean(expected_utility(t))),
         "value_war": float(np.mean(t["war"])),
         "value_no_deal": float(np.mean(t["no_deal"])),
+        "p_talks_in_time": float(np.mean(t["ready"])),
+        "mobilisation_cost": float(np.mean(t["mobilisation"])),
     }
 
 
 def _mean_terms(ts: list[dict[str, Any]]) -> dict[str, Any]:
     """Average the terms over models (each model equally likely)."""
-    keys = [*COMPONENTS, "no_deal", "war", "mobilisation"]
+    keys = [*COMPONENTS, "no_deal", "war", "mobilisation", "ready"]
     out: dict[str, Any] = {k: np.mean([t[k] for t in ts], axis=0) for k in keys}
     return out
 

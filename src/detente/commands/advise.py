@@ -56,6 +56,14 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
         )
         if m["kind"] in ("signal", "deadline") and m.get("note"):
             lines.append(f"    note: {m['note']}")
+        if m["kind"] in ("signal", "deadline") and "p_talks_in_time" in m:
+            lines.append(
+                f"    costs and savings: the talks finish by the deadline in "
+                f"{m['p_talks_in_time']:.0%} of draws (baseline {b['p_talks_in_time']:.0%}); "
+                f"mobilisation cost {m['mobilisation_cost']:.3f} (baseline "
+                f"{b['mobilisation_cost']:.3f}); P(escalation) {m['p_escalation']:.0%} "
+                f"(baseline {b['p_escalation']:.0%})"
+            )
     if len(r["moves"]) > top:
         lines.append(f"    ... {len(r['moves']) - top} more moves (--json lists them all)")
     worst = [m for m in r["moves"] if m["delta_eu"] < 0]
