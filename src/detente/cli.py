@@ -655,6 +655,12 @@ for _info in app.registered_commands:  # the commands of its own modules get the
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
+    # OpenBLAS's threads do not pay on detente's small matrix products (a few issues by a few
+    # hundred members): they spin between calls and took the CPU from the main thread and the
+    # compiled kernels' threads, 4x the CPU time of `ratify --nearest` on a busy 2-core machine.
+    # Thread counts do not change OpenBLAS's sums (same output). Set before NumPy loads OpenBLAS
+    # (this module does not import NumPy); a value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from detente.outputs.files import forget_inputs
 
     forget_inputs()  # "an input of this run" means this run's, also when main is called again
