@@ -227,10 +227,27 @@ def forecast(
                 if oc.get("p_range_open") and oc.get("form") in oc["p_range_open"]
                 else ""
             )
+            + (
+                f"; the talks can finish by the deadline in {oc['p_talks_in_time']:.0%} of "
+                "draws (crisis.talks_months)"
+                if oc.get("p_talks_in_time", 1.0) < 1.0
+                else ""
+            )
             + ". Definitions: docs/outcome.md.",
             markup=False,
             soft_wrap=True,
         )
+        commits = (oc.get("form_commits") or {}).get(oc.get("form") or "")
+        if commits:
+            terms = [f"{k} at {v:g}" for k, v in commits["fixes"].items()]
+            terms += [f"{k} within {lo:g}-{hi:g}" for k, (lo, hi) in commits["bounds"].items()]
+            con.print(
+                f"The form {oc['form']} commits every package it carries: "
+                + ", ".join(terms)
+                + "; the P(...) rows and RUS's share are for the package so carried.",
+                markup=False,
+                soft_wrap=True,
+            )
     drivers = (oc or {}).get("range_open_drivers") or []
     if drivers:
         con.print(

@@ -393,15 +393,26 @@ def candidate_moves(
     cr = sc.crisis
     if cr is not None and actor in (cr.challenger, *cr.targets):
         timed = cr.deadline_months is not None and (
-            cr.brinkmanship is not None or (cr.mobilisation is not None and actor == cr.challenger)
+            cr.brinkmanship is not None
+            or cr.talks_months is not None
+            or (cr.mobilisation is not None and actor == cr.challenger)
         )
         if timed:
             f = options.deadline_factor
-            note = (
-                "changes the months of mobilisation paid for and the risk of an accident before "
-                "the deadline; the deadline's effect at the table (time pressure, commitment) "
-                "is not modelled yet"
-            )
+            parts = []
+            if cr.talks_months is not None:
+                parts.append(
+                    "the time the talks have to agree a text (a deal exists only where they "
+                    "finish by the deadline, crisis.talks_months)"
+                )
+            if cr.mobilisation is not None and actor == cr.challenger:
+                parts.append("the months of mobilisation paid for")
+            if cr.brinkmanship is not None:
+                parts.append(
+                    "the exposure to an accident before the deadline (the risk that also presses "
+                    "the targets to concede: Schelling's threat that leaves something to chance)"
+                )
+            note = "changes " + "; ".join(parts)
             moves.append(
                 Move("deadline", f"extend the deadline x{f:g}", deadline_factor=f, note=note)
             )
@@ -509,12 +520,20 @@ def move_form(st: Setting, move: Move) -> str | None:
     return form_id
 
 
+def carried(st: Setting, form_id: str | None, x: np.ndarray) -> np.ndarray:
+    """The deal(s) ``x`` as the form carries them (what it fixes or bounds, e.g. a treaty's
+    legal form); unchanged without a form."""
+    if form_id is None or st.ratif is None:
+        return x
+    return st.ratif.form(form_id).carry(x)
+
+
 def ratified_batch(st: Setting, form_id: str | None, x: np.ndarray) -> np.ndarray:
     """Whether every body of the form passes each deal, for deals ``x`` (S, K, D): (S, K)."""
     bodies = form_terms(st.ratif, form_id, st.base.n_samples)[0]
     if not bodies:
         return np.ones(x.shape[:2], dtype=bool)
-    return form_passes(x, bodies)
+    return form_passes(carried(st, form_id, x), bodies)
 
 
 def evaluate(
@@ -530,6 +549,7 @@ def evaluate(
     """
     base, a, opt = st.base, st.actor, st.options
     form_id = move_form(st, move)
+    x = carried(st, form_id, x)
     _, hazard, horizon = form_terms(st.ratif, form_id, st.base.n_samples)
     u_x = spatial_utility(base, x, opt.utility)  # (S, N): true preferences
     u_sq = spatial_utility(base, st.sq, opt.utility)
@@ -590,6 +610,7 @@ def evaluate(
         "outcome": x,
         "form": form_id,
         "accepts": sig["accepts"],
+        "ready": sig["ready"],
         "signatories": sig["signatories"],
     }
 
@@ -897,6 +918,7 @@ def advise(
     base_summary["p_accepts"] = {
         who: float(v) for who, v in zip(base_ts[0]["signatories"], accepts, strict=True)
     }
+    base_summary["p_talks_in_time"] = float(np.mean(base_ts[0]["ready"]))
     result = {
         "scenario": sc.meta.title,
         "actor": actor,
@@ -937,6 +959,8 @@ def assessment(r: dict[str, Any]) -> list[str]:
     refusers = sorted(b["p_accepts"].items(), key=lambda kv: kv[1])
     if refusers and b["p_agreement"] < 0.5:
         low = [f"{a} signs in {v:.0%} of draws" for a, v in refusers[:3]]
+        if b.get("p_talks_in_time", 1.0) < 1.0:
+            low.append(f"the talks finish by the deadline in {b['p_talks_in_time']:.0%}")
         out.append(
             "What binds: every signatory must sign, and " + "; ".join(low) + " (docs/outcome.md)."
         )

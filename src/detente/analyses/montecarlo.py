@@ -149,18 +149,20 @@ def run_block(
             {f"proposal:{pid}": rat.packages[:, p] for p, pid in enumerate(rat.proposal_ids)}
         )
         # every package at once, (n, P, D): a body that ratifies several forms (a council
-        # voting on a declaration and on a political agreement) votes once per package
+        # voting on a declaration and on a political agreement) votes once per package and
+        # per distinct commitment (forms that fix the same issues at the same values share it)
         stacked = np.stack([np.asarray(x, dtype=float) for x in packages.values()], axis=1)
-        votes = {
-            k: passes(stacked, b)
-            for k, b in enumerate(rat.bodies)
-            if any(k in f.bodies for f in rat.forms)
-        }
+        votes: dict[tuple, np.ndarray] = {}
+        for form in rat.forms:
+            carried = form.carry(stacked)
+            for k in form.bodies:
+                if (k, form.fixed, form.bounded) not in votes:
+                    votes[(k, form.fixed, form.bounded)] = passes(carried, rat.bodies[k])
         for p, key in enumerate(packages):
             for form in rat.forms:
                 ok = np.ones(stacked.shape[0], dtype=bool)
                 for k in form.bodies:
-                    ok &= votes[k][:, p]
+                    ok &= votes[(k, form.fixed, form.bounded)][:, p]
                 out[f"ratified/{form.id}/{key}"] = ok
     _outcome_block(plan, comp, forecasts, out)
     return out, skipped
@@ -186,13 +188,15 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     who = list(plan.signers) if plan.signers is not None else signatories(plan.scenario)
     for form in forms:
         _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
+        carry = rat.form(form).carry if form != NO_FORM else (lambda x: x)
         if comp.crisis is not None:
             rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options)
-            out[f"range_open/{form}"] = ~rng_["empty"]
+            # open: some package would be signed by all, and the talks can finish in time
+            out[f"range_open/{form}"] = ~rng_["empty"] & comp.crisis.ready()
         for key, x in packages.items():
             sig = signing(
                 arrays,
-                x,
+                carry(x),
                 crisis=comp.crisis,
                 hazard=hazard,
                 horizon=horizon,
@@ -202,6 +206,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
             out[f"signed/{form}/{key}"] = sig["signed"]
             out[f"accepts/{form}/{key}"] = sig["accepts"]
             out["outcome/escalation_no_deal"] = sig["escalation_no_deal"]
+            out["outcome/ready"] = sig["ready"]
 
 
 def with_model_error(
@@ -573,6 +578,7 @@ def outcome_section(
     three headline probabilities in every form.
     """
     from detente.analyses.outcome import headline_sentence, signatories, summarise
+    from detente.scenario.ratification import carrier
 
     forms = [f.id for f in scenario.forms] or [NO_FORM]
     headline = forms[0]
@@ -588,6 +594,8 @@ def outcome_section(
             deal = res[f"package/{p}"]
         else:
             deal = res[f"forecast/{key}"]
+        # the terms as the form carries them (a treaty fixes the legal form, ...)
+        deal = carrier(scenario, None if form == NO_FORM else form)(deal)
         ratified = (
             res[f"ratified/{form}/{key}"] if form != NO_FORM else np.ones(e0.shape, dtype=bool)
         )
@@ -640,6 +648,14 @@ def outcome_section(
         "signatories": who,
         "samples": int(e0.shape[0]),
         "p_escalation_no_deal": float(e0.mean()),
+        # share of draws in which the talks can finish by the deadline (time pressure)
+        # what each form commits the package to (docs/scenario-format.md, forms)
+        "form_commits": {
+            f.id: {"fixes": dict(f.fixes), "bounds": {k: list(v) for k, v in f.bounds.items()}}
+            for f in scenario.forms
+            if f.fixes or f.bounds
+        },
+        "p_talks_in_time": float(res["outcome/ready"].mean()) if "outcome/ready" in res else 1.0,
         "models": models,
         "proposals": proposals,
         "by_form": by_form,

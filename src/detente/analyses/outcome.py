@@ -317,6 +317,7 @@ def signing(
         accepts = margin >= -_TOL  # (S, 0) without signatories: every draw is signed
         return {
             "signed": accepts.all(axis=1),
+            "ready": np.ones(s, dtype=bool),
             "signatories": [arrays.actor_ids[i] for i in idx],
             "accepts": accepts,
             "margin": margin,
@@ -349,8 +350,12 @@ def signing(
     m_t = v_t - _shortfall_cost(cr.audience_targets, own_demand, y) - alt_t
     margin = np.concatenate([m_ch[:, None], m_t], axis=1)
     accepts = margin >= -_TOL
+    # time pressure: a text the signatories would accept exists only if the talks can finish
+    # by the deadline (``crisis.talks_months``; every draw without it)
+    ready = cr.ready()
     return {
-        "signed": accepts.all(axis=1),
+        "signed": accepts.all(axis=1) & ready,
+        "ready": ready,
         "signatories": [cr.challenger, *cr.targets],
         "accepts": accepts,
         "margin": margin,
@@ -587,8 +592,11 @@ def point_checks(
         }
     if cr is not None:
         out["range"]["parts"] = _reservation_parts(arrays, cr, hazard)
+    from detente.scenario.ratification import carrier
+
+    carry = carrier(scenario, form)
     for spec, x in forecasts.items():
-        x = np.asarray(x, dtype=float).reshape(1, -1)
+        x = carry(np.asarray(x, dtype=float).reshape(1, -1))
         sig = signing(
             arrays,
             x,

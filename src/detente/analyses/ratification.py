@@ -583,6 +583,7 @@ def nearest_ratifiable(
     rounds: int = 24,
     bisections: int = 30,
     tol: float = 1e-6,
+    within: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Nearest:
     """The ratifiable package closest to ``y`` (e.g. a model's forecast) for a form.
 
@@ -619,6 +620,9 @@ def nearest_ratifiable(
         Unused (the former bisection's steps; kept for callers).
     tol
         Stop once the step size is below ``tol`` scale widths in every sample.
+    within
+        (low, high), each (D,): the packages the form can carry (equal ends pin an issue, as a
+        treaty fixes the legal form); ``y`` must lie inside. Default: the scales.
     """
     y = np.asarray(y, dtype=float)
     if y.ndim == 1:
@@ -632,6 +636,8 @@ def nearest_ratifiable(
     for b in bodies:
         free |= (b.weight > 0).any(axis=(0, 1))
     low, high = winset_box(bodies, scale_min, scale_max)
+    if within is not None:
+        low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
     low = np.where(free, low, y)
     high = np.where(free, high, y)
     empty = (low > high).any(-1)

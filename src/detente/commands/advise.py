@@ -1,6 +1,6 @@
 """``detente advise SCENARIO --actor ID``: which move changes the outcome, ranked, with numbers.
 
-:func:`advice_report` does the work (:func:`detente.analyses.advice.advise`) and
+:func:`detente.api.advise` does the work (:func:`detente.analyses.advice.advise`) and
 :func:`summary_text` words it; :func:`advise` is the typer command the CLI registers.
 """
 
@@ -21,45 +21,6 @@ WORDS = {
     "durable_value": "durable value",
     "other": "other",
 }
-
-
-def advice_report(
-    scenario: str | None,
-    actor: str,
-    models: list[str] | None = None,
-    samples: int = 200,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Load a scenario and rank ``actor``'s moves (JSON-ready; see ``advise`` in analyses)."""
-    from detente.analyses.advice import AdviceOptions, advise
-    from detente.api import make_model
-    from detente.scenario import load
-
-    loaded = load(scenario)
-    sc = loaded.scenario
-    if actor not in sc.actor_ids():
-        raise InputError(
-            Problem(
-                loaded.source,
-                f"unknown actor {actor!r}; known: {', '.join(sc.actor_ids())}",
-                field="--actor",
-            )
-        )
-    if samples < 1:
-        raise InputError(
-            Problem(loaded.source, f"{samples}; allowed: 1 or more", field="--samples")
-        )
-    kw: dict[str, Any] = {"samples": samples}
-    if models:
-        for m in models:
-            make_model(m)  # unknown names and options end as one clear line
-        kw["models"] = tuple(models)
-    try:
-        out = advise(sc, actor, AdviceOptions(**kw), seed=seed)
-    except ValueError as exc:
-        raise InputError(Problem(loaded.source, str(exc), field="--model")) from None
-    out["scenario_source"] = loaded.source
-    return out
 
 
 def summary_text(r: dict[str, Any], top: int = 8) -> str:
@@ -130,7 +91,9 @@ def advise(
         raise InputError(
             Problem(scenario or "russia-nato-2021", "give --actor ID", field="--actor")
         )
-    r = advice_report(scenario, actor, model, samples=samples, seed=seed)
+    from detente import api
+
+    r = api.advise(scenario, actor, model, samples=samples, seed=seed)
     if json_out:
         typer.echo(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False))
     else:

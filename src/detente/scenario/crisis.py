@@ -94,6 +94,12 @@ class Crisis(Strict):
     deadline_months: Number | None = Field(
         default=None, description=">= 0: months until the deadline (brinkmanship exposure)"
     )
+    talks_months: Number | None = Field(
+        default=None,
+        description=">= 0: months the talks need to agree a text both sides can sign; with "
+        "`deadline_months`, a deal exists only where the talks finish by the deadline (time "
+        "pressure)",
+    )
     power_shift: PowerShift | None = None
     brinkmanship: Brinkmanship | None = None
     audience_cost_convexity: Number | None = Field(
@@ -182,6 +188,7 @@ def check_crisis(sc: Scenario) -> list[tuple[Loc, str]]:
     out += _at_least(cr.cost_target, 0, (*base, "cost_target"), "cost of war")
     out += _at_least(cr.private_cost, 0, (*base, "private_cost"), "believed cost of war")
     out += _at_least(cr.deadline_months, 0, (*base, "deadline_months"), "months to the deadline")
+    out += _at_least(cr.talks_months, 0, (*base, "talks_months"), "months of talks")
     out += _at_least(
         cr.audience_cost_convexity, 1, (*base, "audience_cost_convexity"), "convexity kappa"
     )
@@ -324,6 +331,16 @@ class CrisisArrays:
     kappa: np.ndarray
     public: PublicStakes
     pie_zero: PieZero = "scale"
+    #: months the talks need to agree a text, (S,); NaN: not given (no time pressure)
+    talks_months: np.ndarray | None = None
+
+    def ready(self) -> np.ndarray:
+        """Per draw: a text can be agreed by the deadline (``talks_months <= deadline_months``);
+        True wherever either is not given."""
+        if self.talks_months is None:
+            return np.ones(self.n_samples, dtype=bool)
+        t, d = self.talks_months, self.deadline_months
+        return ~(np.isfinite(t) & np.isfinite(d)) | (t <= d)
 
     @property
     def n_samples(self) -> int:
@@ -519,6 +536,7 @@ def compile_crisis(
         cr.brinkmanship and cr.brinkmanship.hazard_per_month, samples_, rng, (0, math.inf)
     )
     kappa = _draw(cr.audience_cost_convexity, samples_, rng, (1, math.inf), default=1.0)
+    talks = _draw(cr.talks_months, samples_, rng, (0, math.inf))
 
     # Public demands of the parties as the challenger's share of the pie.
     ideal = pos[:, 0, :]
@@ -562,4 +580,5 @@ def compile_crisis(
         kappa=kappa,
         public=public,
         pie_zero=pie_zero,
+        talks_months=talks,
     )

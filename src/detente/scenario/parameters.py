@@ -107,6 +107,8 @@ def _crisis_parameters(sc: Scenario) -> list[Parameter]:
                     (0.0, INF)))  # fmt: skip
     out.append((("crisis", "audience_cost_convexity"), "crisis.audience_cost_convexity",
                 cr.audience_cost_convexity, (1.0, INF)))  # fmt: skip
+    out.append((("crisis", "talks_months"), "crisis.talks_months", cr.talks_months,
+                (0.0, INF)))  # fmt: skip
     return [
         Parameter(path, label, u, clip, "crisis")
         for path, label, u, clip in out

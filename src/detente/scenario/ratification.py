@@ -221,6 +221,17 @@ class Form(Strict):
         description="ids of the bodies that must all pass it (empty: no ratification vote)",
     )
     legally_binding: bool = False
+    fixes: dict[str, float] = Field(
+        default_factory=dict,
+        description="issue id -> the value this form commits every package it carries to "
+        "(e.g. a treaty fixes the legal-form issue at 'legally binding'); applied before every "
+        "signature and vote",
+    )
+    bounds: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="issue id -> [low, high]: the range this form confines a package's value "
+        "to (a package outside it is carried at the nearer end)",
+    )
     revision_hazard: Number = Field(
         default_factory=lambda: Number.model_validate(0),
         description="probability per year that the agreement is revised or abandoned (0..1)",
@@ -418,6 +429,7 @@ def check_forms(sc: Scenario) -> list[tuple[Loc, str]]:
             "revision hazard (probability per year)",
         )
         out += check_range(form.horizon, 0, math.inf, (*at, "horizon"), "horizon (years)")
+        out += _check_commitments(sc, form, at)
         if form.horizon is None and form.revision_hazard.support[1] > 0:
             out.append(
                 (
@@ -426,6 +438,27 @@ def check_forms(sc: Scenario) -> list[tuple[Loc, str]]:
                     "which durable value is counted, e.g. `horizon: 20`",
                 )
             )
+    return out
+
+
+def _check_commitments(sc: Scenario, form: Form, at: Loc) -> list[tuple[Loc, str]]:
+    """``fixes`` and ``bounds`` name known issues and stay on their scales."""
+    out: list[tuple[Loc, str]] = []
+    scales = {i.id: (i.scale.min, i.scale.max) for i in sc.issues}
+    for key, items in (("fixes", form.fixes), ("bounds", form.bounds)):
+        for iid, v in items.items():
+            loc: Loc = (*at, key, iid)
+            if iid not in scales:
+                out.append((loc, f"unknown issue {iid!r}; {_known('issues', list(scales))}"))
+                continue
+            lo, hi = scales[iid]
+            vals = (v,) if key == "fixes" else tuple(v)
+            if not all(math.isfinite(x) and lo <= x <= hi for x in vals):
+                out.append((loc, f"must lie on the issue's scale, {lo:g} to {hi:g}"))
+            elif key == "bounds" and v[0] > v[1]:
+                out.append((loc, "give [low, high] with low <= high"))
+            if key == "bounds" and iid in form.fixes:
+                out.append((loc, f"{iid!r} is already fixed by `fixes`; give it in one of the two"))
     return out
 
 
@@ -593,10 +626,36 @@ class CompiledForm:
     horizon: np.ndarray  # (S,), 0 where not given
     legally_binding: bool = False
     name: str | None = None
+    #: (issue index, value) pairs the form fixes, and (index, low, high) it bounds
+    fixed: tuple[tuple[int, float], ...] = ()
+    bounded: tuple[tuple[int, float, float], ...] = ()
 
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @property
+    def commits(self) -> bool:
+        """Whether the form changes the packages it carries."""
+        return bool(self.fixed or self.bounded)
+
+    def carry(self, x: np.ndarray) -> np.ndarray:
+        """The package(s) ``x`` (..., D) as this form carries them: fixed issues set, bounded
+        issues clipped. A form that commits nothing returns ``x`` itself.
+
+        >>> f = CompiledForm("treaty", (), np.zeros(1), np.zeros(1), fixed=((1, 0.0),),
+        ...                  bounded=((0, 10.0, 20.0),))
+        >>> f.carry(np.array([[50.0, 80.0, 30.0]])).tolist()
+        [[20.0, 0.0, 30.0]]
+        """
+        if not self.commits:
+            return x
+        y = np.array(x, dtype=float, copy=True)
+        for j, v in self.fixed:
+            y[..., j] = v
+        for j, lo, hi in self.bounded:
+            y[..., j] = np.clip(y[..., j], lo, hi)
+        return y
 
 
 @dataclass(frozen=True)
@@ -641,6 +700,24 @@ class CompiledRatification:
     def package(self, proposal_id: str) -> np.ndarray:
         """One proposal's package, shape (S, D)."""
         return self.packages[:, self.proposal_ids.index(proposal_id)]
+
+
+def carrier(sc: Scenario, form_id: str | None) -> Any:
+    """The function that carries a package (..., D) in form ``form_id`` of ``sc``
+    (:meth:`CompiledForm.carry`); the identity for no form or an unknown one."""
+    form = next((f for f in sc.forms if f.id == form_id), None)
+    if form is None or not (form.fixes or form.bounds):
+        return lambda x: x
+    d_of = {iid: j for j, iid in enumerate(sc.issue_ids())}
+    compiled = CompiledForm(
+        id=form.id,
+        bodies=(),
+        hazard=np.zeros(1),
+        horizon=np.zeros(1),
+        fixed=tuple((d_of[i], float(v)) for i, v in form.fixes.items()),
+        bounded=tuple((d_of[i], float(a), float(b)) for i, (a, b) in form.bounds.items()),
+    )
+    return compiled.carry
 
 
 class _Drawer:
@@ -712,6 +789,8 @@ def compile_ratification(
                 hazard=hazard,
                 horizon=horizon,
                 legally_binding=f.legally_binding,
+                fixed=tuple((d_of[i], float(v)) for i, v in f.fixes.items()),
+                bounded=tuple((d_of[i], float(a), float(b)) for i, (a, b) in f.bounds.items()),
             )
         )
     all_forms = tuple(f.id for f in sc.forms)
