@@ -19,6 +19,11 @@
 2. Single deterministic runs to KTAB's stop rule on 27 x 6 (``dummyData_6Dim.csv``), 40 x 1
    (``dummyData-a040.csv``) and 13 x 2 (``SOE-Pol-Comp.csv``), for comparison with KTAB 1.4's
    published single-run times (27 x 6: 2.3 s, 40 x 1: 5.4 s, 13 x 2: 0.34 s).
+4. (``--exponent``) The cost of one SMP turn against the number of actors, N = 20, 40, 80, 160,
+   320 (random actors on ``--exp-issues`` issues, ``--exp-samples`` samples, one turn per run,
+   NumPy path; the compiled kernel where it applies, N < 128): the fitted exponent of
+   CPU time ~ N^k over 20-320 and between each pair of sizes. Pairwise votes need O(N^2)
+   work per turn; what is above is the third-party sums of the vote assessment, O(N^3).
 3. The same batched runs with the baseline module, ``detente.models.smp`` as of commit
    ``BASELINE_COMMIT`` (read from git and imported in this process; skipped with
    ``--no-baseline`` or outside a git checkout): the ratio baseline / current and the largest
@@ -28,7 +33,7 @@ Times are CPU times of this process (``time.process_time``): the machine is shar
 time includes waiting for a core.
 
 Usage: ``python benchmarks/bench_smp.py [--draws 10000] [--turns 1] [--loop-draws 100]
-[--ref-draws 5] [--no-baseline]``.
+[--ref-draws 5] [--no-baseline] [--exponent] [--exponent-only]``.
 The shared data folder is ``$DETENTE_SHARED`` or ``../shared`` next to the repository root.
 Total runtime on a 2-core shared machine: a few minutes with the defaults.
 """
@@ -189,6 +194,58 @@ def single_runs() -> None:
         )
 
 
+def random_actors(n: int, d: int, s: int, rng: np.random.Generator) -> ScenarioArrays:
+    """``s`` samples of ``n`` random actors on ``d`` issues (positions 0..100)."""
+    pos = rng.uniform(0.0, 100.0, (s, n, d))
+    sal = rng.uniform(0.2, 1.0, (s, n, d)) / d
+    cap = rng.lognormal(3.0, 1.0, (s, n, 1))
+    return ScenarioArrays.from_table(
+        pos,
+        sal,
+        cap,
+        mask=np.ones((n, d), dtype=bool),
+        scale_min=np.zeros(d),
+        scale_max=np.full(d, 100.0),
+        actor_ids=tuple(f"a{i}" for i in range(n)),
+        issue_ids=tuple(f"i{j}" for j in range(d)),
+    )
+
+
+def exponent(args) -> None:
+    """CPU time of one SMP turn against N, and the fitted exponent (section 4)."""
+    model = get_model("smp")
+    sizes = [20, 40, 80, 160, 320]
+    paths = {"NumPy": 10**12}
+    if numba_available():
+        paths["compiled"] = 0
+    threshold = smp.NUMBA_MIN_SAMPLES
+    for path, min_samples in paths.items():
+        smp.NUMBA_MIN_SAMPLES = min_samples
+        ns, ts = [], []
+        for n in sizes:
+            if path == "compiled" and not smp._kernel_applies(model.options, n, args.exp_issues):
+                continue
+            a = random_actors(n, args.exp_issues, args.exp_samples, np.random.default_rng(n))
+            run(model, a.take_samples(np.arange(1)), 1)  # warm-up (kernel load, caches)
+            best = np.inf
+            for _ in range(args.exp_repeat):
+                t0 = time.process_time()
+                run(model, a, 1)
+                best = min(best, time.process_time() - t0)
+            per = best / args.exp_samples
+            ns.append(n)
+            ts.append(per)
+            step = ""
+            if len(ns) > 1:
+                k = np.log(ts[-1] / ts[-2]) / np.log(n / ns[-2])
+                step = f"; exponent from N={ns[-2]}: {k:.2f}"
+            print(f"  SMP {path}: N={n:4d}, one turn {1e3 * per:9.3f} ms per sample{step}")
+        if len(ns) > 1:
+            k = np.polyfit(np.log(ns), np.log(ts), 1)[0]
+            print(f"  SMP {path}: CPU per turn ~ N^{k:.2f} over N = {ns[0]}..{ns[-1]}")
+    smp.NUMBA_MIN_SAMPLES = threshold
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=10_000)
@@ -196,7 +253,15 @@ def main() -> None:
     ap.add_argument("--loop-draws", type=int, default=100)
     ap.add_argument("--ref-draws", type=int, default=5)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--exponent", action="store_true", help="also section 4 (cost vs N)")
+    ap.add_argument("--exponent-only", action="store_true", help="only section 4")
+    ap.add_argument("--exp-issues", type=int, default=2)
+    ap.add_argument("--exp-samples", type=int, default=4)
+    ap.add_argument("--exp-repeat", type=int, default=3)
     args = ap.parse_args()
+    if args.exponent_only:
+        exponent(args)
+        return
     if not SMP_DIR.is_dir():
         sys.exit(f"KTAB data not found under {SMP_DIR} (set DETENTE_SHARED)")
     start = time.perf_counter()  # wall
@@ -212,6 +277,8 @@ def main() -> None:
     batch_vs_loop(
         "30x1", draws(a30, args.draws, np.random.default_rng(2024)), args.turns, args, old
     )
+    if args.exponent:
+        exponent(args)
     print(f"total benchmark time {time.perf_counter() - start:.1f} s")
 
 

@@ -17,8 +17,10 @@ from typing import Annotated, Any
 import typer
 
 try:  # typer >= 0.2x vendors click as typer._click; older releases use click itself
+    from typer import _click
     from typer._click import exceptions as _cx
 except ImportError:  # pragma: no cover - depends on the installed typer
+    import click as _click
     from click import exceptions as _cx
 
 from detente.errors import InputError
@@ -518,37 +520,121 @@ def schema(
         write_atomic(output, text, force=force)
 
 
-def _register_commands() -> None:
-    """Commands that live in their own modules (imported when the CLI is built)."""
-    from detente.commands.advise import advise
-    from detente.commands.backtest import backtest_deu
-    from detente.commands.convert import convert
-    from detente.commands.crisis import crisis
-    from detente.commands.montecarlo import montecarlo, sensitivity
-    from detente.commands.ratify import ratify
-    from detente.commands.report import report
-    from detente.commands.runs import runs_app
-    from detente.commands.serve import serve
+class _LazyCommand(typer.core.TyperCommand):
+    """Stands in for a command of its own module in ``detente --help`` until the command runs.
 
-    app.command(name="ratify")(ratify)
-    app.command(name="crisis")(crisis)
-    app.command(name="convert")(convert)
-    app.command(name="advise")(advise)
-    app.command(name="report")(report)
-    app.command(name="montecarlo")(montecarlo)
-    app.command(name="sensitivity")(sensitivity)
-    app.command(name="calibrate")(__import__("detente.commands.calibrate", fromlist=["run"]).run)
-    backtest = typer.Typer(
-        help="Backtests on real outcomes (DEU: EU legislative decisions).",
-        no_args_is_help=True,
-    )
-    backtest.command(name="deu")(backtest_deu)
-    app.add_typer(backtest, name="backtest")
-    app.command(name="serve")(serve)  # the web stack is imported only when it runs
-    app.add_typer(runs_app, name="runs")
-    for typer_app in (app, backtest):
-        for info in typer_app.registered_commands:
-            _bound_options(info.callback)
+    Its help is the command's docstring (or the sub-app's ``help=``), read from the module's
+    source without importing it; :meth:`_LazyGroup.resolve_command` swaps in the real command.
+    """
+
+    def __init__(self, name: str, module: str, attr: str) -> None:
+        super().__init__(name=name)
+        self.module, self.attr = module, attr
+        self._help: str | None = None
+
+    @property  # type: ignore[override]
+    def help(self) -> str:  # click reads it for the command list
+        if self._help is None:
+            self._help = _source_help(self.module, self.attr)
+        return self._help
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
+
+    def load(self, group: Any) -> _click.Command:
+        """Import the module and build the command as typer would have when registered."""
+        import importlib
+
+        obj = getattr(importlib.import_module(self.module), self.attr)
+        if obj is _backtest_app:
+            obj = obj()
+        if isinstance(obj, typer.Typer):
+            for info in obj.registered_commands:
+                _bound_options(info.callback)
+            cmd = typer.main.get_group(obj)
+            cmd.name = self.name
+            return cmd
+        _bound_options(obj)
+        info = typer.models.CommandInfo(name=self.name, callback=obj)
+        return typer.main.get_command_from_info(
+            info,
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=group.rich_markup_mode,
+        )
+
+
+def _source_help(module: str, attr: str) -> str:
+    """The docstring of function ``attr`` in ``module`` (or the ``help=`` of the ``typer.Typer``
+    assigned to ``attr``), parsed from the source so that listing commands imports nothing."""
+    import ast
+    import importlib.util
+    import inspect
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:  # pragma: no cover - a broken install
+        return ""
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == attr:
+            return inspect.cleandoc(ast.get_docstring(node, clean=False) or "")
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == attr for t in node.targets)
+            and isinstance(node.value, ast.Call)
+        ):
+            for kw in node.value.keywords:
+                if kw.arg == "help" and isinstance(kw.value, ast.Constant):
+                    return inspect.cleandoc(str(kw.value.value))
+    return ""
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    """The root command: commands of their own modules are imported only when they run, so
+    that ``detente --help`` and ``detente forecast`` do not load the analyses of every other
+    command (``python benchmarks/bench_cli.py`` reports the start-up)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, (module, attr) in LAZY_COMMANDS.items():
+            self.commands.setdefault(name, _LazyCommand(name, module, attr))
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if isinstance(cmd, _LazyCommand) and name is not None:
+            cmd = self.commands[name] = cmd.load(self)
+        return name, cmd, rest
+
+
+#: Commands that live in their own modules, in the order ``detente --help`` lists them after
+#: the ones defined here: name -> (module, function or ``typer.Typer`` sub-app).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "ratify": ("detente.commands.ratify", "ratify"),
+    "crisis": ("detente.commands.crisis", "crisis"),
+    "convert": ("detente.commands.convert", "convert"),
+    "advise": ("detente.commands.advise", "advise"),
+    "report": ("detente.commands.report", "report"),
+    "montecarlo": ("detente.commands.montecarlo", "montecarlo"),
+    "sensitivity": ("detente.commands.montecarlo", "sensitivity"),
+    "calibrate": ("detente.commands.calibrate", "calibrate"),
+    "serve": ("detente.commands.serve", "serve"),  # the web stack is imported only when it runs
+    "backtest": ("detente.cli", "_backtest_app"),  # a function building the sub-app
+    "runs": ("detente.commands.runs", "runs_app"),
+}
+
+
+app.info.cls = _LazyGroup
+
+
+def _backtest_app() -> typer.Typer:
+    """Backtests on real outcomes (DEU: EU legislative decisions)."""
+    from detente.commands.backtest import backtest_deu
+
+    sub = typer.Typer(help=_backtest_app.__doc__, no_args_is_help=True)
+    sub.command(name="deu")(backtest_deu)
+    return sub
 
 
 #: Bounds every command gets for these options, whichever module declares them (a bound the
@@ -582,11 +668,18 @@ def _bound_options(fn: Any) -> None:
                 fn.__annotations__[name] = hint
 
 
-_register_commands()
+for _info in app.registered_commands:  # the commands of its own modules get theirs on loading
+    _bound_options(_info.callback)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps user mistakes to exit status 2 with one line on stderr."""
+    # OpenBLAS's threads do not pay on detente's small matrix products (a few issues by a few
+    # hundred members): they spin between calls and took the CPU from the main thread and the
+    # compiled kernels' threads, 4x the CPU time of `ratify --nearest` on a busy 2-core machine.
+    # Thread counts do not change OpenBLAS's sums (same output). Set before NumPy loads OpenBLAS
+    # (this module does not import NumPy); a value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from detente.outputs.files import forget_inputs
 
     forget_inputs()  # "an input of this run" means this run's, also when main is called again

@@ -41,6 +41,7 @@ import numpy as np
 from detente.analyses.crisis import CrisisOptions, analyse_crisis
 from detente.analyses.outcome import OutcomeOptions, signatories
 from detente.analyses.ratification import passes
+from detente.models import _numba
 from detente.scenario.parameters import Parameter, compile_all, draw_values, uncertain_parameters
 
 if TYPE_CHECKING:
@@ -504,6 +505,7 @@ def _report(
         "samples": samples,
         "seed": plan.seed,
         "block_size": plan.block_size,
+        "kernels": _numba.kernels(),  # "numba": compiled BDM/exchange/SMP kernels; or "numpy"
         "uncertain_inputs": len(plan.params),
         "quantiles": [round(100 * q) for q in QUANTILES],
         "model_error": plan.model_error,

@@ -809,9 +809,10 @@ def _rows_kernel(
 def _compiled_kernel() -> Any:
     """The Numba-compiled :func:`_rows_kernel`, or None without Numba (cached on disk)."""
     if not _kernel_cache:
-        try:
-            import numba
-        except ImportError:
+        from detente.models import _numba
+
+        numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
+        if numba is None:
             _kernel_cache.append(None)
         else:
             _kernel_cache.append(numba.njit(cache=True, nogil=True)(_rows_kernel))

@@ -387,9 +387,10 @@ def _compiled_kernel() -> Any:
     """The Numba-compiled :func:`_compute_rows` and :func:`_affected_rows`, or None without
     Numba (cached on disk)."""
     if not _kernel_cache:
-        try:
-            import numba
-        except ImportError:
+        from detente.models import _numba
+
+        numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
+        if numba is None:
             _kernel_cache.append(None)
         else:
             jit = numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -1033,9 +1033,10 @@ _kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
 def _compiled_kernel() -> Any:
     """The Numba-compiled ``_smp_kernel.run_samples``, or None without Numba (cached on disk)."""
     if not _kernel_cache:
-        try:
-            import numba
-        except ImportError:
+        from detente.models import _numba
+
+        numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
+        if numba is None:
             _kernel_cache.append(None)
         else:
             from detente.models import _smp_kernel

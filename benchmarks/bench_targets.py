@@ -1,0 +1,180 @@
+"""Issue 23's targets, each against a baseline commit run in the same process: prints figures,
+asserts nothing.
+
+For every command below, the current checkout (``src/``) and the baseline commit (exported
+with ``git archive`` to a temporary folder) are run alternately as child processes of this
+script, ``--repeat`` times each, for two installs:
+
+- ``default``: Numba present (the compiled kernels run where batches are large enough);
+- ``numpy``: ``DETENTE_NO_NUMBA=1`` for the current code; for the baseline, which has no such
+  switch, Numba is hidden from it by a ``numba`` stub package that fails to import.
+
+For each it prints the median wall time and the median CPU time (user + system of the child,
+all its threads), and the ratio baseline / current of each. The machine is shared, so CPU time
+is the steadier figure; wall time includes waiting for a core. Every command runs once untimed
+first, so that both trees' Numba caches are compiled (the first-run cost is measured
+separately with ``--first-run``: a fresh ``NUMBA_CACHE_DIR``).
+
+Targets (issue 23, 2-core machine, default install): ``crisis`` <= 1 s, ``ratify --form
+treaty --nearest`` <= 1 s, ``report`` <= 3 s, ``montecarlo --samples 10000`` <= 5 s wall,
+``--help`` and ``forecast --samples 0`` start in 0.15 s plus the models' own work (start-up
+itself: ``benchmarks/bench_startup.py``).
+
+Usage: ``python benchmarks/bench_targets.py [--baseline 546c41b] [--repeat 3] [--mc]
+[--installs default,numpy] [--first-run]``. ``--mc`` adds the 10,000-draw Monte Carlo run
+(minutes). The JSON outputs of both trees are compared and the result printed (``same`` or
+``differs``), so that a change of output shows up next to the time it bought.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "546c41b"  # main before issue 23's work
+
+COMMANDS: dict[str, tuple[list[str], float | None]] = {
+    "--help": (["--help"], None),
+    "forecast --samples 0": (["forecast", "--samples", "0", "--json"], None),
+    "forecast": (["forecast", "--json"], None),
+    "crisis": (["crisis", "--json"], 1.0),
+    "ratify --form treaty --nearest": (["ratify", "--form", "treaty", "--nearest", "--json"], 1.0),
+    "report": (["report", "-o", "{tmp}/report.html", "--force"], 3.0),
+}
+MC = ("montecarlo --samples 10000", (["montecarlo", "--samples", "10000", "--json"], 5.0))
+
+NO_NUMBA_STUB = (
+    """raise ImportError("numba hidden by benchmarks/bench_targets.py (NumPy-only install)")\n"""
+)
+
+
+def export(commit: str, into: Path) -> Path | None:
+    """``src/`` of ``commit`` under ``into`` (None outside a git checkout)."""
+    try:
+        tar = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", commit, "src"], check=True, capture_output=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    subprocess.run(["tar", "-x", "-C", str(into)], input=tar, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=False)
+    return into / "src"
+
+
+def run(src: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds of ``python -m detente ARGS`` with ``src`` first on the path."""
+    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH")) if p)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    res = subprocess.run(
+        [sys.executable, "-m", "detente", *args], capture_output=True, env=env, check=False
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if res.returncode != 0:
+        raise RuntimeError(f"detente {' '.join(args)} failed: {res.stderr.decode()[-400:]}")
+    return wall, cpu, res.stdout
+
+
+def envs(install: str, stub: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Environments of the current and the baseline tree for an install."""
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DETENTE_NO_NUMBA")}
+    if install == "default":
+        return base, dict(base)
+    return {**base, "DETENTE_NO_NUMBA": "1"}, {**base, "PYTHONPATH": str(stub)}
+
+
+def bench(name: str, args: list[str], target: float | None, trees, env_pair, repeat: int) -> None:
+    (cur_src, old_src), (cur_env, old_env) = trees, env_pair
+    out = {}
+    for label, src, env in (("now", cur_src, cur_env), ("baseline", old_src, old_env)):
+        if src is not None:
+            out[label] = run(src, args, env)[2]  # untimed: compile/load the kernels
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in out}
+    for _ in range(repeat):
+        for label, src, env in (("now", cur_src, cur_env), ("baseline", old_src, old_env)):
+            if src is not None:
+                times[label].append(run(src, args, env)[:2])
+    med = {
+        k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for k, v in times.items()
+    }
+    wall, cpu = med["now"]
+    line = f"  {name:32s} now {wall:6.2f} s wall {cpu:6.2f} s CPU"
+    if "baseline" in med:
+        ow, oc = med["baseline"]
+        same = "same" if out["baseline"] == out["now"] else "differs"
+        line += f" | baseline {ow:6.2f} / {oc:6.2f} | x{ow / wall:4.1f} wall x{oc / cpu:4.1f} CPU"
+        line += f" | output {same}"
+    if target is not None:
+        line += f" | target <= {target:g} s wall: {'met' if wall <= target else 'NOT met'}"
+    print(line, flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--baseline", default=BASELINE)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--mc", action="store_true", help="also 10,000 Monte Carlo draws")
+    ap.add_argument("--installs", default="default,numpy")
+    ap.add_argument("--only", default="", help="comma-separated command names")
+    ap.add_argument("--first-run", action="store_true", help="first-run cost of the kernels")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        stub = tmp / "stub"
+        (stub / "numba").mkdir(parents=True)
+        (stub / "numba" / "__init__.py").write_text(NO_NUMBA_STUB)
+        (tmp / "old").mkdir()
+        old_src = export(args.baseline, tmp / "old")
+        if old_src is None:
+            print(f"baseline {args.baseline} not available: current figures only")
+        cur_src = ROOT / "src"
+        commands = dict(COMMANDS)
+        if args.mc:
+            commands[MC[0]] = MC[1]
+        if args.only:
+            commands = {k: v for k, v in commands.items() if k in args.only.split(",")}
+        print(
+            f"{os.cpu_count()} CPU(s); load average {os.getloadavg()[0]:.1f}; "
+            f"baseline {args.baseline}; median of {args.repeat}"
+        )
+        if args.first_run:
+            first_run(cur_src, tmp)
+        for install in args.installs.split(","):
+            print(f"install: {install}")
+            pair = envs(install, stub)
+            for name, (cmd, target) in commands.items():
+                cmd = [c.replace("{tmp}", tmp_name) for c in cmd]
+                bench(name, cmd, target, (cur_src, old_src), pair, args.repeat)
+
+
+def first_run(src: Path, tmp: Path) -> None:
+    """CPU and wall of a command with an empty Numba cache, then again with the cache filled."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DETENTE_NO_NUMBA")}
+    env["NUMBA_CACHE_DIR"] = str(tmp / "numba-cache")
+    for name, cmd in (
+        ("crisis", ["crisis", "--json"]),
+        ("montecarlo 2000", ["montecarlo", "--samples", "2000", "--json"]),
+    ):
+        first = run(src, cmd, env)[:2]
+        again = run(src, cmd, env)[:2]
+        print(
+            f"  first run {name:18s} {first[0]:6.2f} s wall {first[1]:6.2f} s CPU; "
+            f"cached {again[0]:6.2f} / {again[1]:6.2f}; "
+            f"compile cost {first[1] - again[1]:5.1f} s CPU",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
