@@ -62,6 +62,22 @@ def test_objective_gradient_matches_finite_differences(data, design):
         assert g[j] == pytest.approx((up - dn) / 2e-6, abs=1e-6)
 
 
+def test_hessian_matches_finite_differences_of_the_gradient(data, design):
+    from detente.analyses.calibrate import _soft_targets, slot2_hessian
+
+    slots, feats, offset, valid = design
+    t = _soft_targets(slots, data.outcome / 100, offset, valid, 0.02)
+    coef = np.array([-1.0, 0.2, 0.1, -0.5, 0.3, 0.4])
+    h = slot2_hessian(coef, feats, offset, valid, t, 1e-3)
+    for j in range(len(coef)):
+        e = np.zeros_like(coef)
+        e[j] = 1e-6
+        up = slot2_objective(coef + e, feats, offset, valid, t, 1e-3)[1]
+        dn = slot2_objective(coef - e, feats, offset, valid, t, 1e-3)[1]
+        np.testing.assert_allclose(h[:, j], (up - dn) / 2e-6, atol=1e-6)
+    assert np.all(np.linalg.eigvalsh(h) > 0)
+
+
 def test_refit_reproduces_the_shipped_constants(data):
     fit = fit_slot2(data)
     assert fit["coefficients"] == pytest.approx(slot2.COEFFICIENTS, abs=1e-9)

@@ -205,6 +205,68 @@ def slot2_objective(coef, feats, offset, valid, targets, ridge: float):
     return value, grad
 
 
+def slot2_hessian(coef, feats, offset, valid, targets, ridge: float) -> np.ndarray:
+    """Hessian of :func:`slot2_objective` (F, F): positive definite (convex stages + ridge).
+
+    Logistic stage: ``sigma (1 - sigma) f_c f_c^T``; multinomial stage: the targets' mass on
+    the held positions times the covariance of the features under the softmax.
+    """
+    z = feats @ coef
+    za = np.where(valid[:, :-1], z[:, :-1] + offset[:, :-1], -np.inf)
+    e = np.exp(za - za.max(axis=1, keepdims=True))
+    share = e / e.sum(axis=1, keepdims=True)
+    fa = feats[:, :-1, :]
+    mean_f = np.einsum("dk,dkf->df", share, fa)
+    second = np.einsum("dk,dkf,dkg->dfg", share, fa, fa)
+    mass = targets[:, :-1].sum(axis=1)
+    pc = expit(z[:, -1])
+    fc = feats[:, -1, :]
+    h = np.einsum("d,dfg->fg", mass, second - mean_f[:, :, None] * mean_f[:, None, :])
+    h += np.einsum("d,df,dg->fg", pc * (1.0 - pc), fc, fc)
+    return h / len(targets) + 2.0 * ridge * np.eye(len(coef))
+
+
+def newton_bounded(fun, hess, x0, lower, *, tol: float = 1e-12, max_iter: int = 200):
+    """Damped projected Newton for a smooth convex function with lower bounds.
+
+    ``fun(x) -> (value, gradient)``, ``hess(x) -> (F, F)``; ``lower`` is (F,) with ``-inf``
+    for free coordinates. Coordinates at their bound whose gradient pushes outwards are held
+    there; the rest take a Newton step, halved until the value decreases (Armijo) and
+    projected onto the bounds. Deterministic and derivative-based: convex objectives reach
+    the same optimum from any feasible start. Returns ``(x, report)``.
+    """
+    x = np.maximum(np.asarray(x0, dtype=float), lower)
+    value, grad = fun(x)
+    it = 0
+    while it < max_iter:
+        it += 1
+        active = (x <= lower) & (grad > 0)
+        free = ~active
+        pg = np.where(active, 0.0, grad)
+        if np.max(np.abs(pg)) < tol:
+            break
+        step = np.zeros_like(x)
+        step[free] = -np.linalg.solve(hess(x)[np.ix_(free, free)], grad[free])
+        t = 1.0
+        while True:
+            cand = np.maximum(x + t * step, lower)
+            cv, cg = fun(cand)
+            if cv <= value + 1e-4 * grad @ (cand - x) or t < 1e-12:
+                break
+            t *= 0.5
+        done = value - cv < 1e-16 and np.max(np.abs(cand - x)) < 1e-14
+        x, value, grad = cand, cv, cg
+        if done:
+            break
+    pg = np.where((x <= lower) & (grad > 0), 0.0, grad)
+    return x, {
+        "objective": float(value),
+        "iterations": it,
+        "projected_gradient": float(np.max(np.abs(pg))),
+        "ok": bool(np.max(np.abs(pg)) < 1e-8),
+    }
+
+
 def fit_slot2_coefficients(
     slots,
     feats,
@@ -215,25 +277,31 @@ def fit_slot2_coefficients(
     ridge: float = SLOT2_RIDGE,
     target_scale: float = SLOT2_TARGET_SCALE,
     start: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Fit A: L-BFGS-B on the convex soft-target cross-entropy, ``support`` >= 0.
+    """Fit A: projected Newton on the convex soft-target cross-entropy, ``support`` >= 0.
 
-    ``y`` are outcomes on 0..100, ``slots`` on 0..1. Returns the coefficients and the
-    optimiser's report (objective, iterations, projected gradient norm).
+    ``y`` are outcomes on 0..100, ``slots`` on 0..1. ``sample_weight`` (D,) counts each issue
+    that many times (a bootstrap resample); the mean is over the counted issues. Returns the
+    coefficients and the optimiser's report (objective, iterations, projected gradient).
     """
     targets = _soft_targets(slots, y / 100.0, offset, valid, target_scale / 100.0)
-    bounds = [(slot2.LOWER_BOUNDS[f], None) for f in slot2.FEATURES]
-    x0 = np.zeros(feats.shape[-1]) if start is None else np.asarray(start, dtype=float)
-    res = minimize(
-        slot2_objective,
-        x0,
-        args=(feats, offset, valid, targets, ridge),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-11},
+    if sample_weight is not None:  # whole counts: each issue repeated that many times
+        idx = np.repeat(np.arange(len(y)), np.asarray(sample_weight, dtype=int))
+        targets, feats, offset, valid = targets[idx], feats[idx], offset[idx], valid[idx]
+    lower = np.array(
+        [
+            -np.inf if slot2.LOWER_BOUNDS[f] is None else slot2.LOWER_BOUNDS[f]
+            for f in slot2.FEATURES
+        ]
     )
-    return res.x, {"objective": float(res.fun), "iterations": int(res.nit), "ok": bool(res.success)}
+    x0 = np.zeros(feats.shape[-1]) if start is None else np.asarray(start, dtype=float)
+    return newton_bounded(
+        lambda c: slot2_objective(c, feats, offset, valid, targets, ridge),
+        lambda c: slot2_hessian(c, feats, offset, valid, targets, ridge),
+        x0,
+        lower,
+    )
 
 
 def _slot2_probs(feats, offset, valid, coef) -> np.ndarray:
@@ -281,8 +349,8 @@ def choose_distribution(
 def fit_slot2(data: DEUData, *, capability: str = "treaty") -> dict[str, Any]:
     """Fit the v2 slot forecaster on all kept issues of ``data``: everything a model file holds.
 
-    Deterministic: the same file gives the same numbers byte for byte (L-BFGS-B from zero on a
-    convex objective; the smoothing's inner folds use :data:`INNER_SEED`).
+    Deterministic: the same file gives the same numbers byte for byte (projected Newton from
+    zero on a convex objective; the smoothing's inner folds use :data:`INNER_SEED`).
     """
     arrays, slots, feats, offset, valid = slot2_design(data, capability)
     y = data.outcome

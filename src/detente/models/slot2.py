@@ -50,7 +50,8 @@ construction:
 
 The fit (:func:`detente.analyses.calibrate.fit_slot2`) is convex: a soft-target cross-entropy
 with targets proportional to ``exp(-|slot - outcome| / 2 points)`` plus a small ridge, solved by
-L-BFGS-B from zero with the sign constraint as a bound.
+a damped projected Newton method with the exact Hessian from zero, the sign constraint as a
+bound (:func:`detente.analyses.calibrate.newton_bounded`; no derivative-free optimiser).
 
 Validated accuracy (docs/validation.md)
 ---------------------------------------
@@ -97,12 +98,12 @@ LOWER_BOUNDS: dict[str, float | None] = {
 #: (``detente calibrate`` writes the same numbers); full precision so that a refit reproduces
 #: them.
 COEFFICIENTS: dict[str, float] = {
-    "distance": -2.254978060302833,
-    "support": 0.17594161017775145,
-    "count": -0.9495691277702316,
-    "compromise": -1.0871594271010583,
-    "compromise_unanimity": -0.5504512227189031,
-    "parliament": 0.6269338716556342,
+    "distance": -2.254978034739987,
+    "support": 0.17594160240224332,
+    "count": -0.9495690535203912,
+    "compromise": -1.0871594052581746,
+    "compromise_unanimity": -0.5504512164607522,
+    "parliament": 0.6269339083934073,
 }
 #: Laplace scale of the predictive distribution's kernels, in points of a 0-100 scale (chosen
 #: by an inner grouped CV of the CRPS on the training file).
