@@ -554,6 +554,212 @@ def leave_one_era_out(
     }
 
 
+# --- fit B, bagging and shrinkage (issue 21's recipe), measured side by side ----------------
+
+#: Pseudo-Huber scale of fit B, on 0..1 of the scale (10 points of 100).
+PSEUDO_HUBER_DELTA = 0.10
+#: Proposal-bootstrap resamples of the bagged forecasts.
+BAGS = 21
+#: Shrinkage factors toward the compromise among which the inner grouped CV chooses.
+SHRINK_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
+
+
+def slot2_mean_and_jacobian(coef, slots, feats, offset, valid) -> tuple[np.ndarray, np.ndarray]:
+    """Predictive mean (D,) on 0..1 of the slot probabilities and its Jacobian (D, F).
+
+    The mean is ``pc c + (1 - pc) sum_j share_j s_j`` (compromise stage ``pc``, positions'
+    softmax ``share``; :func:`detente.models.slot2.slot_probabilities`).
+    """
+    z = feats @ coef
+    za = np.where(valid[:, :-1], z[:, :-1] + offset[:, :-1], -np.inf)
+    e = np.exp(za - za.max(axis=1, keepdims=True))
+    share = e / e.sum(axis=1, keepdims=True)
+    pc = expit(z[:, -1])
+    held = np.where(valid[:, :-1], slots[:, :-1], 0.0)
+    m_pos = (share * held).sum(axis=1)
+    c = slots[:, -1]
+    mean = pc * c + (1.0 - pc) * m_pos
+    jac = (pc * (1.0 - pc) * (c - m_pos))[:, None] * feats[:, -1, :] + (1.0 - pc)[
+        :, None
+    ] * np.einsum("dk,dkf->df", share * (held - m_pos[:, None]), feats[:, :-1, :])
+    return mean, jac
+
+
+def fit_slot2_mean(
+    slots,
+    feats,
+    offset,
+    valid,
+    y,
+    *,
+    start: np.ndarray,
+    delta: float = PSEUDO_HUBER_DELTA,
+    ridge: float = SLOT2_RIDGE,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fit B: the pseudo-Huber loss of the predictive mean plus a ridge, ``support`` >= 0.
+
+    ``mean_d delta^2 (sqrt(1 + ((m_d - y_d) / delta)^2) - 1) + ridge |coef|^2`` with ``y`` on
+    0..100 (rescaled to 0..1). Not convex: it is solved by
+    :func:`newton_bounded` with the Gauss-Newton matrix ``J^T diag(psi') J`` (positive
+    definite, so every step descends), from ``start`` (fit A's optimum in the experiments),
+    so it needs no derivative-free optimiser but reaches a local optimum only.
+    """
+    y01 = np.asarray(y, dtype=float) / 100.0
+    n = len(y01)
+
+    def fun(c):
+        m, jac = slot2_mean_and_jacobian(c, slots, feats, offset, valid)
+        r = m - y01
+        q = np.sqrt(1.0 + (r / delta) ** 2)
+        return float((delta**2 * (q - 1.0)).mean() + ridge * c @ c), (r / q) @ jac / n + (
+            2.0 * ridge * c
+        )
+
+    def gauss_newton(c):
+        m, jac = slot2_mean_and_jacobian(c, slots, feats, offset, valid)
+        w = (1.0 + ((m - y01) / delta) ** 2) ** -1.5
+        return (jac * w[:, None]).T @ jac / n + 2.0 * ridge * np.eye(len(c))
+
+    lower = np.array([-np.inf if slot2.LOWER_BOUNDS[f] is None else 0.0 for f in slot2.FEATURES])
+    return newton_bounded(fun, gauss_newton, start, lower, tol=1e-10, max_iter=300)
+
+
+def _mixture_median(slots: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+    """Median (D,) of the equal mixture of several slot distributions (each (D, K))."""
+    return slot2.weighted_median(
+        np.concatenate([slots] * len(probs), axis=1),
+        np.concatenate(probs, axis=1) / len(probs),
+    )
+
+
+def _combination_forecasts(design, y, groups, train, test, *, bags: int, rng) -> dict:
+    """Every candidate read-out (0..100) on ``test`` from fits on ``train`` (bool masks)."""
+    slots, feats, offset, valid = design
+    tr = [a[train] for a in design]
+    a, _ = fit_slot2_coefficients(*tr, y[train])
+    b, _ = fit_slot2_mean(*tr, y[train], start=a)
+    te = (feats[test], offset[test], valid[test])
+    pa, pb = _slot2_probs(*te, a), _slot2_probs(*te, b)
+    a_med = 100.0 * slot2.weighted_median(slots[test], pa)
+    b_mean = 100.0 * (pb * slots[test]).sum(axis=1)
+    out = {"a_median": a_med, "b_mean": b_mean, "average": (a_med + b_mean) / 2.0}
+    if bags:
+        _, member = np.unique(groups[train], return_inverse=True)
+        g = int(member.max()) + 1
+        probs, meds, means = [], [], []
+        for _ in range(bags):
+            count = rng.multinomial(g, np.full(g, 1.0 / g))[member]
+            idx = np.repeat(np.arange(int(train.sum())), count)
+            rs = [x[idx] for x in tr]
+            ab, _ = fit_slot2_coefficients(*tr, y[train], sample_weight=count)
+            bb, _ = fit_slot2_mean(*rs, y[train][idx], start=ab)
+            p = _slot2_probs(*te, ab)
+            probs.append(p)
+            meds.append(100.0 * slot2.weighted_median(slots[test], p))
+            means.append(100.0 * (_slot2_probs(*te, bb) * slots[test]).sum(axis=1))
+        out["bagged_average"] = (np.mean(meds, axis=0) + np.mean(means, axis=0)) / 2.0
+        out["bagged_mean_of_medians"] = np.mean(meds, axis=0)
+        out["bagged_mixture_median"] = 100.0 * _mixture_median(slots[test], probs)
+    return out
+
+
+#: What each read-out of :func:`compare_combinations` is, and whether it keeps the forecast
+#: monotone in capability and salience (issue 17).
+COMBINATIONS: dict[str, tuple[str, bool]] = {
+    "a_median": ("fit A, median of the slot probabilities (the shipped slot2)", True),
+    "b_mean": ("fit B, mean of the slot probabilities", False),
+    "average": ("average of A's median and B's mean (the issue's recipe)", False),
+    "average_shrunk": ("the average, shrunk toward the compromise (nested CV)", False),
+    "a_median_shrunk": ("A's median, shrunk toward the compromise (nested CV)", False),
+    "bagged_average": ("the average, bagged over proposal bootstraps", False),
+    "bagged_mean_of_medians": ("mean of the bagged A medians", False),
+    "bagged_mixture_median": ("median of the mixture of the bagged A distributions", True),
+}
+
+
+def compare_combinations(
+    data: DEUData,
+    *,
+    seeds: int = 20,
+    k: int = 10,
+    bags: int = BAGS,
+    capability: str = "treaty",
+    n_boot: int = 2000,
+) -> dict[str, Any]:
+    """Grouped K-fold CV over ``seeds`` split seeds of every read-out in :data:`COMBINATIONS`.
+
+    Fits A and B, the bagging (``bags`` proposal-bootstrap resamples of the training fold,
+    generator ``default_rng([seed, fold])``) and the shrinkage factor (the one of
+    :data:`SHRINK_GRID` with the lowest MAE in an inner grouped CV on the training fold,
+    :data:`INNER_FOLDS` folds) are all refitted inside every outer training fold. Per read-out:
+    the mean ratio to the compromise model, how many seeds' CIs exclude zero, and the paired
+    MAE difference from ``a_median``.
+    """
+    arrays, *design = slot2_design(data, capability)
+    y = data.outcome
+    groups = data.proposal_groups()
+    base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COMBINATIONS}
+    chosen: list[dict[str, float]] = []
+    for seed in range(seeds):
+        folds = group_kfold(groups, k, np.random.default_rng(seed))
+        oof = {name: np.empty_like(y) for name in COMBINATIONS}
+        for f in range(k):
+            te, tr = folds == f, folds != f
+            rng = np.random.default_rng([seed, f])
+            for name, v in _combination_forecasts(
+                design, y, groups, tr, te, bags=bags, rng=rng
+            ).items():
+                oof[name][te] = v
+            # the shrinkage factor: inner grouped CV on the training fold only
+            inner = group_kfold(groups[tr], INNER_FOLDS, np.random.default_rng(INNER_SEED))
+            idx = np.flatnonzero(tr)
+            in_oof = {"average": np.empty(len(idx)), "a_median": np.empty(len(idx))}
+            for j in range(INNER_FOLDS):
+                itr = np.zeros_like(tr)
+                itr[idx[inner != j]] = True
+                ite = np.zeros_like(tr)
+                ite[idx[inner == j]] = True
+                got = _combination_forecasts(design, y, groups, itr, ite, bags=0, rng=rng)
+                for key in in_oof:
+                    in_oof[key][inner == j] = got[key]
+            pick = {}
+            for key in in_oof:
+                maes = [
+                    np.abs((1 - lam) * in_oof[key] + lam * base[tr] - y[tr]).mean()
+                    for lam in SHRINK_GRID
+                ]
+                pick[key] = SHRINK_GRID[int(np.argmin(maes))]
+                oof[f"{key}_shrunk"][te] = (1 - pick[key]) * oof[key][te] + pick[key] * base[te]
+            chosen.append({"seed": seed, "fold": f, **pick})
+        for name in COMBINATIONS:
+            row = _compare(oof[name], base, y, groups, seed + 1, n_boot)
+            row["vs_a_median"] = float(
+                np.abs(oof[name] - y).mean() - np.abs(oof["a_median"] - y).mean()
+            )
+            rows[name].append(row)
+    summary = {
+        name: {
+            "description": COMBINATIONS[name][0],
+            "monotone": COMBINATIONS[name][1],
+            "mean_ratio": float(np.mean([r["ratio"] for r in rows[name]])),
+            "excludes_zero": int(sum(r["excludes_zero"] for r in rows[name])),
+            "mean_difference_vs_a_median": float(np.mean([r["vs_a_median"] for r in rows[name]])),
+            "seeds_better_than_a_median": int(sum(r["vs_a_median"] < 0 for r in rows[name])),
+        }
+        for name in COMBINATIONS
+    }
+    return {
+        "seeds": seeds,
+        "bags": bags,
+        "pseudo_huber_delta": PSEUDO_HUBER_DELTA,
+        "shrink_grid": list(SHRINK_GRID),
+        "summary": summary,
+        "shrinkage_chosen": chosen,
+        "per_seed": {name: [r["ratio"] for r in rows[name]] for name in COMBINATIONS},
+    }
+
+
 # --- the validation report (docs/validation.md; `detente backtest deu --cv`) -----------------
 
 #: Ratio thresholds and held-out sizes (proposals) of the power table.

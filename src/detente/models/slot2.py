@@ -345,7 +345,8 @@ def predictive_summary(
 
     Returns arrays of shape (S, D): ``forecast`` (the slot median), ``median`` (of the
     smoothed distribution), ``lo50``/``hi50``, ``lo80``/``hi80``, ``lo90``/``hi90`` and, when
-    ``outcome`` (S, D) or (D,) on the issues' scales is given, ``crps`` in scale units.
+    ``outcome`` (S, D) or (D,) on the issues' scales is given, ``crps`` in scale units and
+    ``pit`` (:func:`grid_pit`).
     """
     slots, p = slot2_predict(arrays, coef, weights=weights, parliament=parliament)
     mass = grid_distribution(slots, p, smoothing_points / 100.0)
@@ -364,4 +365,18 @@ def predictive_summary(
             arrays.scale_width
         )
         out["crps"] = grid_crps(mass, y) * arrays.scale_width
+        out["pit"] = grid_pit(mass, y)
     return out
+
+
+def grid_pit(mass: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """Mid-PIT of outcomes (...) on 0..1 under grid distributions (..., G).
+
+    The mass below the outcome's grid cell plus half the cell's own (a point mass at the
+    outcome counts half), so that a calibrated forecast gives a uniform PIT.
+    """
+    g = grid()
+    at = np.clip(np.searchsorted(g, np.asarray(outcome), side="right") - 1, 0, len(g) - 1)
+    cum = np.take_along_axis(mass.cumsum(axis=-1), at[..., None], -1)[..., 0]
+    point = np.take_along_axis(mass, at[..., None], -1)[..., 0]
+    return np.clip(cum - 0.5 * point, 0.0, 1.0)
