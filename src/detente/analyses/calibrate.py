@@ -34,7 +34,7 @@ from detente.analyses.backtest import (
     group_kfold,
 )
 from detente.analyses.power import deu_capabilities
-from detente.io.deu import DEUData
+from detente.io.deu import DecidedCases, DEUData
 from detente.models import slot2
 from detente.models.central import actor_weights, weighted_mean
 from detente.models.detente_model import FEATURES, slot_features, slot_probabilities
@@ -158,9 +158,17 @@ INNER_FOLDS = 5
 INNER_SEED = 0
 
 
-def slot2_design(data: DEUData, capability: str = "treaty"):
-    """Slots (D, K) on 0..1, features (D, K, F), offsets and validity (D, K) of every issue."""
-    arrays = data.arrays(deu_capabilities(data, capability))
+def slot2_design(data: DEUData | DecidedCases, capability: str = "treaty"):
+    """Slots (D, K) on 0..1, features (D, K, F), offsets and validity (D, K) of every issue.
+
+    DEU data take the named capability convention; decided cases in detente's own layout
+    (:class:`detente.io.deu.DecidedCases`) carry their capabilities, and ``capability`` is
+    not used.
+    """
+    if isinstance(data, DecidedCases):
+        arrays = data.arrays()
+    else:
+        arrays = data.arrays(deu_capabilities(data, capability))
     slots, feats, offset, valid = slot2.slot2_features(arrays)
     return arrays, slots[0].T, np.moveaxis(feats[0], 1, 0), offset[0].T, valid[0].T
 
@@ -346,7 +354,7 @@ def choose_distribution(
     return float(SMOOTHING_GRID[best]), tails
 
 
-def fit_slot2(data: DEUData, *, capability: str = "treaty") -> dict[str, Any]:
+def fit_slot2(data: DEUData | DecidedCases, *, capability: str = "treaty") -> dict[str, Any]:
     """Fit the v2 slot forecaster on all kept issues of ``data``: everything a model file holds.
 
     Deterministic: the same file gives the same numbers byte for byte (projected Newton from
@@ -368,7 +376,9 @@ def fit_slot2(data: DEUData, *, capability: str = "treaty") -> dict[str, Any]:
         "training": {
             "source": Path(data.source).name,
             "issues": data.n_issues,
-            "capability": capability,
+            "capability": (
+                "as given in the file" if isinstance(data, DecidedCases) else capability
+            ),
             "mae": float(np.abs(pred - y).mean()),
             "compromise_mae": float(np.abs(base - y).mean()),
             "optimiser": report,
@@ -455,7 +465,7 @@ def _compare(pred, base, y, groups, seed: int, n_boot: int) -> dict[str, Any]:
 
 
 def cross_validate_slot2(
-    data: DEUData,
+    data: DEUData | DecidedCases,
     *,
     k: int = 10,
     seed: int = 0,
