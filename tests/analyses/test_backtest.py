@@ -424,7 +424,8 @@ def test_issue_wise_models_run_once_and_linking_models_by_proposal(data, monkeyp
 def test_cli_cv_reports_both_variants(tmp_path):
     """``backtest deu --cv``: grouped CV (v1 and slot2), leave-one-era-out and power."""
     res = CliRunner().invoke(
-        make_app(), ["backtest", "deu", str(train_path()), "--cv", "--seeds", "1", "--json"]
+        make_app(),
+        ["backtest", "deu", str(train_path()), "--cv", "--seeds", "1", "--bags", "0", "--json"],
     )
     assert res.exit_code == 0, res.output
     r = json.loads(res.stdout)
@@ -437,3 +438,9 @@ def test_cli_cv_reports_both_variants(tmp_path):
 
     text = validation_markdown(r)
     assert "| 0 | 0.922 |" in text and "Leave one era out" in text
+    comb = r["combinations"]["summary"]
+    assert round(comb["a_median"]["mean_ratio"], 3) == 0.949
+    assert comb["average"]["mean_ratio"] > comb["a_median"]["mean_ratio"]  # B does not help
+    assert "bagged_average" not in comb and "Fit B, bagging and shrinkage" in text
+    mc = r["cv"][0]["slot2"]["distribution"]["monte_carlo_coverage"]
+    assert 0.45 <= mc["0.5"] <= 0.55 and 0.75 <= mc["0.8"] <= 0.85

@@ -392,6 +392,19 @@ def dressed_compromise(base_test, base_train, y_train) -> np.ndarray:
     return np.clip(base_test[:, None] + resid[None, :], 0.0, 100.0)
 
 
+def laplace_coverage(pred: np.ndarray, y: np.ndarray, mae: float) -> dict[str, float]:
+    """Coverage of the central intervals of ``pred`` + Laplace noise with mean absolute ``mae``.
+
+    This is the model error that Monte Carlo runs add to a model declaring a
+    ``validated_error`` (:func:`detente.analyses.montecarlo.with_model_error`): the L interval
+    is ``pred +- mae * log(1 / (1 - L))``. Clipping to the scale changes no outcome's coverage.
+    """
+    err = np.abs(np.asarray(y) - np.asarray(pred))
+    return {
+        str(level): float((err <= -mae * np.log(1.0 - level)).mean()) for level in slot2.INTERVALS
+    }
+
+
 def _distribution_scores(mass, y, lo_hi) -> dict[str, Any]:
     """Coverage of the central intervals, a 10-bin PIT histogram and mean CRPS (points)."""
     y01 = y / 100.0
@@ -494,6 +507,7 @@ def cross_validate_slot2(
         crps_base[te] = slot2.empirical_crps(samples, y[te])
         dressed_scores.append(samples)
     dist = _distribution_scores(mass, y, lo_hi)
+    dist["monte_carlo_coverage"] = laplace_coverage(pred, y, slot2.VALIDATED_ERROR["mae"])
     # the dressed compromise's coverage and PIT, fold by fold (sample counts differ by fold)
     cover = {str(level): 0.0 for level in slot2.INTERVALS}
     pit_hist = np.zeros(10, dtype=int)
@@ -709,11 +723,12 @@ def compare_combinations(
     y = data.outcome
     groups = data.proposal_groups()
     base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COMBINATIONS}
+    names = [n for n in COMBINATIONS if bags or not n.startswith("bagged")]
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     chosen: list[dict[str, float]] = []
     for seed in range(seeds):
         folds = group_kfold(groups, k, np.random.default_rng(seed))
-        oof = {name: np.empty_like(y) for name in COMBINATIONS}
+        oof = {name: np.empty_like(y) for name in names}
         for f in range(k):
             te, tr = folds == f, folds != f
             rng = np.random.default_rng([seed, f])
@@ -742,7 +757,7 @@ def compare_combinations(
                 pick[key] = SHRINK_GRID[int(np.argmin(maes))]
                 oof[f"{key}_shrunk"][te] = (1 - pick[key]) * oof[key][te] + pick[key] * base[te]
             chosen.append({"seed": seed, "fold": f, **pick})
-        for name in COMBINATIONS:
+        for name in names:
             row = _compare(oof[name], base, y, groups, seed + 1, n_boot)
             row["vs_a_median"] = float(
                 np.abs(oof[name] - y).mean() - np.abs(oof["a_median"] - y).mean()
@@ -757,7 +772,7 @@ def compare_combinations(
             "mean_difference_vs_a_median": float(np.mean([r["vs_a_median"] for r in rows[name]])),
             "seeds_better_than_a_median": int(sum(r["vs_a_median"] < 0 for r in rows[name])),
         }
-        for name in COMBINATIONS
+        for name in names
     }
     return {
         "seeds": seeds,
@@ -766,7 +781,7 @@ def compare_combinations(
         "shrink_grid": list(SHRINK_GRID),
         "summary": summary,
         "shrinkage_chosen": chosen,
-        "per_seed": {name: [r["ratio"] for r in rows[name]] for name in COMBINATIONS},
+        "per_seed": {name: [r["ratio"] for r in rows[name]] for name in names},
     }
 
 
@@ -807,8 +822,14 @@ def power_table(
     return rows
 
 
-def validation_report(data: DEUData, *, seeds: int = 20, n_boot: int = 2000) -> dict[str, Any]:
-    """Grouped CV over ``seeds`` split seeds (v1 and slot2), leave-one-era-out and power."""
+def validation_report(
+    data: DEUData, *, seeds: int = 20, n_boot: int = 2000, bags: int = BAGS
+) -> dict[str, Any]:
+    """Grouped CV over ``seeds`` split seeds (v1 and slot2), leave-one-era-out and power.
+
+    ``combinations`` holds :func:`compare_combinations` over the same seeds (fit B, bagging
+    with ``bags`` resamples and the nested shrinkage; ``bags=0`` leaves out the bagged rows).
+    """
     cv = []
     for seed in range(seeds):
         v1 = cross_validate_detente(data, seed=seed, n_boot=n_boot)
@@ -820,6 +841,7 @@ def validation_report(data: DEUData, *, seeds: int = 20, n_boot: int = 2000) -> 
         "fit": fit_slot2(data),
         "cv": cv,
         "loeo": {v: leave_one_era_out(data, variant=v, n_boot=n_boot) for v in ("v1", "slot2")},
+        "combinations": compare_combinations(data, seeds=seeds, bags=bags, n_boot=n_boot),
         "power": power_table(
             np.array(cv[0]["slot2"]["oof"]), base, data.outcome, data.proposal_groups()
         ),
@@ -894,6 +916,13 @@ def validation_markdown(report: dict[str, Any]) -> str:
         + " / ".join(mean_cover(k, True) for k in ("0.5", "0.8", "0.9"))
         + ".",
         f"mean CRPS: slot2 {crps:.2f}, dressed compromise {crps_base:.2f} (points).",
+        "Monte Carlo model error (the slot2 median plus Laplace noise with the declared "
+        f"validated MAE {slot2.VALIDATED_ERROR['mae']:.2f}) covers "
+        + " / ".join(
+            f"{100 * np.mean([r['slot2']['distribution']['monte_carlo_coverage'][k] for r in report['cv']]):.1f}%"  # noqa: E501
+            for k in ("0.5", "0.8", "0.9")
+        )
+        + " at 50/80/90 %.",
         f"PIT histogram (10 bins, all seeds pooled): slot2 {pit.tolist()}; dressed compromise "
         f"{pit_base.tolist()}.",
         "",
@@ -914,6 +943,30 @@ def validation_markdown(report: dict[str, Any]) -> str:
             f"{p['mae']:.2f} | {p['compromise_mae']:.2f} | {p['ratio']:.3f} (95% CI of the "
             f"difference {p['ci95'][0]:+.2f} to {p['ci95'][1]:+.2f}) |"
         )
+    comb = report.get("combinations")
+    if comb:
+        out += [
+            "",
+            f"## Fit B, bagging and shrinkage ({comb['seeds']} split seeds, {comb['bags']} bags, "
+            f"pseudo-Huber scale {100 * comb['pseudo_huber_delta']:g} points)",
+            "",
+            "| read-out | monotone | mean ratio | CI excludes zero | MAE vs A's median | "
+            "seeds better than A's median |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in comb["summary"].items():
+            out.append(
+                f"| {r['description']} (`{name}`) | {'yes' if r['monotone'] else 'no'} | "
+                f"{r['mean_ratio']:.3f} | {r['excludes_zero']} of {comb['seeds']} | "
+                f"{r['mean_difference_vs_a_median']:+.2f} | "
+                f"{r['seeds_better_than_a_median']} of {comb['seeds']} |"
+            )
+        picks = [c["a_median"] for c in comb["shrinkage_chosen"]]
+        out += [
+            "",
+            f"Shrinkage factor chosen for A's median by the inner CV: 0 in "
+            f"{sum(p == 0 for p in picks)} of {len(picks)} outer folds.",
+        ]
     out += [
         "",
         "## Power: what a held-out set of n proposals can show (slot2, seed-0 out-of-fold errors)",

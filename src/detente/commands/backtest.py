@@ -73,6 +73,12 @@ def backtest_deu(
         ),
     ] = False,
     seeds: Annotated[int, typer.Option("--seeds", help="Split seeds of --cv", min=1)] = 20,
+    bags: Annotated[
+        int,
+        typer.Option(
+            "--bags", help="Bootstrap resamples of the bagged read-outs of --cv (0: none)", min=0
+        ),
+    ] = 21,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
     # imported here: the models and SciPy stay out of every other command's start-up
@@ -92,7 +98,7 @@ def backtest_deu(
     if cv:
         from detente.analyses.calibrate import validation_markdown, validation_report
 
-        report = validation_report(data, seeds=seeds)
+        report = validation_report(data, seeds=seeds, bags=bags)
         typer.echo(json.dumps(report, indent=2) if json_output else validation_markdown(report))
         return
     try:
