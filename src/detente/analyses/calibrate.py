@@ -564,12 +564,14 @@ def leave_one_era_out(
         else:
             coef = _fit(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
             pred[te] = _predict(slots[te], feats[te], offset[te], valid[te], coef)
-        eb, ed = np.abs(base[te] - y[te]).mean(), np.abs(pred[te] - y[te]).mean()
+        cmp = _compare(pred[te], base[te], y[te], groups[te], seed, n_boot)
         per_era[e] = {
             "issues": int(te.sum()),
-            "mae": float(ed),
-            "compromise_mae": float(eb),
-            "ratio": float(ed / eb),
+            "proposals": len(set(groups[te].tolist())),
+            "mae": cmp["mae"],
+            "compromise_mae": cmp["compromise_mae"],
+            "ratio": cmp["ratio"],
+            "ci95": cmp["ci95"],
         }
     return {
         "variant": variant,
@@ -584,6 +586,8 @@ def leave_one_era_out(
 PSEUDO_HUBER_DELTA = 0.10
 #: Proposal-bootstrap resamples of the bagged forecasts.
 BAGS = 21
+#: Ridge penalties of fit A among which the inner grouped CV chooses (``a_median_nested_ridge``).
+RIDGE_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 2e-2, 3e-2)
 #: Shrinkage factors toward the compromise among which the inner grouped CV chooses.
 SHRINK_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
 
@@ -687,6 +691,15 @@ def _combination_forecasts(design, y, groups, train, test, *, bags: int, rng) ->
     return out
 
 
+def _ridge_medians(design, y, train, test, ridge: float) -> np.ndarray:
+    """A's median (0..100) on ``test`` from a fit on ``train`` with the given ridge."""
+    slots, feats, offset, valid = design
+    coef, _ = fit_slot2_coefficients(
+        slots[train], feats[train], offset[train], valid[train], y[train], ridge=ridge
+    )
+    return _slot2_medians(slots[test], feats[test], offset[test], valid[test], coef)
+
+
 #: What each read-out of :func:`compare_combinations` is, and whether it keeps the forecast
 #: monotone in capability and salience (issue 17).
 COMBINATIONS: dict[str, tuple[str, bool]] = {
@@ -695,6 +708,7 @@ COMBINATIONS: dict[str, tuple[str, bool]] = {
     "average": ("average of A's median and B's mean (the issue's recipe)", False),
     "average_shrunk": ("the average, shrunk toward the compromise (nested CV)", False),
     "a_median_shrunk": ("A's median, shrunk toward the compromise (nested CV)", False),
+    "a_median_nested_ridge": ("A's median, A's ridge chosen by nested CV", True),
     "bagged_average": ("the average, bagged over proposal bootstraps", False),
     "bagged_mean_of_medians": ("mean of the bagged A medians", False),
     "bagged_mixture_median": ("median of the mixture of the bagged A distributions", True),
@@ -715,7 +729,8 @@ def compare_combinations(
     Fits A and B, the bagging (``bags`` proposal-bootstrap resamples of the training fold,
     generator ``default_rng([seed, fold])``) and the shrinkage factor (the one of
     :data:`SHRINK_GRID` with the lowest MAE in an inner grouped CV on the training fold,
-    :data:`INNER_FOLDS` folds) are all refitted inside every outer training fold. Per read-out:
+    :data:`INNER_FOLDS` folds; likewise A's ridge among :data:`RIDGE_GRID`) are all refitted
+    inside every outer training fold. Per read-out:
     the mean ratio to the compromise model, how many seeds' CIs exclude zero, and the paired
     MAE difference from ``a_median``.
     """
@@ -740,6 +755,7 @@ def compare_combinations(
             inner = group_kfold(groups[tr], INNER_FOLDS, np.random.default_rng(INNER_SEED))
             idx = np.flatnonzero(tr)
             in_oof = {"average": np.empty(len(idx)), "a_median": np.empty(len(idx))}
+            by_ridge = np.empty((len(RIDGE_GRID), len(idx)))
             for j in range(INNER_FOLDS):
                 itr = np.zeros_like(tr)
                 itr[idx[inner != j]] = True
@@ -748,6 +764,10 @@ def compare_combinations(
                 got = _combination_forecasts(design, y, groups, itr, ite, bags=0, rng=rng)
                 for key in in_oof:
                     in_oof[key][inner == j] = got[key]
+                for r, ridge in enumerate(RIDGE_GRID):
+                    by_ridge[r, inner == j] = _ridge_medians(design, y, itr, ite, ridge)
+            ridge = RIDGE_GRID[int(np.argmin(np.abs(by_ridge - y[tr]).mean(axis=1)))]
+            oof["a_median_nested_ridge"][te] = _ridge_medians(design, y, tr, te, ridge)
             pick = {}
             for key in in_oof:
                 maes = [
@@ -756,7 +776,7 @@ def compare_combinations(
                 ]
                 pick[key] = SHRINK_GRID[int(np.argmin(maes))]
                 oof[f"{key}_shrunk"][te] = (1 - pick[key]) * oof[key][te] + pick[key] * base[te]
-            chosen.append({"seed": seed, "fold": f, **pick})
+            chosen.append({"seed": seed, "fold": f, **pick, "ridge": ridge})
         for name in names:
             row = _compare(oof[name], base, y, groups, seed + 1, n_boot)
             row["vs_a_median"] = float(
@@ -933,9 +953,11 @@ def validation_markdown(report: dict[str, Any]) -> str:
     ]
     for variant, lo in report["loeo"].items():
         for era, r in lo["eras"].items():
+            ci = r.get("ci95")
+            ci_text = "" if ci is None else f" (95% CI {ci[0]:+.2f} to {ci[1]:+.2f})"
             out.append(
                 f"| {variant} | {era} | {r['issues']} | {r['mae']:.2f} | "
-                f"{r['compromise_mae']:.2f} | {r['ratio']:.3f} |"
+                f"{r['compromise_mae']:.2f} | {r['ratio']:.3f}{ci_text} |"
             )
         p = lo["pooled"]
         out.append(
@@ -962,10 +984,13 @@ def validation_markdown(report: dict[str, Any]) -> str:
                 f"{r['seeds_better_than_a_median']} of {comb['seeds']} |"
             )
         picks = [c["a_median"] for c in comb["shrinkage_chosen"]]
+        ridges = [c["ridge"] for c in comb["shrinkage_chosen"]]
         out += [
             "",
             f"Shrinkage factor chosen for A's median by the inner CV: 0 in "
-            f"{sum(p == 0 for p in picks)} of {len(picks)} outer folds.",
+            f"{sum(p == 0 for p in picks)} of {len(picks)} outer folds. Ridge chosen for A: "
+            + ", ".join(f"{r:g} in {ridges.count(r)}" for r in sorted(set(ridges)))
+            + f" of {len(ridges)} outer folds.",
         ]
     out += [
         "",
