@@ -26,6 +26,7 @@ def test_calibrate_round_trips_the_shipped_fit(tmp_path):
     assert fit["smoothing"] == slot2.SMOOTHING
     assert fit["interval_tails"] == slot2.INTERVAL_TAILS
     assert fit["validated_error"]["mae"] < fit["validated_error"]["compromise_mae"]
+    assert 0.7 < fit["validated_error"]["monte_carlo_coverage"]["0.8"] < 0.85
     m = make_model(f"detente:fit={out}")
     assert m.options.variant == "slot2"
     rng = np.random.default_rng(0)

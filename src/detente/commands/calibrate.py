@@ -40,7 +40,9 @@ def _fail(message: str) -> typer.Exit:
 def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
     """The JSON-ready fit of ``path``: coefficients, smoothing, domain and validated error."""
     # imported here: SciPy's optimisers stay out of every other command's start-up
-    from detente.analyses.calibrate import cross_validate_slot2, fit_slot2
+    import numpy as np
+
+    from detente.analyses.calibrate import cross_validate_slot2, fit_slot2, laplace_coverage
 
     data = load_cases(path)
     fit = fit_slot2(data, capability=capability)
@@ -56,6 +58,8 @@ def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
         "coverage": cv["distribution"]["coverage"],
         "crps": cv["distribution"]["crps"],
         "crps_dressed_compromise": cv["distribution"]["crps_dressed_compromise"],
+        # the bands Monte Carlo runs draw around the forecast with this MAE, out of fold
+        "monte_carlo_coverage": laplace_coverage(np.array(cv["oof"]), data.outcome, cv["mae"]),
     }
     return fit
 
