@@ -20,6 +20,7 @@ gathers them with a power table for docs/validation.md and ``detente backtest de
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -213,7 +214,14 @@ def slot2_objective(coef, feats, offset, valid, targets, ridge: float):
     return value, grad
 
 
-def slot2_hessian(coef, feats, offset, valid, targets, ridge: float) -> np.ndarray:
+def slot2_hessian(
+    coef: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    targets: np.ndarray,
+    ridge: float,
+) -> np.ndarray:
     """Hessian of :func:`slot2_objective` (F, F): positive definite (convex stages + ridge).
 
     Logistic stage: ``sigma (1 - sigma) f_c f_c^T``; multinomial stage: the targets' mass on
@@ -234,7 +242,15 @@ def slot2_hessian(coef, feats, offset, valid, targets, ridge: float) -> np.ndarr
     return h / len(targets) + 2.0 * ridge * np.eye(len(coef))
 
 
-def newton_bounded(fun, hess, x0, lower, *, tol: float = 1e-12, max_iter: int = 200):
+def newton_bounded(
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    hess: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    lower: np.ndarray,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Damped projected Newton for a smooth convex function with lower bounds.
 
     ``fun(x) -> (value, gradient)``, ``hess(x) -> (F, F)``; ``lower`` is (F,) with ``-inf``
@@ -276,11 +292,11 @@ def newton_bounded(fun, hess, x0, lower, *, tol: float = 1e-12, max_iter: int = 
 
 
 def fit_slot2_coefficients(
-    slots,
-    feats,
-    offset,
-    valid,
-    y,
+    slots: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    y: np.ndarray,
     *,
     ridge: float = SLOT2_RIDGE,
     target_scale: float = SLOT2_TARGET_SCALE,
@@ -592,7 +608,9 @@ RIDGE_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 2e-2, 3e-2)
 SHRINK_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
 
 
-def slot2_mean_and_jacobian(coef, slots, feats, offset, valid) -> tuple[np.ndarray, np.ndarray]:
+def slot2_mean_and_jacobian(
+    coef: np.ndarray, slots: np.ndarray, feats: np.ndarray, offset: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Predictive mean (D,) on 0..1 of the slot probabilities and its Jacobian (D, F).
 
     The mean is ``pc c + (1 - pc) sum_j share_j s_j`` (compromise stage ``pc``, positions'
@@ -614,11 +632,11 @@ def slot2_mean_and_jacobian(coef, slots, feats, offset, valid) -> tuple[np.ndarr
 
 
 def fit_slot2_mean(
-    slots,
-    feats,
-    offset,
-    valid,
-    y,
+    slots: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    y: np.ndarray,
     *,
     start: np.ndarray,
     delta: float = PSEUDO_HUBER_DELTA,
@@ -660,7 +678,16 @@ def _mixture_median(slots: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
     )
 
 
-def _combination_forecasts(design, y, groups, train, test, *, bags: int, rng) -> dict:
+def _combination_forecasts(
+    design: list[np.ndarray],
+    y: np.ndarray,
+    groups: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    bags: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Every candidate read-out (0..100) on ``test`` from fits on ``train`` (bool masks)."""
     slots, feats, offset, valid = design
     tr = [a[train] for a in design]
@@ -691,7 +718,9 @@ def _combination_forecasts(design, y, groups, train, test, *, bags: int, rng) ->
     return out
 
 
-def _ridge_medians(design, y, train, test, ridge: float) -> np.ndarray:
+def _ridge_medians(
+    design: list[np.ndarray], y: np.ndarray, train: np.ndarray, test: np.ndarray, ridge: float
+) -> np.ndarray:
     """A's median (0..100) on ``test`` from a fit on ``train`` with the given ridge."""
     slots, feats, offset, valid = design
     coef, _ = fit_slot2_coefficients(
