@@ -658,6 +658,7 @@ def backtest(
     seed: int | None = None,
     cv: bool = False,
     seeds: int = 20,
+    bags: int = 21,
 ) -> dict[str, Any]:
     """Score the models on the DEU legislative outcomes (default: the bundled training file).
 
@@ -680,7 +681,7 @@ def backtest(
     if cv:
         from detente.analyses.calibrate import validation_report
 
-        return validation_report(data, seeds=seeds)
+        return validation_report(data, seeds=seeds, bags=bags)
     try:
         return run_backtest(
             data,
