@@ -105,8 +105,10 @@ def backtest_deu(
     _print_table(result)
 
 
-def _print_distributions(console: Console, result: dict) -> None:
+def _print_distributions(console: object, result: dict) -> None:
     """Interval coverage, PIT and CRPS per model (rows scored on every issue only)."""
+    from rich.table import Table
+
     rows = [r for r in result["results"] if r.get("distribution")]
     if not rows:
         return

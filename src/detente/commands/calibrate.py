@@ -41,9 +41,8 @@ def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
     # imported here: SciPy's optimisers stay out of every other command's start-up
     import numpy as np
 
-    from detente.io.deu import load_cases
-
     from detente.analyses.calibrate import cross_validate_slot2, fit_slot2, laplace_coverage
+    from detente.io.deu import load_cases
 
     data = load_cases(path)
     fit = fit_slot2(data, capability=capability)
