@@ -442,5 +442,9 @@ def test_cli_cv_reports_both_variants(tmp_path):
     assert round(comb["a_median"]["mean_ratio"], 3) == 0.949
     assert comb["average"]["mean_ratio"] > comb["a_median"]["mean_ratio"]  # B does not help
     assert "bagged_average" not in comb and "Fit B, bagging and shrinkage" in text
+    v1 = r["cv"][0]["v1"]["distribution"]
+    assert sum(v1["pit_histogram"]) == 238
+    assert v1["crps"] > r["cv"][0]["slot2"]["distribution"]["crps"]
+    assert "v1 (a point forecast, dressed" in text
     mc = r["cv"][0]["slot2"]["distribution"]["monte_carlo_coverage"]
     assert 0.45 <= mc["0.5"] <= 0.55 and 0.75 <= mc["0.8"] <= 0.85
