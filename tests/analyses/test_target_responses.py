@@ -101,3 +101,17 @@ def test_bad_responses_are_one_line_errors(tmp_path, capsys, where, value, messa
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "Traceback" not in err
     assert message in err and str(path) in err
+
+
+def test_crisis_says_what_the_build_up_buys_and_how_credible_it_is():
+    """Fearon (1997) by hand: belief (V - v_f)/(V - K) with v_f = c_C/p, and the most the
+    targets concede is higher with the build-up than without it."""
+    from detente import api
+
+    ar = api.crisis(samples=20)["acceptable_range"]
+    sg = ar["signal"]
+    v, v_f, k = sg["value_max"], sg["v_fight"], sg["sunk"]
+    assert ar["targets_belief"] == pytest.approx((v - v_f) / (v - k), abs=1e-12)
+    assert ar["targets_prior"] == pytest.approx((v - v_f) / v, abs=1e-12)
+    assert ar["high"] > ar["high_without_signal"]
+    assert ar["binding_target"] in CR.targets

@@ -606,6 +606,9 @@ def point_checks(
             "high_without_signal": float(
                 acceptable_range(arrays, _without_signal(cr), hazard)["high"][0]
             ),
+            # Fearon (1997): the sunk cost so far against the valuation below which a type
+            # would not fight (v_f = c_C / p); a sunk cost of v_f separates fully
+            "signal": _signal_terms(cr),
             "responses": {
                 t: {"response": r, "cost": float(cr.target_costs()[0, k])}
                 for k, (t, r) in enumerate(zip(cr.targets, cr.responses, strict=False))
@@ -642,6 +645,24 @@ def point_checks(
             entry["challenger_share"] = float(sig["share"][0])
         out["models"][spec] = entry
     return out
+
+
+def _signal_terms(cr: CrisisArrays) -> dict[str, float] | None:
+    """The build-up's sunk cost so far, the bluffers' threshold ``v_f = c_C/p`` and the months
+    still needed to separate fully (sunk cost >= v_f), at the centre; None without one."""
+    if not np.isfinite(cr.value_max[0]) or not np.isfinite(cr.cost_per_month[0]):
+        return None
+    sunk = float(cr.cost_per_month[0] * _nan0(cr.months)[0])
+    p = float(cr.p_win[0])
+    v_f = float(cr.cost_challenger[0] / p) if p > 0 else float("inf")
+    k = float(cr.cost_per_month[0])
+    more = max(0.0, (v_f - sunk) / k) if k > 0 and np.isfinite(v_f) else None
+    return {
+        "sunk": sunk,
+        "v_fight": v_f,
+        "value_max": float(cr.value_max[0]),
+        "months_more_to_separate": more,
+    }
 
 
 def _without_signal(cr: CrisisArrays) -> CrisisArrays:

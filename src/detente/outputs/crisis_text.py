@@ -84,6 +84,18 @@ def summary_text(r: dict[str, Any]) -> str:
                     else "."
                 )
             )
+        sg = ar.get("signal")
+        if sg:
+            more = sg["months_more_to_separate"]
+            lines.append(
+                f"  Is the build-up credible? It has cost {ch} {sg['sunk']:.3f} of the pie so "
+                f"far. Only a {ch} that values the stakes above that would pay it, so it screens "
+                f"out the bluffers who value them less; it would separate every bluffer (belief "
+                f"1) only once the sunk cost reached {sg['v_fight']:.3f}, the valuation below "
+                f"which {ch} would not fight (cost of war / p_win)"
+                + (f", about {more:.0f} more months at this rate" if more is not None else "")
+                + " (Fearon 1997)."
+            )
         resp = ar.get("responses") or {}
         if resp:
             groups: dict[str, list[str]] = {}
