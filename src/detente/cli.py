@@ -299,8 +299,14 @@ def forecast(
             row = [issue.id, (issue.name or issue.id) + scale, _fmt(x)]
             if terms:
                 row.append(_fmt(terms[issue.id]))
-            row.append(issue.label(x))
-            words.add_row(*row)
+            label = issue.label(x)
+            commits = ((out.get("outcome") or {}).get("form_commits") or {}).get(
+                (out.get("outcome") or {}).get("form") or ""
+            )
+            if commits and issue.id in commits["fixes"]:
+                v = commits["fixes"][issue.id]
+                label += f" (as a {out['outcome']['form']}: {v:g}, {issue.label(v)})"
+            words.add_row(*row, label)
         con.print(words)
         if terms:
             con.print(
