@@ -226,13 +226,19 @@ def create_app(settings: Settings) -> WorkbenchApp:
             out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
             identical = wb.forecast_json(out) == run.outputs
         base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+        rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
+        rat = rat_base
+        if out is not None:
+            rat = await run_in_threadpool(wb.ratification, loaded, out)
         results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
+        results["ratification"] = _ratification_rows(rat, rat_base)
         return HTMLResponse(
             bench.render(
                 "index.html",
                 opened=opened,
                 title=opened.loaded.scenario.meta.title,
                 stance_rows=wb.stance_rows(opened, edits),
+                other_sections=wb.other_sections(opened, edits),
                 run=run,
                 identical=identical,
                 fields=wb.FIELDS,
@@ -271,6 +277,8 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
             else:
                 out = base
+            rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
+            rat = rat_base if out is base else await run_in_threadpool(wb.ratification, loaded, out)
         except InputError as exc:
             return _invalid(bench, exc.problems)
         except Exception as exc:  # a model failing on odd but valid inputs: say so, never a 500
@@ -278,6 +286,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             return _invalid(bench, [Problem("models", f"the forecast failed: {exc!r}")])
         elapsed = time.perf_counter() - t0
         context = _results_context(opened, base, out, edits, samples, seed, elapsed, fast)
+        context["ratification"] = _ratification_rows(rat, rat_base)
         html = bench.render("results.html", **context)
         phase = "fast" if fast else "whatif"
         timing = f"validate;dur={1000 * checked:.1f}, {phase};dur={1000 * elapsed:.1f}"
@@ -612,6 +621,7 @@ def _results_context(
     return {
         "problems": [],
         "field_errors": [],
+        "ratification": None,
         "check_rows": check_rows,
         "range": checks.get("range"),
         "form": checks.get("form"),
@@ -629,6 +639,28 @@ def _results_context(
         "sha": opened.sha256,
         "pending": pending,
     }
+
+
+def _ratification_rows(
+    rat: dict[str, Any] | None, base: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The ratification table: each body's yes votes, marked where they differ from the
+    baseline package's (same form and body)."""
+    if rat is None:
+        return None
+    was = {
+        (f["form"], r["body"]): r["yes"] for f in (base or {}).get("forms", []) for r in f["bodies"]
+    }
+    forms = []
+    changed = False
+    for f in rat["forms"]:
+        bodies = []
+        for r in f["bodies"]:
+            before = was.get((f["form"], r["body"]), r["yes"])
+            bodies.append({**r, "was": before, "changed": before != r["yes"]})
+            changed = changed or before != r["yes"]
+        forms.append({**f, "bodies": bodies})
+    return {"model": rat["model"], "forms": forms, "changed": changed}
 
 
 def _delta(model: str, what: str, x: float | None, y: float | None, digits: int) -> dict:

@@ -1,0 +1,136 @@
+"""The workbench's ratification table and the inputs outside the stance table (issue 19).
+
+The bodies' thresholds and blocs, the agreement forms and the crisis inputs are edited like a
+stance field: a number box and a slider, only touched fields count, the CLI's message next to
+the field, and a saved run reloads with them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import Server, detente
+from tests.web.test_browser import SAMPLES, SEED, as_map, cells, expect, open_page
+
+
+def ratification_cells(page: Any) -> dict[tuple[str, str], tuple[int, str]]:
+    """(form, body) -> (yes votes, passed) as the page's ratification table shows them."""
+    rows = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#ratification tr.rat'))
+              .filter(tr => tr.dataset.body !== '')
+              .map(tr => [tr.dataset.form, tr.dataset.body, Number(tr.dataset.yes),
+                          tr.dataset.passed])"""
+    )
+    return {(f, b): (y, p) for f, b, y, p in rows}
+
+
+def expected_ratification(loaded: Any, out: dict[str, Any]) -> dict[tuple[str, str], tuple]:
+    """What `detente ratify --set ISSUE=VALUE ...` says of the headline model's package."""
+    from detente import api
+
+    lead = out["headline"]["model"]
+    items = [f"{i}={v!r}" for i, v in out["forecasts"][lead].items()]
+    rep = api.ratify(loaded, set_values=items)
+    return {
+        (f["form"], b["body"]): (b["yes"], "yes" if b["passed"] else "no")
+        for f in rep["packages"][0]["forms"]
+        for b in f["bodies"]
+    }
+
+
+def edited(server: Server, page: Any, form: dict[str, str]) -> Any:
+    """The page's scenario with these edits, as the engine sees it."""
+    from detente.web import workbench as wb
+
+    op = server.app.bench.opened(page.locator("input[name=s]").input_value())
+    return wb.apply_edits(op, wb.parse_edits(op, form))
+
+
+def test_ratification_by_form_and_body_follows_an_edit(page: Any, server: Server) -> None:
+    from detente import api
+    from detente.scenario import load
+
+    open_page(page, server)
+    base_out = api.forecast(load("russia-nato-2021"), seed=SEED, samples=SAMPLES)
+    want = expected_ratification(load("russia-nato-2021"), base_out)
+    assert ratification_cells(page) == want
+    assert want[("treaty", "us-senate")][1] == "no"
+    assert "fails" in page.locator('#ratification-words li[data-form="treaty"]').inner_text()
+    # Russia conceding reciprocity moves the headline package, and the Senate's vote with it
+    page.get_by_label("RUS reciprocity position", exact=True).fill("100")
+    expect()(page.locator("#summary")).to_contain_text("RUS reciprocity position = 100")
+    loaded = edited(server, page, {"f.8.position": "100"})
+    out = api.forecast(loaded, seed=SEED, samples=SAMPLES)
+    now = ratification_cells(page)
+    assert now == expected_ratification(loaded, out)
+    assert now[("treaty", "us-senate")] != want[("treaty", "us-senate")]
+    assert page.locator("#ratification tr.rat.changed").count() > 0
+
+
+def test_crisis_bloc_and_form_inputs_are_edited_and_validated(
+    page: Any, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from detente import api
+
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status))
+    open_page(page, server)
+    base = as_map(cells(page))
+    # a crisis input out of its range: the loader's message next to the field, no error page
+    p_win = page.get_by_label("crisis p_win", exact=True)
+    p_win.fill("1.5")
+    message = page.locator("#err-d\\.crisis\\.p_win")
+    expect()(message).to_contain_text("outside the allowed range 0 to 1")
+    assert message.inner_text().startswith("russia-nato-2021:")
+    # in range: P(escalation) follows, and equals the engine's for the same edit
+    p_win.fill("0.3")
+    expect()(page.locator("#summary")).to_contain_text("crisis p_win = 0.3")
+    assert message.inner_text() == ""
+    got = as_map(cells(page))
+    out = api.forecast(edited(server, page, {"d.crisis.p_win": "0.3"}), seed=SEED, samples=SAMPLES)
+    assert (
+        got[("compromise", "p_escalation")]
+        == out["outcome"]["models"]["compromise"]["p_escalation"]
+    )
+    assert got[("compromise", "p_escalation")] != base[("compromise", "p_escalation")]
+    # a bloc's size must be a whole number, as in the file
+    page.locator("#inputs-blocs > summary").click()
+    count = page.get_by_label("us-senate republicans count", exact=True)
+    count.fill("4.5")
+    expect()(page.locator("#err-d\\.bodies\\.0\\.blocs\\.1\\.count")).to_contain_text(
+        "expected a whole number"
+    )
+    count.fill("50")
+    # the Senate's threshold by keyboard: from 67 down to 50 the treaty's Senate vote passes
+    threshold = page.get_by_label("us-senate threshold slider", exact=True)
+    threshold.focus()
+    for _ in range(17):
+        page.keyboard.press("ArrowLeft")
+    expect()(page.locator("#summary")).to_contain_text("us-senate threshold = 50")
+    row = page.locator('#ratification tr.rat[data-form="treaty"][data-body="us-senate"]')
+    expect()(row).to_have_attribute("data-passed", "yes")
+    # a form's horizon: saved with the other edits, reloaded and re-run byte-identically
+    page.locator("#inputs-forms > summary").click()
+    page.get_by_label("form treaty horizon", exact=True).fill("10")
+    expect()(page.locator("#summary")).to_contain_text("form treaty horizon = 10")
+    page.get_by_role("button", name="Save run").click()
+    saved = page.locator("#saved-run")
+    expect()(saved).to_have_attribute("data-edits", "4")
+    run = server.store.get_run(int(saved.get_attribute("data-run")))
+    assert [e["field"] for e in run.edits] == [
+        "crisis.p_win",
+        "bodies[0].threshold",
+        "bodies[0].blocs[1].count",
+        "forms[0].horizon",
+    ]
+    assert [e["value"] for e in run.edits] == [0.3, 50, 50, 10.0]
+    page.goto(f"{server.url}/?run={run.id}")
+    expect()(page.locator("#reloaded")).to_contain_text("byte-identical")
+    assert page.get_by_label("form treaty horizon", exact=True).input_value() == "10"
+    done = detente(capsys, "runs", "rerun", str(run.id), "--db", server.db)
+    assert done.returncode == 0 and "byte-identical" in done.stdout, done.stdout
+    assert json.loads(run.outputs)["scenario"] == "russia-nato-2021"
+    assert all(s < 500 for s in statuses)
