@@ -22,6 +22,7 @@ generators serve the bloc members' spread: common random numbers across the desi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -42,9 +43,14 @@ Method = Literal["oat", "sobol"]
 DEFAULT_MODELS = ("compromise",)
 
 
-def evaluate(plan: Plan, values: np.ndarray) -> dict[str, np.ndarray]:
-    """Every output for design points ``values`` (P, S): name -> (S,)."""
-    res, skipped = run_chunk(plan, values, 0)
+def evaluate(
+    plan: Plan, values: np.ndarray, progress: Callable[[int], None] | None = None
+) -> dict[str, np.ndarray]:
+    """Every output for design points ``values`` (P, S): name -> (S,).
+
+    ``progress`` is called with the design points done after each block of them.
+    """
+    res, skipped = run_chunk(plan, values, 0, progress)
     if skipped:
         spec, why = next(iter(skipped.items()))
         raise ValueError(f"model {spec} cannot run on the design: {why}")
@@ -96,11 +102,13 @@ def oat(
     high: float = 0.95,
     top: int = 5,
     source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """One-at-a-time tornado: each input alone at its ``low`` and ``high`` quantiles.
 
     Returns JSON-ready data: per output the value at the centres, the ranked inputs with the
-    output at each end and the swing, and a sentence naming the top driver.
+    output at each end and the swing, and a sentence naming the top driver. ``progress`` is
+    called with (evaluations done, evaluations in all) after each block of them.
     """
     plan = _plan(scenario, models, seed, source)
     params = list(plan.params)
@@ -111,7 +119,8 @@ def oat(
     design = np.repeat(centre[:, None], 2 * p + 1, axis=1)
     design[np.arange(p), 1 + 2 * np.arange(p)] = q_lo
     design[np.arange(p), 2 + 2 * np.arange(p)] = q_hi
-    ys = evaluate(plan, design)
+    total = int(design.shape[1])
+    ys = evaluate(plan, design, None if progress is None else lambda done: progress(done, total))
     outputs = {}
     for name, y in ys.items():
         at_lo, at_hi = y[1::2], y[2::2]

@@ -9,8 +9,10 @@ Routes:
   ``phase=fast`` answers with the fast models' packages first);
 - ``POST /runs``: save the current what-if as a run in the history;
 - ``POST /export``: the edited scenario as YAML; ``POST /rounds``: one model round by round;
-- ``POST /jobs``: Monte Carlo intervals as a background job; ``GET /jobs/ID`` its progress
-  (polled) or result, ``POST /jobs/ID/cancel`` stops it;
+- ``POST /jobs``: Monte Carlo intervals as a background job; ``POST /jobs/advice`` advice for
+  an actor, ``POST /jobs/sensitivity`` the tornado; ``GET /jobs/ID`` a job's progress (polled)
+  or result, ``POST /jobs/ID/cancel`` stops it;
+- ``POST /apply``: an advised move as edits of the inputs (the page's script applies them);
 - ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
 
@@ -239,6 +241,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 title=opened.loaded.scenario.meta.title,
                 stance_rows=wb.stance_rows(opened, edits),
                 other_sections=wb.other_sections(opened, edits),
+                actors=opened.loaded.scenario.actor_ids(),
                 run=run,
                 identical=identical,
                 fields=wb.FIELDS,
@@ -508,13 +511,93 @@ def create_app(settings: Settings) -> WorkbenchApp:
             return HTMLResponse(
                 bench.render("problems.html", problems=["two jobs are running; wait or cancel one"])
             )
-        return HTMLResponse(bench.render("job.html", job=job, issues=[]))
+        return HTMLResponse(bench.render("job.html", job=job, **_job_context(job)))
+
+    async def _job_inputs(request: Request) -> tuple[Any, Any, int, int, int]:
+        """The posted form's scenario with its edits, draws and seed (``InputError`` if bad)."""
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+        except KeyError:
+            raise InputError(Problem("scenario", "unknown scenario; reload the page")) from None
+        samples, seed, bad = _options(form)
+        edits = _edits(opened, form)
+        loaded = wb.apply_edits(opened, edits)
+        if bad:
+            raise InputError(bad)
+        return form, loaded, samples, seed, len(edits)
+
+    async def start_advice(request: Request) -> Response:
+        """Advice for an actor on the current inputs as a background job."""
+        from detente import api
+
+        try:
+            form, loaded, samples, seed, n_edits = await _job_inputs(request)
+            actor = str(form.get("advice_actor", ""))
+            if actor not in loaded.scenario.actor_ids():
+                known = ", ".join(loaded.scenario.actor_ids())
+                raise InputError(Problem("--actor", f"choose one of {known}"))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            return api.advise(loaded, actor, samples=samples, seed=seed, progress=progress)
+
+        job = bench.jobs.start(
+            "advice", work, samples=samples, seed=seed, n_edits=n_edits, subject=actor
+        )
+        return _job_started(bench, job)
+
+    async def start_sensitivity(request: Request) -> Response:
+        """One-at-a-time sensitivity (the tornado) on the current inputs as a background job."""
+        from detente import api
+
+        try:
+            _form, loaded, samples, seed, n_edits = await _job_inputs(request)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            return api.sensitivity(loaded, seed=seed, top=8, progress=progress)
+
+        job = bench.jobs.start("sensitivity", work, samples=samples, seed=seed, n_edits=n_edits)
+        return _job_started(bench, job)
+
+    async def apply_move(request: Request) -> Response:
+        """An advised move as edits of the current inputs, for the page to apply."""
+        from detente import api
+
+        try:
+            form, loaded, _samples, _seed, _n = await _job_inputs(request)
+            actor, move = str(form.get("actor", "")), str(form.get("move", ""))
+            raw = await run_in_threadpool(api.move_edits, loaded, actor, move)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render(
+                    "apply.html", move=None, edits=[], problems=[str(p) for p in exc.problems]
+                )
+            )
+        edits = []
+        for e in raw:
+            if "path" in e:
+                label, key = e["path"], wb.path_key(e["path"])
+            else:
+                label, key = (
+                    f"{e['actor']} {e['issue']} {e['field']}",
+                    f"f.{e['stance']}.{e['field']}",
+                )
+            edits.append({"key": key, "label": label, "value": _val(float(e["value"]))})
+        return HTMLResponse(bench.render("apply.html", move=move, edits=edits, problems=[]))
 
     async def job_status(request: Request) -> Response:
         job = bench.jobs.get(request.path_params["job_id"])
         if job is None:
             return HTMLResponse(bench.render("problems.html", problems=["no such job"]))
-        return HTMLResponse(bench.render("job.html", job=job, issues=_intervals(job)))
+        return HTMLResponse(bench.render("job.html", job=job, **_job_context(job)))
 
     async def cancel_job(request: Request) -> Response:
         job = bench.jobs.get(request.path_params["job_id"])
@@ -534,6 +617,9 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/compare", compare, methods=["GET"]),
         Route("/rounds", rounds, methods=["POST"]),
         Route("/jobs", start_job, methods=["POST"]),
+        Route("/jobs/advice", start_advice, methods=["POST"]),
+        Route("/jobs/sensitivity", start_sensitivity, methods=["POST"]),
+        Route("/apply", apply_move, methods=["POST"]),
         Route("/jobs/{job_id:str}", job_status, methods=["GET"]),
         Route("/jobs/{job_id:str}/cancel", cancel_job, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
@@ -544,9 +630,47 @@ def create_app(settings: Settings) -> WorkbenchApp:
         hosts=allowed_hosts(settings.host, settings.port),
         max_body=settings.max_body,
         token=settings.token,
-        state_paths={"/whatif", "/runs", "/upload", "/export", "/rounds", "/jobs"},
+        state_paths={
+            "/whatif",
+            "/runs",
+            "/upload",
+            "/export",
+            "/rounds",
+            "/jobs",
+            "/jobs/advice",
+            "/jobs/sensitivity",
+            "/apply",
+        },
     )
     return WorkbenchApp(app, guard, bench)
+
+
+def _job_started(bench: Workbench, job: Any) -> HTMLResponse:
+    """A started job's progress, or the message that too many are running."""
+    if job is None:
+        return HTMLResponse(
+            bench.render("problems.html", problems=["two jobs are running; wait or cancel one"])
+        )
+    return HTMLResponse(bench.render("job.html", job=job, **_job_context(job)))
+
+
+def _job_context(job: Any) -> dict[str, Any]:
+    """What job.html shows of a job: intervals, ranked moves or the tornado."""
+    from detente.outputs.svg import tornado_svg
+
+    ctx: dict[str, Any] = {"issues": [], "moves": [], "tornado": []}
+    if job.result is None:
+        return ctx
+    if job.kind == "montecarlo":
+        ctx["issues"] = _intervals(job)
+    elif job.kind == "advice":
+        ctx["moves"] = job.result["moves"][:12]
+    elif job.kind == "sensitivity":
+        for name, out in job.result["outputs"].items():
+            if out["drivers"]:
+                svg = tornado_svg(out["drivers"], out["at_centres"], name)
+                ctx["tornado"].append({"name": name, "summary": out["summary"], "svg": svg})
+    return ctx
 
 
 def _invalid(bench: Workbench, problems: list[Problem]) -> HTMLResponse:
@@ -617,11 +741,30 @@ def _results_context(
                 cells.append({"model": m, "text": now, "was": was, "changed": now != was})
             check_rows.append({"label": label, "cells": cells})
     lead = out["headline"].get("model")
+    chart = None
+    if lead in out["forecasts"]:
+        from detente.outputs.svg import packages_svg
+
+        chart = packages_svg(
+            [
+                {
+                    "issue": issue.id,
+                    "min": issue.scale.min,
+                    "max": issue.scale.max,
+                    "status_quo": None if issue.status_quo is None else issue.status_quo.centre,
+                    "baseline": base["forecasts"].get(lead, {}).get(issue.id),
+                    "now": out["forecasts"][lead][issue.id],
+                }
+                for issue in sc.issues
+            ],
+            lead,
+        )
     refusals = [r["why"] for r in checks.get("models", {}).get(lead, {}).get("refuse", [])]
     return {
         "problems": [],
         "field_errors": [],
         "ratification": None,
+        "chart": chart,
         "check_rows": check_rows,
         "range": checks.get("range"),
         "form": checks.get("form"),
