@@ -7,6 +7,7 @@ server, with nothing fetched from other hosts.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import Server
@@ -89,3 +90,18 @@ def test_the_package_chart_follows_an_edit(page: Any, server: Server) -> None:
     page.get_by_label("RUS reciprocity position", exact=True).fill("100")
     expect()(page.locator("#summary")).to_contain_text("RUS reciprocity position = 100")
     assert page.locator("#package-chart svg").inner_html() != before
+
+
+def test_report_of_the_current_state_is_a_download(page: Any, server: Server) -> None:
+    open_page(page, server)
+    page.get_by_label("RUS reciprocity position", exact=True).fill("100")
+    expect()(page.locator("#summary")).to_contain_text("RUS reciprocity position = 100")
+    page.get_by_role("button", name="Report of this state").click()
+    job = page.locator("#report-job")
+    expect()(job).to_have_attribute("data-state", "finished", timeout=300_000)
+    assert "1 edit," in page.locator("#report-ready").inner_text()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="download detente-report.html").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert text.lstrip().lower().startswith("<!doctype html")
+    assert "Russia-NATO security talks" in text

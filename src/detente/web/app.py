@@ -49,6 +49,9 @@ log = logging.getLogger("detente.web")
 #: the most draws a background Monte Carlo job may take
 MAX_JOB_SAMPLES = 100_000
 
+#: progress steps of the briefing report (detente.outputs.report.build_report's steps)
+REPORT_STEPS = 11
+
 #: uploads and form posts larger than this get 413
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 
@@ -567,6 +570,43 @@ def create_app(settings: Settings) -> WorkbenchApp:
         job = bench.jobs.start("sensitivity", work, samples=samples, seed=seed, n_edits=n_edits)
         return _job_started(bench, job)
 
+    async def start_report(request: Request) -> Response:
+        """The briefing report (``detente report``) of the current inputs as a background job."""
+        from detente import api
+
+        try:
+            _form, loaded, samples, seed, n_edits = await _job_inputs(request)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            steps = [0]
+
+            def step(_message: str) -> None:
+                steps[0] += 1
+                progress(min(steps[0], REPORT_STEPS), REPORT_STEPS)
+
+            return api.report(loaded, fmt="html", samples=samples, seed=seed, progress=step)
+
+        job = bench.jobs.start("report", work, samples=samples, seed=seed, n_edits=n_edits)
+        return _job_started(bench, job)
+
+    async def report_file(request: Request) -> Response:
+        """A finished report job's HTML file, as a download."""
+        job = bench.jobs.get(request.path_params["job_id"])
+        if job is None or job.kind != "report" or job.result is None:
+            return HTMLResponse(
+                bench.render("error.html", message="no such report; make it again"),
+                status_code=404,
+            )
+        return Response(
+            job.result["text"],
+            media_type="text/html; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="detente-report.html"'},
+        )
+
     async def apply_move(request: Request) -> Response:
         """An advised move as edits of the current inputs, for the page to apply."""
         from detente import api
@@ -620,6 +660,8 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/jobs/advice", start_advice, methods=["POST"]),
         Route("/jobs/sensitivity", start_sensitivity, methods=["POST"]),
         Route("/apply", apply_move, methods=["POST"]),
+        Route("/jobs/report", start_report, methods=["POST"]),
+        Route("/jobs/{job_id:str}/report.html", report_file, methods=["GET"]),
         Route("/jobs/{job_id:str}", job_status, methods=["GET"]),
         Route("/jobs/{job_id:str}/cancel", cancel_job, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
@@ -639,6 +681,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             "/jobs",
             "/jobs/advice",
             "/jobs/sensitivity",
+            "/jobs/report",
             "/apply",
         },
     )
