@@ -44,6 +44,7 @@ __all__ = [
     "report",
     "sensitivity",
     "simulate",
+    "sweep",
     "validation_markdown",
 ]
 
@@ -664,6 +665,41 @@ def sensitivity(
         )
     except ValueError as exc:
         raise InputError(Problem(loaded.source, str(exc))) from None
+
+
+def sweep(
+    scenario: ScenarioLike,
+    input_label: str,
+    *,
+    models: list[str] | None = None,
+    seed: int = 0,
+    points: int = 11,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """One uncertain input swept from its 5% to its 95% quantile, the others at their centres:
+    every sensitivity output's curve (:func:`detente.analyses.sensitivity.sweep`).
+
+    Raises
+    ------
+    InputError
+        An input that is not uncertain, fewer than two points, a model that cannot run.
+    """
+    check_sensitivity_options("oat", models)
+    from detente.analyses import sensitivity as sa
+
+    loaded = _loaded(scenario)
+    try:
+        return sa.sweep(
+            loaded.scenario,
+            input_label,
+            models,
+            seed=seed,
+            points=points,
+            source=loaded.source,
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc), field="input")) from None
 
 
 def check_sensitivity_options(method: str, models: list[str] | None) -> None:

@@ -105,3 +105,23 @@ def test_report_of_the_current_state_is_a_download(page: Any, server: Server) ->
     text = Path(info.value.path()).read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert "Russia-NATO security talks" in text
+
+
+def test_sweep_job_draws_the_curve_of_every_output_the_input_moves(
+    page: Any, server: Server
+) -> None:
+    from detente import api
+    from detente.scenario import load
+
+    open_page(page, server)
+    page.get_by_label("Input to sweep").select_option("RUS capability")
+    page.get_by_role("button", name="Sweep in the background").click()
+    job = page.locator("#sweep-job")
+    expect()(job).to_have_attribute("data-state", "finished", timeout=120_000)
+    want = api.sweep(load("russia-nato-2021"), "RUS capability", seed=SEED)
+    moving = [k for k, ys in want["outputs"].items() if max(ys) - min(ys) > 1e-9]
+    assert moving  # Russia's clout moves the package on some issue
+    curves = page.locator("figure.curve")
+    assert [curves.nth(i).get_attribute("data-output") for i in range(curves.count())] == moving
+    points = curves.first.locator("polyline").get_attribute("points").split()
+    assert len(points) == len(want["values"]) == 11

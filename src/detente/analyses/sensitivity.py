@@ -231,3 +231,56 @@ def sobol(
 
 def _pct(x: float) -> str:
     return f"{100 * min(max(x, 0.0), 1.0):.0f}%" if math.isfinite(x) else "n/a"
+
+
+def sweep(
+    scenario: Scenario,
+    input_label: str,
+    models: list[str] | None = None,
+    seed: int = 0,
+    points: int = 11,
+    low: float = 0.05,
+    high: float = 0.95,
+    source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """One input swept across its range, the others at their centres: every output's curve.
+
+    The input takes ``points`` quantiles evenly spaced from ``low`` to ``high`` (the tornado's
+    ends); each output is computed as :func:`oat` computes it. ``input_label`` is the input's
+    label as :func:`oat` lists it (``inputs[k]["label"]``).
+
+    Raises
+    ------
+    ValueError
+        An input that is not uncertain in the scenario, fewer than two points.
+    """
+    plan = _plan(scenario, models, seed, source)
+    params = list(plan.params)
+    labels = [q.label for q in params]
+    if input_label not in labels:
+        raise ValueError(
+            f"{input_label!r} is not an uncertain input of the scenario; "
+            f"uncertain inputs: {', '.join(labels) or '(none)'}"
+        )
+    if points < 2:
+        raise ValueError(f"{points} points; allowed: 2 or more")
+    k = labels.index(input_label)
+    qs = np.linspace(low, high, points)
+    design = np.repeat(centre_values(params, 1), points, axis=1)
+    design[k] = quantile_values(params, np.tile(qs, (len(params), 1)))[k]
+    ys = evaluate(plan, design, None if progress is None else lambda done: progress(done, points))
+    return {
+        "scenario": plan.name,
+        "method": "sweep",
+        "input": input_label,
+        "quantiles": [float(q) for q in qs],
+        "values": [float(v) for v in design[k]],
+        "models": list(plan.models),
+        "outputs": {name: [float(v) for v in y] for name, y in ys.items()},
+    }
+
+
+def uncertain_inputs(scenario: Scenario) -> list[str]:
+    """The labels of the scenario's uncertain inputs, in the order :func:`oat` lists them."""
+    return [q.label for q in uncertain_parameters(scenario)]

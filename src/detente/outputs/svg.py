@@ -113,3 +113,44 @@ def packages_svg(rows: Sequence[dict[str, Any]], model: str, width: int = 560) -
             parts.append(f'<circle cx="{_f(x(r["now"]))}" cy="{_f(y)}" r="4" fill="{NOW}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def curves_svg(
+    xs: Sequence[float], ys: Sequence[float], title: str, x_label: str, width: int = 560
+) -> str:
+    """One output's curve as one input moves (a sensitivity sweep), with its ends labelled."""
+    left, right, top, height = 60, 16, 24, 130
+    plot_w, plot_h = width - left - right, height - top - 30
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
+    if x1 - x0 < 1e-12:
+        x0, x1 = x0 - 1, x1 + 1
+    if y1 - y0 < 1e-12:
+        y0, y1 = y0 - 1, y1 + 1
+
+    def px(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * plot_w
+
+    def py(v: float) -> float:
+        return top + (1 - (v - y0) / (y1 - y0)) * plot_h
+
+    points = " ".join(f"{_f(px(a))},{_f(py(b))}" for a, b in zip(xs, ys, strict=True))
+    bottom = top + plot_h
+    return "".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}">',
+            f"<title>{escape(title)}</title>",
+            _text(4, 14, title, size=11),
+            f'<line x1="{left}" y1="{_f(bottom)}" x2="{left + plot_w}" y2="{_f(bottom)}" '
+            f'stroke="{AXIS}"/>',
+            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{_f(bottom)}" stroke="{AXIS}"/>',
+            f'<polyline points="{points}" fill="none" stroke="{NOW}" stroke-width="2"/>',
+            _text(left - 4, top + 8, f"{y1:.3g}", anchor="end", size=10),
+            _text(left - 4, bottom, f"{y0:.3g}", anchor="end", size=10),
+            _text(left, bottom + 14, f"{x0:.3g}", size=10),
+            _text(left + plot_w / 2, bottom + 14, x_label, anchor="middle", size=10),
+            _text(left + plot_w, bottom + 14, f"{x1:.3g}", anchor="end", size=10),
+            "</svg>",
+        ]
+    )

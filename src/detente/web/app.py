@@ -245,6 +245,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 stance_rows=wb.stance_rows(opened, edits),
                 other_sections=wb.other_sections(opened, edits),
                 actors=opened.loaded.scenario.actor_ids(),
+                sweep_inputs=wb.sweep_inputs(opened),
                 run=run,
                 identical=identical,
                 fields=wb.FIELDS,
@@ -570,6 +571,26 @@ def create_app(settings: Settings) -> WorkbenchApp:
         job = bench.jobs.start("sensitivity", work, samples=samples, seed=seed, n_edits=n_edits)
         return _job_started(bench, job)
 
+    async def start_sweep(request: Request) -> Response:
+        """One input swept across its range (sensitivity curves) as a background job."""
+        from detente import api
+
+        try:
+            form, loaded, samples, seed, n_edits = await _job_inputs(request)
+            label = str(form.get("sweep_input", ""))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            return api.sweep(loaded, label, seed=seed, progress=progress)
+
+        job = bench.jobs.start(
+            "sweep", work, samples=samples, seed=seed, n_edits=n_edits, subject=label
+        )
+        return _job_started(bench, job)
+
     async def start_report(request: Request) -> Response:
         """The briefing report (``detente report``) of the current inputs as a background job."""
         from detente import api
@@ -661,6 +682,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/jobs/sensitivity", start_sensitivity, methods=["POST"]),
         Route("/apply", apply_move, methods=["POST"]),
         Route("/jobs/report", start_report, methods=["POST"]),
+        Route("/jobs/sweep", start_sweep, methods=["POST"]),
         Route("/jobs/{job_id:str}/report.html", report_file, methods=["GET"]),
         Route("/jobs/{job_id:str}", job_status, methods=["GET"]),
         Route("/jobs/{job_id:str}/cancel", cancel_job, methods=["POST"]),
@@ -682,6 +704,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             "/jobs/advice",
             "/jobs/sensitivity",
             "/jobs/report",
+            "/jobs/sweep",
             "/apply",
         },
     )
@@ -699,9 +722,9 @@ def _job_started(bench: Workbench, job: Any) -> HTMLResponse:
 
 def _job_context(job: Any) -> dict[str, Any]:
     """What job.html shows of a job: intervals, ranked moves or the tornado."""
-    from detente.outputs.svg import tornado_svg
+    from detente.outputs.svg import curves_svg, tornado_svg
 
-    ctx: dict[str, Any] = {"issues": [], "moves": [], "tornado": []}
+    ctx: dict[str, Any] = {"issues": [], "moves": [], "tornado": [], "curves": []}
     if job.result is None:
         return ctx
     if job.kind == "montecarlo":
@@ -713,6 +736,12 @@ def _job_context(job: Any) -> dict[str, Any]:
             if out["drivers"]:
                 svg = tornado_svg(out["drivers"], out["at_centres"], name)
                 ctx["tornado"].append({"name": name, "summary": out["summary"], "svg": svg})
+    elif job.kind == "sweep":
+        xs = job.result["values"]
+        for name, ys in job.result["outputs"].items():
+            if max(ys) - min(ys) > 1e-9:  # an output the input moves
+                svg = curves_svg(xs, ys, name, job.subject)
+                ctx["curves"].append({"name": name, "svg": svg})
     return ctx
 
 

@@ -487,6 +487,14 @@ def baseline_ratification(opened: Opened, samples: int, seed: int) -> dict[str, 
     return ratification(opened.loaded, baseline(opened, samples, seed))
 
 
+@lru_cache(maxsize=32)
+def sweep_inputs(opened: Opened) -> list[str]:
+    """The uncertain inputs a sensitivity sweep can move (their labels)."""
+    from detente.analyses.sensitivity import uncertain_inputs
+
+    return uncertain_inputs(opened.loaded.scenario)
+
+
 def field_value(raw: Any) -> float | None:
     """The number a field's box shows: the point itself, or the centre of an uncertain input."""
     from detente.scenario.uncertain import Uncertain
