@@ -134,3 +134,19 @@ def test_crisis_bloc_and_form_inputs_are_edited_and_validated(
     assert done.returncode == 0 and "byte-identical" in done.stdout, done.stdout
     assert json.loads(run.outputs)["scenario"] == "russia-nato-2021"
     assert all(s < 500 for s in statuses)
+
+
+def test_achievement_gaps_follow_a_public_demand(page: Any, server: Server) -> None:
+    from detente import api
+
+    open_page(page, server)
+    gap = page.locator('#gaps td.gap[data-actor="RUS"]')
+    before = float(gap.get_attribute("data-value"))
+    page.get_by_label("RUS enlargement demand", exact=True).fill("60")
+    expect()(page.locator("#summary")).to_contain_text("RUS enlargement demand = 60")
+    loaded = edited(server, page, {"f.0.demand": "60"})
+    lead = page.locator("#gaps").get_attribute("data-model")
+    want = api.crisis(loaded, samples=0, models=[lead])["models"][lead]["public_actors"]["RUS"]
+    after = float(gap.get_attribute("data-value"))
+    assert after == want["gap"]["value"] and after != before
+    assert "changed" in (gap.get_attribute("class") or "")

@@ -237,6 +237,9 @@ def create_app(settings: Settings) -> WorkbenchApp:
             rat = await run_in_threadpool(wb.ratification, loaded, out)
         results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
         results["ratification"] = _ratification_rows(rat, rat_base)
+        gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
+        gap = gap_base if out is None else await run_in_threadpool(wb.gaps, loaded, out)
+        results["gaps"] = _gap_rows(gap, gap_base)
         return HTMLResponse(
             bench.render(
                 "index.html",
@@ -286,6 +289,8 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 out = base
             rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
             rat = rat_base if out is base else await run_in_threadpool(wb.ratification, loaded, out)
+            gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
+            gap = gap_base if out is base else await run_in_threadpool(wb.gaps, loaded, out)
         except InputError as exc:
             return _invalid(bench, exc.problems)
         except Exception as exc:  # a model failing on odd but valid inputs: say so, never a 500
@@ -294,6 +299,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         elapsed = time.perf_counter() - t0
         context = _results_context(opened, base, out, edits, samples, seed, elapsed, fast)
         context["ratification"] = _ratification_rows(rat, rat_base)
+        context["gaps"] = _gap_rows(gap, gap_base)
         html = bench.render("results.html", **context)
         phase = "fast" if fast else "whatif"
         timing = f"validate;dur={1000 * checked:.1f}, {phase};dur={1000 * elapsed:.1f}"
@@ -836,6 +842,7 @@ def _results_context(
         "problems": [],
         "field_errors": [],
         "ratification": None,
+        "gaps": None,
         "chart": chart,
         "check_rows": check_rows,
         "range": checks.get("range"),
@@ -876,6 +883,19 @@ def _ratification_rows(
             changed = changed or before != r["yes"]
         forms.append({**f, "bodies": bodies})
     return {"model": rat["model"], "forms": forms, "changed": changed}
+
+
+def _gap_rows(gap: dict[str, Any] | None, base: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The achievement gaps, each marked where it differs from the baseline package's."""
+    if gap is None:
+        return None
+    was = {r["actor"]: r["gap"] for r in (base or {}).get("rows", [])}
+    rows = []
+    for r in gap["rows"]:
+        before = was.get(r["actor"])
+        changed = before is not None and r["gap"] is not None and abs(before - r["gap"]) > 1e-9
+        rows.append({**r, "was": before, "changed": changed})
+    return {"model": gap["model"], "rows": rows}
 
 
 def _delta(model: str, what: str, x: float | None, y: float | None, digits: int) -> dict:

@@ -487,6 +487,41 @@ def baseline_ratification(opened: Opened, samples: int, seed: int) -> dict[str, 
     return ratification(opened.loaded, baseline(opened, samples, seed))
 
 
+def gaps(loaded: Loaded, out: dict[str, Any]) -> dict[str, Any] | None:
+    """Achievement gaps under the headline model's package, per actor with a public demand.
+
+    :func:`detente.api.crisis` at the centre of the inputs (no draws) with the headline model:
+    each public actor's gap between its public demand and the package, the audience cost it
+    pays, and whether it can still declare victory. None without a crisis section or before
+    the headline model has answered.
+    """
+    from detente import api
+
+    lead = (out.get("headline") or {}).get("model")
+    if loaded.scenario.crisis is None or lead not in out.get("forecasts", {}):
+        return None
+    report = api.crisis(loaded, samples=0, models=[lead])
+    model = report["models"].get(lead)
+    if model is None:  # the model could not run on the crisis's compile
+        return None
+    rows = [
+        {
+            "actor": actor,
+            "gap": v["gap"]["value"],
+            "audience_cost": v["audience_cost"]["value"],
+            "victory": v["can_declare_victory"]["value"],
+        }
+        for actor, v in model["public_actors"].items()
+    ]
+    return {"model": lead, "rows": rows}
+
+
+@lru_cache(maxsize=16)
+def baseline_gaps(opened: Opened, samples: int, seed: int) -> dict[str, Any] | None:
+    """:func:`gaps` of the unedited scenario (cached)."""
+    return gaps(opened.loaded, baseline(opened, samples, seed))
+
+
 @lru_cache(maxsize=32)
 def sweep_inputs(opened: Opened) -> list[str]:
     """The uncertain inputs a sensitivity sweep can move (their labels)."""
