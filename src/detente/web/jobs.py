@@ -122,7 +122,7 @@ class Jobs:
 
     @staticmethod
     def _run(job: Job, loaded: Loaded) -> None:
-        from detente.analyses.montecarlo import run_montecarlo
+        from detente import api
 
         def progress(done: int) -> None:
             job.done = done
@@ -130,13 +130,8 @@ class Jobs:
                 raise Cancelled
 
         try:
-            job.result = run_montecarlo(
-                loaded.scenario,
-                job.samples,
-                job.seed,
-                None,
-                source=loaded.source,
-                progress=progress,
+            job.result = api.montecarlo(
+                loaded, samples=job.samples, seed=job.seed, progress=progress
             )
             job.state = "finished"
         except Cancelled:
