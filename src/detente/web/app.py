@@ -10,8 +10,10 @@ Routes:
 - ``POST /runs``: save the current what-if as a run in the history;
 - ``POST /export``: the edited scenario as YAML; ``POST /rounds``: one model round by round;
 - ``POST /jobs``: Monte Carlo intervals as a background job; ``POST /jobs/advice`` advice for
-  an actor, ``POST /jobs/sensitivity`` the tornado; ``GET /jobs/ID`` a job's progress (polled)
-  or result, ``POST /jobs/ID/cancel`` stops it;
+  an actor, ``POST /jobs/sensitivity`` the tornado, ``POST /jobs/sweep`` one input's curves,
+  ``POST /jobs/report`` the briefing of the current state (``GET /jobs/ID/report.html``
+  downloads it); ``GET /jobs/ID`` a job's progress (polled) or result, ``POST
+  /jobs/ID/cancel`` stops it;
 - ``POST /apply``: an advised move as edits of the inputs (the page's script applies them);
 - ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
