@@ -16,29 +16,29 @@ from tests.web.conftest import Server, detente
 from tests.web.test_browser import SAMPLES, SEED, as_map, cells, expect, open_page
 
 
-def ratification_cells(page: Any) -> dict[tuple[str, str], tuple[int, str]]:
-    """(form, body) -> (yes votes, passed) as the page's ratification table shows them."""
+def ratification_cells(page: Any) -> dict[tuple[str, str, str], tuple[int, str]]:
+    """(model, form, body) -> (yes votes, passed) as the page's ratification table shows them."""
     rows = page.evaluate(
-        """() => Array.from(document.querySelectorAll('#ratification tr.rat'))
-              .filter(tr => tr.dataset.body !== '')
-              .map(tr => [tr.dataset.form, tr.dataset.body, Number(tr.dataset.yes),
-                          tr.dataset.passed])"""
+        """() => Array.from(document.querySelectorAll('#ratification td.rv'))
+              .filter(td => td.dataset.yes !== undefined)
+              .map(td => [td.dataset.model, td.dataset.form, td.dataset.body,
+                          Number(td.dataset.yes), td.dataset.passed])"""
     )
-    return {(f, b): (y, p) for f, b, y, p in rows}
+    return {(m, f, b): (y, p) for m, f, b, y, p in rows}
 
 
-def expected_ratification(loaded: Any, out: dict[str, Any]) -> dict[tuple[str, str], tuple]:
-    """What `detente ratify --set ISSUE=VALUE ...` says of the headline model's package."""
+def expected_ratification(loaded: Any, out: dict[str, Any]) -> dict[tuple[str, str, str], tuple]:
+    """What `detente ratify --set ISSUE=VALUE ...` says of every model's package."""
     from detente import api
 
-    lead = out["headline"]["model"]
-    items = [f"{i}={v!r}" for i, v in out["forecasts"][lead].items()]
-    rep = api.ratify(loaded, set_values=items)
-    return {
-        (f["form"], b["body"]): (b["yes"], "yes" if b["passed"] else "no")
-        for f in rep["packages"][0]["forms"]
-        for b in f["bodies"]
-    }
+    want = {}
+    for model, package in out["forecasts"].items():
+        items = [f"{i}={v!r}" for i, v in package.items()]
+        rep = api.ratify(loaded, set_values=items)
+        for f in rep["packages"][0]["forms"]:
+            for b in f["bodies"]:
+                want[model, f["form"], b["body"]] = (b["yes"], "yes" if b["passed"] else "no")
+    return want
 
 
 def edited(server: Server, page: Any, form: dict[str, str]) -> Any:
@@ -57,17 +57,29 @@ def test_ratification_by_form_and_body_follows_an_edit(page: Any, server: Server
     base_out = api.forecast(load("russia-nato-2021"), seed=SEED, samples=SAMPLES)
     want = expected_ratification(load("russia-nato-2021"), base_out)
     assert ratification_cells(page) == want
-    assert want[("treaty", "us-senate")][1] == "no"
-    assert "fails" in page.locator('#ratification-words li[data-form="treaty"]').inner_text()
+    lead = base_out["headline"]["model"]
+    assert want[(lead, "treaty", "us-senate")][1] == "no"
+    words = page.locator('#ratification-words li[data-form="treaty"]').inner_text()
+    assert words.startswith(f"{lead}: ") and "fails" in words
+    # the RUS enlargement slider by keyboard: the SMP package's Senate vote follows
+    page.get_by_label("RUS enlargement position slider").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    expect()(page.locator("#summary")).to_contain_text("RUS enlargement position = 25")
+    loaded = edited(server, page, {"f.0.position": "25"})
+    now = ratification_cells(page)
+    assert now == expected_ratification(loaded, api.forecast(loaded, seed=SEED, samples=SAMPLES))
+    assert now[("smp", "treaty", "us-senate")] != want[("smp", "treaty", "us-senate")]
+    changed = page.locator('#ratification td.rv.changed[data-model="smp"]')
+    assert changed.count() > 0
     # Russia conceding reciprocity moves the headline package, and the Senate's vote with it
     page.get_by_label("RUS reciprocity position", exact=True).fill("100")
     expect()(page.locator("#summary")).to_contain_text("RUS reciprocity position = 100")
-    loaded = edited(server, page, {"f.8.position": "100"})
+    loaded = edited(server, page, {"f.0.position": "25", "f.8.position": "100"})
     out = api.forecast(loaded, seed=SEED, samples=SAMPLES)
     now = ratification_cells(page)
     assert now == expected_ratification(loaded, out)
-    assert now[("treaty", "us-senate")] != want[("treaty", "us-senate")]
-    assert page.locator("#ratification tr.rat.changed").count() > 0
+    assert now[(lead, "treaty", "us-senate")] != want[(lead, "treaty", "us-senate")]
 
 
 def test_crisis_bloc_and_form_inputs_are_edited_and_validated(
@@ -110,8 +122,11 @@ def test_crisis_bloc_and_form_inputs_are_edited_and_validated(
     for _ in range(17):
         page.keyboard.press("ArrowLeft")
     expect()(page.locator("#summary")).to_contain_text("us-senate threshold = 50")
-    row = page.locator('#ratification tr.rat[data-form="treaty"][data-body="us-senate"]')
-    expect()(row).to_have_attribute("data-passed", "yes")
+    lead = page.locator("#ratification th.headline").inner_text().rstrip(" ★")
+    cell = page.locator(
+        f'#ratification td.rv[data-model="{lead}"][data-form="treaty"][data-body="us-senate"]'
+    )
+    expect()(cell).to_have_attribute("data-passed", "yes")
     # a form's horizon: saved with the other edits, reloaded and re-run byte-identically
     page.locator("#inputs-forms > summary").click()
     page.get_by_label("form treaty horizon", exact=True).fill("10")

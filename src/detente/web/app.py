@@ -238,7 +238,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         if out is not None:
             rat = await run_in_threadpool(wb.ratification, loaded, out)
         results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
-        results["ratification"] = _ratification_rows(rat, rat_base)
+        results["ratification"] = _ratification_rows(rat, rat_base, results["models"])
         gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
         gap = gap_base if out is None else await run_in_threadpool(wb.gaps, loaded, out)
         results["gaps"] = _gap_rows(gap, gap_base)
@@ -300,7 +300,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             return _invalid(bench, [Problem("models", f"the forecast failed: {exc!r}")])
         elapsed = time.perf_counter() - t0
         context = _results_context(opened, base, out, edits, samples, seed, elapsed, fast)
-        context["ratification"] = _ratification_rows(rat, rat_base)
+        context["ratification"] = _ratification_rows(rat, rat_base, context["models"])
         context["gaps"] = _gap_rows(gap, gap_base)
         html = bench.render("results.html", **context)
         phase = "fast" if fast else "whatif"
@@ -866,25 +866,51 @@ def _results_context(
 
 
 def _ratification_rows(
-    rat: dict[str, Any] | None, base: dict[str, Any] | None
+    rat: dict[str, Any] | None, base: dict[str, Any] | None, models: list[str]
 ) -> dict[str, Any] | None:
-    """The ratification table: each body's yes votes, marked where they differ from the
-    baseline package's (same form and body)."""
+    """The ratification table: per form and body a row, per model its yes votes, marked where
+    they differ from the baseline's; a model still computing shows as pending."""
     if rat is None:
         return None
-    was = {
-        (f["form"], r["body"]): r["yes"] for f in (base or {}).get("forms", []) for r in f["bodies"]
-    }
+    was: dict[tuple[str, str, str], int] = {}
+    for f in (base or {}).get("forms", []):
+        for b in f["bodies"]:
+            for m, y in b["yes"].items():
+                was[f["form"], b["body"], m] = y
     forms = []
-    changed = False
     for f in rat["forms"]:
+        verdicts = [
+            {"model": m, "pending": m not in f["ratified"], "ratified": f["ratified"].get(m)}
+            for m in models
+        ]
         bodies = []
-        for r in f["bodies"]:
-            before = was.get((f["form"], r["body"]), r["yes"])
-            bodies.append({**r, "was": before, "changed": before != r["yes"]})
-            changed = changed or before != r["yes"]
-        forms.append({**f, "bodies": bodies})
-    return {"model": rat["model"], "forms": forms, "changed": changed}
+        for b in f["bodies"]:
+            cells = []
+            for m in models:
+                if m not in b["yes"]:
+                    cells.append({"model": m, "pending": True, "changed": False})
+                    continue
+                before = was.get((f["form"], b["body"], m), b["yes"][m])
+                cells.append(
+                    {
+                        "model": m,
+                        "pending": False,
+                        "yes": b["yes"][m],
+                        "passed": b["passed"][m],
+                        "was": before,
+                        "changed": before != b["yes"][m],
+                    }
+                )
+            bodies.append({**b, "cells": cells})
+        forms.append({"form": f["form"], "name": f["name"], "verdicts": verdicts, "bodies": bodies})
+    changed = any(c.get("changed") for f in forms for b in f["bodies"] for c in b["cells"])
+    return {
+        "model": rat["model"],
+        "models": models,
+        "forms": forms,
+        "words": rat["words"],
+        "changed": changed,
+    }
 
 
 def _gap_rows(gap: dict[str, Any] | None, base: dict[str, Any] | None) -> dict[str, Any] | None:

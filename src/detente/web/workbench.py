@@ -461,24 +461,64 @@ def baseline(opened: Opened, samples: int, seed: int) -> dict[str, Any]:
 
 
 def ratification(loaded: Loaded, out: dict[str, Any]) -> dict[str, Any] | None:
-    """Ratification of the headline model's package in every form, body by body.
+    """Ratification of every model's package in every form, body by body.
 
-    :func:`detente.api.ratify` on the package (``detente ratify --set ISSUE=VALUE ...`` with
-    every issue); None when the scenario has no forms or the headline model has not answered.
+    The votes are those of ``detente ratify --set ISSUE=VALUE ...`` with the package's every
+    issue (the same vote functions, batched over the packages); the headline package's verdict
+    per form is worded by :func:`detente.api.ratify`. None when the scenario has no forms or
+    no model has answered yet.
     """
-    from detente import api
+    import numpy as np
 
+    from detente import api
+    from detente.analyses.ratification import form_votes
+    from detente.scenario import compile_scenario
+    from detente.scenario.ratification import compile_ratification
+
+    forecasts = out.get("forecasts") or {}
+    sc = loaded.scenario
+    if not sc.forms or not forecasts:
+        return None
+    arrays = compile_scenario(sc)
+    comp = compile_ratification(sc, status_quo=arrays.status_quo[:1])
+    models = list(forecasts)
+    x = np.array([[forecasts[m][i] for i in comp.issue_ids] for m in models])[None]  # (1, P, D)
+    forms = []
+    for form in comp.forms:
+        bodies = comp.form_bodies(form)
+        votes = form_votes(x, bodies)
+        forms.append(
+            {
+                "form": form.id,
+                "name": form.name,
+                "ratified": {m: bool(votes.ratified[0, j]) for j, m in enumerate(models)},
+                "bodies": [
+                    {
+                        "body": b.id,
+                        "name": b.name,
+                        "needed": int(b.threshold),
+                        "members": int(b.n_members),
+                        "yes": {m: int(votes.yes[0, j, k]) for j, m in enumerate(models)},
+                        "passed": {m: bool(votes.passed[0, j, k]) for j, m in enumerate(models)},
+                    }
+                    for k, b in enumerate(bodies)
+                ],
+            }
+        )
     lead = (out.get("headline") or {}).get("model")
-    package = out.get("forecasts", {}).get(lead)
-    if not loaded.scenario.forms or package is None:
-        return None
-    # repr keeps every digit: the package checked is exactly the forecast shown
-    items = [f"{issue}={value!r}" for issue, value in package.items()]
-    try:
-        report = api.ratify(loaded, set_values=items)
-    except InputError:  # a forecast a rounding error off its scale: no table, not an error
-        return None
-    return {"model": lead, "forms": report["packages"][0]["forms"]}
+    words: list[dict[str, Any]] = []
+    if lead in forecasts:
+        # repr keeps every digit: the package worded is exactly the forecast shown
+        items = [f"{issue}={value!r}" for issue, value in forecasts[lead].items()]
+        try:
+            report = api.ratify(loaded, set_values=items)
+            words = [
+                {"form": f["form"], "ratified": f["ratified"], "text": f["explanation"]}
+                for f in report["packages"][0]["forms"]
+            ]
+        except InputError:  # a forecast a rounding error off its scale: the votes stand alone
+            words = []
+    return {"model": lead, "models": models, "forms": forms, "words": words}
 
 
 @lru_cache(maxsize=16)
