@@ -141,7 +141,7 @@ def save_run(
     """
     from detente.commands.serve import need_web
 
-    need_web()
+    need_web("--save")
     from detente import __version__
     from detente.web.store import Store
 
