@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from detente.errors import InputError
 from tests.web.conftest import Server, detente
 from tests.web.test_browser import SAMPLES, SEED, as_map, cells, expect, open_page
 
@@ -165,3 +166,18 @@ def test_achievement_gaps_follow_a_public_demand(page: Any, server: Server) -> N
     after = float(gap.get_attribute("data-value"))
     assert after == want["gap"]["value"] and after != before
     assert "changed" in (gap.get_attribute("class") or "")
+
+
+def test_a_scenario_without_crisis_or_bodies_offers_no_other_inputs() -> None:
+    from detente.web import workbench as wb
+
+    text, kind = wb.bundled_text("ec-emissions-1994")
+    opened = wb.open_text("ec", text, kind, "ec-emissions-1994")
+    assert wb.other_inputs(opened) == {} and wb.other_sections(opened) == []
+    # a stored edit of an input this scenario does not have is a message, not a crash
+    stray = wb.Edit(-1, "crisis.p_win", 0.5)
+    with pytest.raises(InputError, match="no such input"):
+        wb.apply_edits(opened, [stray])
+    forecast = {"forecasts": {"compromise": {}}, "headline": {"model": "compromise"}}
+    assert wb.ratification(opened.loaded, forecast) is None
+    assert wb.gaps(opened.loaded, forecast) is None
