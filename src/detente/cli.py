@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     import click as _click
     from click import exceptions as _cx
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 from detente.errors import InputError
 
 app = typer.Typer(
@@ -149,15 +151,25 @@ def forecast(
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
     samples: SamplesOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Where the talks are likely to end: deal or no deal, escalation, and every model's package."""
+    import time
+
     from rich.table import Table
 
     from detente import api
     from detente.scenario import load
 
+    t0 = time.perf_counter()
     loaded = load(scenario)
     out = api.forecast(loaded, model, seed=seed, samples=samples)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"models": model, "seed": seed, "samples": samples}
+        save_run("forecast", scenario, opts, out, time.perf_counter() - t0, db)
     if json_out:
         emit_json(out)
         return
@@ -385,12 +397,21 @@ def simulate(
     ] = None,
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Round by round: positions and forecast after each round, and why actors moved."""
+    import time
 
     from detente import api
 
+    t0 = time.perf_counter()
     out = api.simulate(scenario, model, rounds=rounds, seed=seed)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"model": model, "rounds": rounds, "seed": seed}
+        save_run("simulate", scenario, opts, out, time.perf_counter() - t0, db)
     if json_out:
         emit_json(out)
         return

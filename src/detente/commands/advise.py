@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 from detente.errors import InputError, Problem
 
 WORDS = {
@@ -93,15 +95,25 @@ def advise(
     top: Annotated[int, typer.Option("--top", help="Moves to print.")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's generator.")] = 0,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Which move of an actor changes the expected result: moves ranked, pivotal issue."""
     if not actor:
         raise InputError(
             Problem(scenario or "russia-nato-2021", "give --actor ID", field="--actor")
         )
+    import time
+
     from detente import api
 
+    t0 = time.perf_counter()
     r = api.advise(scenario, actor, model, samples=samples, seed=seed)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"actor": actor, "models": model, "samples": samples, "seed": seed}
+        save_run("advise", scenario, opts, r, time.perf_counter() - t0, db)
     if json_out:
         typer.echo(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False))
     else:
