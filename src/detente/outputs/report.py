@@ -64,8 +64,13 @@ class Report:
 
 
 def _svg(fig: Any) -> str:
+    """The figure as inline SVG, byte-identical for the same input: no date, and element ids
+    salted with a constant instead of random (Matplotlib's ``svg.hashsalt``)."""
+    import matplotlib
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    with matplotlib.rc_context({"svg.hashsalt": "detente"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -1203,6 +1208,7 @@ def write_pngs(rep: Report, directory: str | Path, dpi: int = 150) -> list[Path]
     paths = []
     for f in rep.figures:
         p = d / f"{f.id}.png"
-        f.fig.savefig(p, dpi=dpi, bbox_inches="tight")
+        # no date or software stamp in the file: the same input gives the same bytes
+        f.fig.savefig(p, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
         paths.append(p)
     return paths
