@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.analyses.outcome import acceptable_range, signing
-from detente.cli import main
 from detente.scenario import compile_scenario, load_scenario
 from detente.scenario.crisis import compile_crisis
+from tests._bad_input import one_line_error
 
 BASE = yaml.safe_load(
     (files("detente") / "scenarios" / "russia-nato-2021.yaml").read_text(encoding="utf-8")
@@ -89,18 +89,7 @@ def test_the_range_and_the_signing_rule_agree_with_per_target_costs():
     ],
 )
 def test_bad_responses_are_one_line_errors(tmp_path, capsys, where, value, message):
-    doc = copy.deepcopy(BASE)
-    node = doc
-    for key in where[:-1]:
-        node = node[key]
-    node[where[-1]] = value
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    with pytest.raises(SystemExit) as exc:
-        main(["validate", str(path)])
-    err = capsys.readouterr().err
-    assert exc.value.code == 2 and "Traceback" not in err
-    assert message in err and str(path) in err
+    assert message in one_line_error(tmp_path, capsys, where, value, "validate")
 
 
 def test_crisis_says_what_the_build_up_buys_and_how_credible_it_is():
