@@ -50,7 +50,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -311,6 +311,25 @@ def _number(text: str, *, decimal_comma: bool) -> float:
     return float(s)
 
 
+def _header(reader: Any, source: str, required: Any, what: str) -> list[str]:
+    """The lower-cased header row; one-line errors for an empty file or missing columns."""
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise InputError(Problem(source, "the file is empty", line=1)) from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(
+            Problem(
+                source,
+                f"missing column(s) {', '.join(missing)}; {what}",
+                line=1,
+                field=missing[0],
+            )
+        )
+    return header
+
+
 def load_deu(path: str | Path, *, min_actors: int = 3) -> DEUData:
     """Load a DEU file (TAB copy or the semicolon deposit layout) and apply the standard filter.
 
@@ -344,21 +363,13 @@ def load_deu(path: str | Path, *, min_actors: int = 3) -> DEUData:
             Problem(source, "header must be TAB- or semicolon-separated DEU columns", line=1)
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(Problem(source, "the file is empty", line=1)) from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            Problem(
-                source,
-                f"missing column(s) {', '.join(missing)}; a DEU file has prnr, isnr, proc, "
-                "counvte, intro, finact, p<actor>, s<actor> for the 30 actors, rp and out",
-                line=1,
-                field=missing[0],
-            )
-        )
+    header = _header(
+        reader,
+        source,
+        REQUIRED_COLUMNS,
+        "a DEU file has prnr, isnr, proc, counvte, intro, finact, p<actor>, s<actor> for the "
+        "30 actors, rp and out",
+    )
     col = {name: header.index(name) for name in REQUIRED_COLUMNS}
     decimal_comma = layout == "semicolon"
 
@@ -610,21 +621,13 @@ def load_decided_cases(path: str | Path) -> DecidedCases:
     except OSError as exc:
         raise InputError(Problem(source, f"cannot read the file: {exc.strerror}")) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(Problem(source, "the file is empty", line=1)) from None
-    missing = [c for c in CASES_REQUIRED if c not in header]
-    if missing:
-        raise InputError(
-            Problem(
-                source,
-                f"missing column(s) {', '.join(missing)}; decided cases need "
-                f"{','.join(CASES_REQUIRED)} (and optionally {', '.join(CASES_OPTIONAL)})",
-                line=1,
-                field=missing[0],
-            )
-        )
+    header = _header(
+        reader,
+        source,
+        CASES_REQUIRED,
+        f"decided cases need {','.join(CASES_REQUIRED)} (and optionally "
+        f"{', '.join(CASES_OPTIONAL)})",
+    )
     col = {h: header.index(h) for h in (*CASES_REQUIRED, *CASES_OPTIONAL) if h in header}
     actors: dict[str, int] = {}
     issues: dict[str, dict] = {}
