@@ -23,8 +23,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     import click as _click
     from click import exceptions as _cx
 
-from detente.commands.saving import SaveOpt
-from detente.commands.serve import DbOpt
+from detente.commands import DbOpt, SaveOpt
 from detente.errors import InputError
 
 app = typer.Typer(

@@ -87,7 +87,7 @@ def test_crisis_sections_only_where_the_scenario_has_them(pages):
 def test_article_checks_read_the_engines_numbers(reports):
     rep = reports["russia-nato-2021"]
     claims = {c["claim"][:20]: c for c in rep.article}
-    assert len(rep.article) == 7
+    assert len(rep.article) == 8
     piv = next(c for c in rep.article if "pivotal" in c["claim"])
     # the verdict follows the issue whose step toward Russia raises P(agreement) most; where no
     # step moves it, the engine says it cannot tell
@@ -113,6 +113,9 @@ def test_article_checks_read_the_engines_numbers(reports):
         for model, b in r["baseline"]["by_model"].items():
             o = rep.outcome["models"][model]
             assert (b["p_agreement"], b["p_escalation"]) == (o["p_agreement"], o["p_escalation"])
+    # the build-up: judged by the belief it buys and the most the targets concede (Fearon 1997)
+    build = next(c for c in rep.article if "build-up" in c["claim"])
+    assert "belief" in build["quantity"] and "concede from" in build["why"]
     drafts = next(c for c in rep.article if "draft treaties" in c["claim"])
     # models.md D.2: a package far from the senators' ideal points cannot get 67 votes
     assert drafts["verdict"] == "engine agrees" and "P(ratification) 0%" in drafts["why"]

@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from detente.commands.saving import SaveOpt
-from detente.commands.serve import DbOpt
+from detente.commands import DbOpt, SaveOpt
 from detente.errors import InputError, Problem
 
 WORDS = {

@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from detente.commands.saving import SaveOpt
-from detente.commands.serve import DbOpt
+from detente.commands import DbOpt, SaveOpt
 
 
 def crisis(

@@ -15,8 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from detente.commands.saving import SaveOpt
-from detente.commands.serve import DbOpt
+from detente.commands import DbOpt, SaveOpt
 
 
 def _text(data: Any) -> str:

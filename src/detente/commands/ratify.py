@@ -21,8 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from detente.commands.saving import SaveOpt
-from detente.commands.serve import DbOpt
+from detente.commands import DbOpt, SaveOpt
 
 
 def render(report: dict[str, Any]) -> str:

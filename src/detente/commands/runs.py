@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from detente.commands.serve import DbOpt, need_web
+from detente.commands import DbOpt
+from detente.commands.serve import need_web
 from detente.errors import InputError, Problem
 
 runs_app = typer.Typer(

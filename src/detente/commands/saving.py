@@ -13,20 +13,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from detente.scenario import Loaded
-
-SaveOpt = Annotated[
-    bool,
-    typer.Option(
-        "--save",
-        help="Also store the run in the run history (`detente runs list`; needs the web extra).",
-    ),
-]
 
 
 def dumps_unicode(data: Any) -> str:

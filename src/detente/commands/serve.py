@@ -11,16 +11,8 @@ from typing import Annotated
 
 import typer
 
+from detente.commands import DbOpt
 from detente.errors import InputError, Problem
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="SQLAlchemy URL (or SQLite file) of the run history; default $DETENTE_DB, else "
-        "runs.sqlite in the user's data directory.",
-    ),
-]
 
 
 def need_web(what: str = "detente serve") -> None:

@@ -486,7 +486,7 @@ def ratification(loaded: Loaded, out: dict[str, Any]) -> dict[str, Any] | None:
     forms = []
     for form in comp.forms:
         bodies = comp.form_bodies(form)
-        votes = form_votes(x, bodies)
+        votes = form_votes(form.carry(x), bodies)  # as the form carries the package
         forms.append(
             {
                 "form": form.id,
