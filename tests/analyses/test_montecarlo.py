@@ -163,3 +163,27 @@ def test_randomness_inside_a_model_is_keyed_by_block_not_by_chunk():
     # each model has its own generator: running another model beside it changes nothing
     both = run_montecarlo(sc, **{**run, "models": ["compromise", spec]})
     assert both["issues"][issue][spec] == ref["issues"][issue][spec]
+
+
+def test_model_error_spares_the_issues_the_scenarios_rules_decide():
+    """The detente forecaster's validated error widens its draws where it decides, not on
+    issues a controller or veto players decide (there the issue-control rule sets the value)."""
+    import numpy as np
+
+    from detente.analyses.montecarlo import with_model_error
+    from detente.scenario import compile_scenario, load_scenario
+
+    sc = load_scenario("russia-nato-2021")
+    arrays = compile_scenario(sc)
+    fc = np.repeat(arrays.status_quo, 50, axis=0)
+    fc = np.where(np.isnan(fc), 50.0, fc)
+    noisy = with_model_error(fc, {"validated_error": {"mae": 20.0}}, arrays, 0, 0, "detente")
+    ruled = [
+        j
+        for j, (c, v) in enumerate(zip(arrays.controlled_by, arrays.veto, strict=True))
+        if c is not None or v
+    ]
+    free = [j for j in range(fc.shape[1]) if j not in ruled]
+    assert ruled and free
+    assert np.array_equal(noisy[:, ruled], fc[:, ruled])
+    assert (noisy[:, free] != fc[:, free]).any(axis=0).all()

@@ -226,11 +226,21 @@ def with_model_error(
     issue's width), clipped to the scale. The Laplace is the maximum-entropy law for a given
     mean absolute error. The error generator is keyed by the block and the model, like every
     other draw inside a block. Models without a validated error are returned unchanged.
+
+    Issues the scenario's rules decide (``controlled_by``, ``veto``: the issue-control rule of
+    :mod:`detente.models.base` sets them, not the fitted model) get no error: the error was
+    measured where the model decides.
     """
     err = description.get("validated_error")
     if not err:
         return fc
     b = float(err["mae"]) / 100.0 * arrays.scale_width  # (D,)
+    ruled = np.zeros(np.shape(b), dtype=bool)
+    if arrays.controlled_by is not None:
+        ruled |= np.array([c is not None for c in arrays.controlled_by])
+    if arrays.veto is not None:
+        ruled |= np.array([bool(v) for v in arrays.veto])
+    b = np.where(ruled, 0.0, b)
     rng = block_rng(seed, block, f"{spec}/model-error")
     noisy = np.asarray(fc, dtype=float) + rng.laplace(0.0, 1.0, size=np.shape(fc)) * b
     return np.clip(noisy, arrays.scale_min, arrays.scale_max)
