@@ -36,6 +36,7 @@ __all__ = [
     "forecast",
     "make_model",  # defined with the models; part of the facade
     "montecarlo",
+    "move_edits",
     "outcome",
     "parse_model_spec",
     "predictions_csv",
@@ -43,6 +44,7 @@ __all__ = [
     "report",
     "sensitivity",
     "simulate",
+    "sweep",
     "validation_markdown",
 ]
 
@@ -507,10 +509,12 @@ def advise(
     models: list[str] | None = None,
     samples: int = 200,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """``actor``'s moves ranked by the change in its expected utility, and its pivotal issue.
 
-    See :func:`detente.analyses.advice_report.advice_report`.
+    See :func:`detente.analyses.advice_report.advice_report`; ``progress`` is called with
+    (steps done, steps in all).
 
     Raises
     ------
@@ -520,7 +524,24 @@ def advise(
     from detente.analyses.advice_report import advice_report
 
     loaded = _loaded(scenario)
-    return advice_report(loaded, actor, models, samples=samples, seed=seed)
+    return advice_report(loaded, actor, models, samples=samples, seed=seed, progress=progress)
+
+
+def move_edits(scenario: ScenarioLike, actor: str, move: str) -> list[dict[str, Any]]:
+    """The input edits an advised move amounts to (:func:`detente.analyses.advice.move_edits`).
+
+    Raises
+    ------
+    InputError
+        An unknown actor or move, or a move that is not an edit of inputs.
+    """
+    from detente.analyses.advice import move_edits as edits
+
+    loaded = _loaded(scenario)
+    try:
+        return edits(loaded.scenario, actor, move)
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc), field="move")) from None
 
 
 def montecarlo(
@@ -605,8 +626,11 @@ def sensitivity(
     samples: int = 256,
     seed: int = 0,
     top: int = 5,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Which uncertain inputs move each forecast and the escalation probability most.
+
+    ``progress`` (``oat`` only) is called with (evaluations done, evaluations in all).
 
     ``method``: ``oat`` (one at a time, :func:`detente.analyses.sensitivity.oat`) or ``sobol``
     (SALib, ``samples`` is its base sample size; :func:`detente.analyses.sensitivity.sobol`).
@@ -622,7 +646,14 @@ def sensitivity(
     loaded = _loaded(scenario)
     try:
         if method == "oat":
-            return sa.oat(loaded.scenario, models, seed=seed, top=top, source=loaded.source)
+            return sa.oat(
+                loaded.scenario,
+                models,
+                seed=seed,
+                top=top,
+                source=loaded.source,
+                progress=progress,
+            )
         try:
             import SALib  # noqa: F401
         except ImportError:
@@ -634,6 +665,41 @@ def sensitivity(
         )
     except ValueError as exc:
         raise InputError(Problem(loaded.source, str(exc))) from None
+
+
+def sweep(
+    scenario: ScenarioLike,
+    input_label: str,
+    *,
+    models: list[str] | None = None,
+    seed: int = 0,
+    points: int = 11,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """One uncertain input swept from its 5% to its 95% quantile, the others at their centres:
+    every sensitivity output's curve (:func:`detente.analyses.sensitivity.sweep`).
+
+    Raises
+    ------
+    InputError
+        An input that is not uncertain, fewer than two points, a model that cannot run.
+    """
+    check_sensitivity_options("oat", models)
+    from detente.analyses import sensitivity as sa
+
+    loaded = _loaded(scenario)
+    try:
+        return sa.sweep(
+            loaded.scenario,
+            input_label,
+            models,
+            seed=seed,
+            points=points,
+            source=loaded.source,
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc), field="input")) from None
 
 
 def check_sensitivity_options(method: str, models: list[str] | None) -> None:
@@ -658,6 +724,7 @@ def backtest(
     seed: int | None = None,
     cv: bool = False,
     seeds: int = 20,
+    bags: int = 21,
 ) -> dict[str, Any]:
     """Score the models on the DEU legislative outcomes (default: the bundled training file).
 
@@ -680,7 +747,7 @@ def backtest(
     if cv:
         from detente.analyses.calibrate import validation_report
 
-        return validation_report(data, seeds=seeds)
+        return validation_report(data, seeds=seeds, bags=bags)
     try:
         return run_backtest(
             data,

@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     import click as _click
     from click import exceptions as _cx
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 from detente.errors import InputError
 
 app = typer.Typer(
@@ -149,15 +151,25 @@ def forecast(
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
     samples: SamplesOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Where the talks are likely to end: deal or no deal, escalation, and every model's package."""
+    import time
+
     from rich.table import Table
 
     from detente import api
     from detente.scenario import load
 
+    t0 = time.perf_counter()
     loaded = load(scenario)
     out = api.forecast(loaded, model, seed=seed, samples=samples)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"models": model, "seed": seed, "samples": samples}
+        save_run("forecast", scenario, opts, out, time.perf_counter() - t0, db)
     if json_out:
         emit_json(out)
         return
@@ -267,7 +279,9 @@ def forecast(
         if r["empty"]:
             con.print(
                 f"Acceptable range at the centre of the inputs: EMPTY. {ch} signs only for at "
-                f"least {r['low']:.2f} of the pie; the targets concede at most {r['high']:.2f}.",
+                f"least {r['low']:.2f} of the pie; the targets concede at most {r['high']:.2f}"
+                + (f" ({r['binding_target']} concedes least)" if r.get("binding_target") else "")
+                + ".",
                 markup=False,
                 soft_wrap=True,
             )
@@ -297,8 +311,14 @@ def forecast(
             row = [issue.id, (issue.name or issue.id) + scale, _fmt(x)]
             if terms:
                 row.append(_fmt(terms[issue.id]))
-            row.append(issue.label(x))
-            words.add_row(*row)
+            label = issue.label(x)
+            commits = ((out.get("outcome") or {}).get("form_commits") or {}).get(
+                (out.get("outcome") or {}).get("form") or ""
+            )
+            if commits and issue.id in commits["fixes"]:
+                v = commits["fixes"][issue.id]
+                label += f" (as a {out['outcome']['form']}: {v:g}, {issue.label(v)})"
+            words.add_row(*row, label)
         con.print(words)
         if terms:
             con.print(
@@ -377,12 +397,21 @@ def simulate(
     ] = None,
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Round by round: positions and forecast after each round, and why actors moved."""
+    import time
 
     from detente import api
 
+    t0 = time.perf_counter()
     out = api.simulate(scenario, model, rounds=rounds, seed=seed)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"model": model, "rounds": rounds, "seed": seed}
+        save_run("simulate", scenario, opts, out, time.perf_counter() - t0, db)
     if json_out:
         emit_json(out)
         return

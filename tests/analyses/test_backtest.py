@@ -110,6 +110,28 @@ def test_result_structure_and_seed(data, result):
     assert result["seconds"] < 10
 
 
+def test_distribution_scores_per_model(result):
+    """Coverage, PIT and CRPS per model; point forecasts dressed with their own CV errors."""
+    base = mae_of(result, "compromise", "treaty")["distribution"]
+    det = mae_of(result, "detente", "treaty")["distribution"]
+    assert base["source"].startswith("the forecast dressed")
+    assert det["source"] == "the model's own predictive distribution"
+    assert base["crps_dressed_compromise"] == base["crps"]
+    assert det["crps"] < det["crps_dressed_compromise"] == base["crps"]
+    for d in (base, det):
+        assert sum(d["pit_histogram"]) == 238
+        assert 0.40 <= d["coverage"]["0.5"] <= 0.60 and 0.70 <= d["coverage"]["0.8"] <= 0.90
+
+
+def test_dressed_scores_by_hand():
+    # two proposals, one issue each: each is dressed with the other's error
+    pred = np.array([50.0, 20.0])
+    y = np.array([60.0, 10.0])
+    s = backtest.dressed_scores(pred, y, np.array([0, 1]))
+    assert s["crps"].tolist() == [20.0, 20.0]  # one sample: the CRPS is the absolute error
+    assert s["pit"].tolist() == [1.0, 0.0]
+
+
 def test_predictions_csv(result):
     text = predictions_csv(result)
     rows = list(csv.reader(text.splitlines()))
@@ -402,7 +424,8 @@ def test_issue_wise_models_run_once_and_linking_models_by_proposal(data, monkeyp
 def test_cli_cv_reports_both_variants(tmp_path):
     """``backtest deu --cv``: grouped CV (v1 and slot2), leave-one-era-out and power."""
     res = CliRunner().invoke(
-        make_app(), ["backtest", "deu", str(train_path()), "--cv", "--seeds", "1", "--json"]
+        make_app(),
+        ["backtest", "deu", str(train_path()), "--cv", "--seeds", "1", "--bags", "0", "--json"],
     )
     assert res.exit_code == 0, res.output
     r = json.loads(res.stdout)
@@ -415,3 +438,13 @@ def test_cli_cv_reports_both_variants(tmp_path):
 
     text = validation_markdown(r)
     assert "| 0 | 0.922 |" in text and "Leave one era out" in text
+    comb = r["combinations"]["summary"]
+    assert round(comb["a_median"]["mean_ratio"], 3) == 0.949
+    assert comb["average"]["mean_ratio"] > comb["a_median"]["mean_ratio"]  # B does not help
+    assert "bagged_average" not in comb and "Fit B, bagging and shrinkage" in text
+    v1 = r["cv"][0]["v1"]["distribution"]
+    assert sum(v1["pit_histogram"]) == 238
+    assert v1["crps"] > r["cv"][0]["slot2"]["distribution"]["crps"]
+    assert "v1 (a point forecast, dressed" in text
+    mc = r["cv"][0]["slot2"]["distribution"]["monte_carlo_coverage"]
+    assert 0.45 <= mc["0.5"] <= 0.55 and 0.75 <= mc["0.8"] <= 0.85

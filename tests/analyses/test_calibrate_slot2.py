@@ -62,6 +62,22 @@ def test_objective_gradient_matches_finite_differences(data, design):
         assert g[j] == pytest.approx((up - dn) / 2e-6, abs=1e-6)
 
 
+def test_hessian_matches_finite_differences_of_the_gradient(data, design):
+    from detente.analyses.calibrate import _soft_targets, slot2_hessian
+
+    slots, feats, offset, valid = design
+    t = _soft_targets(slots, data.outcome / 100, offset, valid, 0.02)
+    coef = np.array([-1.0, 0.2, 0.1, -0.5, 0.3, 0.4])
+    h = slot2_hessian(coef, feats, offset, valid, t, 1e-3)
+    for j in range(len(coef)):
+        e = np.zeros_like(coef)
+        e[j] = 1e-6
+        up = slot2_objective(coef + e, feats, offset, valid, t, 1e-3)[1]
+        dn = slot2_objective(coef - e, feats, offset, valid, t, 1e-3)[1]
+        np.testing.assert_allclose(h[:, j], (up - dn) / 2e-6, atol=1e-6)
+    assert np.all(np.linalg.eigvalsh(h) > 0)
+
+
 def test_refit_reproduces_the_shipped_constants(data):
     fit = fit_slot2(data)
     assert fit["coefficients"] == pytest.approx(slot2.COEFFICIENTS, abs=1e-9)
@@ -91,3 +107,38 @@ def test_leave_one_era_out(data):
     assert sum(e["issues"] for e in r["eras"].values()) == 238
     p = r["pooled"]
     assert round(p["ratio"], 3) == 0.949 and p["ci95"][0] < 0 < p["ci95"][1]
+
+
+def test_fit_b_gradient_and_the_same_optimum_from_five_random_starts(data, design):
+    """Fit B (pseudo-Huber of the predictive mean): not convex, but one optimum here."""
+    from detente.analyses.calibrate import fit_slot2_mean, slot2_mean_and_jacobian
+
+    slots, feats, offset, valid = design
+    coef = np.array([-1.0, 0.2, 0.1, -0.5, 0.3, 0.4])
+    _, jac = slot2_mean_and_jacobian(coef, slots, feats, offset, valid)
+    for j in range(len(coef)):
+        e = np.zeros_like(coef)
+        e[j] = 1e-6
+        up = slot2_mean_and_jacobian(coef + e, slots, feats, offset, valid)[0]
+        dn = slot2_mean_and_jacobian(coef - e, slots, feats, offset, valid)[0]
+        np.testing.assert_allclose(jac[:, j], (up - dn) / 2e-6, atol=1e-6)
+    a, _ = fit_slot2_coefficients(slots, feats, offset, valid, data.outcome)
+    ref, report = fit_slot2_mean(slots, feats, offset, valid, data.outcome, start=a)
+    assert report["ok"]
+    rng = np.random.default_rng(2026)
+    for _ in range(5):
+        start = rng.normal(0.0, 5.0, size=len(slot2.FEATURES))
+        start[slot2.FEATURES.index("support")] = abs(start[1])
+        coef, _ = fit_slot2_mean(slots, feats, offset, valid, data.outcome, start=start)
+        np.testing.assert_allclose(coef, ref, atol=1e-5)
+
+
+def test_bagging_and_shrinkage_run_inside_the_folds(data):
+    from detente.analyses.calibrate import compare_combinations
+
+    r = compare_combinations(data, seeds=1, bags=2, n_boot=200)
+    s = r["summary"]
+    assert s["a_median"]["mean_ratio"] == pytest.approx(0.9495, abs=1e-4)
+    monotone = {n for n, v in s.items() if v["monotone"]}
+    assert monotone == {"a_median", "a_median_nested_ridge", "bagged_mixture_median"}
+    assert len(r["shrinkage_chosen"]) == 10

@@ -8,7 +8,6 @@ and the Monte Carlo engine's per-form verdicts equal a vote on the carried packa
 
 from __future__ import annotations
 
-import copy
 from importlib.resources import files
 
 import numpy as np
@@ -18,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.analyses.ratification import form_votes, passes
-from detente.cli import main
 from detente.scenario import compile_scenario, load_scenario
 from detente.scenario.ratification import CompiledForm, carrier, compile_ratification
+from tests._bad_input import one_line_error
 
 BASE = yaml.safe_load(
     (files("detente") / "scenarios" / "russia-nato-2021.yaml").read_text(encoding="utf-8")
@@ -102,18 +101,7 @@ def test_carrier_matches_the_compiled_form():
     ],
 )
 def test_bad_commitments_are_one_line_errors(tmp_path, capsys, where, value, message):
-    doc = copy.deepcopy(BASE)
-    node = doc
-    for key in where[:-1]:
-        node = node[key]
-    node[where[-1]] = value
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    with pytest.raises(SystemExit) as exc:
-        main(["validate", str(path)])
-    err = capsys.readouterr().err
-    assert exc.value.code == 2 and "Traceback" not in err
-    assert message in err and str(path) in err
+    assert message in one_line_error(tmp_path, capsys, where, value, "validate")
 
 
 def test_time_pressure_signs_only_where_the_talks_finish_by_the_deadline():
@@ -133,6 +121,7 @@ def test_time_pressure_signs_only_where_the_talks_finish_by_the_deadline():
         p_win=np.zeros(64),
         p_future=np.full(64, np.nan),
         cost_target=np.ones(64),
+        cost_targets=np.ones((64, len(cr.targets))),
         audience_challenger=np.zeros(64),
         audience_targets=np.zeros_like(cr.audience_targets),
     )

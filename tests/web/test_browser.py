@@ -131,7 +131,9 @@ def test_keyboard_and_number_box_update_forecast_and_escalation(page: Any, serve
     op = server.app.bench.opened(sha)
     edited = wb.apply_edits(op, wb.parse_edits(op, {"f.0.position": "77.5"}))
     assert by_box == expected_cells(api.forecast(edited, seed=SEED, samples=SAMPLES))
-    assert by_box[esc] != by_key[esc]
+    # the number box moved the forecast; its P(escalation) cell is the engine's (above), which
+    # here need not differ from 25's: no draw's war-or-peace choice flips between 25 and 77.5
+    assert by_box[cell] != by_key[cell]
     # each edit is answered twice: the fast models first, then every model and P(...)
     assert any("fast;" in t for t in timings) and any("whatif;" in t for t in timings)
 

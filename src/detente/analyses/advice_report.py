@@ -6,6 +6,7 @@ Moved here from ``detente.commands.advise`` (issue 19: the CLI and the workbench
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from detente.errors import InputError, Problem
@@ -18,6 +19,7 @@ def advice_report(
     models: list[str] | None = None,
     samples: int = 200,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Rank ``actor``'s moves on a scenario (JSON-ready; :func:`detente.analyses.advice.advise`).
 
@@ -31,6 +33,8 @@ def advice_report(
         Model specs whose forecast is the deal (default: the advice's own choice).
     samples, seed
         Monte Carlo draws and the seed of the run.
+    progress
+        Called with (steps done, steps in all) as the moves are evaluated.
 
     Raises
     ------
@@ -60,7 +64,7 @@ def advice_report(
             make_model(m)  # unknown names and options end as one clear line
         kw["models"] = tuple(models)
     try:
-        out = advise(sc, actor, AdviceOptions(**kw), seed=seed)
+        out = advise(sc, actor, AdviceOptions(**kw), seed=seed, progress=progress)
     except ValueError as exc:
         raise InputError(Problem(loaded.source, str(exc), field="--model")) from None
     out["scenario_source"] = loaded.source

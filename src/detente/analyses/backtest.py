@@ -5,6 +5,13 @@ For each registered model (default options) and each capability convention of
 forecasts are scored against the adopted outcomes: mean absolute error (MAE), root mean squared
 error, median absolute error and the shares of issues forecast within 10 and 20 scale points.
 
+Each forecast is also scored as a distribution (``distribution``): the coverage of its 50/80/90 %
+central intervals, a PIT histogram and the continuous ranked probability score (CRPS). A model
+with its own predictive distribution (``detente``, variant slot2) is scored on it. A point
+forecast is dressed with its own cross-validated errors (:func:`dressed_scores`: each issue gets
+the errors the model made on the other folds' proposals). The CRPS of the compromise model,
+dressed that way, is given alongside for comparison.
+
 Each model is compared with the compromise model under the same capability convention by a
 paired bootstrap of the MAE difference (model minus compromise; negative = better). The
 bootstrap resamples whole proposals by default (issues of one proposal are decided together and
@@ -170,6 +177,82 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+#: Central intervals scored in the distribution columns, as coverage probabilities.
+LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9)
+#: Folds and split seed of the cross-validated error pool that dresses a point forecast.
+DRESS_FOLDS = 10
+DRESS_SEED = 0
+
+
+def dressed_scores(
+    pred: np.ndarray,
+    outcome: np.ndarray,
+    groups: np.ndarray,
+    lo: float = 0.0,
+    hi: float = 100.0,
+) -> dict[str, np.ndarray]:
+    """Per-issue interval bounds, mid-PIT and CRPS of a point forecast dressed with its errors.
+
+    The issues are split into :data:`DRESS_FOLDS` folds of whole proposals
+    (:func:`group_kfold`, seed :data:`DRESS_SEED`). Each issue's predictive distribution is its
+    forecast plus every error the same forecaster made on the other folds' issues (its own
+    cross-validated error distribution), clipped to ``lo..hi``. Returns ``lo50``/``hi50`` ...
+    (per :data:`LEVELS`), ``pit`` and ``crps`` (in scale units), each (D,).
+    """
+    from detente.models.slot2 import empirical_crps  # numpy only; avoids an import cycle
+
+    folds = group_kfold(groups, DRESS_FOLDS, np.random.default_rng(DRESS_SEED))
+    resid = outcome - pred
+    out = {k: np.empty_like(pred) for k in ("pit", "crps")}
+    for level in LEVELS:
+        out[f"lo{round(100 * level)}"] = np.empty_like(pred)
+        out[f"hi{round(100 * level)}"] = np.empty_like(pred)
+    for f in np.unique(folds):
+        te = folds == f
+        samples = np.clip(pred[te, None] + resid[None, ~te], lo, hi)
+        y = outcome[te]
+        out["crps"][te] = empirical_crps(samples, y)
+        out["pit"][te] = (samples < y[:, None]).mean(axis=1) + 0.5 * (samples == y[:, None]).mean(
+            axis=1
+        )
+        for level in LEVELS:
+            q = np.percentile(samples, [50 * (1 - level), 50 * (1 + level)], axis=1)
+            out[f"lo{round(100 * level)}"][te] = q[0]
+            out[f"hi{round(100 * level)}"][te] = q[1]
+    return out
+
+
+def distribution_metrics(scores: dict[str, np.ndarray], outcome: np.ndarray) -> dict[str, Any]:
+    """Coverage of the central intervals, a 10-bin PIT histogram and the mean CRPS."""
+    cover = {}
+    for level in LEVELS:
+        tag = round(100 * level)
+        inside = (scores[f"lo{tag}"] <= outcome) & (outcome <= scores[f"hi{tag}"])
+        cover[str(level)] = float(inside.mean())
+    hist = np.histogram(np.clip(scores["pit"], 0, 1), bins=10, range=(0, 1))[0]
+    return {
+        "coverage": cover,
+        "pit_histogram": [int(h) for h in hist],
+        "crps": float(np.mean(scores["crps"])),
+    }
+
+
+def _own_distribution(
+    name: str, arrays: ScenarioArrays, outcome: np.ndarray
+) -> dict[str, np.ndarray] | None:
+    """A model's own predictive distribution on every issue, where it has one (slot2)."""
+    opts = name.partition(":")[2]
+    model = get_model(name) if not opts else _make_model(name)
+    predictive = getattr(model, "predictive", None)
+    if predictive is None:
+        return None
+    try:
+        got = predictive(arrays, outcome)
+    except ValueError:  # e.g. detente:variant=v1 has no distribution
+        return None
+    return {k: np.asarray(v)[0] for k, v in got.items()}
+
+
 def run_backtest(
     data: DEUData,
     *,
@@ -268,6 +351,11 @@ def run_backtest(
             for note in notes:
                 model_warnings.append({"model": name, "capability": cap, "warning": note})
         base = preds.get(BASELINE)
+        arrays_all = everything[0][1]
+        scale = (float(np.min(arrays_all.scale_min)), float(np.max(arrays_all.scale_max)))
+        base_dist = None
+        if base is not None:
+            base_dist = dressed_scores(base, outcome, groups, *scale)
         for name in names:
             if name not in preds:
                 continue
@@ -294,6 +382,19 @@ def run_backtest(
                     "ci95": [float(lo), float(hi)],
                     "excludes_zero": bool(hi < 0 or lo > 0),
                 }
+            own = _own_distribution(name, arrays_all, outcome) if keep.all() else None
+            if own is not None:
+                dist = distribution_metrics(own, outcome)
+                dist["source"] = "the model's own predictive distribution"
+            elif keep.all():
+                dist = distribution_metrics(dressed_scores(pred, outcome, groups, *scale), outcome)
+                dist["source"] = "the forecast dressed with its own cross-validated errors"
+            else:
+                dist = None
+            if dist is not None:
+                if base_dist is not None:
+                    dist["crps_dressed_compromise"] = float(np.mean(base_dist["crps"]))
+                row["distribution"] = dist
             row["breakdown"] = {
                 b: {
                     str(level): error_metrics(

@@ -20,6 +20,7 @@ gathers them with a power table for docs/validation.md and ``detente backtest de
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,11 +31,13 @@ from scipy.special import expit
 from detente.analyses.backtest import (
     bootstrap_mae_difference,
     bootstrap_weights,
+    distribution_metrics,
+    dressed_scores,
     error_metrics,
     group_kfold,
 )
 from detente.analyses.power import deu_capabilities
-from detente.io.deu import DEUData
+from detente.io.deu import DecidedCases, DEUData
 from detente.models import slot2
 from detente.models.central import actor_weights, weighted_mean
 from detente.models.detente_model import FEATURES, slot_features, slot_probabilities
@@ -141,6 +144,8 @@ def cross_validate_detente(
         "relative": float(e_det.mean() / e_base.mean() - 1.0),
         "ci95": [float(lo), float(hi)],
         "excludes_zero": bool(hi < 0 or lo > 0),
+        # v1 gives a point: dressed with the out-of-fold errors of the other proposals
+        "distribution": distribution_metrics(dressed_scores(oof, y, groups), y),
     }
 
 
@@ -158,9 +163,17 @@ INNER_FOLDS = 5
 INNER_SEED = 0
 
 
-def slot2_design(data: DEUData, capability: str = "treaty"):
-    """Slots (D, K) on 0..1, features (D, K, F), offsets and validity (D, K) of every issue."""
-    arrays = data.arrays(deu_capabilities(data, capability))
+def slot2_design(data: DEUData | DecidedCases, capability: str = "treaty"):
+    """Slots (D, K) on 0..1, features (D, K, F), offsets and validity (D, K) of every issue.
+
+    DEU data take the named capability convention; decided cases in detente's own layout
+    (:class:`detente.io.deu.DecidedCases`) carry their capabilities, and ``capability`` is
+    not used.
+    """
+    if isinstance(data, DecidedCases):
+        arrays = data.arrays()
+    else:
+        arrays = data.arrays(deu_capabilities(data, capability))
     slots, feats, offset, valid = slot2.slot2_features(arrays)
     return arrays, slots[0].T, np.moveaxis(feats[0], 1, 0), offset[0].T, valid[0].T
 
@@ -205,35 +218,118 @@ def slot2_objective(coef, feats, offset, valid, targets, ridge: float):
     return value, grad
 
 
+def slot2_hessian(
+    coef: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    targets: np.ndarray,
+    ridge: float,
+) -> np.ndarray:
+    """Hessian of :func:`slot2_objective` (F, F): positive definite (convex stages + ridge).
+
+    Logistic stage: ``sigma (1 - sigma) f_c f_c^T``; multinomial stage: the targets' mass on
+    the held positions times the covariance of the features under the softmax.
+    """
+    z = feats @ coef
+    za = np.where(valid[:, :-1], z[:, :-1] + offset[:, :-1], -np.inf)
+    e = np.exp(za - za.max(axis=1, keepdims=True))
+    share = e / e.sum(axis=1, keepdims=True)
+    fa = feats[:, :-1, :]
+    mean_f = np.einsum("dk,dkf->df", share, fa)
+    second = np.einsum("dk,dkf,dkg->dfg", share, fa, fa)
+    mass = targets[:, :-1].sum(axis=1)
+    pc = expit(z[:, -1])
+    fc = feats[:, -1, :]
+    h = np.einsum("d,dfg->fg", mass, second - mean_f[:, :, None] * mean_f[:, None, :])
+    h += np.einsum("d,df,dg->fg", pc * (1.0 - pc), fc, fc)
+    return h / len(targets) + 2.0 * ridge * np.eye(len(coef))
+
+
+def newton_bounded(
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    hess: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    lower: np.ndarray,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Damped projected Newton for a smooth convex function with lower bounds.
+
+    ``fun(x) -> (value, gradient)``, ``hess(x) -> (F, F)``; ``lower`` is (F,) with ``-inf``
+    for free coordinates. Coordinates at their bound whose gradient pushes outwards are held
+    there; the rest take a Newton step, halved until the value decreases (Armijo) and
+    projected onto the bounds. Deterministic and derivative-based: convex objectives reach
+    the same optimum from any feasible start. Returns ``(x, report)``.
+    """
+    x = np.maximum(np.asarray(x0, dtype=float), lower)
+    value, grad = fun(x)
+    it = 0
+    while it < max_iter:
+        it += 1
+        active = (x <= lower) & (grad > 0)
+        free = ~active
+        pg = np.where(active, 0.0, grad)
+        if np.max(np.abs(pg)) < tol:
+            break
+        step = np.zeros_like(x)
+        step[free] = -np.linalg.solve(hess(x)[np.ix_(free, free)], grad[free])
+        t = 1.0
+        while True:
+            cand = np.maximum(x + t * step, lower)
+            cv, cg = fun(cand)
+            if cv <= value + 1e-4 * grad @ (cand - x) or t < 1e-12:
+                break
+            t *= 0.5
+        done = value - cv < 1e-16 and np.max(np.abs(cand - x)) < 1e-14
+        x, value, grad = cand, cv, cg
+        if done:
+            break
+    pg = np.where((x <= lower) & (grad > 0), 0.0, grad)
+    return x, {
+        "objective": float(value),
+        "iterations": it,
+        "projected_gradient": float(np.max(np.abs(pg))),
+        "ok": bool(np.max(np.abs(pg)) < 1e-8),
+    }
+
+
 def fit_slot2_coefficients(
-    slots,
-    feats,
-    offset,
-    valid,
-    y,
+    slots: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    y: np.ndarray,
     *,
     ridge: float = SLOT2_RIDGE,
     target_scale: float = SLOT2_TARGET_SCALE,
     start: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Fit A: L-BFGS-B on the convex soft-target cross-entropy, ``support`` >= 0.
+    """Fit A: projected Newton on the convex soft-target cross-entropy, ``support`` >= 0.
 
-    ``y`` are outcomes on 0..100, ``slots`` on 0..1. Returns the coefficients and the
-    optimiser's report (objective, iterations, projected gradient norm).
+    ``y`` are outcomes on 0..100, ``slots`` on 0..1. ``sample_weight`` (D,) counts each issue
+    that many times (a bootstrap resample); the mean is over the counted issues. Returns the
+    coefficients and the optimiser's report (objective, iterations, projected gradient).
     """
     targets = _soft_targets(slots, y / 100.0, offset, valid, target_scale / 100.0)
-    bounds = [(slot2.LOWER_BOUNDS[f], None) for f in slot2.FEATURES]
-    x0 = np.zeros(feats.shape[-1]) if start is None else np.asarray(start, dtype=float)
-    res = minimize(
-        slot2_objective,
-        x0,
-        args=(feats, offset, valid, targets, ridge),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-11},
+    if sample_weight is not None:  # whole counts: each issue repeated that many times
+        idx = np.repeat(np.arange(len(y)), np.asarray(sample_weight, dtype=int))
+        targets, feats, offset, valid = targets[idx], feats[idx], offset[idx], valid[idx]
+    lower = np.array(
+        [
+            -np.inf if slot2.LOWER_BOUNDS[f] is None else slot2.LOWER_BOUNDS[f]
+            for f in slot2.FEATURES
+        ]
     )
-    return res.x, {"objective": float(res.fun), "iterations": int(res.nit), "ok": bool(res.success)}
+    x0 = np.zeros(feats.shape[-1]) if start is None else np.asarray(start, dtype=float)
+    return newton_bounded(
+        lambda c: slot2_objective(c, feats, offset, valid, targets, ridge),
+        lambda c: slot2_hessian(c, feats, offset, valid, targets, ridge),
+        x0,
+        lower,
+    )
 
 
 def _slot2_probs(feats, offset, valid, coef) -> np.ndarray:
@@ -278,11 +374,11 @@ def choose_distribution(
     return float(SMOOTHING_GRID[best]), tails
 
 
-def fit_slot2(data: DEUData, *, capability: str = "treaty") -> dict[str, Any]:
+def fit_slot2(data: DEUData | DecidedCases, *, capability: str = "treaty") -> dict[str, Any]:
     """Fit the v2 slot forecaster on all kept issues of ``data``: everything a model file holds.
 
-    Deterministic: the same file gives the same numbers byte for byte (L-BFGS-B from zero on a
-    convex objective; the smoothing's inner folds use :data:`INNER_SEED`).
+    Deterministic: the same file gives the same numbers byte for byte (projected Newton from
+    zero on a convex objective; the smoothing's inner folds use :data:`INNER_SEED`).
     """
     arrays, slots, feats, offset, valid = slot2_design(data, capability)
     y = data.outcome
@@ -300,7 +396,9 @@ def fit_slot2(data: DEUData, *, capability: str = "treaty") -> dict[str, Any]:
         "training": {
             "source": Path(data.source).name,
             "issues": data.n_issues,
-            "capability": capability,
+            "capability": (
+                "as given in the file" if isinstance(data, DecidedCases) else capability
+            ),
             "mae": float(np.abs(pred - y).mean()),
             "compromise_mae": float(np.abs(base - y).mean()),
             "optimiser": report,
@@ -312,6 +410,19 @@ def dressed_compromise(base_test, base_train, y_train) -> np.ndarray:
     """Samples (D_test, M) of the compromise dressed with its training errors, clipped to 0..100."""
     resid = y_train - base_train
     return np.clip(base_test[:, None] + resid[None, :], 0.0, 100.0)
+
+
+def laplace_coverage(pred: np.ndarray, y: np.ndarray, mae: float) -> dict[str, float]:
+    """Coverage of the central intervals of ``pred`` + Laplace noise with mean absolute ``mae``.
+
+    This is the model error that Monte Carlo runs add to a model declaring a
+    ``validated_error`` (:func:`detente.analyses.montecarlo.with_model_error`): the L interval
+    is ``pred +- mae * log(1 / (1 - L))``. Clipping to the scale changes no outcome's coverage.
+    """
+    err = np.abs(np.asarray(y) - np.asarray(pred))
+    return {
+        str(level): float((err <= -mae * np.log(1.0 - level)).mean()) for level in slot2.INTERVALS
+    }
 
 
 def _distribution_scores(mass, y, lo_hi) -> dict[str, Any]:
@@ -387,7 +498,7 @@ def _compare(pred, base, y, groups, seed: int, n_boot: int) -> dict[str, Any]:
 
 
 def cross_validate_slot2(
-    data: DEUData,
+    data: DEUData | DecidedCases,
     *,
     k: int = 10,
     seed: int = 0,
@@ -416,6 +527,7 @@ def cross_validate_slot2(
         crps_base[te] = slot2.empirical_crps(samples, y[te])
         dressed_scores.append(samples)
     dist = _distribution_scores(mass, y, lo_hi)
+    dist["monte_carlo_coverage"] = laplace_coverage(pred, y, slot2.VALIDATED_ERROR["mae"])
     # the dressed compromise's coverage and PIT, fold by fold (sample counts differ by fold)
     cover = {str(level): 0.0 for level in slot2.INTERVALS}
     pit_hist = np.zeros(10, dtype=int)
@@ -472,17 +584,257 @@ def leave_one_era_out(
         else:
             coef = _fit(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
             pred[te] = _predict(slots[te], feats[te], offset[te], valid[te], coef)
-        eb, ed = np.abs(base[te] - y[te]).mean(), np.abs(pred[te] - y[te]).mean()
+        cmp = _compare(pred[te], base[te], y[te], groups[te], seed, n_boot)
         per_era[e] = {
             "issues": int(te.sum()),
-            "mae": float(ed),
-            "compromise_mae": float(eb),
-            "ratio": float(ed / eb),
+            "proposals": len(set(groups[te].tolist())),
+            "mae": cmp["mae"],
+            "compromise_mae": cmp["compromise_mae"],
+            "ratio": cmp["ratio"],
+            "ci95": cmp["ci95"],
         }
     return {
         "variant": variant,
         "eras": per_era,
         "pooled": _compare(pred, base, y, groups, seed, n_boot),
+    }
+
+
+# --- fit B, bagging and shrinkage (issue 21's recipe), measured side by side ----------------
+
+#: Pseudo-Huber scale of fit B, on 0..1 of the scale (10 points of 100).
+PSEUDO_HUBER_DELTA = 0.10
+#: Proposal-bootstrap resamples of the bagged forecasts.
+BAGS = 21
+#: Ridge penalties of fit A among which the inner grouped CV chooses (``a_median_nested_ridge``).
+RIDGE_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 2e-2, 3e-2)
+#: Shrinkage factors toward the compromise among which the inner grouped CV chooses.
+SHRINK_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
+
+
+def slot2_mean_and_jacobian(
+    coef: np.ndarray, slots: np.ndarray, feats: np.ndarray, offset: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predictive mean (D,) on 0..1 of the slot probabilities and its Jacobian (D, F).
+
+    The mean is ``pc c + (1 - pc) sum_j share_j s_j`` (compromise stage ``pc``, positions'
+    softmax ``share``; :func:`detente.models.slot2.slot_probabilities`).
+    """
+    z = feats @ coef
+    za = np.where(valid[:, :-1], z[:, :-1] + offset[:, :-1], -np.inf)
+    e = np.exp(za - za.max(axis=1, keepdims=True))
+    share = e / e.sum(axis=1, keepdims=True)
+    pc = expit(z[:, -1])
+    held = np.where(valid[:, :-1], slots[:, :-1], 0.0)
+    m_pos = (share * held).sum(axis=1)
+    c = slots[:, -1]
+    mean = pc * c + (1.0 - pc) * m_pos
+    jac = (pc * (1.0 - pc) * (c - m_pos))[:, None] * feats[:, -1, :] + (1.0 - pc)[
+        :, None
+    ] * np.einsum("dk,dkf->df", share * (held - m_pos[:, None]), feats[:, :-1, :])
+    return mean, jac
+
+
+def fit_slot2_mean(
+    slots: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    y: np.ndarray,
+    *,
+    start: np.ndarray,
+    delta: float = PSEUDO_HUBER_DELTA,
+    ridge: float = SLOT2_RIDGE,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fit B: the pseudo-Huber loss of the predictive mean plus a ridge, ``support`` >= 0.
+
+    ``mean_d delta^2 (sqrt(1 + ((m_d - y_d) / delta)^2) - 1) + ridge |coef|^2`` with ``y`` on
+    0..100 (rescaled to 0..1). Not convex: it is solved by
+    :func:`newton_bounded` with the Gauss-Newton matrix ``J^T diag(psi') J`` (positive
+    definite, so every step descends), from ``start`` (fit A's optimum in the experiments),
+    so it needs no derivative-free optimiser but reaches a local optimum only.
+    """
+    y01 = np.asarray(y, dtype=float) / 100.0
+    n = len(y01)
+
+    def fun(c):
+        m, jac = slot2_mean_and_jacobian(c, slots, feats, offset, valid)
+        r = m - y01
+        q = np.sqrt(1.0 + (r / delta) ** 2)
+        return float((delta**2 * (q - 1.0)).mean() + ridge * c @ c), (r / q) @ jac / n + (
+            2.0 * ridge * c
+        )
+
+    def gauss_newton(c):
+        m, jac = slot2_mean_and_jacobian(c, slots, feats, offset, valid)
+        w = (1.0 + ((m - y01) / delta) ** 2) ** -1.5
+        return (jac * w[:, None]).T @ jac / n + 2.0 * ridge * np.eye(len(c))
+
+    lower = np.array([-np.inf if slot2.LOWER_BOUNDS[f] is None else 0.0 for f in slot2.FEATURES])
+    return newton_bounded(fun, gauss_newton, start, lower, tol=1e-10, max_iter=300)
+
+
+def _mixture_median(slots: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+    """Median (D,) of the equal mixture of several slot distributions (each (D, K))."""
+    return slot2.weighted_median(
+        np.concatenate([slots] * len(probs), axis=1),
+        np.concatenate(probs, axis=1) / len(probs),
+    )
+
+
+def _combination_forecasts(
+    design: list[np.ndarray],
+    y: np.ndarray,
+    groups: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    bags: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Every candidate read-out (0..100) on ``test`` from fits on ``train`` (bool masks)."""
+    slots, feats, offset, valid = design
+    tr = [a[train] for a in design]
+    a, _ = fit_slot2_coefficients(*tr, y[train])
+    b, _ = fit_slot2_mean(*tr, y[train], start=a)
+    te = (feats[test], offset[test], valid[test])
+    pa, pb = _slot2_probs(*te, a), _slot2_probs(*te, b)
+    a_med = 100.0 * slot2.weighted_median(slots[test], pa)
+    b_mean = 100.0 * (pb * slots[test]).sum(axis=1)
+    out = {"a_median": a_med, "b_mean": b_mean, "average": (a_med + b_mean) / 2.0}
+    if bags:
+        _, member = np.unique(groups[train], return_inverse=True)
+        g = int(member.max()) + 1
+        probs, meds, means = [], [], []
+        for _ in range(bags):
+            count = rng.multinomial(g, np.full(g, 1.0 / g))[member]
+            idx = np.repeat(np.arange(int(train.sum())), count)
+            rs = [x[idx] for x in tr]
+            ab, _ = fit_slot2_coefficients(*tr, y[train], sample_weight=count)
+            bb, _ = fit_slot2_mean(*rs, y[train][idx], start=ab)
+            p = _slot2_probs(*te, ab)
+            probs.append(p)
+            meds.append(100.0 * slot2.weighted_median(slots[test], p))
+            means.append(100.0 * (_slot2_probs(*te, bb) * slots[test]).sum(axis=1))
+        out["bagged_average"] = (np.mean(meds, axis=0) + np.mean(means, axis=0)) / 2.0
+        out["bagged_mean_of_medians"] = np.mean(meds, axis=0)
+        out["bagged_mixture_median"] = 100.0 * _mixture_median(slots[test], probs)
+    return out
+
+
+def _ridge_medians(
+    design: list[np.ndarray], y: np.ndarray, train: np.ndarray, test: np.ndarray, ridge: float
+) -> np.ndarray:
+    """A's median (0..100) on ``test`` from a fit on ``train`` with the given ridge."""
+    slots, feats, offset, valid = design
+    coef, _ = fit_slot2_coefficients(
+        slots[train], feats[train], offset[train], valid[train], y[train], ridge=ridge
+    )
+    return _slot2_medians(slots[test], feats[test], offset[test], valid[test], coef)
+
+
+#: What each read-out of :func:`compare_combinations` is, and whether it keeps the forecast
+#: monotone in capability and salience (issue 17).
+COMBINATIONS: dict[str, tuple[str, bool]] = {
+    "a_median": ("fit A, median of the slot probabilities (the shipped slot2)", True),
+    "b_mean": ("fit B, mean of the slot probabilities", False),
+    "average": ("average of A's median and B's mean (the issue's recipe)", False),
+    "average_shrunk": ("the average, shrunk toward the compromise (nested CV)", False),
+    "a_median_shrunk": ("A's median, shrunk toward the compromise (nested CV)", False),
+    "a_median_nested_ridge": ("A's median, A's ridge chosen by nested CV", True),
+    "bagged_average": ("the average, bagged over proposal bootstraps", False),
+    "bagged_mean_of_medians": ("mean of the bagged A medians", False),
+    "bagged_mixture_median": ("median of the mixture of the bagged A distributions", True),
+}
+
+
+def compare_combinations(
+    data: DEUData,
+    *,
+    seeds: int = 20,
+    k: int = 10,
+    bags: int = BAGS,
+    capability: str = "treaty",
+    n_boot: int = 2000,
+) -> dict[str, Any]:
+    """Grouped K-fold CV over ``seeds`` split seeds of every read-out in :data:`COMBINATIONS`.
+
+    Fits A and B, the bagging (``bags`` proposal-bootstrap resamples of the training fold,
+    generator ``default_rng([seed, fold])``) and the shrinkage factor (the one of
+    :data:`SHRINK_GRID` with the lowest MAE in an inner grouped CV on the training fold,
+    :data:`INNER_FOLDS` folds; likewise A's ridge among :data:`RIDGE_GRID`) are all refitted
+    inside every outer training fold. Per read-out:
+    the mean ratio to the compromise model, how many seeds' CIs exclude zero, and the paired
+    MAE difference from ``a_median``.
+    """
+    arrays, *design = slot2_design(data, capability)
+    y = data.outcome
+    groups = data.proposal_groups()
+    base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
+    names = [n for n in COMBINATIONS if bags or not n.startswith("bagged")]
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    chosen: list[dict[str, float]] = []
+    for seed in range(seeds):
+        folds = group_kfold(groups, k, np.random.default_rng(seed))
+        oof = {name: np.empty_like(y) for name in names}
+        for f in range(k):
+            te, tr = folds == f, folds != f
+            rng = np.random.default_rng([seed, f])
+            for name, v in _combination_forecasts(
+                design, y, groups, tr, te, bags=bags, rng=rng
+            ).items():
+                oof[name][te] = v
+            # the shrinkage factor: inner grouped CV on the training fold only
+            inner = group_kfold(groups[tr], INNER_FOLDS, np.random.default_rng(INNER_SEED))
+            idx = np.flatnonzero(tr)
+            in_oof = {"average": np.empty(len(idx)), "a_median": np.empty(len(idx))}
+            by_ridge = np.empty((len(RIDGE_GRID), len(idx)))
+            for j in range(INNER_FOLDS):
+                itr = np.zeros_like(tr)
+                itr[idx[inner != j]] = True
+                ite = np.zeros_like(tr)
+                ite[idx[inner == j]] = True
+                got = _combination_forecasts(design, y, groups, itr, ite, bags=0, rng=rng)
+                for key in in_oof:
+                    in_oof[key][inner == j] = got[key]
+                for r, ridge in enumerate(RIDGE_GRID):
+                    by_ridge[r, inner == j] = _ridge_medians(design, y, itr, ite, ridge)
+            ridge = RIDGE_GRID[int(np.argmin(np.abs(by_ridge - y[tr]).mean(axis=1)))]
+            oof["a_median_nested_ridge"][te] = _ridge_medians(design, y, tr, te, ridge)
+            pick = {}
+            for key in in_oof:
+                maes = [
+                    np.abs((1 - lam) * in_oof[key] + lam * base[tr] - y[tr]).mean()
+                    for lam in SHRINK_GRID
+                ]
+                pick[key] = SHRINK_GRID[int(np.argmin(maes))]
+                oof[f"{key}_shrunk"][te] = (1 - pick[key]) * oof[key][te] + pick[key] * base[te]
+            chosen.append({"seed": seed, "fold": f, **pick, "ridge": ridge})
+        for name in names:
+            row = _compare(oof[name], base, y, groups, seed + 1, n_boot)
+            row["vs_a_median"] = float(
+                np.abs(oof[name] - y).mean() - np.abs(oof["a_median"] - y).mean()
+            )
+            rows[name].append(row)
+    summary = {
+        name: {
+            "description": COMBINATIONS[name][0],
+            "monotone": COMBINATIONS[name][1],
+            "mean_ratio": float(np.mean([r["ratio"] for r in rows[name]])),
+            "excludes_zero": int(sum(r["excludes_zero"] for r in rows[name])),
+            "mean_difference_vs_a_median": float(np.mean([r["vs_a_median"] for r in rows[name]])),
+            "seeds_better_than_a_median": int(sum(r["vs_a_median"] < 0 for r in rows[name])),
+        }
+        for name in names
+    }
+    return {
+        "seeds": seeds,
+        "bags": bags,
+        "pseudo_huber_delta": PSEUDO_HUBER_DELTA,
+        "shrink_grid": list(SHRINK_GRID),
+        "summary": summary,
+        "shrinkage_chosen": chosen,
+        "per_seed": {name: [r["ratio"] for r in rows[name]] for name in names},
     }
 
 
@@ -523,8 +875,14 @@ def power_table(
     return rows
 
 
-def validation_report(data: DEUData, *, seeds: int = 20, n_boot: int = 2000) -> dict[str, Any]:
-    """Grouped CV over ``seeds`` split seeds (v1 and slot2), leave-one-era-out and power."""
+def validation_report(
+    data: DEUData, *, seeds: int = 20, n_boot: int = 2000, bags: int = BAGS
+) -> dict[str, Any]:
+    """Grouped CV over ``seeds`` split seeds (v1 and slot2), leave-one-era-out and power.
+
+    ``combinations`` holds :func:`compare_combinations` over the same seeds (fit B, bagging
+    with ``bags`` resamples and the nested shrinkage; ``bags=0`` leaves out the bagged rows).
+    """
     cv = []
     for seed in range(seeds):
         v1 = cross_validate_detente(data, seed=seed, n_boot=n_boot)
@@ -536,10 +894,25 @@ def validation_report(data: DEUData, *, seeds: int = 20, n_boot: int = 2000) -> 
         "fit": fit_slot2(data),
         "cv": cv,
         "loeo": {v: leave_one_era_out(data, variant=v, n_boot=n_boot) for v in ("v1", "slot2")},
+        "combinations": compare_combinations(data, seeds=seeds, bags=bags, n_boot=n_boot),
         "power": power_table(
             np.array(cv[0]["slot2"]["oof"]), base, data.outcome, data.proposal_groups()
         ),
     }
+
+
+def _v1_distribution_line(cv: list[dict[str, Any]]) -> list[str]:
+    """v1's dressed out-of-fold distribution, averaged over the seeds (absent in old reports)."""
+    dists = [row["v1"]["distribution"] for row in cv if "distribution" in row["v1"]]
+    if not dists:
+        return []
+    cover = " / ".join(
+        f"{100 * np.mean([d['coverage'][k] for d in dists]):.1f}%" for k in ("0.5", "0.8", "0.9")
+    )
+    return [
+        f"v1 (a point forecast, dressed with the out-of-fold errors of the other proposals): "
+        f"coverage 50/80/90 {cover}; mean CRPS {np.mean([d['crps'] for d in dists]):.2f}."
+    ]
 
 
 def validation_markdown(report: dict[str, Any]) -> str:
@@ -610,8 +983,16 @@ def validation_markdown(report: dict[str, Any]) -> str:
         + " / ".join(mean_cover(k, True) for k in ("0.5", "0.8", "0.9"))
         + ".",
         f"mean CRPS: slot2 {crps:.2f}, dressed compromise {crps_base:.2f} (points).",
+        "Monte Carlo model error (the slot2 median plus Laplace noise with the declared "
+        f"validated MAE {slot2.VALIDATED_ERROR['mae']:.2f}) covers "
+        + " / ".join(
+            f"{100 * np.mean([r['slot2']['distribution']['monte_carlo_coverage'][k] for r in report['cv']]):.1f}%"  # noqa: E501
+            for k in ("0.5", "0.8", "0.9")
+        )
+        + " at 50/80/90 %.",
         f"PIT histogram (10 bins, all seeds pooled): slot2 {pit.tolist()}; dressed compromise "
         f"{pit_base.tolist()}.",
+        *_v1_distribution_line(report["cv"]),
         "",
         "## Leave one era out",
         "",
@@ -620,9 +1001,11 @@ def validation_markdown(report: dict[str, Any]) -> str:
     ]
     for variant, lo in report["loeo"].items():
         for era, r in lo["eras"].items():
+            ci = r.get("ci95")
+            ci_text = "" if ci is None else f" (95% CI {ci[0]:+.2f} to {ci[1]:+.2f})"
             out.append(
                 f"| {variant} | {era} | {r['issues']} | {r['mae']:.2f} | "
-                f"{r['compromise_mae']:.2f} | {r['ratio']:.3f} |"
+                f"{r['compromise_mae']:.2f} | {r['ratio']:.3f}{ci_text} |"
             )
         p = lo["pooled"]
         out.append(
@@ -630,6 +1013,33 @@ def validation_markdown(report: dict[str, Any]) -> str:
             f"{p['mae']:.2f} | {p['compromise_mae']:.2f} | {p['ratio']:.3f} (95% CI of the "
             f"difference {p['ci95'][0]:+.2f} to {p['ci95'][1]:+.2f}) |"
         )
+    comb = report.get("combinations")
+    if comb:
+        out += [
+            "",
+            f"## Fit B, bagging and shrinkage ({comb['seeds']} split seeds, {comb['bags']} bags, "
+            f"pseudo-Huber scale {100 * comb['pseudo_huber_delta']:g} points)",
+            "",
+            "| read-out | monotone | mean ratio | CI excludes zero | MAE vs A's median | "
+            "seeds better than A's median |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in comb["summary"].items():
+            out.append(
+                f"| {r['description']} (`{name}`) | {'yes' if r['monotone'] else 'no'} | "
+                f"{r['mean_ratio']:.3f} | {r['excludes_zero']} of {comb['seeds']} | "
+                f"{r['mean_difference_vs_a_median']:+.2f} | "
+                f"{r['seeds_better_than_a_median']} of {comb['seeds']} |"
+            )
+        picks = [c["a_median"] for c in comb["shrinkage_chosen"]]
+        ridges = [c["ridge"] for c in comb["shrinkage_chosen"]]
+        out += [
+            "",
+            f"Shrinkage factor chosen for A's median by the inner CV: 0 in "
+            f"{sum(p == 0 for p in picks)} of {len(picks)} outer folds. Ridge chosen for A: "
+            + ", ".join(f"{r:g} in {ridges.count(r)}" for r in sorted(set(ridges)))
+            + f" of {len(ridges)} outer folds.",
+        ]
     out += [
         "",
         "## Power: what a held-out set of n proposals can show (slot2, seed-0 out-of-fold errors)",

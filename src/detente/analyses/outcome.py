@@ -163,8 +163,17 @@ def challenger_values(cr: CrisisArrays, s0: np.ndarray) -> SideValues:
 
 
 def target_values(cr: CrisisArrays, s0: np.ndarray) -> SideValues:
-    """The same for the targets, in their own share ``1 - s`` (one cost for every target)."""
-    return side_values(1 - cr.p_win, 1 - _future_odds(cr), cr.cost_target, discounting(cr), 1 - s0)
+    """The same for each target, in its own share ``1 - s``: (S, T) arrays (discount (S, 1)).
+
+    A target's war value is what it keeps if the challenger uses force, ``1 - p``, less the
+    cost of its own response (``crisis.responses``: fighting, or resisting without fighting
+    through sanctions and arms for a third party; ``cost_target`` where none is given).
+    """
+    col = lambda a: np.asarray(a, dtype=float)[:, None]  # noqa: E731
+    return side_values(
+        col(1 - cr.p_win), col(1 - _future_odds(cr)), cr.target_costs(), col(discounting(cr)),
+        col(1 - s0),
+    )  # fmt: skip
 
 
 def deal_value(values: SideValues, share: np.ndarray, survival: np.ndarray) -> np.ndarray:
@@ -244,11 +253,11 @@ def targets_belief(
 def _targets_alternative(
     cr: CrisisArrays, s0: np.ndarray, accident: np.ndarray, pi: np.ndarray
 ) -> np.ndarray:
-    """Each target's value of refusing, (S, 1): war with its believed odds ``pi``, else the
-    status quo."""
-    e = 1 - (1 - pi) * (1 - accident)
+    """Each target's value of refusing, (S, T): the challenger's force (met by the target's
+    own response) with its believed odds ``pi``, else the status quo."""
+    e = (1 - (1 - pi) * (1 - accident))[:, None]
     tv = target_values(cr, s0)
-    return (e * tv.war + (1 - e) * tv.no_deal)[:, None]
+    return e * tv.war + (1 - e) * tv.no_deal
 
 
 def signing(
@@ -344,7 +353,7 @@ def signing(
     y = (1 - s_x)[:, None]
     own_demand = 1 - cr.demand_targets  # (S, T), in the target's own share
     alt_t = _targets_alternative(cr, s0, nd["accident"], belief)
-    v_t = deal_value(target_values(cr, s0), 1 - s_x, survival)[:, None]
+    v_t = deal_value(target_values(cr, s0), (1 - s_x)[:, None], survival[:, None])
     if options.audience_cost_at == "always":
         alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
     m_t = v_t - _shortfall_cost(cr.audience_targets, own_demand, y) - alt_t
@@ -534,7 +543,9 @@ def acceptable_range(
         alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
     tv = target_values(cr, s0)
     t_slope = np.broadcast_to((1 / denom)[:, None], alt_t.shape)
-    t_offset = np.broadcast_to(((1 - q) * tv.discount * tv.future / denom)[:, None], alt_t.shape)
+    t_offset = np.broadcast_to(
+        (1 - q)[:, None] * tv.discount * tv.future / denom[:, None], alt_t.shape
+    )
     y_min = _min_share(t_slope, t_offset, alt_t, cr.audience_targets, own_demand)
     binding = np.argmax(y_min, axis=1)
     high = 1 - y_min.max(axis=1)
@@ -589,6 +600,19 @@ def point_checks(
             "p_future": float(cr.p_future[0]) if np.isfinite(cr.p_future[0]) else None,
             "targets_belief": float(rng_["targets_belief"][0]),
             "targets_prior": float(rng_["targets_prior"][0]),
+            # the target that concedes least, and the most the targets concede without the
+            # build-up (belief at its prior: what the costly signal buys at the table)
+            "binding_target": cr.targets[int(rng_["binding_target"][0])],
+            "high_without_signal": float(
+                acceptable_range(arrays, _without_signal(cr), hazard)["high"][0]
+            ),
+            # Fearon (1997): the sunk cost so far against the valuation below which a type
+            # would not fight (v_f = c_C / p); a sunk cost of v_f separates fully
+            "signal": _signal_terms(cr),
+            "responses": {
+                t: {"response": r, "cost": float(cr.target_costs()[0, k])}
+                for k, (t, r) in enumerate(zip(cr.targets, cr.responses, strict=False))
+            },
         }
     if cr is not None:
         out["range"]["parts"] = _reservation_parts(arrays, cr, hazard)
@@ -621,6 +645,31 @@ def point_checks(
             entry["challenger_share"] = float(sig["share"][0])
         out["models"][spec] = entry
     return out
+
+
+def _signal_terms(cr: CrisisArrays) -> dict[str, float] | None:
+    """The build-up's sunk cost so far, the bluffers' threshold ``v_f = c_C/p`` and the months
+    still needed to separate fully (sunk cost >= v_f), at the centre; None without one."""
+    if not np.isfinite(cr.value_max[0]) or not np.isfinite(cr.cost_per_month[0]):
+        return None
+    sunk = float(cr.cost_per_month[0] * _nan0(cr.months)[0])
+    p = float(cr.p_win[0])
+    v_f = float(cr.cost_challenger[0] / p) if p > 0 else float("inf")
+    k = float(cr.cost_per_month[0])
+    more = max(0.0, (v_f - sunk) / k) if k > 0 and np.isfinite(v_f) else None
+    return {
+        "sunk": sunk,
+        "v_fight": v_f,
+        "value_max": float(cr.value_max[0]),
+        "months_more_to_separate": more,
+    }
+
+
+def _without_signal(cr: CrisisArrays) -> CrisisArrays:
+    """The crisis with no mobilisation sunk yet: the targets hold their prior belief."""
+    from dataclasses import replace
+
+    return replace(cr, months=np.zeros_like(cr.months))
 
 
 def _reservation_parts(arrays: ScenarioArrays, cr: Any, hazard: np.ndarray) -> dict[str, float]:

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 from detente.errors import InputError, Problem
 
 WORDS = {
@@ -56,6 +58,14 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
         )
         if m["kind"] in ("signal", "deadline") and m.get("note"):
             lines.append(f"    note: {m['note']}")
+        if m["kind"] in ("signal", "deadline") and "p_talks_in_time" in m:
+            lines.append(
+                f"    costs and savings: the talks finish by the deadline in "
+                f"{m['p_talks_in_time']:.0%} of draws (baseline {b['p_talks_in_time']:.0%}); "
+                f"mobilisation cost {m['mobilisation_cost']:.3f} (baseline "
+                f"{b['mobilisation_cost']:.3f}); P(escalation) {m['p_escalation']:.0%} "
+                f"(baseline {b['p_escalation']:.0%})"
+            )
     if len(r["moves"]) > top:
         lines.append(f"    ... {len(r['moves']) - top} more moves (--json lists them all)")
     worst = [m for m in r["moves"] if m["delta_eu"] < 0]
@@ -85,15 +95,25 @@ def advise(
     top: Annotated[int, typer.Option("--top", help="Moves to print.")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's generator.")] = 0,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Which move of an actor changes the expected result: moves ranked, pivotal issue."""
     if not actor:
         raise InputError(
             Problem(scenario or "russia-nato-2021", "give --actor ID", field="--actor")
         )
+    import time
+
     from detente import api
 
+    t0 = time.perf_counter()
     r = api.advise(scenario, actor, model, samples=samples, seed=seed)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"actor": actor, "models": model, "samples": samples, "seed": seed}
+        save_run("advise", scenario, opts, r, time.perf_counter() - t0, db)
     if json_out:
         typer.echo(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False))
     else:

@@ -73,6 +73,12 @@ def backtest_deu(
         ),
     ] = False,
     seeds: Annotated[int, typer.Option("--seeds", help="Split seeds of --cv", min=1)] = 20,
+    bags: Annotated[
+        int,
+        typer.Option(
+            "--bags", help="Bootstrap resamples of the bagged read-outs of --cv (0: none)", min=0
+        ),
+    ] = 21,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
     from detente import api
@@ -81,7 +87,7 @@ def backtest_deu(
         check_output(predictions, force)  # before the backtest runs
     try:
         result = api.backtest(
-            path, models=model, capabilities=capability, seed=seed, cv=cv, seeds=seeds
+            path, models=model, capabilities=capability, seed=seed, cv=cv, seeds=seeds, bags=bags
         )
     except InputError as exc:
         raise _fail(exc.first_line) from None
@@ -97,6 +103,37 @@ def backtest_deu(
         typer.echo(json.dumps(result, indent=2, allow_nan=False))
         return
     _print_table(result)
+
+
+def _print_distributions(console: object, result: dict) -> None:
+    """Interval coverage, PIT and CRPS per model (rows scored on every issue only)."""
+    from rich.table import Table
+
+    rows = [r for r in result["results"] if r.get("distribution")]
+    if not rows:
+        return
+    table = Table(title="Predictive distributions: interval coverage, PIT and CRPS (points)")
+    for col in ("model", "capability", "50%", "80%", "90%", "CRPS", "dressed comp.", "PIT"):
+        table.add_column(col, justify="left" if col in ("model", "capability", "PIT") else "right")
+    for r in rows:
+        d = r["distribution"]
+        c = d["coverage"]
+        base = d.get("crps_dressed_compromise")
+        table.add_row(
+            r["model"],
+            r["capability"],
+            *(f"{100 * c[k]:.0f}%" for k in ("0.5", "0.8", "0.9")),
+            f"{d['crps']:.2f}",
+            "-" if base is None else f"{base:.2f}",
+            " ".join(str(h) for h in d["pit_histogram"]),
+        )
+    console.print(table)
+    console.print(
+        "detente (slot2) is scored on its own predictive distribution (in-sample on its "
+        "training file); every other model on its forecast dressed with its own "
+        "cross-validated errors (10 folds of whole proposals). 'dressed comp.' is the "
+        "compromise model dressed that way: the CRPS to beat. PIT: 10-bin histogram."
+    )
 
 
 def _print_table(result: dict) -> None:
@@ -143,6 +180,7 @@ def _print_table(result: dict) -> None:
             cmp_text,
         )
     console.print(table)
+    _print_distributions(console, result)
     for r in result["results"]:
         missed = r.get("not_forecast", [])
         if missed:

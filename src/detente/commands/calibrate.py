@@ -1,12 +1,20 @@
 """``detente calibrate FILE -o model.json``: refit the slot forecaster v2 on decided cases.
 
-FILE holds past issues with their outcomes in the DEU layout (TAB copy or the semicolon
-deposit; see ``detente backtest deu``). The command fits the v2 coefficients and the smoothing
-of its predictive distribution (:func:`detente.analyses.calibrate.fit_slot2`), measures the
-out-of-fold error by 10-fold cross-validation grouped by proposal (split seed ``--seed``), and
-writes every fitted number as JSON. Use the file with ``-m detente:fit=model.json``.
+FILE holds past issues with their outcomes, in the DEU layout (TAB copy or the semicolon
+deposit; see ``detente backtest deu``) or in detente's own CSV layout: the stakeholder table
+with the outcome, one row per actor and issue,
+``case,issue,actor,position,salience,capability,outcome[,scale_min,scale_max,unanimity]``
+(:func:`detente.io.deu.load_decided_cases`; ``case`` groups the issues decided together, and
+the capabilities are the file's, so ``--capability`` applies to DEU files only).
 
-Refitting on the bundled training file reproduces the shipped coefficients exactly (tested).
+The command fits the v2 coefficients and the smoothing of its predictive distribution
+(:func:`detente.analyses.calibrate.fit_slot2`), measures the out-of-fold error by 10-fold
+cross-validation grouped by proposal (split seed ``--seed``), and writes every fitted number
+as JSON. Use the file with ``-m detente:fit=model.json``.
+
+Refitting on the bundled training file reproduces the shipped coefficients exactly, in either
+layout (tested: the DEU file, and the same file written as detente's CSV by
+:func:`detente.io.deu.decided_cases_csv`).
 Bad input prints one line on stderr and exits with status 2.
 """
 
@@ -31,10 +39,12 @@ def _fail(message: str) -> typer.Exit:
 def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
     """The JSON-ready fit of ``path``: coefficients, smoothing, domain and validated error."""
     # imported here: SciPy's optimisers stay out of every other command's start-up
-    from detente.analyses.calibrate import cross_validate_slot2, fit_slot2
-    from detente.io.deu import load_deu
+    import numpy as np
 
-    data = load_deu(path)
+    from detente.analyses.calibrate import cross_validate_slot2, fit_slot2, laplace_coverage
+    from detente.io.deu import load_cases
+
+    data = load_cases(path)
     fit = fit_slot2(data, capability=capability)
     cv = cross_validate_slot2(data, seed=seed, capability=capability)
     fit["domain"] = f"the decided cases in {Path(path).name} ({data.n_issues} issues)"
@@ -48,12 +58,20 @@ def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
         "coverage": cv["distribution"]["coverage"],
         "crps": cv["distribution"]["crps"],
         "crps_dressed_compromise": cv["distribution"]["crps_dressed_compromise"],
+        # the bands Monte Carlo runs draw around the forecast with this MAE, out of fold
+        "monte_carlo_coverage": laplace_coverage(np.array(cv["oof"]), data.outcome, cv["mae"]),
     }
     return fit
 
 
 def calibrate(
-    path: Annotated[Path, typer.Argument(help="Decided cases in the DEU layout (with outcomes)")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Decided cases with outcomes: DEU layout, or detente's CSV "
+            "(case,issue,actor,position,salience,capability,outcome)"
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the fit (JSON)")],
     capability: Annotated[
         str,

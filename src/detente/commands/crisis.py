@@ -13,6 +13,9 @@ from typing import Annotated
 
 import typer
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
+
 
 def crisis(
     scenario: Annotated[
@@ -34,11 +37,21 @@ def crisis(
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """The outside option of force: bargaining range, escalation risk, signals, audience costs."""
+    import time
+
     from detente import api
 
+    t0 = time.perf_counter()
     report = api.crisis(scenario, samples=samples, seed=seed, models=model)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"samples": samples, "seed": seed, "models": model}
+        save_run("crisis", scenario, opts, report, time.perf_counter() - t0, db)
     if json_out:
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     else:

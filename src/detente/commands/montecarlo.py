@@ -15,6 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
+
 
 def _text(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -165,13 +168,18 @@ def montecarlo(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
     ] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Distributions of every forecast and the outcome model's P(agreement), P(ratified |
     agreement) and P(escalation) over the inputs' uncertainty (docs/outcome.md)."""
+    import time
+
     from detente import api
     from detente.outputs.files import check_output
     from detente.scenario import load
 
+    t0 = time.perf_counter()
     api.check_montecarlo_options(samples, backend, scheduler)
     loaded = load(scenario)
     if output is not None:
@@ -204,6 +212,11 @@ def montecarlo(
             )
     else:
         result = api.montecarlo(loaded, **kwargs)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"samples": samples, "seed": seed, "models": model}
+        save_run("montecarlo", scenario, opts, result, time.perf_counter() - t0, db)
     _deliver(result, json_out, output, render_montecarlo, force)
 
 
@@ -263,12 +276,17 @@ def sensitivity(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
     ] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Which uncertain inputs move each forecast and the escalation probability most."""
+    import time
+
     from detente import api
     from detente.outputs.files import check_output
     from detente.scenario import load
 
+    t0 = time.perf_counter()
     api.check_sensitivity_options(method, model)
     loaded = load(scenario)
     if output is not None:
@@ -276,4 +294,9 @@ def sensitivity(
     result = api.sensitivity(
         loaded, method=method, models=model, samples=samples, seed=seed, top=top
     )
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"method": method, "models": model, "samples": samples, "seed": seed, "top": top}
+        save_run("sensitivity", scenario, opts, result, time.perf_counter() - t0, db)
     _deliver(result, json_out, output, render_sensitivity, force)

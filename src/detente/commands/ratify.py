@@ -21,6 +21,9 @@ from typing import Annotated, Any
 
 import typer
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
+
 
 def render(report: dict[str, Any]) -> str:
     """The report as plain-text tables, one per package."""
@@ -127,20 +130,29 @@ def ratify(
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="seed of the run's generator")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Would the deal be ratified? Votes of every body in every form, and who blocks it."""
+    import time
+
     from detente import api
 
-    report = api.ratify(
-        scenario,
-        forms=form,
-        proposal=proposal,
-        set_values=set_,
-        forum=forum,
-        outsiders=outsiders,
-        discount=discount,
-        samples=samples,
-        nearest=nearest,
-        seed=seed,
-    )
+    t0 = time.perf_counter()
+    opts: dict[str, Any] = {
+        "forms": form,
+        "proposal": proposal,
+        "set_values": set_,
+        "forum": forum,
+        "outsiders": outsiders,
+        "discount": discount,
+        "samples": samples,
+        "nearest": nearest,
+        "seed": seed,
+    }
+    report = api.ratify(scenario, **opts)
+    if save:
+        from detente.commands.saving import save_run
+
+        save_run("ratify", scenario, opts, report, time.perf_counter() - t0, db)
     typer.echo(json.dumps(report, indent=2, allow_nan=False) if json_ else render(report))

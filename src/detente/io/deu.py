@@ -50,7 +50,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -311,6 +311,25 @@ def _number(text: str, *, decimal_comma: bool) -> float:
     return float(s)
 
 
+def _header(reader: Any, source: str, required: Any, what: str) -> list[str]:
+    """The lower-cased header row; one-line errors for an empty file or missing columns."""
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise InputError(Problem(source, "the file is empty", line=1)) from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(
+            Problem(
+                source,
+                f"missing column(s) {', '.join(missing)}; {what}",
+                line=1,
+                field=missing[0],
+            )
+        )
+    return header
+
+
 def load_deu(path: str | Path, *, min_actors: int = 3) -> DEUData:
     """Load a DEU file (TAB copy or the semicolon deposit layout) and apply the standard filter.
 
@@ -344,21 +363,13 @@ def load_deu(path: str | Path, *, min_actors: int = 3) -> DEUData:
             Problem(source, "header must be TAB- or semicolon-separated DEU columns", line=1)
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(Problem(source, "the file is empty", line=1)) from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            Problem(
-                source,
-                f"missing column(s) {', '.join(missing)}; a DEU file has prnr, isnr, proc, "
-                "counvte, intro, finact, p<actor>, s<actor> for the 30 actors, rp and out",
-                line=1,
-                field=missing[0],
-            )
-        )
+    header = _header(
+        reader,
+        source,
+        REQUIRED_COLUMNS,
+        "a DEU file has prnr, isnr, proc, counvte, intro, finact, p<actor>, s<actor> for the "
+        "30 actors, rp and out",
+    )
     col = {name: header.index(name) for name in REQUIRED_COLUMNS}
     decimal_comma = layout == "semicolon"
 
@@ -509,3 +520,255 @@ def load_deu(path: str | Path, *, min_actors: int = 3) -> DEUData:
         min_actors=min_actors,
         layout=layout,
     )
+
+
+# --- detente's own layout of decided cases (``detente calibrate``) ---------------------------
+
+#: Columns of detente's decided-cases CSV: the stakeholder table plus the outcome.
+CASES_REQUIRED: tuple[str, ...] = (
+    "issue",
+    "actor",
+    "position",
+    "salience",
+    "capability",
+    "outcome",
+)
+#: Optional columns: the case (issues decided together; default the issue itself), the issue's
+#: scale, and 1/0 for an issue decided by unanimity.
+CASES_OPTIONAL: tuple[str, ...] = ("case", "scale_min", "scale_max", "unanimity")
+
+
+@dataclass(frozen=True)
+class DecidedCases:
+    """Decided issues in detente's own CSV layout, the counterpart of :class:`DEUData`.
+
+    One row per actor and issue: ``case,issue,actor,position,salience,capability,outcome``
+    (``case``, ``scale_min``, ``scale_max`` and ``unanimity`` optional; salience on 0-100;
+    the outcome repeated on every row of its issue). ``outcome`` is on 0..100 of each issue's
+    scale, as the errors of the calibration are.
+    """
+
+    source: str
+    actors: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    cases: tuple[str, ...]
+    position: np.ndarray  # (D, N), NaN where the actor takes no part
+    salience: np.ndarray  # (D, N) on 0..100
+    capability: np.ndarray  # (D, N)
+    raw_outcome: np.ndarray  # (D,) on the issue's scale
+    scale_min: np.ndarray  # (D,)
+    scale_max: np.ndarray  # (D,)
+    unanimity: np.ndarray  # (D,) 1/0
+    layout: str = "detente"
+
+    @property
+    def n_issues(self) -> int:
+        return len(self.issue_ids)
+
+    @property
+    def outcome(self) -> np.ndarray:
+        """Outcomes on 0..100 of each issue's scale, shape (D,)."""
+        return 100.0 * (self.raw_outcome - self.scale_min) / (self.scale_max - self.scale_min)
+
+    def proposal_groups(self) -> np.ndarray:
+        """Integer group per issue, one group per case (first-seen order)."""
+        seen: dict[str, int] = {}
+        return np.array([seen.setdefault(c, len(seen)) for c in self.cases], dtype=int)
+
+    def summary(self) -> dict:
+        """Counts of issues and cases (JSON-ready)."""
+        return {
+            "source": self.source,
+            "layout": self.layout,
+            "kept": self.n_issues,
+            "proposals_kept": len(set(self.cases)),
+        }
+
+    def arrays(self, capability: np.ndarray | None = None) -> ScenarioArrays:
+        """All issues as one ScenarioArrays (1 sample); ``capability`` (D, N) overrides."""
+        mask = ~np.isnan(self.position)
+        cap = self.capability if capability is None else np.asarray(capability, dtype=float)
+        a = ScenarioArrays.from_table(
+            np.where(mask, self.position, 50.0).T,
+            np.where(mask, self.salience / 100.0, 0.0).T,
+            np.where(mask, cap, 0.0).T,
+            mask=mask.T,
+            scale_min=self.scale_min,
+            scale_max=self.scale_max,
+            actor_ids=self.actors,
+            issue_ids=self.issue_ids,
+            name=f"decided cases {Path(self.source).name}",
+        )
+        a.extras.update(outcome=self.raw_outcome, unanimity=self.unanimity)
+        return a
+
+
+def load_decided_cases(path: str | Path) -> DecidedCases:
+    """Read decided cases in detente's CSV layout (see :class:`DecidedCases`).
+
+    Raises
+    ------
+    InputError
+        On a missing column, a ragged row, a value that is not a number (salience outside
+        0-100, a negative capability, a position or outcome outside the issue's scale), an
+        actor listed twice on an issue, or an issue whose outcome, case, scale or unanimity
+        differs between its rows. The problem names line and column.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = _read_text(path)
+    except OSError as exc:
+        raise InputError(Problem(source, f"cannot read the file: {exc.strerror}")) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = _header(
+        reader,
+        source,
+        CASES_REQUIRED,
+        f"decided cases need {','.join(CASES_REQUIRED)} (and optionally "
+        f"{', '.join(CASES_OPTIONAL)})",
+    )
+    col = {h: header.index(h) for h in (*CASES_REQUIRED, *CASES_OPTIONAL) if h in header}
+    actors: dict[str, int] = {}
+    issues: dict[str, dict] = {}
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                Problem(source, f"row has {len(row)} fields, the header has {len(header)}", line)
+            )
+
+        def num(name: str, default: float | None = None, *, _row=row, _line=line) -> float:
+            raw = _row[col[name]].strip() if name in col else ""
+            if not raw and default is not None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                value = float("nan")
+            if not np.isfinite(value):
+                raise InputError(Problem(source, f"{raw!r} is not a number", _line, name))
+            return value
+
+        issue = row[col["issue"]].strip()
+        actor = row[col["actor"]].strip()
+        if not issue or not actor:
+            raise InputError(
+                Problem(source, "an id is required", line, "issue" if not issue else "actor")
+            )
+        meta = {
+            "case": (row[col["case"]].strip() if "case" in col else "") or issue,
+            "outcome": num("outcome"),
+            "scale_min": num("scale_min", 0.0),
+            "scale_max": num("scale_max", 100.0),
+            "unanimity": num("unanimity", 0.0),
+        }
+        spec = issues.setdefault(issue, {**meta, "line": line, "stances": {}})
+        for key, value in meta.items():
+            if spec[key] != value:
+                raise InputError(
+                    Problem(
+                        source,
+                        f"issue {issue!r} has {key} {spec[key]!r} on line {spec['line']} "
+                        f"and {value!r} here; it must be the same on every row of the issue",
+                        line,
+                        key,
+                    )
+                )
+        lo, hi = meta["scale_min"], meta["scale_max"]
+        if not lo < hi:
+            raise InputError(
+                Problem(source, "scale_min must be below scale_max", line, "scale_max")
+            )
+        checks = (
+            ("position", lo, hi),
+            ("salience", 0.0, 100.0),
+            ("capability", 0.0, np.inf),
+        )
+        values = {}
+        for name, a, b in checks:
+            v = num(name)
+            if not a <= v <= b:
+                raise InputError(Problem(source, f"{v:g} is outside {a:g} to {b:g}", line, name))
+            values[name] = v
+        if not lo <= meta["outcome"] <= hi:
+            raise InputError(
+                Problem(source, f"{meta['outcome']:g} is outside {lo:g} to {hi:g}", line, "outcome")
+            )
+        if meta["unanimity"] not in (0.0, 1.0):
+            raise InputError(Problem(source, "unanimity must be 1 or 0", line, "unanimity"))
+        if actor in spec["stances"]:
+            raise InputError(
+                Problem(source, f"actor {actor!r} appears twice on issue {issue!r}", line, "actor")
+            )
+        spec["stances"][actor] = values
+        actors.setdefault(actor, len(actors))
+    if not issues:
+        raise InputError(Problem(source, "the file has a header but no rows", line=2))
+    d, n = len(issues), len(actors)
+    pos, sal, cap = np.full((d, n), np.nan), np.zeros((d, n)), np.zeros((d, n))
+    for i, spec in enumerate(issues.values()):
+        for actor, v in spec["stances"].items():
+            j = actors[actor]
+            pos[i, j], sal[i, j], cap[i, j] = v["position"], v["salience"], v["capability"]
+    specs = list(issues.values())
+    return DecidedCases(
+        source=source,
+        actors=tuple(actors),
+        issue_ids=tuple(issues),
+        cases=tuple(s["case"] for s in specs),
+        position=pos,
+        salience=sal,
+        capability=cap,
+        raw_outcome=np.array([s["outcome"] for s in specs]),
+        scale_min=np.array([s["scale_min"] for s in specs]),
+        scale_max=np.array([s["scale_max"] for s in specs]),
+        unanimity=np.array([s["unanimity"] for s in specs]),
+    )
+
+
+def decided_cases_csv(data: DEUData, capability: np.ndarray) -> str:
+    """DEU data as detente's decided-cases CSV (one row per actor with position and salience).
+
+    ``capability`` (D, 30) is written per row; the DEU voting rule becomes ``unanimity``.
+    Numbers are written in full precision, so that reading the text back gives the same fit.
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        ["case", "issue", "actor", "position", "salience", "capability", "outcome", "unanimity"]
+    )
+    for i, issue in enumerate(data.issues):
+        for j, actor in enumerate(data.actors):
+            p, s = data.position[i, j], data.salience[i, j]
+            if np.isnan(p) or np.isnan(s):
+                continue
+            w.writerow(
+                [
+                    issue.proposal,
+                    issue.issue,
+                    actor,
+                    repr(float(p)),
+                    repr(float(s)),
+                    repr(float(capability[i, j])),
+                    repr(float(issue.outcome)),
+                    int(issue.voting_rule == "Unan"),
+                ]
+            )
+    return buf.getvalue()
+
+
+def load_cases(path: str | Path) -> DEUData | DecidedCases:
+    """Decided cases in either layout: detente's CSV (a header with ``actor`` and ``outcome``)
+    or the DEU layouts of :func:`load_deu`."""
+    path = Path(path)
+    try:
+        first = _read_text(path).split("\n", 1)[0].lower()
+    except OSError as exc:
+        raise InputError(Problem(str(path), f"cannot read the file: {exc.strerror}")) from exc
+    cells = {c.strip().strip('"') for c in first.split(",")}
+    if {"actor", "outcome"} <= cells:
+        return load_decided_cases(path)
+    return load_deu(path)

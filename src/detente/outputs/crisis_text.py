@@ -52,7 +52,9 @@ def summary_text(r: dict[str, Any]) -> str:
             lines.append(
                 f"Acceptable range (every signatory signs){form}: EMPTY at the centre of the "
                 f"inputs: {ch} signs only for at least {_share(ar['low'])} of the pie, the "
-                f"targets concede at most {_share(ar['high'])}."
+                f"targets concede at most {_share(ar['high'])}"
+                + (f" ({ar['binding_target']} concedes least)" if ar.get("binding_target") else "")
+                + "."
             )
         else:
             lines.append(
@@ -74,7 +76,38 @@ def summary_text(r: dict[str, Any]) -> str:
             lines.append(
                 f"  The targets believe {ch} would fight if refused with probability "
                 f"{_share(tb)} ({_share(ar['targets_prior'])} without its mobilisation; "
-                "Fearon 1997): that is what the build-up buys at the table."
+                "Fearon 1997): that is what the build-up buys at the table"
+                + (
+                    f": the most the targets concede rises from "
+                    f"{ar['high_without_signal']:.3f} to {ar['high']:.3f} of the pie."
+                    if ar.get("high_without_signal") is not None
+                    else "."
+                )
+            )
+        sg = ar.get("signal")
+        if sg:
+            more = sg["months_more_to_separate"]
+            lines.append(
+                f"  Is the build-up credible? It has cost {ch} {sg['sunk']:.3f} of the pie so "
+                f"far. Only a {ch} that values the stakes above that would pay it, so it screens "
+                f"out the bluffers who value them less; it would separate every bluffer (belief "
+                f"1) only once the sunk cost reached {sg['v_fight']:.3f}, the valuation below "
+                f"which {ch} would not fight (cost of war / p_win)"
+                + (f", about {more:.0f} more months at this rate" if more is not None else "")
+                + " (Fearon 1997)."
+            )
+        resp = ar.get("responses") or {}
+        if resp:
+            groups: dict[str, list[str]] = {}
+            for t, v in resp.items():
+                groups.setdefault(v["response"], []).append(f"{t} {v['cost']:.2f}")
+            words = {"fight": "would fight", "resist": "would resist without fighting"}
+            lines.append(
+                "  If refused and "
+                + ch
+                + " used force: "
+                + "; ".join(f"{words[k]} ({', '.join(v)})" for k, v in groups.items())
+                + " (each target's cost of its response, share of the stakes; crisis.responses)."
             )
     rg = r["range"]
     lo, hi = rg["low"]["value"], rg["high"]["value"]
@@ -124,13 +157,16 @@ def summary_text(r: dict[str, Any]) -> str:
     if sig is not None:
         if not sig["possible"]["value"]:
             why = (
-                "the targets would rather fight than concede even to a challenger sure to fight"
+                "the targets would rather fight or resist than concede everything even to a "
+                "challenger sure to fight"
                 if (sig["needed"]["value"] or math.inf) > 1
                 else f"no valuation of the stake would make {ch} fight"
             )
             lines.append(
-                "Costly signal (Fearon 1997, all-or-nothing concession): no mobilisation by "
-                f"{ch} can make the targets concede the whole stake ({why})."
+                "Costly signal, Fearon's (1997) all-or-nothing test: no mobilisation by "
+                f"{ch} can make the targets concede the whole stake ({why}; they concede all "
+                "only if p + c_T > 1). The build-up buys a partial concession at most (the "
+                "targets' belief above), never capitulation."
             )
         elif sig["credible_now"]["value"]:
             lines.append(

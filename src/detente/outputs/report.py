@@ -64,8 +64,13 @@ class Report:
 
 
 def _svg(fig: Any) -> str:
+    """The figure as inline SVG, byte-identical for the same input: no date, and element ids
+    salted with a constant instead of random (Matplotlib's ``svg.hashsalt``)."""
+    import matplotlib
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    with matplotlib.rc_context({"svg.hashsalt": "detente"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -168,7 +173,9 @@ def tornado(
 
 
 def _article_checks(
-    advice: dict[str, dict[str, Any]], outcome: dict[str, Any] | None
+    advice: dict[str, dict[str, Any]],
+    outcome: dict[str, Any] | None,
+    point_range: dict[str, Any] | None = None,
 ) -> list[dict[str, str]]:
     """The source article's advice, each claim judged by the quantity it is about.
 
@@ -318,16 +325,43 @@ def _article_checks(
             "The public ultimatum leaves no room to declare victory; lower it.",
         )
     )
+    shorter = find("deadline", "shorten the deadline")
+    why = (
+        f"P(escalation) {base['p_escalation']:.0%} over {rus['samples']} draws "
+        f"({base['p_escalation_no_deal']:.0%} with no deal in force)"
+    )
+    if shorter is not None and "p_talks_in_time" in shorter:
+        why += (
+            f"; halving the deadline leaves the talks time to agree a text in "
+            f"{shorter['p_talks_in_time']:.0%} of draws instead of "
+            f"{base.get('p_talks_in_time', 1.0):.0%} (crisis.talks_months) and changes "
+            f"P(escalation) to {shorter['p_escalation']:.0%}: the danger here is Russia's "
+            "preference for war over the status quo, which no deadline changes"
+        )
     out.append(
         row(
             "The likelihood of escalation remains, with unrealistic requests and short deadlines.",
             "P(escalation)",
             base["p_escalation"] >= 0.5,
-            f"P(escalation) {base['p_escalation']:.0%} over {rus['samples']} draws "
-            f"({base['p_escalation_no_deal']:.0%} with no deal in force); the deadline moves "
-            "change only the accident risk and mobilisation cost",
+            why,
         )
     )
+    if point_range and point_range.get("high_without_signal") is not None:
+        gain = point_range["high"] - point_range["high_without_signal"]
+        out.append(
+            row(
+                "The build-up is no bluff: 'the threat of using force does not work if its use "
+                "is ruled out in advance'; it brought Washington to the table.",
+                "the targets' belief that Russia would fight, and the most they concede",
+                gain > 0,
+                f"the sunk cost of the build-up raises the targets' belief from "
+                f"{point_range['targets_prior']:.2f} to {point_range['targets_belief']:.2f} "
+                f"(Fearon 1997) and the most they concede from "
+                f"{point_range['high_without_signal']:.3f} to {point_range['high']:.3f} of the "
+                f"pie; Russia needs at least {point_range['low']:.2f}, so the concession it buys "
+                "does not close the gap",
+            )
+        )
     return out
 
 
@@ -657,6 +691,7 @@ def build_report(
     step("ratification by form and body")
     ratification_rows = _ratification_rows(sc, point, forecasts, headline)
     crisis_text: list[str] = []
+    point_range = None
     if sc.crisis is not None:
         step("crisis analysis in words")
         from detente.analyses.crisis_report import crisis_report
@@ -667,10 +702,11 @@ def build_report(
             models=[headline], outcome=outcome,
         )  # fmt: skip
         crisis_text = summary_text(rep_).splitlines()
+        point_range = rep_.get("acceptable_range")
     step("summary and sources")
     summary = _summary(sc, forecasts, headline, cr_out, advice, issues, fc)
     article = (
-        _article_checks(advice, outcome)
+        _article_checks(advice, outcome, point_range)
         if loaded.source == ARTICLE or sc.meta.title.startswith("Russia-NATO")
         else []
     )
@@ -1172,6 +1208,7 @@ def write_pngs(rep: Report, directory: str | Path, dpi: int = 150) -> list[Path]
     paths = []
     for f in rep.figures:
         p = d / f"{f.id}.png"
-        f.fig.savefig(p, dpi=dpi, bbox_inches="tight")
+        # no date or software stamp in the file: the same input gives the same bytes
+        f.fig.savefig(p, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
         paths.append(p)
     return paths

@@ -69,6 +69,18 @@ class Brinkmanship(Strict):
     why: str | None = None
 
 
+class Response(Strict):
+    """One target's alternative to conceding if the challenger uses force."""
+
+    response: Literal["fight", "resist"] = Field(
+        default="fight",
+        description="fight the challenger, or resist without fighting (sanctions, arms for a "
+        "third party): either way the target keeps 1 - p of the stake in expectation",
+    )
+    cost: Number = Field(description=">= 0: the target's cost of that response, pie units")
+    why: str | None = None
+
+
 class Crisis(Strict):
     """The outside option of force: who confronts whom, over what, and the costs of war."""
 
@@ -85,6 +97,11 @@ class Crisis(Strict):
     p_win: Number = Field(description="0..1: the challenger's probability of prevailing in war")
     cost_challenger: Number = Field(description=">= 0: the challenger's cost of war, pie units")
     cost_target: Number = Field(description=">= 0: the targets' cost of war, pie units")
+    responses: dict[str, Response] = Field(
+        default_factory=dict,
+        description="target id -> its own response to force and its cost; targets left out "
+        "fight at `cost_target`",
+    )
     private_cost: Number | None = Field(
         default=None,
         description="the proposer's belief about the responder's cost of war (>= 0; a normal "
@@ -149,6 +166,11 @@ def check_crisis(sc: Scenario) -> list[tuple[Loc, str]]:
         elif t in seen:
             out.append((("crisis", "targets", n), f"target {t!r} is listed twice"))
         seen.add(t)
+    for t, resp in cr.responses.items():
+        loc_r: Loc = ("crisis", "responses", t)
+        if t not in cr.targets:
+            out.append((loc_r, f"{t!r} is not a target; known targets: {', '.join(cr.targets)}"))
+        out += _at_least(resp.cost, 0, (*loc_r, "cost"), "cost of the response")
     side = [cr.challenger, *cr.targets]
     if cr.proposer is not None and cr.proposer not in side:
         out.append(
@@ -333,6 +355,16 @@ class CrisisArrays:
     pie_zero: PieZero = "scale"
     #: months the talks need to agree a text, (S,); NaN: not given (no time pressure)
     talks_months: np.ndarray | None = None
+    #: (S, T) each target's cost of its response to force (``responses``, else cost_target)
+    cost_targets: np.ndarray | None = None
+    #: each target's response to force, "fight" or "resist"
+    responses: tuple[str, ...] = ()
+
+    def target_costs(self) -> np.ndarray:
+        """(S, T) each target's cost of its response; ``cost_target`` where none is given."""
+        if self.cost_targets is not None:
+            return self.cost_targets
+        return np.repeat(self.cost_target[:, None], len(self.targets), axis=1)
 
     def ready(self) -> np.ndarray:
         """Per draw: a text can be agreed by the deadline (``talks_months <= deadline_months``);
@@ -537,6 +569,14 @@ def compile_crisis(
     )
     kappa = _draw(cr.audience_cost_convexity, samples_, rng, (1, math.inf), default=1.0)
     talks = _draw(cr.talks_months, samples_, rng, (0, math.inf))
+    # each target's own cost of its response to force; the scenario's cost_target otherwise
+    costs_t = np.repeat(c_tg[:, None], len(cr.targets), axis=1)
+    for t, resp in cr.responses.items():
+        if t in cr.targets:
+            costs_t[:, cr.targets.index(t)] = _draw(resp.cost, samples_, rng, (0, math.inf))
+    if cr.proposer_id in cr.responses:
+        # the proposer's dyadic analyses (Fearon's range, the offer, the signal) use its own
+        c_tg = costs_t[:, cr.targets.index(cr.proposer_id)].copy()
 
     # Public demands of the parties as the challenger's share of the pie.
     ideal = pos[:, 0, :]
@@ -581,4 +621,8 @@ def compile_crisis(
         public=public,
         pie_zero=pie_zero,
         talks_months=talks,
+        cost_targets=costs_t,
+        responses=tuple(
+            cr.responses[t].response if t in cr.responses else "fight" for t in cr.targets
+        ),
     )

@@ -109,6 +109,11 @@ def _crisis_parameters(sc: Scenario) -> list[Parameter]:
                 cr.audience_cost_convexity, (1.0, INF)))  # fmt: skip
     out.append((("crisis", "talks_months"), "crisis.talks_months", cr.talks_months,
                 (0.0, INF)))  # fmt: skip
+    out += [
+        (("crisis", "responses", t, "cost"), f"crisis.responses.{t}.cost", r.cost, (0.0, INF))
+        for t, r in cr.responses.items()
+        if t in cr.targets
+    ]
     return [
         Parameter(path, label, u, clip, "crisis")
         for path, label, u, clip in out
