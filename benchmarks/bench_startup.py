@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-LIGHT = {"detente.commands", "detente.commands.saving", "detente.commands.serve"}
+LIGHT = {"detente.commands"}  # the package holds the --save/--db options
 COMMANDS = {
     "--help": ["--help"],
     "forecast --samples 0": ["forecast", "--samples", "0", "--json"],
@@ -84,7 +84,6 @@ def main() -> None:
             "numpy": "numpy" in mods,
             "scipy.special": "scipy.special" in mods,
             "numba": "numba" in mods,
-            # saving and serve hold the --save/--db options every command takes (light)
             "other commands' modules": any(
                 m.startswith("detente.commands.") and m not in LIGHT for m in mods
             ),
