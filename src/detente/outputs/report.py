@@ -899,7 +899,11 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
             )
         if head.get("why"):
             out.append(f"Headline model: {headline}, because {head['why']}.")
-    f = forecasts[headline]
+    from detente.scenario.ratification import carrier
+
+    form = sc.forms[0].id if sc.forms else None
+    carried = carrier(sc, form)(np.array([[forecasts[headline][i] for i in issues]]))[0]
+    f = dict(zip(issues, carried.tolist(), strict=True))  # as the headline form carries it
     label = {i.id: i for i in sc.issues}
     far = sorted(
         issues,
@@ -907,7 +911,9 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
     )
     moved = [f"{i} to {f[i]:.0f} ('{label[i].label(f[i])}')" for i in far[:3]]
     out.append(
-        f"If there is a deal, the {headline} package moves most from the status quo on "
+        f"If there is a deal, the {headline} package"
+        + (f" as a {form}" if form else "")
+        + " moves most from the status quo on "
         + "; ".join(moved)
         + "."
     )
