@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from detente.analyses.power import CAPABILITIES
@@ -116,8 +115,10 @@ def backtest_deu(
 
 
 def _print_table(result: dict) -> None:
+    from detente.cli import console as cli_console
+
     s = result["data"]
-    console = Console()
+    console = cli_console(wide=True)  # not cut to 80 columns when written to a file (issue 20)
     table = Table(
         title=(
             f"DEU backtest: {s['kept']} issues of {s['proposals_kept']} proposals "
