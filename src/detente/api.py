@@ -1,6 +1,11 @@
-"""Thin facade over the layers: load -> compile -> models, returning JSON-ready results.
+"""One facade for every analysis: load -> compile -> models -> analyses, JSON-ready results.
 
-The CLI renders these dicts; scripts and notebooks can call them directly.
+:func:`forecast`, :func:`simulate`, :func:`ratify`, :func:`crisis`, :func:`advise`,
+:func:`montecarlo`, :func:`sensitivity`, :func:`backtest` and :func:`report` each take a parsed
+scenario (a :class:`~detente.scenario.Loaded` or :class:`~detente.scenario.schema.Scenario`) or
+a file or bundled name, plus options, and return a JSON-ready result (``report``: the rendered
+text). The CLI commands and the workbench only render these; scripts and notebooks can call them
+directly. Every user mistake raises :class:`~detente.errors.InputError`.
 
 >>> from detente import api
 >>> out = api.forecast("ec-emissions-1994", ["compromise"], samples=0)
@@ -11,6 +16,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +26,30 @@ from detente.arrays import ScenarioArrays
 from detente.errors import InputError, Problem
 from detente.models.base import registry
 from detente.models.spec import make_model, parse_model_spec
-
-__all__ = ["make_model", "parse_model_spec"]  # part of the facade; defined with the models
 from detente.scenario import Loaded, compile_scenario, load
 from detente.scenario.schema import Scenario
+
+__all__ = [
+    "advise",
+    "backtest",
+    "crisis",
+    "forecast",
+    "make_model",  # defined with the models; part of the facade
+    "montecarlo",
+    "move_edits",
+    "outcome",
+    "parse_model_spec",
+    "predictions_csv",
+    "ratify",
+    "report",
+    "sensitivity",
+    "simulate",
+    "sweep",
+    "validation_markdown",
+]
+
+#: A scenario as the facade takes it: parsed, or a file or bundled name (None: the default).
+ScenarioLike = str | Path | Loaded | Scenario | None
 
 
 def model_specs(specs: list[str] | None) -> list[str]:
@@ -363,3 +389,415 @@ def tail_diagnostics(
                 }
             )
     return notes
+
+
+def _source(scenario: ScenarioLike, default: str) -> str:
+    """The name messages give a scenario: as the user typed it, else where it was loaded from.
+
+    ``default`` is the name of the default scenario in the command's existing messages.
+    """
+    if scenario is None or scenario == "":
+        return default
+    if isinstance(scenario, str | Path):
+        return str(scenario)
+    return _loaded(scenario).source
+
+
+def ratify(
+    scenario: ScenarioLike = None,
+    *,
+    forms: list[str] | None = None,
+    proposal: str | None = None,
+    set_values: list[str] | None = None,
+    forum: str | None = None,
+    outsiders: str = "exclude",
+    discount: float = 0.5,
+    samples: int = 0,
+    nearest: bool = False,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Would a package be ratified, in which form, and who blocks it.
+
+    See :func:`detente.analyses.ratify_report.ratify_report` for the result; ``outsiders``
+    (``exclude`` or ``discounted``) and ``discount`` (0 to 1) say how actors outside ``forum``
+    count in its forecasts.
+
+    Raises
+    ------
+    InputError
+        A bad option, an unknown form, forum or proposal, bad ``ISSUE=VALUE`` items, a
+        scenario without forms.
+    """
+    where = str(scenario) if isinstance(scenario, str | Path) and scenario else None
+    where = where or (_loaded(scenario).source if scenario is not None else "russia-nato-2021")
+    # the options are checked before the scenario is loaded, as the CLI always did
+    if outsiders not in ("exclude", "discounted"):
+        raise InputError(
+            Problem(where, f"{outsiders!r}; allowed: exclude, discounted", field="--outsiders")
+        )
+    if not 0 <= discount <= 1:
+        raise InputError(Problem(where, f"{discount:g}; allowed: 0 to 1", field="--discount"))
+    if samples < 0:
+        raise InputError(Problem(where, f"{samples}; allowed: 0 or more", field="--samples"))
+    from detente.analyses.ratification import ForumOptions
+    from detente.analyses.ratify_report import ratify_report
+
+    loaded = _loaded(scenario or "russia-nato-2021")
+    return ratify_report(
+        loaded.scenario,
+        compile_scenario(loaded.scenario),
+        source=where,
+        forms=forms,
+        proposal=proposal,
+        set_values=set_values,
+        forum=forum,
+        forum_options=ForumOptions(outsiders=outsiders, discount=discount),  # type: ignore[arg-type]
+        samples=samples,
+        nearest=nearest,
+        seed=seed,
+    )
+
+
+def crisis(
+    scenario: ScenarioLike = None,
+    *,
+    samples: int = 200,
+    seed: int = 0,
+    models: list[str] | None = None,
+) -> dict[str, Any]:
+    """The outside option of force: bargaining range, escalation risk, signals, audience costs.
+
+    A point compile gives the headline numbers and, with ``samples`` > 0, a Monte Carlo compile
+    of that many draws gives the intervals and the outcome model's P(agreement) and
+    P(escalation) (:func:`outcome`). See
+    :func:`detente.analyses.crisis_report.crisis_report` for the result.
+
+    Raises
+    ------
+    InputError
+        A scenario without a ``crisis`` section, an unknown model.
+    """
+    from detente.analyses.crisis_report import crisis_report
+
+    loaded = _loaded(scenario)
+    sc = loaded.scenario
+    # one generator, used in this order (point, draws, forecasts): the output depends on it
+    rng = np.random.default_rng(seed)
+    point = compile_scenario(sc, samples=None, rng=rng)
+    draws = compile_scenario(sc, samples=samples, rng=rng) if samples > 0 else None
+    oc = None
+    if samples > 0:
+        from detente.models.base import monte_carlo_models
+
+        oc = outcome(sc, models or monte_carlo_models(), samples, seed)
+    out = crisis_report(
+        sc,
+        point,
+        draws,
+        rng,
+        source=_source(scenario, "default scenario"),
+        models=models or None,
+        outcome=oc,
+    )
+    out["seed"] = seed
+    return out
+
+
+def advise(
+    scenario: ScenarioLike,
+    actor: str,
+    models: list[str] | None = None,
+    samples: int = 200,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """``actor``'s moves ranked by the change in its expected utility, and its pivotal issue.
+
+    See :func:`detente.analyses.advice_report.advice_report`; ``progress`` is called with
+    (steps done, steps in all).
+
+    Raises
+    ------
+    InputError
+        An unknown actor or model, fewer than one draw.
+    """
+    from detente.analyses.advice_report import advice_report
+
+    loaded = _loaded(scenario)
+    return advice_report(loaded, actor, models, samples=samples, seed=seed, progress=progress)
+
+
+def move_edits(scenario: ScenarioLike, actor: str, move: str) -> list[dict[str, Any]]:
+    """The input edits an advised move amounts to (:func:`detente.analyses.advice.move_edits`).
+
+    Raises
+    ------
+    InputError
+        An unknown actor or move, or a move that is not an edit of inputs.
+    """
+    from detente.analyses.advice import move_edits as edits
+
+    loaded = _loaded(scenario)
+    try:
+        return edits(loaded.scenario, actor, move)
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc), field="move")) from None
+
+
+def montecarlo(
+    scenario: ScenarioLike = None,
+    *,
+    samples: int = 200,
+    seed: int = 0,
+    models: list[str] | None = None,
+    backend: str = "local",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Distributions of every forecast and the outcome model over ``samples`` draws.
+
+    See :func:`detente.analyses.montecarlo.run_montecarlo`; ``progress`` is called with the
+    number of draws done.
+
+    Raises
+    ------
+    InputError
+        Fewer than one draw, an unknown or unavailable backend, a model that cannot run.
+    """
+    check_montecarlo_options(samples, backend, scheduler)
+    from detente.analyses.montecarlo import run_montecarlo
+
+    if scheduler:
+        backend = "dask"
+    loaded = _loaded(scenario)
+    try:
+        return run_montecarlo(
+            loaded.scenario,
+            samples,
+            seed,
+            models=models,
+            backend=backend,  # type: ignore[arg-type]
+            workers=workers,
+            chunk_size=chunk_size,
+            scheduler=scheduler,
+            source=loaded.source,
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc))) from None
+
+
+#: Where a Monte Carlo run can execute (the same numbers on each).
+BACKENDS = ("local", "processes", "dask")
+
+
+def check_montecarlo_options(samples: int, backend: str, scheduler: str | None) -> None:
+    """Check :func:`montecarlo`'s options before any work (the CLI checks them first).
+
+    Raises
+    ------
+    InputError
+        Naming the option and what is allowed.
+    """
+    if samples < 1:
+        raise InputError(Problem("--samples", f"{samples}; allowed: 1 or more draws"))
+    if scheduler and backend not in ("local", "dask"):
+        raise InputError(Problem("--scheduler", f"needs --backend dask, not {backend}"))
+    if scheduler:
+        backend = "dask"
+    if backend not in BACKENDS:
+        raise InputError(Problem("--backend", f"{backend!r}; allowed: {', '.join(BACKENDS)}"))
+    if backend == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise InputError(
+                Problem("--backend", "dask needs dask[distributed]: pip install 'detente[dask]'")
+            ) from None
+
+
+def sensitivity(
+    scenario: ScenarioLike = None,
+    *,
+    method: str = "oat",
+    models: list[str] | None = None,
+    samples: int = 256,
+    seed: int = 0,
+    top: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Which uncertain inputs move each forecast and the escalation probability most.
+
+    ``progress`` (``oat`` only) is called with (evaluations done, evaluations in all).
+
+    ``method``: ``oat`` (one at a time, :func:`detente.analyses.sensitivity.oat`) or ``sobol``
+    (SALib, ``samples`` is its base sample size; :func:`detente.analyses.sensitivity.sobol`).
+
+    Raises
+    ------
+    InputError
+        An unknown method or model, SALib missing for ``sobol``, a model that cannot run.
+    """
+    check_sensitivity_options(method, models)
+    from detente.analyses import sensitivity as sa
+
+    loaded = _loaded(scenario)
+    try:
+        if method == "oat":
+            return sa.oat(
+                loaded.scenario,
+                models,
+                seed=seed,
+                top=top,
+                source=loaded.source,
+                progress=progress,
+            )
+        try:
+            import SALib  # noqa: F401
+        except ImportError:
+            raise InputError(
+                Problem("--method", "sobol needs SALib: pip install 'detente[sensitivity]'")
+            ) from None
+        return sa.sobol(
+            loaded.scenario, models, seed=seed, n=samples, top=top, source=loaded.source
+        )
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc))) from None
+
+
+def sweep(
+    scenario: ScenarioLike,
+    input_label: str,
+    *,
+    models: list[str] | None = None,
+    seed: int = 0,
+    points: int = 11,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """One uncertain input swept from its 5% to its 95% quantile, the others at their centres:
+    every sensitivity output's curve (:func:`detente.analyses.sensitivity.sweep`).
+
+    Raises
+    ------
+    InputError
+        An input that is not uncertain, fewer than two points, a model that cannot run.
+    """
+    check_sensitivity_options("oat", models)
+    from detente.analyses import sensitivity as sa
+
+    loaded = _loaded(scenario)
+    try:
+        return sa.sweep(
+            loaded.scenario,
+            input_label,
+            models,
+            seed=seed,
+            points=points,
+            source=loaded.source,
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise InputError(Problem(loaded.source, str(exc), field="input")) from None
+
+
+def check_sensitivity_options(method: str, models: list[str] | None) -> None:
+    """Check :func:`sensitivity`'s method and model specs before any work.
+
+    Raises
+    ------
+    InputError
+        Naming the option and what is allowed.
+    """
+    if method not in ("oat", "sobol"):
+        raise InputError(Problem("--method", f"{method!r}; allowed: oat, sobol"))
+    for spec in models or []:
+        make_model(spec)  # unknown models and options end as one line
+
+
+def backtest(
+    path: str | Path | None = None,
+    *,
+    models: list[str] | None = None,
+    capabilities: list[str] | None = None,
+    seed: int | None = None,
+    cv: bool = False,
+    seeds: int = 20,
+) -> dict[str, Any]:
+    """Score the models on the DEU legislative outcomes (default: the bundled training file).
+
+    Returns :func:`detente.analyses.backtest.run_backtest`'s result, or with ``cv`` the
+    detente forecaster's validation (:func:`detente.analyses.calibrate.validation_report`).
+
+    Raises
+    ------
+    InputError
+        An unreadable or malformed file, an unknown model or capability convention.
+    """
+    from detente.analyses.backtest import DEFAULT_SEED, run_backtest
+    from detente.io.deu import load_deu
+
+    if path is None:
+        from importlib.resources import files
+
+        path = Path(str(files("detente") / "data" / "deu" / "deu-train.tsv"))
+    data = load_deu(path)
+    if cv:
+        from detente.analyses.calibrate import validation_report
+
+        return validation_report(data, seeds=seeds)
+    try:
+        return run_backtest(
+            data,
+            models=models or None,
+            capabilities=capabilities or ["treaty"],
+            seed=DEFAULT_SEED if seed is None else seed,
+        )
+    except KeyError as exc:
+        raise InputError(Problem(str(path), str(exc.args[0]))) from None
+
+
+def predictions_csv(result: dict[str, Any]) -> str:
+    """A :func:`backtest` result's per-issue predictions as CSV text."""
+    from detente.analyses.backtest import predictions_csv as csv_text
+
+    return csv_text(result)
+
+
+def validation_markdown(result: dict[str, Any]) -> str:
+    """A ``backtest(cv=True)`` result as the markdown tables of docs/validation.md."""
+    from detente.analyses.calibrate import validation_markdown as markdown
+
+    return markdown(result)
+
+
+def report(
+    scenario: ScenarioLike = None,
+    *,
+    fmt: str = "html",
+    samples: int = 200,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The briefing report of a scenario, rendered: ``{"format", "title", "text"}``.
+
+    The one facade function that reaches up a layer: the briefing is rendered output
+    (:mod:`detente.outputs.report` draws its charts), so it is imported here when called, and
+    the layering test names this import as its only exception.
+
+    Raises
+    ------
+    InputError
+        An unknown format, fewer than two draws.
+    """
+    if fmt not in ("html", "md"):
+        raise InputError(Problem("--format", f"{fmt!r} is not a report format; allowed: html, md"))
+    if samples < 2:
+        raise InputError(Problem("--samples", f"{samples} is too few; allowed: 2 or more"))
+    from detente.outputs.report import build_report, render_html, render_markdown
+
+    loaded = _loaded(scenario)
+    rep = build_report(loaded, samples=samples, seed=seed, progress=progress)
+    text = render_html(rep) if fmt == "html" else render_markdown(rep, None)
+    return {"format": fmt, "title": rep.title, "text": text}

@@ -21,6 +21,8 @@ try:  # typer >= 0.2x vendors click as typer._click; older releases use click it
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as _cx
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 from detente.errors import InputError, Problem
 
 app = typer.Typer(
@@ -147,15 +149,25 @@ def forecast(
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
     samples: SamplesOpt = None,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Where the talks are likely to end: deal or no deal, escalation, and every model's package."""
+    import time
+
     from rich.table import Table
 
     from detente import api
     from detente.scenario import load
 
+    t0 = time.perf_counter()
     loaded = load(scenario)
     out = api.forecast(loaded, model, seed=seed, samples=samples)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"models": model, "seed": seed, "samples": samples}
+        save_run("forecast", scenario, opts, out, time.perf_counter() - t0, db)
     if json_out:
         emit_json(out)
         return
@@ -358,12 +370,21 @@ def simulate(
     ] = None,
     json_out: JsonOpt = False,
     seed: SeedOpt = 0,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Round by round: positions and forecast after each round, and why actors moved."""
+    import time
 
     from detente import api
 
+    t0 = time.perf_counter()
     out = api.simulate(scenario, model, rounds=rounds, seed=seed)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"model": model, "rounds": rounds, "seed": seed}
+        save_run("simulate", scenario, opts, out, time.perf_counter() - t0, db)
     if json_out:
         emit_json(out)
         return

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 from typer.testing import CliRunner
 
+from detente import api
 from detente.analyses.crisis import (
     CrisisOptions,
     achievement_gap,
@@ -39,9 +40,12 @@ from detente.analyses.crisis import (
     range_is_empty,
     war_probability,
 )
+from detente.analyses.crisis_report import crisis_report
 from detente.arrays import ScenarioArrays
 from detente.commands import crisis as command
 from detente.errors import InputError
+from detente.outputs.crisis_text import summary_text
+from detente.scenario import Loaded
 from detente.scenario.crisis import CostBelief, PublicStakes, compile_crisis, scenario_arrays
 from detente.scenario.schema import Scenario
 
@@ -953,7 +957,7 @@ def _crisis_scenario() -> Scenario:
 def test_report_text_and_json():
     sc = _crisis_scenario()
     rng = np.random.default_rng(0)
-    rep = command.crisis_report(sc, scenario_arrays(sc), scenario_arrays(sc, 200, rng), rng)
+    rep = crisis_report(sc, scenario_arrays(sc), scenario_arrays(sc, 200, rng), rng)
     json.dumps(rep, allow_nan=False)  # strict JSON: no NaN or infinity
     # centres p = 0.6, c_A = 0.2, c_B = 0.15. A made no public demand: low end 0.6 - 0.2.
     # B demands 100 (A's share 0, B's 1) in public with a = 1: B's minimum is
@@ -969,7 +973,7 @@ def test_report_text_and_json():
     assert rep["options"] == CrisisOptions().describe()
     # B defends the status quo (demand 100 = status quo) in public: any concession is a retreat
     assert rep["models"]["compromise"]["no_room_to_declare_victory"] == ["B"]
-    text = command.summary_text(rep)
+    text = summary_text(rep)
     assert "Fearon's range (a deal against war only, one shot): EMPTY" in text
     assert "A needs at least 0.40" in text
     assert "probability of escalation" in text and "90% interval" in text
@@ -981,17 +985,17 @@ def test_report_without_crisis_section_is_an_input_error():
     del doc["crisis"]
     sc = Scenario.model_validate(doc)
     with pytest.raises(InputError, match="no crisis section"):
-        command.crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0), source="f")
+        crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0), source="f")
 
 
 def test_command_function(monkeypatch):
     sc = _crisis_scenario()
 
-    def fake_load(spec, samples, rng):  # stands in for load_scenario + compile_scenario
+    def fake_load(spec):  # stands in for reading demo.yaml: the command loads through the facade
         assert spec == "demo.yaml"
-        return sc, scenario_arrays(sc), scenario_arrays(sc, samples, rng) if samples else None
+        return Loaded(scenario=sc, source=spec)
 
-    monkeypatch.setattr(command, "load_and_compile", fake_load)
+    monkeypatch.setattr(api, "load", fake_load)
     app = typer.Typer()
     app.command()(command.crisis)
     runner = CliRunner()
@@ -1022,8 +1026,8 @@ def test_summary_without_brinkmanship_says_so():
     sc = one_issue(
         proposer="A", p_win=0.5, cost_challenger=0.1, cost_target=0.2, private_cost=[0, 0.3]
     )
-    rep = command.crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0))
+    rep = crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0))
     assert rep["offer"]["escalation"]["value"] == pytest.approx(1 / 3)  # B.2 rejection only
-    text = command.summary_text(rep)
+    text = summary_text(rep)
     assert "probability of escalation is 33%" in text
     assert "no brinkmanship hazard" in text

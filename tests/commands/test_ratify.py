@@ -11,9 +11,12 @@ import json
 
 import pytest
 
+from detente import api
+from detente.analyses.ratify_report import ratify_report
 from detente.commands import ratify as cmd
 from detente.errors import InputError
 from detente.models import registry
+from detente.scenario import Loaded
 from tests.ratification_scenario import doc, point_arrays, scenario
 
 
@@ -21,13 +24,14 @@ from tests.ratification_scenario import doc, point_arrays, scenario
 def loaded(monkeypatch):
     sc = scenario()
     arrays = point_arrays(sc)
-    monkeypatch.setattr(cmd, "load", lambda name: (sc, arrays))
+    # the command loads through the facade
+    monkeypatch.setattr(api, "load", lambda name: Loaded(scenario=sc, source=str(name)))
     return sc, arrays
 
 
 def _report(**kw):
     sc = scenario()
-    return cmd.ratify_report(sc, point_arrays(sc), source="test.yaml", **kw)
+    return ratify_report(sc, point_arrays(sc), source="test.yaml", **kw)
 
 
 def _form(pkg: dict, form_id: str) -> dict:
@@ -163,7 +167,7 @@ def test_scenario_without_forms_is_an_input_error():
 
     sc = Scenario.model_validate(d)
     with pytest.raises(InputError, match="the scenario has no forms"):
-        cmd.ratify_report(sc, point_arrays(sc))
+        ratify_report(sc, point_arrays(sc))
 
 
 def test_command_prints_tables(loaded, capsys):

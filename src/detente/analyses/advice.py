@@ -769,6 +769,7 @@ def advise(
     actor: str,
     options: AdviceOptions | None = None,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Rank the moves open to ``actor`` by the change in its expected utility.
 
@@ -782,6 +783,9 @@ def advise(
         :class:`AdviceOptions` (recorded in the result).
     seed
         Seed of the one generator behind every draw.
+    progress
+        Called with (steps done, steps in all): the inputs drawn, the deals forecast, then one
+        step per move evaluated. It may raise to stop the run.
 
     Returns
     -------
@@ -797,7 +801,11 @@ def advise(
     base, ratif, baseline_form = st.base, st.ratif, st.baseline_form
     moves = candidate_moves(sc, base, actor, options, baseline_form, ratif, st.sq)
     all_moves = [Move("focus", "baseline"), *moves]
+    steps = len(all_moves) + 2  # the setting, the deals, then each move
+    tick = progress or (lambda _done, _total: None)
+    tick(1, steps)
     deals, failed = _forecast_batches(st, all_moves, rng)
+    tick(2, steps)
     if 0 not in deals:
         raise ValueError(f"no model could forecast the baseline: {failed.get(0, '')}")
     models = list(deals[0])
@@ -839,6 +847,7 @@ def advise(
             skipped.append({"move": m.label, "why": failed.get(k, "a model did not run")})
             continue
         ts, eu = terms_for(k)
+        tick(k + 2, steps)
         delta = eu - base_eu
         parts = np.mean(
             [list(decompose(b, t).values()) for b, t in zip(base_ts, ts, strict=True)], 0
@@ -874,6 +883,7 @@ def advise(
         # within the noise or below the minimum practical effect: a tie with the baseline
         entry["tie"] = bool(abs(entry["delta_eu"]) <= bar)
         ranked.append(entry)
+    tick(steps, steps)
     ranked.sort(key=lambda e: -e["delta_eu"])
     pivotal = pivotal_issue(st, base_ts, deals[0], models)
     base_summary = _summary(base_terms)
@@ -1071,3 +1081,74 @@ def _why_pivotal(st: Setting, top: dict[str, Any], rows: list[dict[str, Any]]) -
             f"more often than it wins {actor}'s own signature."
         )
     return text
+
+
+def move_edits(
+    sc: Scenario, actor: str, move: str, options: AdviceOptions | None = None
+) -> list[dict[str, Any]]:
+    """The edits of the scenario's inputs that a move amounts to, at the centre of the inputs.
+
+    The move is built as :func:`advise` builds it (same options) on the point compile and its
+    array edit is read back as stance fields on the scenario's own scales (salience 0-100):
+    ``{"stance", "actor", "issue", "field", "value"}``; a deadline move is
+    ``{"path": "crisis.deadline_months", "value"}``. A dropped public demand shows as its
+    publicity set to 0 (what the audience cost depends on). An uncertain input becomes a point.
+
+    Raises
+    ------
+    ValueError
+        The move is not open to the actor on these inputs, or it changes the setting of the
+        talks (a form, forum, proposal or standing the forces down), not an input.
+    """
+    from detente.scenario.compile import compile_scenario
+    from detente.scenario.ratification import compile_ratification
+
+    options = options or AdviceOptions()
+    if actor not in sc.actor_ids():
+        raise ValueError(f"unknown actor {actor!r}; known: {', '.join(sc.actor_ids())}")
+    point = compile_scenario(sc)
+    forms = [f.id for f in sc.forms]
+    baseline_form = options.baseline_form or (forms[0] if forms else None)
+    ratif = compile_ratification(sc, status_quo=point.status_quo[:1]) if sc.forms else None
+    moves = candidate_moves(sc, point, actor, options, baseline_form, ratif, status_quo(point))
+    m = next((m for m in moves if m.label == move), None)
+    if m is None:
+        raise ValueError(f"{move!r} is not a move open to {actor} at the centre of these inputs")
+    if m.kind == "deadline" and sc.crisis is not None and sc.crisis.deadline_months is not None:
+        value = sc.crisis.deadline_months.centre * m.deadline_factor
+        return [{"path": "crisis.deadline_months", "value": round(float(value), 6)}]
+    if m.edit is None:
+        raise ValueError(
+            f"{move!r} changes the setting of the talks ({m.kind}), not an input; "
+            "run the analysis in that setting instead"
+        )
+    new = m.edit(point)
+    a = point.actor_ids.index(actor)
+    stance_of = {(st.actor, st.issue): n for n, st in enumerate(sc.stances)}
+    old_dem, old_pub = _public(point)
+    new_dem, new_pub = _public(new)
+    fields = (
+        ("position", point.position, new.position, 1.0),
+        ("salience", point.salience, new.salience, 100.0),
+        ("demand", old_dem, new_dem, 1.0),
+        ("publicity", old_pub, new_pub, 1.0),
+    )
+    out = []
+    for d, iid in enumerate(point.issue_ids):
+        n = stance_of.get((actor, iid))
+        if n is None:
+            continue
+        for name, before, after, unit in fields:
+            x0, x1 = float(before[0, a, d]), float(after[0, a, d])
+            if x0 == x1 or math.isnan(x1):  # unchanged, or a demand dropped (publicity shows it)
+                continue
+            out.append(
+                {
+                    "stance": n,
+                    "actor": actor,
+                    "issue": iid,
+                    "field": name,
+                    "value": round(x1 * unit, 6),
+                }
+            )
+    return out

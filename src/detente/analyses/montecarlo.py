@@ -231,15 +231,25 @@ def with_model_error(
 
 
 def run_chunk(
-    plan: Plan, values: np.ndarray, first_block: int
+    plan: Plan,
+    values: np.ndarray,
+    first_block: int,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Run the whole blocks of one chunk (values of consecutive samples starting at a block)."""
+    """Run the whole blocks of one chunk (values of consecutive samples starting at a block).
+
+    ``progress`` is called with the number of samples done after each block (it may raise to
+    stop the run).
+    """
     parts, skipped = [], {}
     b = plan.block_size
-    for k in range(math.ceil(values.shape[1] / b)):
+    n = values.shape[1]
+    for k in range(math.ceil(n / b)):
         res, sk = run_block(plan, values[:, k * b : (k + 1) * b], first_block + k)
         parts.append(res)
         skipped.update(sk)
+        if progress is not None:
+            progress(min(n, (k + 1) * b))
     return _concat(parts), skipped
 
 

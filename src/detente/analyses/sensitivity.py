@@ -22,6 +22,7 @@ generators serve the bloc members' spread: common random numbers across the desi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -42,9 +43,14 @@ Method = Literal["oat", "sobol"]
 DEFAULT_MODELS = ("compromise",)
 
 
-def evaluate(plan: Plan, values: np.ndarray) -> dict[str, np.ndarray]:
-    """Every output for design points ``values`` (P, S): name -> (S,)."""
-    res, skipped = run_chunk(plan, values, 0)
+def evaluate(
+    plan: Plan, values: np.ndarray, progress: Callable[[int], None] | None = None
+) -> dict[str, np.ndarray]:
+    """Every output for design points ``values`` (P, S): name -> (S,).
+
+    ``progress`` is called with the design points done after each block of them.
+    """
+    res, skipped = run_chunk(plan, values, 0, progress)
     if skipped:
         spec, why = next(iter(skipped.items()))
         raise ValueError(f"model {spec} cannot run on the design: {why}")
@@ -96,11 +102,13 @@ def oat(
     high: float = 0.95,
     top: int = 5,
     source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """One-at-a-time tornado: each input alone at its ``low`` and ``high`` quantiles.
 
     Returns JSON-ready data: per output the value at the centres, the ranked inputs with the
-    output at each end and the swing, and a sentence naming the top driver.
+    output at each end and the swing, and a sentence naming the top driver. ``progress`` is
+    called with (evaluations done, evaluations in all) after each block of them.
     """
     plan = _plan(scenario, models, seed, source)
     params = list(plan.params)
@@ -111,7 +119,8 @@ def oat(
     design = np.repeat(centre[:, None], 2 * p + 1, axis=1)
     design[np.arange(p), 1 + 2 * np.arange(p)] = q_lo
     design[np.arange(p), 2 + 2 * np.arange(p)] = q_hi
-    ys = evaluate(plan, design)
+    total = int(design.shape[1])
+    ys = evaluate(plan, design, None if progress is None else lambda done: progress(done, total))
     outputs = {}
     for name, y in ys.items():
         at_lo, at_hi = y[1::2], y[2::2]
@@ -222,3 +231,56 @@ def sobol(
 
 def _pct(x: float) -> str:
     return f"{100 * min(max(x, 0.0), 1.0):.0f}%" if math.isfinite(x) else "n/a"
+
+
+def sweep(
+    scenario: Scenario,
+    input_label: str,
+    models: list[str] | None = None,
+    seed: int = 0,
+    points: int = 11,
+    low: float = 0.05,
+    high: float = 0.95,
+    source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """One input swept across its range, the others at their centres: every output's curve.
+
+    The input takes ``points`` quantiles evenly spaced from ``low`` to ``high`` (the tornado's
+    ends); each output is computed as :func:`oat` computes it. ``input_label`` is the input's
+    label as :func:`oat` lists it (``inputs[k]["label"]``).
+
+    Raises
+    ------
+    ValueError
+        An input that is not uncertain in the scenario, fewer than two points.
+    """
+    plan = _plan(scenario, models, seed, source)
+    params = list(plan.params)
+    labels = [q.label for q in params]
+    if input_label not in labels:
+        raise ValueError(
+            f"{input_label!r} is not an uncertain input of the scenario; "
+            f"uncertain inputs: {', '.join(labels) or '(none)'}"
+        )
+    if points < 2:
+        raise ValueError(f"{points} points; allowed: 2 or more")
+    k = labels.index(input_label)
+    qs = np.linspace(low, high, points)
+    design = np.repeat(centre_values(params, 1), points, axis=1)
+    design[k] = quantile_values(params, np.tile(qs, (len(params), 1)))[k]
+    ys = evaluate(plan, design, None if progress is None else lambda done: progress(done, points))
+    return {
+        "scenario": plan.name,
+        "method": "sweep",
+        "input": input_label,
+        "quantiles": [float(q) for q in qs],
+        "values": [float(v) for v in design[k]],
+        "models": list(plan.models),
+        "outputs": {name: [float(v) for v in y] for name, y in ys.items()},
+    }
+
+
+def uncertain_inputs(scenario: Scenario) -> list[str]:
+    """The labels of the scenario's uncertain inputs, in the order :func:`oat` lists them."""
+    return [q.label for q in uncertain_parameters(scenario)]

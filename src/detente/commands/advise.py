@@ -1,6 +1,6 @@
 """``detente advise SCENARIO --actor ID``: which move changes the outcome, ranked, with numbers.
 
-:func:`advice_report` does the work (:func:`detente.analyses.advice.advise`) and
+:func:`detente.api.advise` does the work (:func:`detente.analyses.advice.advise`) and
 :func:`summary_text` words it; :func:`advise` is the typer command the CLI registers.
 """
 
@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 from detente.errors import InputError, Problem
 
 WORDS = {
@@ -21,45 +23,6 @@ WORDS = {
     "durable_value": "durable value",
     "other": "other",
 }
-
-
-def advice_report(
-    scenario: str | None,
-    actor: str,
-    models: list[str] | None = None,
-    samples: int = 200,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Load a scenario and rank ``actor``'s moves (JSON-ready; see ``advise`` in analyses)."""
-    from detente.analyses.advice import AdviceOptions, advise
-    from detente.api import make_model
-    from detente.scenario import load
-
-    loaded = load(scenario)
-    sc = loaded.scenario
-    if actor not in sc.actor_ids():
-        raise InputError(
-            Problem(
-                loaded.source,
-                f"unknown actor {actor!r}; known: {', '.join(sc.actor_ids())}",
-                field="--actor",
-            )
-        )
-    if samples < 1:
-        raise InputError(
-            Problem(loaded.source, f"{samples}; allowed: 1 or more", field="--samples")
-        )
-    kw: dict[str, Any] = {"samples": samples}
-    if models:
-        for m in models:
-            make_model(m)  # unknown names and options end as one clear line
-        kw["models"] = tuple(models)
-    try:
-        out = advise(sc, actor, AdviceOptions(**kw), seed=seed)
-    except ValueError as exc:
-        raise InputError(Problem(loaded.source, str(exc), field="--model")) from None
-    out["scenario_source"] = loaded.source
-    return out
 
 
 def summary_text(r: dict[str, Any], top: int = 8) -> str:
@@ -124,13 +87,25 @@ def advise(
     top: Annotated[int, typer.Option("--top", help="Moves to print.")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run's generator.")] = 0,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Which move of an actor changes the expected result: moves ranked, pivotal issue."""
     if not actor:
         raise InputError(
             Problem(scenario or "russia-nato-2021", "give --actor ID", field="--actor")
         )
-    r = advice_report(scenario, actor, model, samples=samples, seed=seed)
+    import time
+
+    from detente import api
+
+    t0 = time.perf_counter()
+    r = api.advise(scenario, actor, model, samples=samples, seed=seed)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"actor": actor, "models": model, "samples": samples, "seed": seed}
+        save_run("advise", scenario, opts, r, time.perf_counter() - t0, db)
     if json_out:
         typer.echo(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False))
     else:

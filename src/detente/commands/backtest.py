@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from detente.analyses.power import CAPABILITIES
 from detente.errors import InputError
-from detente.io.deu import load_deu
 from detente.outputs.files import check_output, write_atomic
+
+#: capability conventions of the backtest (detente.analyses.power.CAPABILITIES), repeated here
+#: so that building the CLI's help does not import NumPy; a test keeps the two equal
+CAPABILITIES = ("equal", "treaty", "shapley", "banzhaf")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -74,38 +75,22 @@ def backtest_deu(
     seeds: Annotated[int, typer.Option("--seeds", help="Split seeds of --cv", min=1)] = 20,
 ) -> None:
     """Backtest the registered models on DEU legislative outcomes (MAE, RMSE, CI vs compromise)."""
-    # imported here: the models and SciPy stay out of every other command's start-up
-    from detente.analyses.backtest import DEFAULT_SEED, predictions_csv, run_backtest
+    from detente import api
 
-    seed = DEFAULT_SEED if seed is None else seed
     if predictions is not None:
         check_output(predictions, force)  # before the backtest runs
-    if path is None:
-        from importlib.resources import files
-
-        path = Path(str(files("detente") / "data" / "deu" / "deu-train.tsv"))
     try:
-        data = load_deu(path)
+        result = api.backtest(
+            path, models=model, capabilities=capability, seed=seed, cv=cv, seeds=seeds
+        )
     except InputError as exc:
         raise _fail(exc.first_line) from None
     if cv:
-        from detente.analyses.calibrate import validation_markdown, validation_report
-
-        report = validation_report(data, seeds=seeds)
-        typer.echo(json.dumps(report, indent=2) if json_output else validation_markdown(report))
+        typer.echo(json.dumps(result, indent=2) if json_output else api.validation_markdown(result))
         return
-    try:
-        result = run_backtest(
-            data,
-            models=model or None,
-            capabilities=capability or ["treaty"],
-            seed=seed,
-        )
-    except KeyError as exc:
-        raise _fail(f"{path}: {exc.args[0]}") from None
     if predictions is not None:
         try:
-            write_atomic(predictions, predictions_csv(result), force=force)
+            write_atomic(predictions, api.predictions_csv(result), force=force)
         except OSError as exc:
             raise _fail(f"{predictions}: cannot write predictions: {exc.strerror}") from None
     if json_output:
@@ -115,6 +100,8 @@ def backtest_deu(
 
 
 def _print_table(result: dict) -> None:
+    from rich.table import Table
+
     from detente.cli import console as cli_console
 
     s = result["data"]

@@ -18,9 +18,8 @@ from typing import Annotated
 
 import typer
 
-from detente.analyses.power import CAPABILITIES
+from detente.commands.backtest import CAPABILITIES
 from detente.errors import InputError
-from detente.io.deu import load_deu
 from detente.outputs.files import write_atomic
 
 
@@ -33,6 +32,7 @@ def calibration(path: Path, capability: str = "treaty", seed: int = 0) -> dict:
     """The JSON-ready fit of ``path``: coefficients, smoothing, domain and validated error."""
     # imported here: SciPy's optimisers stay out of every other command's start-up
     from detente.analyses.calibrate import cross_validate_slot2, fit_slot2
+    from detente.io.deu import load_deu
 
     data = load_deu(path)
     fit = fit_slot2(data, capability=capability)

@@ -22,16 +22,16 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from detente.errors import InputError, Problem
 from detente.outputs.files import write_atomic
-from detente.scenario.loading import parse_csv, read_bytes, read_text, validate_document
-from detente.scenario.schema import Loc
-from detente.scenario.yamlmap import parse_yaml
+
+if TYPE_CHECKING:
+    from detente.scenario.schema import Loc
 
 IN_FORMATS = ("yaml", "csv", "ktab", "decide", "genius", "predictioneer")
 OUT_FORMATS = ("yaml", "csv")
@@ -57,6 +57,8 @@ def _xml_root(head: bytes) -> str:
 
 def detect_format(path: Path) -> str:
     """The input format of a file, from its suffix and first lines (InputError if unclear)."""
+    from detente.scenario.loading import read_bytes
+
     source = str(path)
     if not path.is_file():
         raise InputError(Problem(source, "no such file" if not path.exists() else "not a file"))
@@ -165,6 +167,8 @@ def load_input(
 ) -> tuple[dict[str, Any], dict[Loc, int], list[str]]:
     """Read ``path`` in format ``fmt`` into a scenario document, its line map and warnings."""
     from detente.io import export  # the importers load only when a conversion runs
+    from detente.scenario.loading import parse_csv, read_bytes, read_text
+    from detente.scenario.yamlmap import parse_yaml
 
     source = str(path)
     if fmt not in IN_FORMATS:
@@ -237,6 +241,8 @@ def convert_file(
         conversion the output format cannot hold (a range or distribution in CSV).
     """
     from detente.io import export
+    from detente.scenario.loading import parse_csv, validate_document
+    from detente.scenario.yamlmap import parse_yaml
 
     src, dst = Path(input), Path(output)
     fmt = from_format.lower() if from_format else detect_format(src)

@@ -1,7 +1,7 @@
 """``detente montecarlo`` and ``detente sensitivity``: uncertainty in every input, at scale.
 
 The core CLI registers :func:`montecarlo` and :func:`sensitivity` as commands. The work is in
-:mod:`detente.analyses.montecarlo` and :mod:`detente.analyses.sensitivity`; this module parses
+:func:`detente.api.montecarlo` and :func:`detente.api.sensitivity`; this module parses
 options, shows progress on stderr, renders tables and writes ``--output`` files atomically (a
 run stopped with Ctrl-C leaves no file behind).
 """
@@ -15,13 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from detente.errors import InputError, Problem
-
-BACKENDS = ("local", "processes", "dask")
-
-
-def _problem(where: str, message: str) -> InputError:
-    return InputError(Problem(where, message))
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 
 
 def _text(data: Any) -> str:
@@ -173,65 +168,55 @@ def montecarlo(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
     ] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Distributions of every forecast and the outcome model's P(agreement), P(ratified |
     agreement) and P(escalation) over the inputs' uncertainty (docs/outcome.md)."""
-    from detente.analyses.montecarlo import run_montecarlo
+    import time
+
+    from detente import api
     from detente.outputs.files import check_output
     from detente.scenario import load
 
-    if samples < 1:
-        raise _problem("--samples", f"{samples}; allowed: 1 or more draws")
-    if scheduler and backend not in ("local", "dask"):
-        raise _problem("--scheduler", f"needs --backend dask, not {backend}")
-    if scheduler:
-        backend = "dask"
-    if backend not in BACKENDS:
-        raise _problem("--backend", f"{backend!r}; allowed: {', '.join(BACKENDS)}")
-    if backend == "dask":
-        try:
-            import dask.distributed  # noqa: F401
-        except ImportError:
-            raise _problem(
-                "--backend", "dask needs dask[distributed]: pip install 'detente[dask]'"
-            ) from None
+    t0 = time.perf_counter()
+    api.check_montecarlo_options(samples, backend, scheduler)
     loaded = load(scenario)
     if output is not None:
         check_output(output, force)  # after the inputs are known, before the work
     show = sys.stderr.isatty() if progress is None else progress
     kwargs: dict[str, Any] = {
+        "samples": samples,
+        "seed": seed,
         "models": model,
         "backend": backend,
         "workers": workers,
         "chunk_size": chunk_size,
         "scheduler": scheduler,
-        "source": loaded.source,
     }
-    try:
-        if show:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    if show:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-            with Progress(
-                TextColumn("draws"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            ) as bar:
-                task = bar.add_task("montecarlo", total=samples)
-                result = run_montecarlo(
-                    loaded.scenario,
-                    samples,
-                    seed,
-                    progress=lambda done: bar.update(task, completed=done),
-                    **kwargs,
-                )
-        else:
-            result = run_montecarlo(loaded.scenario, samples, seed, **kwargs)
-    except ValueError as exc:
-        raise _problem(loaded.source, str(exc)) from None
+        with Progress(
+            TextColumn("draws"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("montecarlo", total=samples)
+            result = api.montecarlo(
+                loaded, progress=lambda done: bar.update(task, completed=done), **kwargs
+            )
+    else:
+        result = api.montecarlo(loaded, **kwargs)
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"samples": samples, "seed": seed, "models": model}
+        save_run("montecarlo", scenario, opts, result, time.perf_counter() - t0, db)
     _deliver(result, json_out, output, render_montecarlo, force)
 
 
@@ -291,33 +276,27 @@ def sensitivity(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
     ] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Which uncertain inputs move each forecast and the escalation probability most."""
-    from detente.analyses import sensitivity as sa
-    from detente.api import make_model
+    import time
+
+    from detente import api
     from detente.outputs.files import check_output
     from detente.scenario import load
 
-    if method not in ("oat", "sobol"):
-        raise _problem("--method", f"{method!r}; allowed: oat, sobol")
-    for spec in model or []:
-        make_model(spec)  # unknown models and options end as one line
+    t0 = time.perf_counter()
+    api.check_sensitivity_options(method, model)
     loaded = load(scenario)
     if output is not None:
         check_output(output, force)  # after the inputs are known, before the work
-    try:
-        if method == "oat":
-            result = sa.oat(loaded.scenario, model, seed=seed, top=top, source=loaded.source)
-        else:
-            try:
-                import SALib  # noqa: F401
-            except ImportError:
-                raise _problem(
-                    "--method", "sobol needs SALib: pip install 'detente[sensitivity]'"
-                ) from None
-            result = sa.sobol(
-                loaded.scenario, model, seed=seed, n=samples, top=top, source=loaded.source
-            )
-    except ValueError as exc:
-        raise _problem(loaded.source, str(exc)) from None
+    result = api.sensitivity(
+        loaded, method=method, models=model, samples=samples, seed=seed, top=top
+    )
+    if save:
+        from detente.commands.saving import save_run
+
+        opts = {"method": method, "models": model, "samples": samples, "seed": seed, "top": top}
+        save_run("sensitivity", scenario, opts, result, time.perf_counter() - t0, db)
     _deliver(result, json_out, output, render_sensitivity, force)

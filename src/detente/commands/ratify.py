@@ -10,398 +10,19 @@ form x body (yes votes, threshold, passed) and, for a form that fails, which bod
 many votes, and the members who would have to be won over. ``--set`` values go on top of the
 ``--proposal`` (or of the status quo when no proposal is named).
 
-The work is done by :func:`ratify_report`, a pure function of a validated scenario and its
-compiled arrays; :func:`ratify` only loads, calls it and prints.
+The work is done by :func:`detente.api.ratify`
+(:func:`detente.analyses.ratify_report.ratify_report`); :func:`ratify` calls it and prints.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import numpy as np
 import typer
 
-from detente.analyses.ratification import (
-    ForumOptions,
-    durable_value,
-    form_votes,
-    forum_forecast,
-    margins,
-    nearest_ratifiable,
-    pivot,
-    ratification_probability,
-    spatial_utility,
-    to_win_over,
-)
-from detente.arrays import ScenarioArrays
-from detente.errors import InputError, Problem
-from detente.models import get_model, registry
-from detente.scenario.ratification import CompiledRatification, compile_ratification
-from detente.scenario.schema import Scenario
-
-
-def load(path_or_name: str) -> tuple[Scenario, ScenarioArrays]:
-    """Load, validate and point-compile a scenario (the only place that touches files)."""
-    from detente.scenario import compile_scenario, load_scenario
-
-    sc = load_scenario(path_or_name)
-    return sc, compile_scenario(sc)
-
-
-@dataclass
-class Package:
-    """A package to check: a proposal, a model's forecast or values given on the command line."""
-
-    id: str
-    kind: Literal["proposal", "forecast", "custom"]
-    values: np.ndarray  # (D,)
-    name: str | None = None
-    by: str | None = None
-    model: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _problem(source: str, fld: str, message: str) -> InputError:
-    return InputError(Problem(source=source, field=fld, message=message))
-
-
-def parse_set(items: list[str], sc: Scenario, source: str = "command line") -> dict[str, float]:
-    """``ISSUE=VALUE`` strings to values, checked against the scenario's issues and scales.
-
-    Raises
-    ------
-    InputError
-        On a malformed item, an unknown issue or a value off the issue's scale.
-    """
-    out: dict[str, float] = {}
-    ids = sc.issue_ids()
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep:
-            raise _problem(source, "--set", f"{item!r} is not ISSUE=VALUE, e.g. --set {ids[0]}=50")
-        if key not in ids:
-            raise _problem(source, "--set", f"unknown issue {key!r}; known: {', '.join(ids)}")
-        try:
-            value = float(raw)
-        except ValueError:
-            raise _problem(
-                source, "--set", f"{key}={raw!r}: the value must be a number on the issue's scale"
-            ) from None
-        scale = sc.issue(key).scale
-        if not (math.isfinite(value) and scale.min <= value <= scale.max):
-            raise _problem(
-                source,
-                "--set",
-                f"{key}={raw.strip()} is off the scale; allowed: {scale.min:g} to {scale.max:g}",
-            )
-        out[key] = value
-    return out
-
-
-def _group(ids: list[str], blocs: list[str | None]) -> str:
-    """'15 of republicans, manchin' from member ids and their blocs."""
-    counts = Counter(b for b in blocs if b is not None)
-    named = [i for i, b in zip(ids, blocs, strict=True) if b is None]
-    parts = [f"{c} of {b}" for b, c in counts.items()] + named
-    return ", ".join(parts)
-
-
-def ratify_report(
-    sc: Scenario,
-    arrays: ScenarioArrays,
-    *,
-    source: str = "scenario",
-    forms: list[str] | None = None,
-    proposal: str | None = None,
-    set_values: list[str] | None = None,
-    forum: str | None = None,
-    forum_options: ForumOptions | None = None,
-    samples: int = 0,
-    nearest: bool = False,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Check packages in forms; a JSON-ready report (see the module docstring).
-
-    Parameters
-    ----------
-    sc, arrays
-        A validated scenario and its point compile (sample 0 is used).
-    source
-        Name of the scenario for error messages.
-    forms
-        Form ids to check (default: all, or the forum's forms).
-    proposal, set_values
-        A single package: a proposal's values and/or ``ISSUE=VALUE`` items on top of it.
-        Without either, every proposal and every registered model's forecast is checked.
-    forum
-        Restrict to a forum: models forecast with only its members at the table
-        (:func:`detente.analyses.ratification.forum_forecast`) and only its forms are checked.
-    forum_options
-        How outsiders count in a forum's forecasts.
-    samples
-        Monte Carlo draws of the ratifiers' ideal points for the probability of ratification
-        (0: none).
-    nearest
-        Also search the nearest ratifiable package for every form that fails.
-    seed
-        Seed of the one generator used for forecasts, draws and searches.
-
-    Raises
-    ------
-    InputError
-        Unknown form, forum or proposal; bad ``--set`` items; a scenario without forms.
-    """
-    rng = np.random.default_rng(seed)
-    if not sc.forms:
-        raise _problem(
-            source,
-            "forms",
-            "the scenario has no forms; ratify needs `bodies` and "
-            "`forms` (see docs/scenario-format.md)",
-        )
-    comp = compile_ratification(sc, status_quo=arrays.status_quo[:1])
-    form_ids = [f.id for f in comp.forms]
-    forum_opts = forum_options or ForumOptions()
-    forum_obj = None
-    if forum is not None:
-        known = [g.id for g in comp.forums]
-        if forum not in known:
-            raise _problem(
-                source, "--forum", f"unknown forum {forum!r}; known: {', '.join(known) or '(none)'}"
-            )
-        forum_obj = comp.forums[known.index(forum)]
-    chosen = forms or (list(forum_obj.forms) if forum_obj else form_ids)
-    for f in chosen:
-        if f not in form_ids:
-            raise _problem(source, "--form", f"unknown form {f!r}; known: {', '.join(form_ids)}")
-
-    skipped: dict[str, str] = {}
-    packages = _packages(
-        sc, arrays, comp, source, proposal, set_values, forum_obj, forum_opts, rng, skipped
-    )
-    mc = compile_ratification(sc, samples=samples, rng=rng) if samples > 0 else None
-    report: dict[str, Any] = {
-        "scenario": sc.meta.title,
-        "issues": list(comp.issue_ids),
-        "status_quo": _values(comp, comp.status_quo[0]),
-        "forum": forum,
-        "options": {
-            "forum": forum_opts.model_dump(mode="json") if forum else None,
-            "ties": {b.id: b.ties for b in comp.bodies},
-            "samples": samples,
-            "seed": seed,
-        },
-        "packages": [],
-        "skipped": skipped,
-    }
-    utils_sq = spatial_utility(arrays.take_samples(0), comp.status_quo[:1])[0]
-    for pkg in packages:
-        entry: dict[str, Any] = {
-            "id": pkg.id,
-            "kind": pkg.kind,
-            "name": pkg.name,
-            "by": pkg.by,
-            "model": pkg.model,
-            "values": _values(comp, pkg.values),
-            "forms": [],
-        }
-        u_x = spatial_utility(arrays.take_samples(0), pkg.values[None])[0]
-        for fid in chosen:
-            form = comp.form(fid)
-            bodies = comp.form_bodies(form)
-            entry["forms"].append(
-                _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc, nearest, rng)
-            )
-        report["packages"].append(entry)
-    return report
-
-
-def _num(v: float) -> float | None:
-    """A JSON-safe number: None for NaN (an unknown status quo)."""
-    return None if np.isnan(v) else round(float(v), 6)
-
-
-def _values(comp: CompiledRatification, x: np.ndarray) -> dict[str, float | None]:
-    return {i: _num(v) for i, v in zip(comp.issue_ids, x, strict=True)}
-
-
-def _packages(
-    sc: Scenario,
-    arrays: ScenarioArrays,
-    comp: CompiledRatification,
-    source: str,
-    proposal: str | None,
-    set_values: list[str] | None,
-    forum: Any,
-    forum_opts: ForumOptions,
-    rng: np.random.Generator,
-    skipped: dict[str, str],
-) -> list[Package]:
-    """The packages to check; a model that cannot forecast the scenario goes to ``skipped``."""
-    props = {p.id: p for p in sc.proposals}
-    if proposal is not None and proposal not in props:
-        raise _problem(
-            source,
-            "--proposal",
-            f"unknown proposal {proposal!r}; known: {', '.join(props) or '(none)'}",
-        )
-    if proposal is not None or set_values:
-        base = comp.package(proposal)[0] if proposal else comp.status_quo[0]
-        x = base.copy()
-        overrides = parse_set(set_values or [], sc, source)
-        for k, v in overrides.items():
-            x[comp.issue_ids.index(k)] = v
-        if proposal and not overrides:
-            p = props[proposal]
-            return [Package(id=p.id, kind="proposal", values=x, name=p.name, by=p.by)]
-        label = proposal or "status quo"
-        sets = ", ".join(f"{k}={v:g}" for k, v in overrides.items())
-        return [Package(id="custom", kind="custom", values=x, name=f"{label} with {sets}")]
-    out = [
-        Package(id=p.id, kind="proposal", values=comp.packages[0, n], name=p.name, by=p.by)
-        for n, p in enumerate(sc.proposals)
-    ]
-    point = arrays.take_samples(0)
-    for name in registry():
-        model = get_model(name)
-        try:
-            if forum is None:
-                y = model.forecast(point, rng)[0]
-            else:
-                y = forum_forecast(point, forum, model, rng, forum_opts)[0]
-        except ValueError as exc:
-            # e.g. SMP with an actor of capability 0: the other models' forecasts still count
-            skipped[name] = str(exc)
-            continue
-        out.append(
-            Package(
-                id=f"forecast:{name}",
-                kind="forecast",
-                values=y,
-                name=f"{model.title} forecast",
-                model=model.describe(),
-            )
-        )
-    return out
-
-
-def _form_entry(
-    comp: CompiledRatification,
-    form: Any,
-    bodies: tuple,
-    pkg: Package,
-    u_x: np.ndarray,
-    u_sq: np.ndarray,
-    arrays: ScenarioArrays,
-    mc: CompiledRatification | None,
-    nearest: bool,
-    rng: np.random.Generator,
-) -> dict[str, Any]:
-    x = pkg.values[None]
-    votes = form_votes(x, bodies)
-    rows = []
-    for k, b in enumerate(bodies):
-        # the members to win over, closest to approving first
-        order = np.flatnonzero(to_win_over(x, b)[0])
-        order = order[np.argsort(-margins(x, b)[0, order], kind="stable")]
-        ids = [b.member_ids[i] for i in order]
-        rows.append(
-            {
-                "body": b.id,
-                "name": b.name,
-                "yes": int(votes.yes[0, k]),
-                "members": b.n_members,
-                "needed": b.threshold,
-                "passed": bool(votes.passed[0, k]),
-                "margin": int(votes.yes[0, k] - b.threshold),
-                "to_win_over": ids,
-                "to_win_over_summary": _group(ids, [b.member_bloc[i] for i in order]),
-                "pivot": b.member_ids[int(pivot(x, b)[0])],
-                "approval_cost": _price_words(b, x),
-            }
-        )
-    h, t = float(form.hazard[0]), float(form.horizon[0])
-    entry: dict[str, Any] = {
-        "form": form.id,
-        "name": form.name,
-        "legally_binding": form.legally_binding,
-        "revision_hazard": h,
-        "horizon": t,
-        "ratified": bool(votes.ratified[0]),
-        "bodies": rows,
-        "blocking": None,
-        "durable_value": {
-            a: _num(v)
-            for a, v in zip(arrays.actor_ids, durable_value(u_x, u_sq, h, t), strict=True)
-        },
-    }
-    if not votes.ratified[0]:
-        k = int(votes.blocking[0])
-        entry["blocking"] = {"body": bodies[k].id, "short": int(votes.short[0])}
-    entry["explanation"] = explain(form, bodies, entry)
-    if mc is not None:
-        p, se = ratification_probability(x, mc.form_bodies(form.id))
-        entry["probability"] = {
-            "p": round(float(p), 6),
-            "se": round(float(se), 6),
-            "samples": mc.n_samples,
-        }
-    if nearest and not votes.ratified[0] and bodies:
-        res = nearest_ratifiable(x, bodies, comp.scale_min, comp.scale_max, rng)
-        near = dict(zip(comp.issue_ids, res.package[0].tolist(), strict=True))
-        entry["nearest"] = (
-            {"values": near, "distance": float(res.distance[0])} if res.found[0] else None
-        )
-    return entry
-
-
-def explain(form: Any, bodies: tuple, entry: dict[str, Any]) -> str:
-    """Plain words: why the form passes or fails."""
-    label = form.name or form.id
-    rows = entry["bodies"]
-    if entry["ratified"]:
-        if not rows:
-            return f"{label}: needs no ratification vote."
-        tight = min(rows, key=lambda r: r["margin"])
-        return (
-            f"{label} is ratified: every body passes it; the narrowest is "
-            f"{tight['name'] or tight['body']} with {tight['margin']} vote"
-            f"{'' if tight['margin'] == 1 else 's'} to spare (pivotal member: {tight['pivot']})."
-        )
-    # the body furthest short first: it is the one that blocks the deal
-    failing = sorted((r for r in rows if not r["passed"]), key=lambda r: r["margin"])
-    parts = []
-    for r in failing:
-        short = -r["margin"]
-        parts.append(
-            f"{r['name'] or r['body']} gives {r['yes']} of the {r['needed']} votes needed "
-            f"({short} short); it would have to win over {r['to_win_over_summary']}"
-            + (f" ({r['approval_cost']})" if r.get("approval_cost") else "")
-        )
-    return f"{label} fails: " + "; ".join(parts) + "."
-
-
-def _price_words(body: Any, x: np.ndarray) -> str | None:
-    """How many yes votes the members' price of approval costs (Putnam 1988), in words."""
-    from dataclasses import replace
-
-    from detente.analyses.ratification import yes_counts
-
-    if body.approval_cost is None:
-        return None
-    free = int(yes_counts(x, replace(body, approval_cost=None))[0])
-    lost = free - int(yes_counts(x, body)[0])
-    if lost <= 0:
-        return None
-    return (
-        f"the members' price of approving a deal with an adversary under pressure costs {lost} "
-        f"yes vote{'' if lost == 1 else 's'}"
-    )
+from detente.commands.saving import SaveOpt
+from detente.commands.serve import DbOpt
 
 
 def render(report: dict[str, Any]) -> str:
@@ -493,35 +114,29 @@ def ratify(
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="seed of the run's generator")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Would the deal be ratified? Votes of every body in every form, and who blocks it."""
-    if outsiders not in ("exclude", "discounted"):
-        raise _problem(
-            scenario or "russia-nato-2021",
-            "--outsiders",
-            f"{outsiders!r}; allowed: exclude, discounted",
-        )
-    if not 0 <= discount <= 1:
-        raise _problem(
-            scenario or "russia-nato-2021", "--discount", f"{discount:g}; allowed: 0 to 1"
-        )
-    if samples < 0:
-        raise _problem(
-            scenario or "russia-nato-2021", "--samples", f"{samples}; allowed: 0 or more"
-        )
-    scenario = scenario or "russia-nato-2021"
-    sc, arrays = load(scenario)
-    report = ratify_report(
-        sc,
-        arrays,
-        source=scenario,
-        forms=form,
-        proposal=proposal,
-        set_values=set_,
-        forum=forum,
-        forum_options=ForumOptions(outsiders=outsiders, discount=discount),  # type: ignore[arg-type]
-        samples=samples,
-        nearest=nearest,
-        seed=seed,
-    )
+    import time
+
+    from detente import api
+
+    t0 = time.perf_counter()
+    opts: dict[str, Any] = {
+        "forms": form,
+        "proposal": proposal,
+        "set_values": set_,
+        "forum": forum,
+        "outsiders": outsiders,
+        "discount": discount,
+        "samples": samples,
+        "nearest": nearest,
+        "seed": seed,
+    }
+    report = api.ratify(scenario, **opts)
+    if save:
+        from detente.commands.saving import save_run
+
+        save_run("ratify", scenario, opts, report, time.perf_counter() - t0, db)
     typer.echo(json.dumps(report, indent=2, allow_nan=False) if json_ else render(report))

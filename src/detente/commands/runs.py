@@ -11,7 +11,8 @@ from detente.commands.serve import DbOpt, need_web
 from detente.errors import InputError, Problem
 
 runs_app = typer.Typer(
-    help="The run history of the workbench (`detente serve`): list, show, rerun, diff.",
+    help="The run history of the workbench (`detente serve`) and of commands run with --save: "
+    "list, show, rerun, diff.",
     no_args_is_help=True,
 )
 RunArg = Annotated[int, typer.Argument(help="Run id (see `detente runs list`).")]
@@ -59,10 +60,11 @@ def list_runs(
         typer.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        typer.echo("no runs yet; save one from `detente serve`")
+        typer.echo("no runs yet; save one from `detente serve` or with a command's --save")
     for r in rows:
         typer.echo(
-            f"{r['id']:>5}  {r['time']}  {r['scenario']}  {r['edits']} edit(s)  seed {r['seed']}  "
+            f"{r['id']:>5}  {r['time']}  {r['command']}  {r['scenario']}  {r['edits']} edit(s)  "
+            f"seed {r['seed']}  "
             f"{r['samples']} draws  detente {r['version']}  {r['elapsed_s']:.2f} s"
         )
 
@@ -89,15 +91,24 @@ def show(run_id: RunArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
 @runs_app.command("rerun")
 def rerun(run_id: RunArg, db: DbOpt = None) -> None:
     """Run a stored run again and verify the output is byte-identical (exit 1 if not)."""
+    import time
+
     from detente import __version__
+    from detente.commands.saving import RUNNERS, rerun_text
     from detente.web import workbench as wb
 
     r = _get(db, run_id)
     opened = wb.open_text(r.scenario_sha256, r.text, r.kind, r.source)
     edits = [wb.Edit(e["stance"], e["field"], e["value"], e["actor"], e["issue"]) for e in r.edits]
     loaded = wb.apply_edits(opened, edits)
-    out, elapsed = wb.run_forecast(loaded, int(r.options["samples"]), r.seed)
-    text = wb.forecast_json(out)
+    if r.command in RUNNERS:  # saved by a CLI command with --save
+        t0 = time.perf_counter()
+        text = rerun_text(r.command, loaded, r.options)
+        elapsed = time.perf_counter() - t0
+        out = json.loads(text)
+    else:  # saved by the workbench: a forecast with the page's draws and seed
+        out, elapsed = wb.run_forecast(loaded, int(r.options["samples"]), r.seed)
+        text = wb.forecast_json(out)
     if text == r.outputs:
         typer.echo(
             f"run {r.id}: output byte-identical ({len(text.encode())} bytes, detente "

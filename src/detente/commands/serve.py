@@ -23,8 +23,8 @@ DbOpt = Annotated[
 ]
 
 
-def need_web() -> None:
-    """Fail with one line if the ``web`` extra is not installed."""
+def need_web(what: str = "detente serve") -> None:
+    """Fail with one line if the ``web`` extra is not installed; ``what`` needs it."""
     try:
         import alembic  # noqa: F401
         import sqlalchemy  # noqa: F401
@@ -33,8 +33,8 @@ def need_web() -> None:
     except ImportError as exc:
         raise InputError(
             Problem(
-                "detente serve",
-                f"the workbench needs the web extra ({exc.name} is missing); "
+                what,
+                f"the workbench and its run history need the web extra ({exc.name} is missing); "
                 "install it with: pip install 'detente[web]'",
             )
         ) from None

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import io
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,12 +49,12 @@ import numpy as np
 
 from detente.arrays import ScenarioArrays
 from detente.errors import InputError, Problem
-from detente.models.smp import SMPOptions
+from detente.io.ktab_options import OPTION_VALUES
 
 MIN_ACTORS = 3  # KBase::Model::minNumActor
 MAX_ACTORS = 250  # KBase::Model::maxNumActor
 
-#: XML element name -> SMPOptions field
+#: XML element name -> SMPOptions field (detente.models.smp)
 XML_OPTIONS = {
     "VictoryProbModel": "victory_prob_model",
     "PCEModel": "pce_model",
@@ -340,7 +339,7 @@ def _smp_from_tree(source: str, root: _Node, blank_value: float | None) -> KTABS
             el = _child(source, params, tag, "KTAB needs all nine model parameters")
             val = el.text.strip()
             val = XML_ALIASES.get(val, val)
-            allowed = typing.get_args(SMPOptions.model_fields[fld].annotation)
+            allowed = OPTION_VALUES[fld]
             if val not in allowed:
                 _fail(
                     source,

@@ -84,17 +84,20 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from detente.arrays import ScenarioArrays
-from detente.models.base import Model, Simulation, register
 
-VictoryProbModel = Literal["Linear", "Square", "Quartic", "Octic", "Binary"]
-PCEModel = Literal["Conditional", "MarkovIncentive", "MarkovUniform"]
-StateTransitions = Literal["Deterministic", "Stochastic"]
-VotingRule = Literal["Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp"]
-BigRAdjust = Literal["None", "OneThird", "Half", "TwoThirds", "Full"]
-BigRRange = Literal["Min", "Mid", "Max"]
-ThirdPartyCommit = Literal["NoCommit", "SemiCommit", "FullCommit"]
-InterVecBrgn = Literal["S1P1", "S2P2", "S2PMax"]
-BargnModel = Literal["InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"]
+# KTAB's option vocabularies live with the KTAB importer, which checks files against them
+from detente.io.ktab_options import (
+    BargnModel,
+    BigRAdjust,
+    BigRRange,
+    InterVecBrgn,
+    PCEModel,
+    StateTransitions,
+    ThirdPartyCommit,
+    VictoryProbModel,
+    VotingRule,
+)
+from detente.models.base import Model, Simulation, register
 
 #: KTAB's numerical constants (names as in the C++).
 MIN_COALITION = 1e-8  # Model::coalitions minC

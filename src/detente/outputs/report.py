@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from detente.arrays import ScenarioArrays
+from detente.scenario import Loaded
 
 #: Claims of the source article (Frolov, December 2021) that the default scenario's advice is
 #: checked against: (actor, test on the advice, claim in words). Each test reads the engine's
@@ -345,12 +346,12 @@ def _advised_actors(sc: Any) -> list[str]:
 
 
 def build_report(
-    scenario: str | None,
+    scenario: str | Loaded | None,
     samples: int = 200,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Compute every section of the report for a scenario (file or bundled name)."""
+    """Compute every section of the report for a scenario (loaded, or a file or bundled name)."""
     from detente import api
     from detente.analyses.advice import AdviceOptions, advise
     from detente.analyses.crisis import analyse_crisis
@@ -361,7 +362,7 @@ def build_report(
     from detente.scenario.ratification import compile_ratification
 
     step = progress or (lambda _msg: None)
-    loaded = load(scenario)
+    loaded = scenario if isinstance(scenario, Loaded) else load(scenario)
     sc = loaded.scenario
     point = compile_scenario(sc, name=loaded.source)
     issues = list(point.issue_ids)
@@ -658,7 +659,8 @@ def build_report(
     crisis_text: list[str] = []
     if sc.crisis is not None:
         step("crisis analysis in words")
-        from detente.commands.crisis import crisis_report, summary_text
+        from detente.analyses.crisis_report import crisis_report
+        from detente.outputs.crisis_text import summary_text
 
         rep_ = crisis_report(
             sc, point, None, np.random.default_rng(seed), source=loaded.source,

@@ -22,8 +22,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from detente.errors import InputError, Problem, printable
+from detente.io.files import remember_input
 from detente.io.naming import make_id
-from detente.outputs.files import remember_input
 from detente.scenario.schema import LIMITS, Loc, Scenario, cross_check
 from detente.scenario.uncertain import MAX_ABS
 from detente.scenario.yamlmap import dotted, parse_yaml

@@ -9,8 +9,12 @@ Routes:
   ``phase=fast`` answers with the fast models' packages first);
 - ``POST /runs``: save the current what-if as a run in the history;
 - ``POST /export``: the edited scenario as YAML; ``POST /rounds``: one model round by round;
-- ``POST /jobs``: Monte Carlo intervals as a background job; ``GET /jobs/ID`` its progress
-  (polled) or result, ``POST /jobs/ID/cancel`` stops it;
+- ``POST /jobs``: Monte Carlo intervals as a background job; ``POST /jobs/advice`` advice for
+  an actor, ``POST /jobs/sensitivity`` the tornado, ``POST /jobs/sweep`` one input's curves,
+  ``POST /jobs/report`` the briefing of the current state (``GET /jobs/ID/report.html``
+  downloads it); ``GET /jobs/ID`` a job's progress (polled) or result, ``POST
+  /jobs/ID/cancel`` stops it;
+- ``POST /apply``: an advised move as edits of the inputs (the page's script applies them);
 - ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
 
@@ -46,6 +50,9 @@ log = logging.getLogger("detente.web")
 
 #: the most draws a background Monte Carlo job may take
 MAX_JOB_SAMPLES = 100_000
+
+#: progress steps of the briefing report (detente.outputs.report.build_report's steps)
+REPORT_STEPS = 11
 
 #: uploads and form posts larger than this get 413
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
@@ -226,13 +233,24 @@ def create_app(settings: Settings) -> WorkbenchApp:
             out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
             identical = wb.forecast_json(out) == run.outputs
         base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+        rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
+        rat = rat_base
+        if out is not None:
+            rat = await run_in_threadpool(wb.ratification, loaded, out)
         results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
+        results["ratification"] = _ratification_rows(rat, rat_base, results["models"])
+        gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
+        gap = gap_base if out is None else await run_in_threadpool(wb.gaps, loaded, out)
+        results["gaps"] = _gap_rows(gap, gap_base)
         return HTMLResponse(
             bench.render(
                 "index.html",
                 opened=opened,
                 title=opened.loaded.scenario.meta.title,
                 stance_rows=wb.stance_rows(opened, edits),
+                other_sections=wb.other_sections(opened, edits),
+                actors=opened.loaded.scenario.actor_ids(),
+                sweep_inputs=wb.sweep_inputs(opened),
                 run=run,
                 identical=identical,
                 fields=wb.FIELDS,
@@ -271,6 +289,10 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
             else:
                 out = base
+            rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
+            rat = rat_base if out is base else await run_in_threadpool(wb.ratification, loaded, out)
+            gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
+            gap = gap_base if out is base else await run_in_threadpool(wb.gaps, loaded, out)
         except InputError as exc:
             return _invalid(bench, exc.problems)
         except Exception as exc:  # a model failing on odd but valid inputs: say so, never a 500
@@ -278,6 +300,8 @@ def create_app(settings: Settings) -> WorkbenchApp:
             return _invalid(bench, [Problem("models", f"the forecast failed: {exc!r}")])
         elapsed = time.perf_counter() - t0
         context = _results_context(opened, base, out, edits, samples, seed, elapsed, fast)
+        context["ratification"] = _ratification_rows(rat, rat_base, context["models"])
+        context["gaps"] = _gap_rows(gap, gap_base)
         html = bench.render("results.html", **context)
         phase = "fast" if fast else "whatif"
         timing = f"validate;dur={1000 * checked:.1f}, {phase};dur={1000 * elapsed:.1f}"
@@ -499,13 +523,150 @@ def create_app(settings: Settings) -> WorkbenchApp:
             return HTMLResponse(
                 bench.render("problems.html", problems=["two jobs are running; wait or cancel one"])
             )
-        return HTMLResponse(bench.render("job.html", job=job, issues=[]))
+        return HTMLResponse(bench.render("job.html", job=job, **_job_context(job)))
+
+    async def _job_inputs(request: Request) -> tuple[Any, Any, int, int, int]:
+        """The posted form's scenario with its edits, draws and seed (``InputError`` if bad)."""
+        form = await request.form()
+        try:
+            opened = await run_in_threadpool(bench.opened, str(form.get("s", "")))
+        except KeyError:
+            raise InputError(Problem("scenario", "unknown scenario; reload the page")) from None
+        samples, seed, bad = _options(form)
+        edits = _edits(opened, form)
+        loaded = wb.apply_edits(opened, edits)
+        if bad:
+            raise InputError(bad)
+        return form, loaded, samples, seed, len(edits)
+
+    async def start_advice(request: Request) -> Response:
+        """Advice for an actor on the current inputs as a background job."""
+        from detente import api
+
+        try:
+            form, loaded, samples, seed, n_edits = await _job_inputs(request)
+            actor = str(form.get("advice_actor", ""))
+            if actor not in loaded.scenario.actor_ids():
+                known = ", ".join(loaded.scenario.actor_ids())
+                raise InputError(Problem("--actor", f"choose one of {known}"))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            return api.advise(loaded, actor, samples=samples, seed=seed, progress=progress)
+
+        job = bench.jobs.start(
+            "advice", work, samples=samples, seed=seed, n_edits=n_edits, subject=actor
+        )
+        return _job_started(bench, job)
+
+    async def start_sensitivity(request: Request) -> Response:
+        """One-at-a-time sensitivity (the tornado) on the current inputs as a background job."""
+        from detente import api
+
+        try:
+            _form, loaded, samples, seed, n_edits = await _job_inputs(request)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            return api.sensitivity(loaded, seed=seed, top=8, progress=progress)
+
+        job = bench.jobs.start("sensitivity", work, samples=samples, seed=seed, n_edits=n_edits)
+        return _job_started(bench, job)
+
+    async def start_sweep(request: Request) -> Response:
+        """One input swept across its range (sensitivity curves) as a background job."""
+        from detente import api
+
+        try:
+            form, loaded, samples, seed, n_edits = await _job_inputs(request)
+            label = str(form.get("sweep_input", ""))
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            return api.sweep(loaded, label, seed=seed, progress=progress)
+
+        job = bench.jobs.start(
+            "sweep", work, samples=samples, seed=seed, n_edits=n_edits, subject=label
+        )
+        return _job_started(bench, job)
+
+    async def start_report(request: Request) -> Response:
+        """The briefing report (``detente report``) of the current inputs as a background job."""
+        from detente import api
+
+        try:
+            _form, loaded, samples, seed, n_edits = await _job_inputs(request)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("problems.html", problems=[str(p) for p in exc.problems])
+            )
+
+        def work(progress: Any) -> dict[str, Any]:
+            steps = [0]
+
+            def step(_message: str) -> None:
+                steps[0] += 1
+                progress(min(steps[0], REPORT_STEPS), REPORT_STEPS)
+
+            return api.report(loaded, fmt="html", samples=samples, seed=seed, progress=step)
+
+        job = bench.jobs.start("report", work, samples=samples, seed=seed, n_edits=n_edits)
+        return _job_started(bench, job)
+
+    async def report_file(request: Request) -> Response:
+        """A finished report job's HTML file, as a download."""
+        job = bench.jobs.get(request.path_params["job_id"])
+        if job is None or job.kind != "report" or job.result is None:
+            return HTMLResponse(
+                bench.render("error.html", message="no such report; make it again"),
+                status_code=404,
+            )
+        return Response(
+            job.result["text"],
+            media_type="text/html; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="detente-report.html"'},
+        )
+
+    async def apply_move(request: Request) -> Response:
+        """An advised move as edits of the current inputs, for the page to apply."""
+        from detente import api
+
+        try:
+            form, loaded, _samples, _seed, _n = await _job_inputs(request)
+            actor, move = str(form.get("actor", "")), str(form.get("move", ""))
+            raw = await run_in_threadpool(api.move_edits, loaded, actor, move)
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render(
+                    "apply.html", move=None, edits=[], problems=[str(p) for p in exc.problems]
+                )
+            )
+        edits = []
+        for e in raw:
+            if "path" in e:
+                label, key = e["path"], wb.path_key(e["path"])
+            else:
+                label, key = (
+                    f"{e['actor']} {e['issue']} {e['field']}",
+                    f"f.{e['stance']}.{e['field']}",
+                )
+            edits.append({"key": key, "label": label, "value": _val(float(e["value"]))})
+        return HTMLResponse(bench.render("apply.html", move=move, edits=edits, problems=[]))
 
     async def job_status(request: Request) -> Response:
         job = bench.jobs.get(request.path_params["job_id"])
         if job is None:
             return HTMLResponse(bench.render("problems.html", problems=["no such job"]))
-        return HTMLResponse(bench.render("job.html", job=job, issues=_intervals(job)))
+        return HTMLResponse(bench.render("job.html", job=job, **_job_context(job)))
 
     async def cancel_job(request: Request) -> Response:
         job = bench.jobs.get(request.path_params["job_id"])
@@ -525,6 +686,12 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/compare", compare, methods=["GET"]),
         Route("/rounds", rounds, methods=["POST"]),
         Route("/jobs", start_job, methods=["POST"]),
+        Route("/jobs/advice", start_advice, methods=["POST"]),
+        Route("/jobs/sensitivity", start_sensitivity, methods=["POST"]),
+        Route("/apply", apply_move, methods=["POST"]),
+        Route("/jobs/report", start_report, methods=["POST"]),
+        Route("/jobs/sweep", start_sweep, methods=["POST"]),
+        Route("/jobs/{job_id:str}/report.html", report_file, methods=["GET"]),
         Route("/jobs/{job_id:str}", job_status, methods=["GET"]),
         Route("/jobs/{job_id:str}/cancel", cancel_job, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
@@ -535,9 +702,55 @@ def create_app(settings: Settings) -> WorkbenchApp:
         hosts=allowed_hosts(settings.host, settings.port),
         max_body=settings.max_body,
         token=settings.token,
-        state_paths={"/whatif", "/runs", "/upload", "/export", "/rounds", "/jobs"},
+        state_paths={
+            "/whatif",
+            "/runs",
+            "/upload",
+            "/export",
+            "/rounds",
+            "/jobs",
+            "/jobs/advice",
+            "/jobs/sensitivity",
+            "/jobs/report",
+            "/jobs/sweep",
+            "/apply",
+        },
     )
     return WorkbenchApp(app, guard, bench)
+
+
+def _job_started(bench: Workbench, job: Any) -> HTMLResponse:
+    """A started job's progress, or the message that too many are running."""
+    if job is None:
+        return HTMLResponse(
+            bench.render("problems.html", problems=["two jobs are running; wait or cancel one"])
+        )
+    return HTMLResponse(bench.render("job.html", job=job, **_job_context(job)))
+
+
+def _job_context(job: Any) -> dict[str, Any]:
+    """What job.html shows of a job: intervals, ranked moves or the tornado."""
+    from detente.outputs.svg import curves_svg, tornado_svg
+
+    ctx: dict[str, Any] = {"issues": [], "moves": [], "tornado": [], "curves": []}
+    if job.result is None:
+        return ctx
+    if job.kind == "montecarlo":
+        ctx["issues"] = _intervals(job)
+    elif job.kind == "advice":
+        ctx["moves"] = job.result["moves"][:12]
+    elif job.kind == "sensitivity":
+        for name, out in job.result["outputs"].items():
+            if out["drivers"]:
+                svg = tornado_svg(out["drivers"], out["at_centres"], name)
+                ctx["tornado"].append({"name": name, "summary": out["summary"], "svg": svg})
+    elif job.kind == "sweep":
+        xs = job.result["values"]
+        for name, ys in job.result["outputs"].items():
+            if max(ys) - min(ys) > 1e-9:  # an output the input moves
+                svg = curves_svg(xs, ys, name, job.subject)
+                ctx["curves"].append({"name": name, "svg": svg})
+    return ctx
 
 
 def _invalid(bench: Workbench, problems: list[Problem]) -> HTMLResponse:
@@ -608,10 +821,31 @@ def _results_context(
                 cells.append({"model": m, "text": now, "was": was, "changed": now != was})
             check_rows.append({"label": label, "cells": cells})
     lead = out["headline"].get("model")
+    chart = None
+    if lead in out["forecasts"]:
+        from detente.outputs.svg import packages_svg
+
+        chart = packages_svg(
+            [
+                {
+                    "issue": issue.id,
+                    "min": issue.scale.min,
+                    "max": issue.scale.max,
+                    "status_quo": None if issue.status_quo is None else issue.status_quo.centre,
+                    "baseline": base["forecasts"].get(lead, {}).get(issue.id),
+                    "now": out["forecasts"][lead][issue.id],
+                }
+                for issue in sc.issues
+            ],
+            lead,
+        )
     refusals = [r["why"] for r in checks.get("models", {}).get(lead, {}).get("refuse", [])]
     return {
         "problems": [],
         "field_errors": [],
+        "ratification": None,
+        "gaps": None,
+        "chart": chart,
         "check_rows": check_rows,
         "range": checks.get("range"),
         "form": checks.get("form"),
@@ -629,6 +863,67 @@ def _results_context(
         "sha": opened.sha256,
         "pending": pending,
     }
+
+
+def _ratification_rows(
+    rat: dict[str, Any] | None, base: dict[str, Any] | None, models: list[str]
+) -> dict[str, Any] | None:
+    """The ratification table: per form and body a row, per model its yes votes, marked where
+    they differ from the baseline's; a model still computing shows as pending."""
+    if rat is None:
+        return None
+    was: dict[tuple[str, str, str], int] = {}
+    for f in (base or {}).get("forms", []):
+        for b in f["bodies"]:
+            for m, y in b["yes"].items():
+                was[f["form"], b["body"], m] = y
+    forms = []
+    for f in rat["forms"]:
+        verdicts = [
+            {"model": m, "pending": m not in f["ratified"], "ratified": f["ratified"].get(m)}
+            for m in models
+        ]
+        bodies = []
+        for b in f["bodies"]:
+            cells = []
+            for m in models:
+                if m not in b["yes"]:
+                    cells.append({"model": m, "pending": True, "changed": False})
+                    continue
+                before = was.get((f["form"], b["body"], m), b["yes"][m])
+                cells.append(
+                    {
+                        "model": m,
+                        "pending": False,
+                        "yes": b["yes"][m],
+                        "passed": b["passed"][m],
+                        "was": before,
+                        "changed": before != b["yes"][m],
+                    }
+                )
+            bodies.append({**b, "cells": cells})
+        forms.append({"form": f["form"], "name": f["name"], "verdicts": verdicts, "bodies": bodies})
+    changed = any(c.get("changed") for f in forms for b in f["bodies"] for c in b["cells"])
+    return {
+        "model": rat["model"],
+        "models": models,
+        "forms": forms,
+        "words": rat["words"],
+        "changed": changed,
+    }
+
+
+def _gap_rows(gap: dict[str, Any] | None, base: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The achievement gaps, each marked where it differs from the baseline package's."""
+    if gap is None:
+        return None
+    was = {r["actor"]: r["gap"] for r in (base or {}).get("rows", [])}
+    rows = []
+    for r in gap["rows"]:
+        before = was.get(r["actor"])
+        changed = before is not None and r["gap"] is not None and abs(before - r["gap"]) > 1e-9
+        rows.append({**r, "was": before, "changed": changed})
+    return {"model": gap["model"], "rows": rows}
 
 
 def _delta(model: str, what: str, x: float | None, y: float | None, digits: int) -> dict:

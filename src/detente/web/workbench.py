@@ -30,7 +30,7 @@ from detente.scenario.loading import (
     validate_document,
 )
 from detente.scenario.schema import Loc
-from detente.scenario.yamlmap import parse_yaml
+from detente.scenario.yamlmap import dotted, parse_yaml
 
 #: stance fields the page can edit, in table order
 FIELDS = ("position", "salience", "capability", "demand", "publicity")
@@ -66,8 +66,19 @@ class Edit:
 
     @property
     def key(self) -> str:
-        """The form key, ``f.<stance>.<field>``."""
+        """The form key: ``f.<stance>.<field>``, or ``d.<path>`` for an input of the bodies,
+        forms or crisis (``field`` then holds the loader's path, ``crisis.p_win``)."""
+        if self.stance < 0:
+            return path_key(self.field)
         return f"f.{self.stance}.{self.field}"
+
+    @property
+    def label(self) -> str:
+        """The field as the page labels it: ``RUS enlargement position``."""
+        if self.stance < 0:
+            name = self.field.rsplit(".", 2)[-2] if self.issue else self.field.rsplit(".", 1)[-1]
+            return " ".join(x for x in (self.actor, name, self.issue) if x)
+        return f"{self.actor} {self.issue} {self.field}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, as stored with a run."""
@@ -152,12 +163,9 @@ def parse_edits(opened: Opened, form: Mapping[str, str]) -> list[Edit]:
     number is kept as text, so that validation reports it with the loader's message.
     """
     stances = opened.doc.get("stances") or []
+    others = other_inputs(opened)
     edits = []
     for key, raw in form.items():
-        m = _KEY.match(key)
-        if not m or int(m.group(1)) >= len(stances):
-            continue
-        n, name = int(m.group(1)), m.group(2)
         text = str(raw).strip()
         try:
             value: float | str = float(text)
@@ -165,9 +173,39 @@ def parse_edits(opened: Opened, form: Mapping[str, str]) -> list[Edit]:
                 value = text
         except ValueError:
             value = text
+        if key in others:
+            inp = others[key]
+            if inp.integer and isinstance(value, float) and value.is_integer():
+                value = int(value)  # a count or threshold: the schema takes whole numbers only
+            edits.append(Edit(-1, inp.field, value, inp.owner, inp.issue))
+            continue
+        m = _KEY.match(key)
+        if not m or int(m.group(1)) >= len(stances):
+            continue
+        n, name = int(m.group(1)), m.group(2)
         st = stances[n] if isinstance(stances[n], dict) else {}
         edits.append(Edit(n, name, value, str(st.get("actor", "")), str(st.get("issue", ""))))
-    return sorted(edits, key=lambda e: (e.stance, FIELDS.index(e.field)))
+    order = list(others)
+    return sorted(
+        edits,
+        key=lambda e: (
+            (1, order.index(e.key), 0) if e.stance < 0 else (0, e.stance, FIELDS.index(e.field))
+        ),
+    )
+
+
+def _set(doc: dict[str, Any], opened: Opened, e: Edit) -> None:
+    """Put an edit's value into a copy of the parsed document."""
+    if e.stance >= 0:
+        doc["stances"][e.stance][e.field] = e.value
+        return
+    inp = other_inputs(opened).get(e.key)
+    if inp is None:  # a stored run's edit of an input this scenario does not have
+        raise InputError(Problem(opened.source, "this scenario has no such input", field=e.field))
+    node: Any = doc
+    for part in inp.loc[:-1]:
+        node = node[part]
+    node[inp.loc[-1]] = e.value
 
 
 def apply_edits(opened: Opened, edits: list[Edit]) -> Loaded:
@@ -176,7 +214,7 @@ def apply_edits(opened: Opened, edits: list[Edit]) -> Loaded:
         return opened.loaded
     doc = copy.deepcopy(opened.doc)
     for e in edits:
-        doc["stances"][e.stance][e.field] = e.value
+        _set(doc, opened, e)
     return validate_document(doc, opened.lines, opened.source)
 
 
@@ -190,11 +228,11 @@ def export_yaml(opened: Opened, edits: list[Edit], samples: int, seed: int) -> s
     apply_edits(opened, edits)  # raises InputError if the edits do not validate
     doc = copy.deepcopy(opened.doc)
     for e in edits:
-        doc["stances"][e.stance][e.field] = e.value
+        _set(doc, opened, e)
     head = [
         f"# Exported by the detente workbench from {opened.source} "
         f"(sha256 {opened.sha256[:12]}) with {len(edits)} edit(s):",
-        *[f"#   {e.actor} {e.issue} {e.field} = {e.value!r}" for e in edits],
+        *[f"#   {e.label} = {e.value!r}" for e in edits],
         f"# Reproduce the page: detente forecast FILE --samples {samples} --seed {seed}",
     ]
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
@@ -202,9 +240,156 @@ def export_yaml(opened: Opened, edits: list[Edit], samples: int, seed: int) -> s
 
 
 def field_of(problem: Problem) -> str | None:
-    """The form key a problem belongs to (``stances[3].position`` -> ``f.3.position``)."""
+    """The form key a problem belongs to (``stances[3].position`` -> ``f.3.position``,
+    ``crisis.p_win`` -> ``d.crisis.p_win``)."""
     m = re.match(r"^stances\[(\d+)\]\.(\w+)$", problem.field or "")
-    return f"f.{m.group(1)}.{m.group(2)}" if m and m.group(2) in FIELDS else None
+    if m:
+        return f"f.{m.group(1)}.{m.group(2)}" if m.group(2) in FIELDS else None
+    if problem.field and problem.field.startswith(("crisis.", "bodies[", "forms[")):
+        return path_key(problem.field)
+    return None
+
+
+def path_key(field: str) -> str:
+    """The form key of an input by the loader's path: ``bodies[0].blocs[1].count`` ->
+    ``d.bodies.0.blocs.1.count`` (brackets do not belong in an element id)."""
+    return "d." + re.sub(r"\[(\d+)\]", r".\1", field)
+
+
+@dataclass(frozen=True)
+class Input:
+    """An editable input outside the stance table: of the crisis, a body's bloc or a form."""
+
+    key: str  # form key, d.<path>
+    loc: tuple[str | int, ...]  # where it is in the parsed document
+    field: str  # the loader's path, as problems name it
+    section: str  # "crisis", "blocs" or "forms"
+    owner: str  # what it belongs to, in words: "crisis", "us-senate democrats", "form treaty"
+    issue: str  # the issue of a bloc's ideal point, else ""
+    lo: float  # the slider's range; validation decides what is allowed
+    hi: float
+    integer: bool = False
+
+
+#: crisis inputs the page edits: path below ``crisis`` and the slider's range
+CRISIS_INPUTS: tuple[tuple[tuple[str, ...], float, float], ...] = (
+    (("p_win",), 0.0, 1.0),
+    (("cost_challenger",), 0.0, 1.0),
+    (("cost_target",), 0.0, 1.0),
+    (("deadline_months",), 0.0, 24.0),
+    (("mobilisation", "months"), 0.0, 24.0),
+    (("mobilisation", "cost_per_month"), 0.0, 0.1),
+    (("brinkmanship", "hazard_per_month"), 0.0, 0.2),
+    (("power_shift", "p_future"), 0.0, 1.0),
+    (("power_shift", "discount"), 0.0, 1.0),
+)
+
+
+def _make(loc: tuple[str | int, ...], section: str, owner: str, issue: str, lo: float, hi: float,
+          integer: bool = False) -> Input:  # fmt: skip
+    field = dotted(loc)
+    return Input(path_key(field), loc, field, section, owner, issue, lo, hi, integer)
+
+
+@lru_cache(maxsize=32)
+def _other_inputs(opened: Opened) -> tuple[Input, ...]:
+    doc = opened.doc
+    sc = opened.loaded.scenario
+    out: list[Input] = []
+    crisis = doc.get("crisis")
+    if isinstance(crisis, dict):
+        for path, lo, hi in CRISIS_INPUTS:
+            node: Any = crisis
+            for part in path[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            if isinstance(node, dict) and path[-1] in node:
+                out.append(_make(("crisis", *path), "crisis", "crisis", "", lo, hi))
+    for b, body in enumerate(sc.bodies):
+        size = sum(bl.count for bl in body.blocs) + len(body.members)
+        if isinstance(body.threshold, int):
+            out.append(
+                _make(("bodies", b, "threshold"), "blocs", body.id, "", 0, max(size, 1), True)
+            )
+        for j, bloc in enumerate(body.blocs):
+            owner = f"{body.id} {bloc.id}"
+            at: tuple[str | int, ...] = ("bodies", b, "blocs", j)
+            out.append(_make((*at, "count"), "blocs", owner, "", 0, max(2 * bloc.count, 1), True))
+            for issue in bloc.ideal:
+                scale = sc.issue(issue).scale
+                out.append(
+                    _make((*at, "ideal", issue), "blocs", owner, issue, scale.min, scale.max)
+                )
+            raw = doc["bodies"][b]["blocs"][j]
+            if "approval_cost" in raw:
+                out.append(_make((*at, "approval_cost"), "blocs", owner, "", 0.0, 50.0))
+    for f, form in enumerate(sc.forms):
+        raw = doc["forms"][f]
+        for name, hi in (("revision_hazard", 1.0), ("horizon", 50.0)):
+            if name in raw:
+                out.append(_make(("forms", f, name), "forms", f"form {form.id}", "", 0.0, hi))
+    return tuple(out)
+
+
+def other_inputs(opened: Opened) -> dict[str, Input]:
+    """The editable inputs of the crisis, the bodies' blocs and the forms, by form key, in
+    document order (those the scenario has)."""
+    return {i.key: i for i in _other_inputs(opened)}
+
+
+def _at(obj: Any, loc: tuple[str | int, ...]) -> Any:
+    """The validated value at a document path (attributes of models, keys of dicts)."""
+    for part in loc:
+        if isinstance(part, int):
+            obj = obj[part]
+        elif isinstance(obj, dict):
+            obj = obj.get(part)
+        else:
+            obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def other_sections(opened: Opened, edits: list[Edit] | None = None) -> list[dict[str, Any]]:
+    """The other inputs as the page shows them: per section, one row per input with the same
+    cell as a stance field (number box, slider, reset, message)."""
+    edited = {e.key: e.value for e in edits or []}
+    titles = {
+        "crisis": "Crisis inputs",
+        "blocs": "Ratifying bodies: thresholds and blocs",
+        "forms": "Agreement forms",
+    }
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for inp in _other_inputs(opened):
+        value = _at(opened.loaded.scenario, inp.loc)
+        note = ""
+        if hasattr(value, "centre"):
+            if not value.is_point:
+                note = value.describe() + "; an edit sets a point value"
+            value = value.centre
+        shown = "" if value is None else repr(float(value)).removesuffix(".0")
+        now = edited.get(inp.key, shown)
+        if isinstance(now, float | int):
+            now = repr(now).removesuffix(".0")
+        label = " ".join(x for x in (inp.owner, inp.loc[-1] if not inp.issue else "ideal",
+                                     inp.issue) if x)  # fmt: skip
+        sections.setdefault(inp.section, []).append(
+            {
+                "label": label,
+                "cell": {
+                    "field": str(inp.loc[-1]),
+                    "key": inp.key,
+                    "value": shown,
+                    "now": now,
+                    "touched": inp.key in edited,
+                    "min": inp.lo,
+                    "max": inp.hi,
+                    "step": 1 if inp.integer else (inp.hi - inp.lo) / 100,
+                    "note": note,
+                },
+            }
+        )
+    return [{"id": k, "title": titles[k], "rows": rows} for k, rows in sections.items()]
 
 
 def forecast_json(out: dict[str, Any]) -> str:
@@ -273,6 +458,116 @@ def run_fast(loaded: Loaded, seed: int) -> dict[str, dict[str, float]]:
 def baseline(opened: Opened, samples: int, seed: int) -> dict[str, Any]:
     """The unedited scenario's forecast (cached per scenario, draws and seed)."""
     return run_forecast(opened.loaded, samples, seed)[0]
+
+
+def ratification(loaded: Loaded, out: dict[str, Any]) -> dict[str, Any] | None:
+    """Ratification of every model's package in every form, body by body.
+
+    The votes are those of ``detente ratify --set ISSUE=VALUE ...`` with the package's every
+    issue (the same vote functions, batched over the packages); the headline package's verdict
+    per form is worded by :func:`detente.api.ratify`. None when the scenario has no forms or
+    no model has answered yet.
+    """
+    import numpy as np
+
+    from detente import api
+    from detente.analyses.ratification import form_votes
+    from detente.scenario import compile_scenario
+    from detente.scenario.ratification import compile_ratification
+
+    forecasts = out.get("forecasts") or {}
+    sc = loaded.scenario
+    if not sc.forms or not forecasts:
+        return None
+    arrays = compile_scenario(sc)
+    comp = compile_ratification(sc, status_quo=arrays.status_quo[:1])
+    models = list(forecasts)
+    x = np.array([[forecasts[m][i] for i in comp.issue_ids] for m in models])[None]  # (1, P, D)
+    forms = []
+    for form in comp.forms:
+        bodies = comp.form_bodies(form)
+        votes = form_votes(x, bodies)
+        forms.append(
+            {
+                "form": form.id,
+                "name": form.name,
+                "ratified": {m: bool(votes.ratified[0, j]) for j, m in enumerate(models)},
+                "bodies": [
+                    {
+                        "body": b.id,
+                        "name": b.name,
+                        "needed": int(b.threshold),
+                        "members": int(b.n_members),
+                        "yes": {m: int(votes.yes[0, j, k]) for j, m in enumerate(models)},
+                        "passed": {m: bool(votes.passed[0, j, k]) for j, m in enumerate(models)},
+                    }
+                    for k, b in enumerate(bodies)
+                ],
+            }
+        )
+    lead = (out.get("headline") or {}).get("model")
+    words: list[dict[str, Any]] = []
+    if lead in forecasts:
+        # repr keeps every digit: the package worded is exactly the forecast shown
+        items = [f"{issue}={value!r}" for issue, value in forecasts[lead].items()]
+        try:
+            report = api.ratify(loaded, set_values=items)
+            words = [
+                {"form": f["form"], "ratified": f["ratified"], "text": f["explanation"]}
+                for f in report["packages"][0]["forms"]
+            ]
+        except InputError:  # a forecast a rounding error off its scale: the votes stand alone
+            words = []
+    return {"model": lead, "models": models, "forms": forms, "words": words}
+
+
+@lru_cache(maxsize=16)
+def baseline_ratification(opened: Opened, samples: int, seed: int) -> dict[str, Any] | None:
+    """:func:`ratification` of the unedited scenario's headline package (cached)."""
+    return ratification(opened.loaded, baseline(opened, samples, seed))
+
+
+def gaps(loaded: Loaded, out: dict[str, Any]) -> dict[str, Any] | None:
+    """Achievement gaps under the headline model's package, per actor with a public demand.
+
+    :func:`detente.api.crisis` at the centre of the inputs (no draws) with the headline model:
+    each public actor's gap between its public demand and the package, the audience cost it
+    pays, and whether it can still declare victory. None without a crisis section or before
+    the headline model has answered.
+    """
+    from detente import api
+
+    lead = (out.get("headline") or {}).get("model")
+    if loaded.scenario.crisis is None or lead not in out.get("forecasts", {}):
+        return None
+    report = api.crisis(loaded, samples=0, models=[lead])
+    model = report["models"].get(lead)
+    if model is None:  # the model could not run on the crisis's compile
+        return None
+    rows = [
+        {
+            "actor": actor,
+            "gap": v["gap"]["value"],
+            "audience_cost": v["audience_cost"]["value"],
+            "victory": v["can_declare_victory"]["value"],
+        }
+        for actor, v in model["public_actors"].items()
+    ]
+    return {"model": lead, "rows": rows}
+
+
+@lru_cache(maxsize=16)
+def baseline_gaps(opened: Opened, samples: int, seed: int) -> dict[str, Any] | None:
+    """:func:`gaps` of the unedited scenario (cached)."""
+    return gaps(opened.loaded, baseline(opened, samples, seed))
+
+
+@lru_cache(maxsize=32)
+def sweep_inputs(opened: Opened) -> list[str]:
+    """The uncertain inputs a sensitivity sweep can move (their labels)."""
+    from detente.analyses.sensitivity import uncertain_inputs
+
+    return uncertain_inputs(opened.loaded.scenario)
 
 
 def field_value(raw: Any) -> float | None:

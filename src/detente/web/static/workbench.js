@@ -113,6 +113,20 @@
     }
   });
 
+  // an applied move: its edits go into the fields as if typed, then the page recomputes
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    if (ev.detail.target.id !== "apply-result") { return; }
+    var items = document.querySelectorAll("#apply-edits li[data-key]");
+    items.forEach(function (li) {
+      var key = li.dataset.key, box = boxOf(key);
+      if (!box) { return; }
+      box.value = li.dataset.value;
+      if (isFinite(Number(li.dataset.value))) { sliderOf(key).value = li.dataset.value; }
+      touch(key);
+    });
+    if (items.length) { recompute(); }
+  });
+
   // after each results swap: put every field's message next to its field
   document.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.detail.target.id !== "results") { return; }
