@@ -24,7 +24,12 @@ COMMANDS = [
 
 
 #: words of each command's bar
-BAR = {"crisis": "crisis:", "advise": "advise RUS", "ratify": "nearest packages", "montecarlo": "montecarlo"}
+BAR = {
+    "crisis": "crisis:",
+    "advise": "advise RUS",
+    "ratify": "nearest packages",
+    "montecarlo": "draws",
+}
 
 
 def test_no_terminal_no_callback() -> None:
