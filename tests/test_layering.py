@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "scenario": 0,
     "io": 0,
     "data": 0,
+    "glossary": 0,  # reads the glossary file; imports nothing of detente
     "models": 1,
     "analyses": 2,
     "api": 3,

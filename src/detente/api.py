@@ -105,13 +105,15 @@ def outcome(
     samples: int | None = None,
     seed: int = 0,
     keep_draws: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """The outcome model's headline numbers (docs/outcome.md) over ``samples`` draws.
 
     Runs the Monte Carlo engine, so that every command that shows P(agreement),
     P(ratified | agreement) or P(escalation) for one seed and number of draws shows the same
     numbers. ``models`` default: the Monte Carlo models. ``keep_draws`` also returns each
-    model's per-sample forecasts under ``draws`` (not JSON-ready).
+    model's per-sample forecasts under ``draws`` (not JSON-ready). ``progress`` is called with
+    the number of draws done.
     """
     from detente.analyses.montecarlo import run_montecarlo
     from detente.analyses.outcome import DEFAULT_SAMPLES
@@ -124,6 +126,7 @@ def outcome(
         models,
         source=loaded.source,
         keep_draws=keep_draws,
+        progress=progress,
     )
     out = dict(mc["outcome"])
     out["seed"] = seed
@@ -415,12 +418,14 @@ def ratify(
     samples: int = 0,
     nearest: bool = False,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Would a package be ratified, in which form, and who blocks it.
 
     See :func:`detente.analyses.ratify_report.ratify_report` for the result; ``outsiders``
     (``exclude`` or ``discounted``) and ``discount`` (0 to 1) say how actors outside ``forum``
-    count in its forecasts.
+    count in its forecasts. ``progress`` is called with (package-form checks done, checks in
+    all); the result is the same with or without it.
 
     Raises
     ------
@@ -455,6 +460,7 @@ def ratify(
         samples=samples,
         nearest=nearest,
         seed=seed,
+        progress=progress,
     )
 
 
@@ -464,6 +470,7 @@ def crisis(
     samples: int = 200,
     seed: int = 0,
     models: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The outside option of force: bargaining range, escalation risk, signals, audience costs.
 
@@ -471,6 +478,10 @@ def crisis(
     of that many draws gives the intervals and the outcome model's P(agreement) and
     P(escalation) (:func:`outcome`). See
     :func:`detente.analyses.crisis_report.crisis_report` for the result.
+
+    ``progress`` is called with (steps done, steps known so far): first the Monte Carlo's draws,
+    then the report's model forecasts and analyses (the total grows when they start); the
+    result is the same with or without it.
 
     Raises
     ------
@@ -486,10 +497,17 @@ def crisis(
     point = compile_scenario(sc, samples=None, rng=rng)
     draws = compile_scenario(sc, samples=samples, rng=rng) if samples > 0 else None
     oc = None
+    first = samples if samples > 0 else 0  # steps of the Monte Carlo, before the report's
     if samples > 0:
         from detente.models.base import monte_carlo_models
 
-        oc = outcome(sc, models or monte_carlo_models(), samples, seed)
+        oc = outcome(
+            sc,
+            models or monte_carlo_models(),
+            samples,
+            seed,
+            progress=None if progress is None else lambda done: progress(done, first + 1),
+        )
     out = crisis_report(
         sc,
         point,
@@ -498,6 +516,7 @@ def crisis(
         source=_source(scenario, "default scenario"),
         models=models or None,
         outcome=oc,
+        progress=None if progress is None else lambda done, n: progress(first + done, first + n),
     )
     out["seed"] = seed
     return out

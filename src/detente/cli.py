@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as _cx
 
 from detente.commands import DbOpt, SaveOpt
-from detente.errors import InputError
+from detente.errors import InputError, Problem
 
 app = typer.Typer(
     name="detente",
@@ -544,6 +544,75 @@ def schema(
         from detente.outputs.files import write_atomic
 
         write_atomic(output, text, force=force)
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def explain(
+    term: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="A term as any command prints it, a command or an option, e.g. "
+            '"P(escalation)", dEU, "acceptable range", --samples; default: list every term.'
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Define a term of the outputs, a command or an option (from the glossary, one source)."""
+    from detente import glossary
+
+    if not term:
+        items = glossary.entries()
+        if json_out:
+            emit_json(
+                [{"term": e.term, "also": list(e.aliases), "section": e.section} for e in items]
+            )
+            return
+        section = None
+        for e in items:
+            if e.section != section:
+                section = e.section
+                typer.echo(f"{section}:")
+            typer.echo(f"  {e.term}" + (f" (also {', '.join(e.aliases)})" if e.aliases else ""))
+        return
+    query = " ".join(term)
+    found = glossary.lookup(query)
+    if not found:
+        raise InputError(
+            Problem(
+                "glossary",
+                f"no entry for {query!r}; `detente explain` lists every term",
+                field="TERM",
+            )
+        )
+    if json_out:
+        emit_json(
+            [
+                {"term": e.term, "also": list(e.aliases), "section": e.section, "text": e.text}
+                for e in found
+            ]
+        )
+        return
+    import shutil
+    import textwrap
+
+    width = min(100, shutil.get_terminal_size((100, 24)).columns) - 2
+    if len(found) > 1:
+        typer.echo(f"{len(found)} entries contain {query!r}:")
+    for k, e in enumerate(found):
+        if k:
+            typer.echo("")
+        typer.echo(f"{e.term} ({e.section})")
+        if e.aliases:
+            typer.echo(
+                textwrap.fill(
+                    "also: " + ", ".join(e.aliases),
+                    width,
+                    initial_indent="  ",
+                    subsequent_indent="  ",
+                )
+            )
+        for para in e.text.split("\n\n"):
+            typer.echo(textwrap.fill(para, width, initial_indent="  ", subsequent_indent="  "))
 
 
 class _LazyCommand(typer.core.TyperCommand):

@@ -11,6 +11,7 @@ it through :func:`detente.api.crisis`); names and signatures are unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,12 +56,16 @@ def _stat(point: np.ndarray, draws: np.ndarray | None) -> dict[str, Any]:
 
 
 def _forecasts(
-    arrays: ScenarioArrays, rng: np.random.Generator, models: list[str] | None = None
+    arrays: ScenarioArrays,
+    rng: np.random.Generator,
+    models: list[str] | None = None,
+    step: Callable[[], None] = lambda: None,
 ) -> tuple[dict, dict, dict]:
     """Each model's forecast; models that cannot run on the inputs are skipped.
 
     Without ``models``: every model on a point compile, and the Monte Carlo models
-    (:func:`detente.models.base.monte_carlo_models`) on draws.
+    (:func:`detente.models.base.monte_carlo_models`) on draws. ``step`` is called after each
+    model.
     """
     from detente.models.base import monte_carlo_models, registry
     from detente.models.spec import make_model
@@ -74,8 +79,10 @@ def _forecasts(
             out[name] = model.forecast(arrays, rng)
         except (ValueError, InputError) as exc:
             skipped[name] = str(exc)
+            step()
             continue
         described[name] = model.describe()
+        step()
     return out, described, skipped
 
 
@@ -88,6 +95,7 @@ def crisis_report(
     source: str = "scenario",
     models: list[str] | None = None,
     outcome: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The crisis analysis as JSON-ready data: point values with intervals from the draws.
 
@@ -97,6 +105,9 @@ def crisis_report(
 
     ``models``: model specs to forecast with; default every model for a point analysis and the
     Monte Carlo models (:func:`detente.models.base.monte_carlo_models`) when there are draws.
+
+    ``progress`` is called with (steps done, steps in all): one step per model forecast and per
+    analysis; the result is the same with or without it.
 
     Raises
     ------
@@ -122,17 +133,35 @@ def crisis_report(
         from detente.models.base import monte_carlo_models
 
         models = monte_carlo_models()
-    fc, described, skipped = _forecasts(point, rng, models)
+    from detente.models.base import registry
+
+    n_models = len(models) if models is not None else len(registry())
+    # forecasts on the point, one analysis; with draws, forecasts on them and two analyses
+    total = n_models + 1 + (n_models + 2 if draws is not None else 0)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    fc, described, skipped = _forecasts(point, rng, models, step)
     res = analyse_crisis(cr, point, fc, options)
+    step()
     res_mc = None
     if draws is not None:
         cr_mc = compile_crisis(scenario, draws, draws.n_samples, rng, pie_zero=options.pie_zero)
-        fc_mc, _, skipped_mc = _forecasts(draws, rng, models)
+        fc_mc, _, skipped_mc = _forecasts(draws, rng, models, step)
         for name in skipped_mc:  # a model must run on the centres and on every draw
             fc.pop(name, None)
             skipped.setdefault(name, skipped_mc[name])
         res = analyse_crisis(cr, point, fc, options)
+        step()
         res_mc = analyse_crisis(cr_mc, draws, {k: fc_mc[k] for k in fc}, options)
+        step()
 
     def get(*path: str | int) -> tuple[np.ndarray, np.ndarray | None]:
         a: Any = res

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -111,6 +112,7 @@ def ratify_report(
     samples: int = 0,
     nearest: bool = False,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Check packages in forms; a JSON-ready report (see the module docstring).
 
@@ -137,6 +139,9 @@ def ratify_report(
         Also search the nearest ratifiable package for every form that fails.
     seed
         Seed of the one generator used for forecasts, draws and searches.
+    progress
+        Called with (package-form checks done, checks in all) after each check (the slow part
+        with ``nearest``); the report is the same with or without it.
 
     Raises
     ------
@@ -187,6 +192,9 @@ def ratify_report(
         "skipped": skipped,
     }
     utils_sq = spatial_utility(arrays.take_samples(0), comp.status_quo[:1])[0]
+    checks, done = len(packages) * len(chosen), 0
+    if progress is not None:
+        progress(0, checks)
     for pkg in packages:
         entry: dict[str, Any] = {
             "id": pkg.id,
@@ -204,6 +212,9 @@ def ratify_report(
             entry["forms"].append(
                 _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc, nearest, rng)
             )
+            done += 1
+            if progress is not None:
+                progress(done, checks)
         report["packages"].append(entry)
     return report
 

@@ -107,7 +107,10 @@ def advise(
     from detente import api
 
     t0 = time.perf_counter()
-    r = api.advise(scenario, actor, model, samples=samples, seed=seed)
+    from detente.commands.progress import stderr_progress
+
+    with stderr_progress(f"advise {actor}: moves") as progress:
+        r = api.advise(scenario, actor, model, samples=samples, seed=seed, progress=progress)
     if save:
         from detente.commands.saving import save_run
 

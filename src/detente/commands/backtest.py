@@ -137,11 +137,12 @@ def _print_distributions(console: object, result: dict) -> None:
 
 
 def _print_table(result: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from detente.cli import console as cli_console
+
     s = result["data"]
-    console = Console()
+    console = cli_console(wide=True)  # not cut to 80 columns when written to a file (issue 20)
     table = Table(
         title=(
             f"DEU backtest: {s['kept']} issues of {s['proposals_kept']} proposals "

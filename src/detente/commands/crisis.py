@@ -45,7 +45,10 @@ def crisis(
     from detente import api
 
     t0 = time.perf_counter()
-    report = api.crisis(scenario, samples=samples, seed=seed, models=model)
+    from detente.commands.progress import stderr_progress
+
+    with stderr_progress("crisis: draws, then forecasts") as progress:
+        report = api.crisis(scenario, samples=samples, seed=seed, models=model, progress=progress)
     if save:
         from detente.commands.saving import save_run
 

@@ -149,7 +149,11 @@ def ratify(
         "nearest": nearest,
         "seed": seed,
     }
-    report = api.ratify(scenario, **opts)
+    from detente.commands.progress import stderr_progress
+
+    # a bar only for the search of --nearest: without it ratify takes about a second
+    with stderr_progress("ratify: nearest packages", show=None if nearest else False) as progress:
+        report = api.ratify(scenario, progress=progress, **opts)
     if save:
         from detente.commands.saving import save_run
 

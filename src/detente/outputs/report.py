@@ -820,27 +820,12 @@ INPUT_COLUMNS = [
     "why",
 ]
 
-GLOSSARY = [
-    ("P(agreement)", "share of draws in which every required signatory prefers the deal to its "
-     "alternative (docs/outcome.md)"),
-    ("P(ratified | agreement)", "of the signed draws, the share in which every body of the "
-     "form passes the deal"),
-    ("P(escalation)", "probability that the talks fail into force: with no deal in force the "
-     "crisis goes on at the status quo; a deal in force settles it"),
-    ("acceptable range", "the challenger's shares of the pie that every signatory signs"),
-    ("Fearon's range", "the shares both sides prefer to war in a one-shot crisis (Fearon 1995)"),
-    ("share of the pie", "the challenger's gain on the issues at stake, weighted by the crisis "
-     "stakes: 0 nothing it wants, 1 everything"),
-    ("achievement gap", "publicity-weighted shortfall of a package from an actor's public "
-     "demands, 0..1 (models.md C.2)"),
-    ("durable value", "utility of a deal that may be revised: u(x)(1-h)^T + u(SQ)(1-(1-h)^T)"),
-    ("dEU", "change of an actor's expected utility from the baseline, on a 0..1 scale"),
-    ("tie", "a move whose gain is within 2 standard errors or below 0.005 in expected utility"),
-    ("approval cost", "a ratifier's domestic price of approving a deal with an adversary "
-     "(Putnam 1988), in weighted-distance points"),
-    ("controlled / vetoed issue", "an issue one actor decides alone, or one that needs named "
-     "actors' consent to move (docs/scenario-format.md)"),
-]  # fmt: skip
+
+def glossary_items() -> list[tuple[str, str]]:
+    """The report's glossary: every entry of ``glossary.md`` but the commands and options."""
+    from detente.glossary import report_entries
+
+    return [(e.term, e.text.replace("\n\n", " ")) for e in report_entries()]
 
 
 def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[str]:
@@ -1122,8 +1107,8 @@ def render_html(rep: Report) -> str:
             table(INPUT_COLUMNS, rep.inputs),
         ]
     parts.append(
-        "<h2>Glossary</h2><dl>"
-        + "".join(f"<dt><b>{_e(k)}</b></dt><dd>{_e(v)}</dd>" for k, v in GLOSSARY)
+        "<h2>Glossary</h2><p>Also at the terminal: <code>detente explain TERM</code>.</p><dl>"
+        + "".join(f"<dt><b>{_e(k)}</b></dt><dd>{_e(v)}</dd>" for k, v in glossary_items())
         + "</dl>"
     )
     parts.append(
@@ -1151,7 +1136,9 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
     """The report as Markdown; figures are linked as PNG files in ``figure_dir`` if given."""
 
     def table(head: list[str], rows: list[list[str]]) -> str:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        # a "|" inside a header (P(ratified | agreement)) would split the cell: escape it
+        cells = [h.replace("|", "\\|") for h in head]
+        lines = ["| " + " | ".join(cells) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
         return "\n".join(lines)
 
@@ -1201,7 +1188,8 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
     if rep.inputs:
         out += ["", "## Inputs", ""]
         out += [table(INPUT_COLUMNS, rep.inputs)]
-    out += ["", "## Glossary", ""] + [f"- **{k}**: {v}" for k, v in GLOSSARY]
+    out += ["", "## Glossary", "", "Also at the terminal: `detente explain TERM`.", ""]
+    out += [f"- **{k}**: {v}" for k, v in glossary_items()]
     out += ["", "## Sources", ""] + [f"- {s}" for s in rep.sources]
     out += ["", "## Rationales", ""] + [f"- {k}: {v}" for k, v in rep.rationales]
     return "\n".join(out) + "\n"
