@@ -148,13 +148,20 @@ def crisis_report(
 
     if progress is not None:
         progress(0, total)
+    from detente.scenario.ratification import carrier
+
+    # every package as the headline form carries it (what it fixes, e.g. a treaty's legal form),
+    # so the shares here are the outcome model's
+    carry = carrier(scenario, scenario.forms[0].id if scenario.forms else None)
     fc, described, skipped = _forecasts(point, rng, models, step)
+    fc = {k: carry(v) for k, v in fc.items()}
     res = analyse_crisis(cr, point, fc, options)
     step()
     res_mc = None
     if draws is not None:
         cr_mc = compile_crisis(scenario, draws, draws.n_samples, rng, pie_zero=options.pie_zero)
         fc_mc, _, skipped_mc = _forecasts(draws, rng, models, step)
+        fc_mc = {k: carry(v) for k, v in fc_mc.items()}
         for name in skipped_mc:  # a model must run on the centres and on every draw
             fc.pop(name, None)
             skipped.setdefault(name, skipped_mc[name])

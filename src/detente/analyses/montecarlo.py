@@ -139,7 +139,14 @@ def run_block(
         if agree is not None:
             out[f"agreement/{spec}"] = np.asarray(agree, dtype=bool)
     if comp.crisis is not None:
-        res = analyse_crisis(comp.crisis, arrays, forecasts, plan.crisis_options)
+        # each package as the headline form carries it, as the outcome model reads it
+        first = (
+            comp.ratification.forms[0] if comp.ratification and comp.ratification.forms else None
+        )
+        carry = first.carry if first is not None else (lambda x: x)
+        res = analyse_crisis(
+            comp.crisis, arrays, {k: carry(v) for k, v in forecasts.items()}, plan.crisis_options
+        )
         out["escalation/offer"] = res["offer"]["escalation"]
         for spec in forecasts:
             out[f"escalation/{spec}"] = res["models"][spec]["escalation"]

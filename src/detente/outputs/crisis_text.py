@@ -204,8 +204,10 @@ def summary_text(r: dict[str, Any]) -> str:
             else "no room to declare victory: " + ", ".join(no_room)
         )
         off = m["escalation_if_offered"]
+        as_form = f" (as a {oc['form']})" if oc and oc.get("form") else ""
         lines.append(
-            f"Package {name}: {ch} share {_share(m['challenger_share']['value'])}; if offered as "
+            f"Package {name}: {ch} share {_share(m['challenger_share']['value'])}{as_form}; if "
+            "offered as "
             f"take-it-or-leave-it, escalation {_pct(off['value'])}{_ci(off)} (conditional); "
             f"{tail}."
         )
