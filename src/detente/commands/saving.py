@@ -4,7 +4,10 @@ A saved run holds what ``detente runs rerun`` needs to run it again and compare 
 scenario text (stored once per content hash), the command and its options, the seed, the
 detente version, the output exactly as ``--json`` prints it, and the time it took. The history
 is the one ``detente serve`` writes (``--db`` URL, else ``$DETENTE_DB``, else the user's data
-directory), so ``detente runs list`` shows CLI and workbench runs together.
+directory), so ``detente runs list`` shows CLI and workbench runs together. ``--db`` on a
+command that runs a scenario implies ``--save``: the only use of a history there is to store
+the run in it, and a ``--db`` that silently did nothing would lose the run the analyst meant to
+keep.
 """
 
 from __future__ import annotations
@@ -20,11 +23,23 @@ import typer
 if TYPE_CHECKING:
     from detente.scenario import Loaded
 
+
+def _save_or_db(ctx: typer.Context, save: bool) -> bool:
+    """``--save``, also on when ``--db`` names a history: ``--db`` alone means "save it there".
+
+    Click processes the options given on the command line before the ones left out, so when
+    ``--db`` is given without ``--save``, ``db`` is in ``ctx.params`` by the time this runs.
+    """
+    return bool(save or ctx.params.get("db"))
+
+
 SaveOpt = Annotated[
     bool,
     typer.Option(
         "--save",
-        help="Also store the run in the run history (`detente runs list`; needs the web extra).",
+        callback=_save_or_db,
+        help="Also store the run in the run history (`detente runs list`; needs the web extra). "
+        "--db URL implies --save.",
     ),
 ]
 
