@@ -405,8 +405,7 @@ def test_compare_shows_the_deltas_of_inputs_and_results(page: Any, server: Serve
     assert moved != 0
     # two runs, from the page's compare form: the unedited run gives the baseline's deltas
     page.goto(server.url + "/")
-    page.get_by_label("Compare run").fill(second)
-    page.get_by_label("with run (or base)").fill(first)
+    page.get_by_label("Compare runs (ids, or base)").fill(f"{second} {first}")
     page.get_by_role("button", name="Compare", exact=True).click()
     page.wait_for_url("**/compare?*")
     assert float(delta.inner_text()) == moved
