@@ -1142,7 +1142,7 @@ def move_edits(
         raise ValueError(f"{move!r} is not a move open to {actor} at the centre of these inputs")
     if m.kind == "deadline" and sc.crisis is not None and sc.crisis.deadline_months is not None:
         value = sc.crisis.deadline_months.centre * m.deadline_factor
-        return [{"path": "crisis.deadline_months", "value": round(float(value), 6)}]
+        return [{"path": "crisis.deadline_months", "value": float(value)}]
     if m.edit is None:
         raise ValueError(
             f"{move!r} changes the setting of the talks ({m.kind}), not an input; "
@@ -1174,7 +1174,7 @@ def move_edits(
                     "actor": actor,
                     "issue": iid,
                     "field": name,
-                    "value": round(x1 * unit, 6),
+                    "value": x1 * unit,  # unrounded: the page applies the very move evaluated
                 }
             )
     return out

@@ -627,7 +627,12 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except InputError as exc:
             return HTMLResponse(
                 bench.render(
-                    "apply.html", move=None, edits=[], problems=[str(p) for p in exc.problems]
+                    "apply.html",
+                    move=None,
+                    edits=[],
+                    problems=[str(p) for p in exc.problems],
+                    approximated=[],
+                    dropped=[],
                 )
             )
         edits = []
@@ -640,7 +645,26 @@ def create_app(settings: Settings) -> WorkbenchApp:
                     f"f.{e['stance']}.{e['field']}",
                 )
             edits.append({"key": key, "label": label, "value": _val(float(e["value"]))})
-        return HTMLResponse(bench.render("apply.html", move=move, edits=edits, problems=[]))
+        approximated = wb.move_approximations(
+            loaded,
+            actor,
+            str(form.get("kind", "")),
+            sorted({e["issue"] for e in raw if "issue" in e}),
+            deadline=any(e.get("path") == "crisis.deadline_months" for e in raw),
+        )
+        dropped = [
+            e["label"] for e in edits if e["label"].endswith(" publicity") and e["value"] == "0"
+        ]
+        return HTMLResponse(
+            bench.render(
+                "apply.html",
+                move=move,
+                edits=edits,
+                problems=[],
+                approximated=approximated,
+                dropped=dropped,
+            )
+        )
 
     async def job_status(request: Request) -> Response:
         job = bench.jobs.get(request.path_params["job_id"])
