@@ -185,3 +185,23 @@ def test_the_page_says_whether_an_applied_move_is_exact(page: Any, server: Serve
     note = page.locator("#apply-exact")
     expect()(note).to_have_attribute("data-exact", "no")
     expect()(note).to_contain_text("RUS enlargement position (triangular(0, 20, 50))")
+
+
+def test_advice_progress_follows_the_work_not_only_the_moves() -> None:
+    """The advice job's bar: each model's deals and votes of every move count, so it no longer
+    sits near 0 while the deals of all moves are forecast (most of the run) and then races."""
+    from detente import api
+    from detente.scenario import load
+
+    seen: list[tuple[int, int]] = []
+    advice = api.advise(
+        load("russia-nato-2021"), "RUS", samples=8, progress=lambda d, t: seen.append((d, t))
+    )
+    total = seen[0][1]
+    assert all(t == total for _, t in seen) and seen[-1][0] == total
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    moves = len(advice["moves"]) + len(advice["no_effect_moves"])
+    # a third of the work is done when the deals are forecast: one step per model batch
+    deals_done = [d for d, _ in seen if d <= total // 3 + 1]
+    assert len(deals_done) > 2
+    assert len(seen) > moves + 2
