@@ -463,7 +463,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except InputError as exc:
             return HTMLResponse(
                 bench.render("error.html", message="; ".join(map(str, exc.problems))),
-                status_code=404 if "no run" in exc.first_line else 422,
+                status_code=404,  # nothing to compare under that address
             )
         pinned = [i for i in items if i is not None]
         return HTMLResponse(

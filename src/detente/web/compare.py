@@ -61,7 +61,7 @@ def parse_pins(text: str) -> list[str]:
         ``base``, or ``base`` twice.
     """
     pins = [p for p in text.replace(",", " ").split() if p]
-    bad = [p for p in pins if p != "base" and not (p.isascii() and p.isdigit() and len(p) <= 15)]
+    bad = [p for p in pins if p != "base" and not (p.isascii() and p.isdigit())]
     if bad:
         raise InputError(Problem("compare", f"{bad[0]!r} is not a run id or base"))
     if not 2 <= len(pins) <= MAX_PINNED:
