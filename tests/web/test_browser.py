@@ -405,8 +405,7 @@ def test_compare_shows_the_deltas_of_inputs_and_results(page: Any, server: Serve
     assert moved != 0
     # two runs, from the page's compare form: the unedited run gives the baseline's deltas
     page.goto(server.url + "/")
-    page.get_by_label("Compare run").fill(second)
-    page.get_by_label("with run (or base)").fill(first)
+    page.get_by_label("Compare runs (ids, or base)").fill(f"{second} {first}")
     page.get_by_role("button", name="Compare", exact=True).click()
     page.wait_for_url("**/compare?*")
     assert float(delta.inner_text()) == moved
@@ -457,3 +456,34 @@ def test_monte_carlo_job_shows_progress_result_and_cancels(page: Any, server: Se
     page.get_by_role("button", name="Cancel").click()
     expect()(job).to_have_attribute("data-state", "cancelled", timeout=30_000)
     assert "Cancelled after" in page.locator("#job-message").inner_text()
+
+
+def test_every_input_can_be_reached_by_its_label(page: Any, server: Server) -> None:
+    """Every field, slider, menu and button is found by its accessible name, as a screen reader
+    or `get_by_label` finds it, and the name leads to that very element and no other (the
+    sections of other inputs opened by their summaries first, as a user opens them)."""
+    open_page(page, server)
+    closed = page.locator("details:not([open]) > summary")
+    while closed.count():
+        closed.first.click()
+    sel = "input:not([type=hidden]), select, textarea"
+    labels = page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel)).map(el =>
+              el.getAttribute('aria-label') ||
+              (el.labels && el.labels.length ? el.labels[0].textContent.trim() : ''))""",
+        sel,
+    )
+    assert len(labels) > 100 and all(labels), labels
+    for i, label in enumerate(labels):
+        found = page.get_by_label(label, exact=True)
+        assert found.count() == 1 and found.is_visible(), label
+        same = "(el, [sel, i]) => el === document.querySelectorAll(sel)[i]"
+        assert found.evaluate(same, [sel, i]), label
+    buttons = page.evaluate(
+        """() => Array.from(document.querySelectorAll('button'))
+              .filter(b => b.getClientRects().length > 0)
+              .map(b => b.getAttribute('aria-label') || b.textContent.trim())"""
+    )
+    assert buttons and all(buttons)
+    for name in buttons:
+        assert page.get_by_role("button", name=name, exact=True).count() == 1, name

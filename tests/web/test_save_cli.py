@@ -66,3 +66,18 @@ def test_a_saved_file_scenario_is_stored_with_its_text(
     assert "scenario: talks.yaml (yaml" in shown.stdout
     again = detente(capsys, "runs", "rerun", "1", "--db", db)
     assert again.returncode == 0 and "byte-identical" in again.stdout
+
+
+def test_db_without_save_saves_there(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--db URL`` alone means "save the run in that history", never a silently ignored option."""
+    need_web()
+    db = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    for command, args in COMMANDS[:3]:
+        done = detente(capsys, command, "russia-nato-2021", *args, "--json", "--db", db)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.startswith("detente: saved as run "), done.stderr
+    runs = json.loads(detente(capsys, "runs", "list", "--json", "--db", db).stdout)
+    assert [r["command"] for r in runs] == ["ratify", "simulate", "forecast"]
+    # without --db and --save nothing is stored and nothing is said
+    done = detente(capsys, "forecast", "--samples", "4", "--json", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""

@@ -184,3 +184,49 @@ def test_a_scenario_without_crisis_or_bodies_offers_no_other_inputs() -> None:
     forecast = {"forecasts": {"compromise": {}}, "headline": {"model": "compromise"}}
     assert wb.ratification(opened.loaded, forecast) is None
     assert wb.gaps(opened.loaded, forecast) is None
+
+
+def test_exported_yaml_with_every_kind_of_edit_reproduces_the_whole_page(
+    page: Any, server: Server, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stance, a crisis input and a body's threshold edited: the exported YAML validates, and
+    its forecast, ratification table and achievement gaps are the page's."""
+    from detente import api
+    from detente.scenario import load
+    from detente.web import workbench as wb
+    from tests.web.test_browser import cli, expected_cells
+
+    open_page(page, server)
+    page.get_by_label("RUS enlargement demand", exact=True).fill("55")
+    expect()(page.locator("#summary")).to_contain_text("RUS enlargement demand = 55")
+    page.get_by_label("crisis p_win", exact=True).fill("0.35")
+    expect()(page.locator("#summary")).to_contain_text("crisis p_win = 0.35")
+    page.locator("#inputs-blocs > summary").click()
+    page.get_by_label("us-senate threshold", exact=True).fill("55")
+    expect()(page.locator("#summary")).to_contain_text("3 edits")
+    shown = as_map(cells(page))
+    votes = ratification_cells(page)
+    gaps = {
+        td.get_attribute("data-actor"): float(td.get_attribute("data-value"))
+        for td in page.locator("#gaps td.gap").all()
+    }
+    lead = page.locator("#gaps").get_attribute("data-model")
+    page.get_by_role("button", name="Export YAML").click()
+    command = page.locator("#export-command").inner_text().split()
+    path = tmp_path / command[2]
+    path.write_text(page.get_by_label("exported YAML").input_value(), encoding="utf-8")
+    assert detente(capsys, "validate", command[2], cwd=tmp_path).returncode == 0
+    done = cli(*command[1:], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert expected_cells(out) == shown
+    loaded = load(str(path))
+    table = wb.ratification(loaded, out)
+    assert {
+        (m, f["form"], b["body"]): (y, "yes" if b["passed"][m] else "no")
+        for f in table["forms"]
+        for b in f["bodies"]
+        for m, y in b["yes"].items()
+    } == votes
+    crisis = api.crisis(loaded, samples=0, models=[lead])["models"][lead]["public_actors"]
+    assert gaps == {a: v["gap"]["value"] for a, v in crisis.items()}

@@ -125,3 +125,83 @@ def test_sweep_job_draws_the_curve_of_every_output_the_input_moves(
     assert [curves.nth(i).get_attribute("data-output") for i in range(curves.count())] == moving
     points = curves.first.locator("polyline").get_attribute("points").split()
     assert len(points) == len(want["values"]) == 11
+
+
+def _applied(loaded: Any, move: str) -> Any:
+    """The scenario with the move's edits applied as the page applies them."""
+    from detente import api
+    from detente.web import workbench as wb
+
+    op = wb.open_text("t", *wb.bundled_text("russia-nato-2021"), "russia-nato-2021")
+    raw = api.move_edits(loaded, "RUS", move)
+    return wb.apply_edits(op, [wb.Edit(**{k: e[k] for k in wb.Edit.__annotations__}) for e in raw])
+
+
+def test_an_exact_applied_move_is_the_move_the_advisor_evaluated() -> None:
+    """Where every input a move reads is a point, its edits give the advisor's row exactly:
+    advice on the edited scenario has, as its baseline, the numbers of the move's row."""
+    from detente import api
+    from detente.scenario import load
+    from detente.web import workbench as wb
+
+    loaded = load("russia-nato-2021")
+    advice = api.advise(loaded, "RUS", samples=SAMPLES, seed=SEED)
+    exact = [
+        m
+        for m in advice["moves"]
+        if m["kind"] == "reciprocity"
+        and not wb.move_approximations(loaded, "RUS", m["kind"], list(m["issues"]))
+    ]
+    assert exact
+    for m in exact:
+        after = api.advise(_applied(loaded, m["move"]), "RUS", samples=SAMPLES, seed=SEED)
+        for key in ("p_agreement", "p_ratification", "p_escalation", "achievement_gap"):
+            assert after["baseline"][key] == m[key], (m["move"], key)
+    # a move that reads an uncertain input is named as approximated, with the input
+    move = next(m for m in advice["moves"] if m["move"].startswith("offer reciprocity on enl"))
+    found = wb.move_approximations(loaded, "RUS", "reciprocity", ["enlargement"])
+    assert "RUS enlargement position (triangular(0, 20, 50))" in found
+    assert "RUS capability" not in " ".join(found)  # not a weight in the others' mean
+    after = api.advise(_applied(loaded, move["move"]), "RUS", samples=SAMPLES, seed=SEED)
+    assert after["baseline"]["achievement_gap"] != move["achievement_gap"]
+
+
+def test_the_page_says_whether_an_applied_move_is_exact(page: Any, server: Server) -> None:
+    open_page(page, server)
+    page.get_by_label("Actor to advise").select_option("RUS")
+    page.get_by_role("button", name="Advise in the background").click()
+    expect()(page.locator("#advice-job")).to_have_attribute(
+        "data-state", "finished", timeout=120_000
+    )
+    exact = "offer reciprocity on exercises: move toward the others' position"
+    page.get_by_role("button", name=f"apply this move: {exact}", exact=True).click()
+    expect()(page.locator("#apply-message")).to_contain_text(exact)
+    expect()(page.locator("#apply-exact")).to_have_attribute("data-exact", "yes")
+    page.get_by_role("button", name="Undo").click()
+    expect()(page.locator("#summary")).to_contain_text("Baseline")
+    approx = "offer reciprocity on enlargement: move toward the others' position"
+    page.get_by_role("button", name=f"apply this move: {approx}", exact=True).click()
+    expect()(page.locator("#apply-message")).to_contain_text(approx)
+    note = page.locator("#apply-exact")
+    expect()(note).to_have_attribute("data-exact", "no")
+    expect()(note).to_contain_text("RUS enlargement position (triangular(0, 20, 50))")
+
+
+def test_advice_progress_follows_the_work_not_only_the_moves() -> None:
+    """The advice job's bar: each model's deals and votes of every move count, so it no longer
+    sits near 0 while the deals of all moves are forecast (most of the run) and then races."""
+    from detente import api
+    from detente.scenario import load
+
+    seen: list[tuple[int, int]] = []
+    advice = api.advise(
+        load("russia-nato-2021"), "RUS", samples=8, progress=lambda d, t: seen.append((d, t))
+    )
+    total = seen[0][1]
+    assert all(t == total for _, t in seen) and seen[-1][0] == total
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    moves = len(advice["moves"]) + len(advice["no_effect_moves"])
+    # a third of the work is done when the deals are forecast: one step per model batch
+    deals_done = [d for d, _ in seen if d <= total // 3 + 1]
+    assert len(deals_done) > 2
+    assert len(seen) > moves + 2

@@ -677,9 +677,12 @@ def _principals(sc: Scenario, arrays: ScenarioArrays) -> tuple[int, ...]:
 
 
 def _forecast_batches(
-    st: Setting, moves: list[Move], rng: np.random.Generator
+    st: Setting, moves: list[Move], rng: np.random.Generator, done: Callable[[int], None]
 ) -> tuple[dict[int, dict[str, np.ndarray]], dict[int, str]]:
-    """Every model's deal (S, D) for every move; models run once per forum on stacked moves."""
+    """Every model's deal (S, D) for every move; models run once per forum on stacked moves.
+
+    ``done(n)`` is called after each model's batch with the number of moves it forecast.
+    """
     from detente.models.spec import make_model
 
     base, s = st.base, st.base.n_samples
@@ -705,6 +708,7 @@ def _forecast_batches(
             fc = fc.reshape(len(idx), s, base.n_issues)
             for j, k in enumerate(idx):
                 out.setdefault(k, {})[name] = fc[j]
+            done(len(idx))
     return out, failed
 
 
@@ -807,8 +811,9 @@ def advise(
     seed
         Seed of the one generator behind every draw.
     progress
-        Called with (steps done, steps in all): the inputs drawn, the deals forecast, then one
-        step per move evaluated. It may raise to stop the run.
+        Called with (steps done, steps in all), in units of one move through one model: the
+        inputs drawn, each model's deals of every move, their votes, then each move's terms.
+        It may raise to stop the run.
 
     Returns
     -------
@@ -824,11 +829,18 @@ def advise(
     base, ratif, baseline_form = st.base, st.ratif, st.baseline_form
     moves = candidate_moves(sc, base, actor, options, baseline_form, ratif, st.sq)
     all_moves = [Move("focus", "baseline"), *moves]
-    steps = len(all_moves) + 2  # the setting, the deals, then each move
+    # work units of one move through one model: the setting (counted as one move), the deals,
+    # the votes, then each move's terms; the bar moves with the work, not only with the moves
+    steps = (3 * len(all_moves) + 1) * len(st.models)
     tick = progress or (lambda _done, _total: None)
-    tick(1, steps)
-    deals, failed = _forecast_batches(st, all_moves, rng)
-    tick(2, steps)
+    done = [len(st.models)]
+
+    def advance(n: int) -> None:
+        done[0] = min(done[0] + n, steps)
+        tick(done[0], steps)
+
+    tick(done[0], steps)
+    deals, failed = _forecast_batches(st, all_moves, rng, advance)
     if 0 not in deals:
         raise ValueError(f"no model could forecast the baseline: {failed.get(0, '')}")
     models = list(deals[0])
@@ -849,6 +861,7 @@ def advise(
             votes = ratified_batch(st, form_id, xs)
             for j, k in enumerate(ks):
                 passed[k, name] = votes[:, j]
+            advance(len(ks))
 
     def terms_for(k: int) -> tuple[list[dict[str, Any]], np.ndarray]:
         m = all_moves[k]
@@ -864,13 +877,14 @@ def advise(
 
     base_ts, base_eu = terms_for(0)
     base_terms = _mean_terms(base_ts)
+    advance(len(models))
     ranked, no_effect, skipped, unchanged = [], [], [], []
     for k, m in enumerate(all_moves[1:], start=1):
         if k in failed or k not in deals or set(deals[k]) != set(models):
             skipped.append({"move": m.label, "why": failed.get(k, "a model did not run")})
             continue
         ts, eu = terms_for(k)
-        tick(k + 2, steps)
+        advance(len(models))
         delta = eu - base_eu
         parts = np.mean(
             [list(decompose(b, t).values()) for b, t in zip(base_ts, ts, strict=True)], 0
@@ -1142,7 +1156,7 @@ def move_edits(
         raise ValueError(f"{move!r} is not a move open to {actor} at the centre of these inputs")
     if m.kind == "deadline" and sc.crisis is not None and sc.crisis.deadline_months is not None:
         value = sc.crisis.deadline_months.centre * m.deadline_factor
-        return [{"path": "crisis.deadline_months", "value": round(float(value), 6)}]
+        return [{"path": "crisis.deadline_months", "value": float(value)}]
     if m.edit is None:
         raise ValueError(
             f"{move!r} changes the setting of the talks ({m.kind}), not an input; "
@@ -1174,7 +1188,7 @@ def move_edits(
                     "actor": actor,
                     "issue": iid,
                     "field": name,
-                    "value": round(x1 * unit, 6),
+                    "value": x1 * unit,  # unrounded: the page applies the very move evaluated
                 }
             )
     return out

@@ -6,11 +6,24 @@ import typer
 
 #: ``--save``: also store the run in the run history (shared by the commands that can save;
 #: defined here, not in ``saving``, so that building the CLI imports no command module)
+
+
+def _save_or_db(ctx: typer.Context, save: bool) -> bool:
+    """``--save``, also on when ``--db`` names a history: ``--db`` alone means "save it there".
+
+    Click processes the options given on the command line before the ones left out, so when
+    ``--db`` is given without ``--save``, ``db`` is in ``ctx.params`` by the time this runs.
+    """
+    return bool(save or ctx.params.get("db"))
+
+
 SaveOpt = Annotated[
     bool,
     typer.Option(
         "--save",
-        help="Also store the run in the run history (`detente runs list`; needs the web extra).",
+        callback=_save_or_db,
+        help="Also store the run in the run history (`detente runs list`; needs the web extra). "
+        "--db URL implies --save.",
     ),
 ]
 #: ``--db``: where the run history lives

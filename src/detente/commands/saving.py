@@ -4,7 +4,10 @@ A saved run holds what ``detente runs rerun`` needs to run it again and compare 
 scenario text (stored once per content hash), the command and its options, the seed, the
 detente version, the output exactly as ``--json`` prints it, and the time it took. The history
 is the one ``detente serve`` writes (``--db`` URL, else ``$DETENTE_DB``, else the user's data
-directory), so ``detente runs list`` shows CLI and workbench runs together.
+directory), so ``detente runs list`` shows CLI and workbench runs together. ``--db`` on a
+command that runs a scenario implies ``--save``: the only use of a history there is to store
+the run in it, and a ``--db`` that silently did nothing would lose the run the analyst meant to
+keep.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ Routes:
   downloads it); ``GET /jobs/ID`` a job's progress (polled) or result, ``POST
   /jobs/ID/cancel`` stops it;
 - ``POST /apply``: an advised move as edits of the inputs (the page's script applies them);
-- ``GET /compare?a=ID&b=ID|base``: two runs, or a run and its baseline, side by side;
+- ``GET /compare?runs=ID,ID,...|base``: two or more runs, or runs and their baseline, side by
+  side with the deltas of every input and result (``?a=ID&b=ID|base`` for two);
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
 
 Every request passes :class:`~detente.web.security.SecurityMiddleware` first.
@@ -23,7 +24,6 @@ Every request passes :class:`~detente.web.security.SecurityMiddleware` first.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -435,64 +435,44 @@ def create_app(settings: Settings) -> WorkbenchApp:
         )
 
     async def compare(request: Request) -> Response:
-        """Two saved runs (or a run and its baseline) side by side: inputs and every result."""
-        a_id, b_id = request.query_params.get("a", ""), request.query_params.get("b", "")
-        runs = []
-        for rid in (a_id, b_id):
-            run = await run_in_threadpool(bench.store.get_run, _run_id(rid))
-            if run is None and not (rid == "base" and runs):
-                return HTMLResponse(
-                    bench.render("error.html", message=f"no run {rid!r} to compare"),
-                    status_code=404,
-                )
-            runs.append(run)
-        a, b = runs
-        out_a = json.loads(a.outputs)
-        if b is None:  # the baseline of run a's scenario, with its draws and seed
-            opened = await run_in_threadpool(
-                wb.open_text, a.scenario_sha256, a.text, a.kind, a.source
+        """Two or more saved runs, or runs and the baseline, side by side with their deltas.
+
+        ``?runs=3,5,base`` pins the items in order (the first is the reference); ``?a=3&b=5``
+        (or ``b=base``) is the same for two.
+        """
+        from detente.web import compare as cmp
+
+        q = request.query_params
+        text = q.get("runs") or " ".join(x for x in (q.get("a", ""), q.get("b", "")) if x)
+        try:
+            pins = cmp.parse_pins(text)
+            items: list[cmp.Item | None] = []
+            for pin in pins:
+                if pin == "base":
+                    items.append(None)
+                    continue
+                run = await run_in_threadpool(bench.store.get_run, _run_id(pin))
+                if run is None:
+                    raise InputError(Problem("compare", f"no run {pin} in the history"))
+                items.append(await run_in_threadpool(cmp.load_item, run))
+            ref = next(i.run for i in items if i is not None)
+            if None in items:
+                base = await run_in_threadpool(cmp.baseline_item, ref)
+                items = [base if i is None else i for i in items]
+            table = cmp.compare([i for i in items if i is not None])
+        except InputError as exc:
+            return HTMLResponse(
+                bench.render("error.html", message="; ".join(map(str, exc.problems))),
+                status_code=404,  # nothing to compare under that address
             )
-            out_b = await run_in_threadpool(
-                wb.baseline, opened, int(a.options.get("samples", wb.DEFAULT_SAMPLES)), a.seed
-            )
-            b_label, b_edits = "baseline", {}
-        else:
-            out_b, b_label = json.loads(b.outputs), f"run {b.id}"
-            b_edits = {(e["actor"], e["issue"], e["field"]): e["value"] for e in b.edits}
-        a_edits = {(e["actor"], e["issue"], e["field"]): e["value"] for e in a.edits}
-        inputs = [
-            {
-                "what": " ".join(k),
-                "a": a_edits.get(k, "(scenario)"),
-                "b": b_edits.get(k, "(scenario)"),
-            }
-            for k in sorted(set(a_edits) | set(b_edits))
-        ]
-        rows = []
-        models = [m for m in out_a["forecasts"] if m in out_b["forecasts"]]
-        for m in models:
-            for issue, x in out_a["forecasts"][m].items():
-                rows.append(_delta(m, issue, x, out_b["forecasts"][m].get(issue), 1))
-        oa = (out_a.get("outcome") or {}).get("models", {})
-        ob = (out_b.get("outcome") or {}).get("models", {})
-        for m in models:
-            for key in ("p_agreement", "p_ratified_given_agreement", "p_escalation"):
-                x, y = oa.get(m, {}).get(key), ob.get(m, {}).get(key)
-                rows.append(_delta(m, key, x, y, 2))
-        other = {
-            "scenario": (a.scenario_sha256, b.scenario_sha256 if b else a.scenario_sha256),
-            "seed": (a.seed, b.seed if b else a.seed),
-            "draws": (a.options.get("samples"), (b or a).options.get("samples")),
-        }
+        pinned = [i for i in items if i is not None]
         return HTMLResponse(
             bench.render(
                 "compare.html",
-                a=a,
-                b_label=b_label,
-                inputs=inputs,
-                rows=rows,
-                other={k: v for k, v in other.items() if v[0] != v[1]},
-                changed=sum(r["changed"] for r in rows),
+                items=pinned,
+                pins=",".join(pins),
+                source=ref.source,
+                **table,
             )
         )
 
@@ -647,7 +627,12 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except InputError as exc:
             return HTMLResponse(
                 bench.render(
-                    "apply.html", move=None, edits=[], problems=[str(p) for p in exc.problems]
+                    "apply.html",
+                    move=None,
+                    edits=[],
+                    problems=[str(p) for p in exc.problems],
+                    approximated=[],
+                    dropped=[],
                 )
             )
         edits = []
@@ -660,7 +645,26 @@ def create_app(settings: Settings) -> WorkbenchApp:
                     f"f.{e['stance']}.{e['field']}",
                 )
             edits.append({"key": key, "label": label, "value": _val(float(e["value"]))})
-        return HTMLResponse(bench.render("apply.html", move=move, edits=edits, problems=[]))
+        approximated = wb.move_approximations(
+            loaded,
+            actor,
+            str(form.get("kind", "")),
+            sorted({e["issue"] for e in raw if "issue" in e}),
+            deadline=any(e.get("path") == "crisis.deadline_months" for e in raw),
+        )
+        dropped = [
+            e["label"] for e in edits if e["label"].endswith(" publicity") and e["value"] == "0"
+        ]
+        return HTMLResponse(
+            bench.render(
+                "apply.html",
+                move=move,
+                edits=edits,
+                problems=[],
+                approximated=approximated,
+                dropped=dropped,
+            )
+        )
 
     async def job_status(request: Request) -> Response:
         job = bench.jobs.get(request.path_params["job_id"])
@@ -924,21 +928,6 @@ def _gap_rows(gap: dict[str, Any] | None, base: dict[str, Any] | None) -> dict[s
         changed = before is not None and r["gap"] is not None and abs(before - r["gap"]) > 1e-9
         rows.append({**r, "was": before, "changed": changed})
     return {"model": gap["model"], "rows": rows}
-
-
-def _delta(model: str, what: str, x: float | None, y: float | None, digits: int) -> dict:
-    """One compared value: run A's, run B's, and B - A."""
-    d = None if x is None or y is None else y - x
-    changed = (x is None) != (y is None) or (d is not None and abs(d) > 1e-9)
-    return {
-        "model": model,
-        "what": what,
-        "a": x,
-        "b": y,
-        "d": d,
-        "changed": changed,
-        "digits": digits,
-    }
 
 
 def _signed(x: bool | None) -> str:

@@ -637,3 +637,46 @@ def stance_rows(opened: Opened, edits: list[Edit] | None = None) -> list[dict[st
             )
         rows.append({"n": n, "actor": st.actor, "issue": st.issue, "cells": cells})
     return rows
+
+
+#: advised moves that read only the advised actor's own stances (the others read every actor's)
+OWN_STANCE_MOVES = ("publicity", "moderate", "focus")
+
+
+def move_approximations(
+    loaded: Loaded, actor: str, kind: str, issues: list[str], deadline: bool = False
+) -> list[str]:
+    """The uncertain inputs an applied move turns into points, in words; empty when exact.
+
+    The advisor moves every draw of the inputs (a concession moves each draw's position toward
+    that draw's mean of the others'); "apply this move" writes the move at the centre of the
+    inputs as point values. The two agree exactly when every input the move reads is a point:
+    the advised actor's stances on ``issues`` for a publicity, moderate or focus move (``kind``
+    in :data:`OWN_STANCE_MOVES`), else every actor's stances on them and the capabilities that
+    weight the others' mean (the advised actor's own capability does not); the crisis deadline
+    for a deadline move.
+    """
+    sc = loaded.scenario
+    found: list[str] = []
+    if deadline:
+        d = sc.crisis.deadline_months if sc.crisis is not None else None
+        if d is not None and not d.is_point:
+            found.append(f"crisis deadline_months ({d.describe()})")
+        return found
+    own_only = kind in OWN_STANCE_MOVES
+    readers = set()
+    for st in sc.stances:
+        if st.issue not in issues or (own_only and st.actor != actor):
+            continue
+        readers.add(st.actor)
+        for name in FIELDS:
+            value = getattr(st, name, None)
+            # a concession reads the actor's own position, not its weight in the others' mean
+            weight = name == "capability" and not own_only and st.actor == actor
+            if value is not None and not value.is_point and not weight:
+                found.append(f"{st.actor} {st.issue} {name} ({value.describe()})")
+    if not own_only:
+        for a in sc.actors:
+            if a.id in readers and a.id != actor and not a.capability.is_point:
+                found.append(f"{a.id} capability ({a.capability.describe()})")
+    return found
