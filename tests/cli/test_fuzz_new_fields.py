@@ -60,6 +60,7 @@ FIELD_WORDS = {
     "approval_cost": ("approval_cost",),
     "form": ("form",),
     "domain": ("domain",),
+    "crisis": ("crisis",),
 }
 
 
@@ -485,3 +486,27 @@ def test_ready_is_monotone_in_talks_months(talks, deadline):
     short, long_ = talks
     assert ready(long_) <= ready(short)
     assert ready(short) == (np.isnan(deadline) or short <= deadline)
+
+
+# ------------------------------------------------------------------------------------------
+# Regressions found by this module
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["crisis", "--json", "--samples", "8"],
+        ["crisis", "--samples", "8"],
+        ["forecast", "--json", "--samples", "8"],
+    ],
+)
+def test_a_challenger_that_cannot_win_gives_finite_output(tmp_path, command):
+    """``p_win: 0`` made the build-up's threshold ``c_C / p`` infinite: the JSON writer raised
+    (a traceback) and the text said the sunk cost must reach inf."""
+    doc = copy.deepcopy(DOC)
+    doc["crisis"]["p_win"] = 0
+    f = tmp_path / "s.yaml"
+    f.write_text(dump(doc), encoding="utf-8")
+    assert check([command[0], str(f), *command[1:]], "crisis") == 0
+    _code, out, _err, _ = run_cli([command[0], str(f), *command[1:]])
+    assert not re.search(r"\b(inf|nan|Infinity|NaN)\b", out)
