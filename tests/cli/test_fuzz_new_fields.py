@@ -227,7 +227,30 @@ def m_domain(data, doc):
     )
 
 
+def _numbers(doc: Any, prefix: tuple = ()) -> list[tuple]:
+    if isinstance(doc, dict):
+        return [p for k, v in doc.items() for p in _numbers(v, (*prefix, k))]
+    if isinstance(doc, list):
+        return [p for n, v in enumerate(doc) for p in _numbers(v, (*prefix, n))]
+    return [prefix] if isinstance(doc, int | float) and not isinstance(doc, bool) else []
+
+
+CRISIS_NUMBERS = _numbers(DOC["crisis"])
+
+
+def m_crisis_number(data, doc):
+    """Any crisis number at an edge of its range: the new fields meet the old ones there."""
+    path = data.draw(st.sampled_from(CRISIS_NUMBERS), label="crisis number")
+    parent = doc["crisis"]
+    for p in path[:-1]:
+        parent = parent[p]
+    parent[path[-1]] = data.draw(
+        st.sampled_from([0, 1, 1e-12, 1e-6, 0.999999, 1e6, 1e12, -1e-12]), label="value"
+    )
+
+
 MUTATIONS = {
+    "crisis": m_crisis_number,
     "fixes": m_fixes,
     "bounds": m_bounds,
     "talks_months": m_talks,
@@ -510,3 +533,12 @@ def test_a_challenger_that_cannot_win_gives_finite_output(tmp_path, command):
     assert check([command[0], str(f), *command[1:]], "crisis") == 0
     _code, out, _err, _ = run_cli([command[0], str(f), *command[1:]])
     assert not re.search(r"\b(inf|nan|Infinity|NaN)\b", out)
+
+
+@pytest.mark.parametrize("value", ["1e-300", "-1e-13", "5e-324"])
+def test_ratify_set_refuses_tiny_values(value):
+    """``ratify --set enlargement=1e-300`` was accepted and shown as 0: a point on a scale is 0
+    or at least 1e-12 in magnitude, as everywhere in a scenario."""
+    code, out, err, _ = run_cli(["ratify", NAME, "--set", f"enlargement={value}"])
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "--set" in err and "at least 1e-12" in err
