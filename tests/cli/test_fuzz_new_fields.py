@@ -542,3 +542,29 @@ def test_ratify_set_refuses_tiny_values(value):
     code, out, err, _ = run_cli(["ratify", NAME, "--set", f"enlargement={value}"])
     assert code == 2 and out == "" and len(err.splitlines()) == 1
     assert "--set" in err and "at least 1e-12" in err
+
+
+def _strip(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip(v, key) for k, v in obj.items() if k != key}
+    if isinstance(obj, list):
+        return [_strip(v, key) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize(("response", "cost"), [("fight", 0.12), ("resist", 0)])
+def test_a_response_at_cost_target_changes_no_number(tmp_path, response, cost):
+    """Every target answering force at the scenario's ``cost_target``, whether it fights or
+    resists, is the scenario without ``responses``: it keeps 1 - p and pays that cost either way
+    (the labels differ, no number does; points draw nothing, so the Monte Carlo draws align)."""
+    docs = []
+    for with_responses in (False, True):
+        doc = copy.deepcopy(DOC)
+        doc["crisis"]["cost_target"] = cost
+        doc["crisis"].pop("responses")
+        if with_responses:
+            doc["crisis"]["responses"] = {t: {"response": response, "cost": cost} for t in TARGETS}
+        f = tmp_path / f"r{with_responses}.yaml"
+        f.write_text(dump(doc), encoding="utf-8")
+        docs.append(_strip(_crisis_json(f), "responses"))
+    assert docs[0] == docs[1]
