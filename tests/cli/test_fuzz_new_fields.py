@@ -568,3 +568,22 @@ def test_a_response_at_cost_target_changes_no_number(tmp_path, response, cost):
         f.write_text(dump(doc), encoding="utf-8")
         docs.append(_strip(_crisis_json(f), "responses"))
     assert docs[0] == docs[1]
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d.update(detente=True), "detente"),
+        (lambda d: d["issues"][0].update(scale={"min": False, "max": 10}), "scale.min"),
+        (lambda d: d["issues"][0].update(scale={"min": 4, "max": True}), "scale.max"),
+    ],
+)
+def test_true_and_false_are_not_numbers(tmp_path, edit, field):
+    """``detente: true``, ``scale: {min: false}`` were read as 1 and 0 (pydantic's lax floats)."""
+    doc = copy.deepcopy(DOCS["ec-emissions-1994"])
+    edit(doc)
+    f = tmp_path / "s.yaml"
+    f.write_text(dump(doc), encoding="utf-8")
+    code, out, err, _ = run_cli(["forecast", str(f), "--json"])
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert str(f) in err and field in err, err
