@@ -576,10 +576,12 @@ def test_a_response_at_cost_target_changes_no_number(tmp_path, response, cost):
         (lambda d: d.update(detente=True), "detente"),
         (lambda d: d["issues"][0].update(scale={"min": False, "max": 10}), "scale.min"),
         (lambda d: d["issues"][0].update(scale={"min": 4, "max": True}), "scale.max"),
+        (lambda d: d["issues"][0].update(anchors={True: "x"}), "anchors"),
     ],
 )
 def test_true_and_false_are_not_numbers(tmp_path, edit, field):
-    """``detente: true``, ``scale: {min: false}`` were read as 1 and 0 (pydantic's lax floats)."""
+    """``detente: true``, ``scale: {min: false}`` and an anchor ``true:`` were read as 1 and 0
+    (pydantic's lax numbers)."""
     doc = copy.deepcopy(DOCS["ec-emissions-1994"])
     edit(doc)
     f = tmp_path / "s.yaml"

@@ -164,7 +164,9 @@ class Issue(Strict):
     def _bounded_anchor_keys(cls, v: Any) -> Any:
         if isinstance(v, dict):
             for k in v:
-                if isinstance(k, int | float) and not isinstance(k, bool):
+                if isinstance(k, bool):  # pydantic would read true as the point 1, silently
+                    raise ValueError(f"an anchor point must be a number, got {k}")
+                if isinstance(k, int | float):
                     bounded(k, "an anchor point")
         return v
 
