@@ -576,7 +576,10 @@ def test_a_response_at_cost_target_changes_no_number(tmp_path, response, cost):
         (lambda d: d.update(detente=True), "detente"),
         (lambda d: d["issues"][0].update(scale={"min": False, "max": 10}), "scale.min"),
         (lambda d: d["issues"][0].update(scale={"min": 4, "max": True}), "scale.max"),
-        (lambda d: d["issues"][0].update(anchors={True: "x"}), "anchors"),
+        (
+            lambda d: d["issues"][0].update(scale={"min": 0, "max": 10}, anchors={True: "x"}),
+            "anchors",
+        ),
     ],
 )
 def test_true_and_false_are_not_numbers(tmp_path, edit, field):
