@@ -480,7 +480,7 @@ def test_longer_talks_never_raise_p_agreement(tmp_path):
     doc["crisis"]["p_win"] = 0.2  # a weaker challenger: deals exist in some draws
     doc["crisis"]["cost_challenger"] = 0.6
     seen = []
-    for t in (0, 1.5, 2.5, 100):
+    for t in (0, 1.5, 100):
         doc["crisis"]["talks_months"] = t
         f = tmp_path / f"t{t}.yaml"
         f.write_text(dump(doc), encoding="utf-8")
@@ -530,8 +530,10 @@ def test_a_challenger_that_cannot_win_gives_finite_output(tmp_path, command):
     doc["crisis"]["p_win"] = 0
     f = tmp_path / "s.yaml"
     f.write_text(dump(doc), encoding="utf-8")
-    assert check([command[0], str(f), *command[1:]], "crisis") == 0
-    _code, out, _err, _ = run_cli([command[0], str(f), *command[1:]])
+    code, out, err, numeric = run_cli([command[0], str(f), *command[1:]])
+    assert code == 0 and err == "" and numeric == [], err
+    if "--json" in command:
+        json.loads(out, parse_constant=_refuse)
     assert not re.search(r"\b(inf|nan|Infinity|NaN)\b", out)
 
 
