@@ -46,6 +46,7 @@ command, page and report reads them from here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -649,17 +650,21 @@ def point_checks(
 
 def _signal_terms(cr: CrisisArrays) -> dict[str, float] | None:
     """The build-up's sunk cost so far, the bluffers' threshold ``v_f = c_C/p`` and the months
-    still needed to separate fully (sunk cost >= v_f), at the centre; None without one."""
+    still needed to separate fully (sunk cost >= v_f), at the centre; None without one.
+    ``v_fight`` is None where ``p_win`` is 0: no valuation makes a war it cannot win worth
+    fighting (JSON has no infinity)."""
     if not np.isfinite(cr.value_max[0]) or not np.isfinite(cr.cost_per_month[0]):
         return None
     sunk = float(cr.cost_per_month[0] * _nan0(cr.months)[0])
     p = float(cr.p_win[0])
-    v_f = float(cr.cost_challenger[0] / p) if p > 0 else float("inf")
+    v_f = float(cr.cost_challenger[0] / p) if p > 0 else math.inf
     k = float(cr.cost_per_month[0])
-    more = max(0.0, (v_f - sunk) / k) if k > 0 and np.isfinite(v_f) else None
+    more = max(0.0, (v_f - sunk) / k) if k > 0 and math.isfinite(v_f) else None
+    if not math.isfinite(more if more is not None else 0.0):
+        more = None
     return {
         "sunk": sunk,
-        "v_fight": v_f,
+        "v_fight": v_f if math.isfinite(v_f) else None,
         "value_max": float(cr.value_max[0]),
         "months_more_to_separate": more,
     }

@@ -38,6 +38,7 @@ from detente.errors import InputError, Problem
 from detente.models import get_model, registry
 from detente.scenario.ratification import CompiledRatification, compile_ratification
 from detente.scenario.schema import Scenario
+from detente.scenario.uncertain import MIN_ABS
 
 
 @dataclass
@@ -86,6 +87,12 @@ def parse_set(items: list[str], sc: Scenario, source: str = "command line") -> d
                 source,
                 "--set",
                 f"{key}={raw.strip()} is off the scale; allowed: {scale.min:g} to {scale.max:g}",
+            )
+        if 0 < abs(value) < MIN_ABS:  # as for every point on a scale in the scenario
+            raise _problem(
+                source,
+                "--set",
+                f"{key}={raw.strip()} is too small; write 0 or a number of at least 1e-12",
             )
         out[key] = value
     return out

@@ -85,7 +85,12 @@ def summary_text(r: dict[str, Any]) -> str:
                 )
             )
         sg = ar.get("signal")
-        if sg:
+        if sg and sg["v_fight"] is None:  # p_win 0: no valuation fights a war it cannot win
+            lines.append(
+                f"  The build-up has cost {ch} {sg['sunk']:.3f} of the pie so far, but with no "
+                f"chance of prevailing no {ch} would fight: it signals nothing (Fearon 1997)."
+            )
+        elif sg:
             more = sg["months_more_to_separate"]
             lines.append(
                 f"  Is the build-up credible? It has cost {ch} {sg['sunk']:.3f} of the pie so "

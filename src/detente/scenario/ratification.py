@@ -33,10 +33,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, StrictInt, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StrictInt, field_validator, model_validator
 
 from detente.scenario.schema import (
     Identifier,
@@ -47,7 +47,7 @@ from detente.scenario.schema import (
     check_range,
     section_check,
 )
-from detente.scenario.uncertain import Uncertain
+from detente.scenario.uncertain import Uncertain, bounded
 
 Ties = Literal["no", "yes"]
 
@@ -211,6 +211,25 @@ class Body(Strict):
         return list(seen)
 
 
+def _scale_point(v: Any) -> Any:
+    """A value in ``fixes`` or ``bounds``: a plain number (not true/false or text) that is 0 or at
+    least 1e-12 in magnitude, like every other point on an issue's scale."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError(f"expected a number on the issue's scale, got {repr(v)[:40]}")
+    return bounded(v, "value", tiny=False)
+
+
+def _bound_pair(v: Any) -> Any:
+    if not isinstance(v, list | tuple) or len(v) != 2:
+        raise ValueError(
+            f"expected [low, high], two numbers on the issue's scale, got {repr(v)[:40]}"
+        )
+    return v
+
+
+ScalePoint = Annotated[float, BeforeValidator(_scale_point)]
+
+
 class Form(Strict):
     """A form the agreement can take, and the bodies that must ratify it."""
 
@@ -221,16 +240,18 @@ class Form(Strict):
         description="ids of the bodies that must all pass it (empty: no ratification vote)",
     )
     legally_binding: bool = False
-    fixes: dict[str, float] = Field(
+    fixes: dict[str, ScalePoint] = Field(
         default_factory=dict,
         description="issue id -> the value this form commits every package it carries to "
         "(e.g. a treaty fixes the legal-form issue at 'legally binding'); applied before every "
         "signature and vote",
     )
-    bounds: dict[str, tuple[float, float]] = Field(
-        default_factory=dict,
-        description="issue id -> [low, high]: the range this form confines a package's value "
-        "to (a package outside it is carried at the nearer end)",
+    bounds: dict[str, Annotated[tuple[ScalePoint, ScalePoint], BeforeValidator(_bound_pair)]] = (
+        Field(
+            default_factory=dict,
+            description="issue id -> [low, high]: the range this form confines a package's value "
+            "to (a package outside it is carried at the nearer end)",
+        )
     )
     revision_hazard: Number = Field(
         default_factory=lambda: Number.model_validate(0),

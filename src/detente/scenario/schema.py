@@ -123,7 +123,9 @@ class Scale(Strict):
     @classmethod
     def _bounded(cls, v: Any, info: Any) -> Any:
         # checked before pydantic's float(): a 400-digit integer would not fit a float
-        if isinstance(v, int | float) and not isinstance(v, bool):
+        if isinstance(v, bool):  # pydantic would read true as 1, silently
+            raise ValueError(f"expected a number, got {v}")
+        if isinstance(v, int | float):
             return bounded(v, f"scale {info.field_name}", tiny=False)
         return v
 
@@ -162,7 +164,9 @@ class Issue(Strict):
     def _bounded_anchor_keys(cls, v: Any) -> Any:
         if isinstance(v, dict):
             for k in v:
-                if isinstance(k, int | float) and not isinstance(k, bool):
+                if isinstance(k, bool):  # pydantic would read true as the point 1, silently
+                    raise ValueError(f"an anchor point must be a number, got {k}")
+                if isinstance(k, int | float):
                     bounded(k, "an anchor point")
         return v
 
@@ -216,6 +220,13 @@ class Scenario(Strict):
         default_factory=list, max_length=LIMITS["proposals"]
     )
     crisis: _crisis.Crisis | None = None
+
+    @field_validator("detente", mode="before")
+    @classmethod
+    def _not_a_bool(cls, v: Any) -> Any:
+        if isinstance(v, bool):  # pydantic would read true as version 1, silently
+            raise ValueError(f"expected the format version {FORMAT_VERSION}, got {v}")
+        return v
 
     @field_validator("detente")
     @classmethod
