@@ -90,11 +90,6 @@ class Meta(Strict):
         description="kind of negotiation: legislative (a decision taken by the decision rule; "
         "the detente forecaster leads), security (a crisis), or other; docs/outcome.md",
     )
-    domain: Literal["legislative", "security", "other"] | None = Field(
-        default=None,
-        description="kind of negotiation: legislative (a decision by the decision rule; the "
-        "detente forecaster leads), security (a crisis), or other; docs/outcome.md",
-    )
     description: str | None = None
     sources: list[Source | str] = Field(default_factory=list)
     authors: list[str] = Field(default_factory=list)
