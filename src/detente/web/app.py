@@ -181,6 +181,10 @@ def create_app(settings: Settings) -> WorkbenchApp:
     """The workbench ASGI app, wrapped in :class:`~detente.web.security.SecurityMiddleware`."""
     bench = Workbench(settings)
 
+    def _problems(exc: InputError) -> HTMLResponse:
+        """The problems of a bad input, worded as the CLI words them."""
+        return HTMLResponse(bench.render("problems.html", problems=[str(p) for p in exc.problems]))
+
     async def page(request: Request) -> Response:
         name = request.query_params.get("scenario")
         sha = request.query_params.get("s")
@@ -370,9 +374,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except KeyError:
             return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
         name = wb.safe_label(opened.source).rsplit(".", 1)[0] + "-edited.yaml"
         return HTMLResponse(
             bench.render(
@@ -393,9 +395,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             sha = content_hash(text)
             await run_in_threadpool(wb.open_text, sha, text, kind, label)
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
         await run_in_threadpool(bench.store.put_scenario, text, kind, label)
         return PlainTextResponse("opened", headers={"HX-Redirect": f"/?s={sha}"})
 
@@ -420,9 +420,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except KeyError:
             return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
         issues = list(sim["rounds"][0]["forecast"])
         return HTMLResponse(
             bench.render(
@@ -495,9 +493,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         except KeyError:
             return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
         job = bench.jobs.start_montecarlo(loaded, draws, seed, len(edits))
         if job is None:
             return HTMLResponse(
@@ -530,9 +526,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 known = ", ".join(loaded.scenario.actor_ids())
                 raise InputError(Problem("--actor", f"choose one of {known}"))
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
 
         def work(progress: Any) -> dict[str, Any]:
             return api.advise(loaded, actor, samples=samples, seed=seed, progress=progress)
@@ -549,9 +543,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         try:
             _form, loaded, samples, seed, n_edits = await _job_inputs(request)
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
 
         def work(progress: Any) -> dict[str, Any]:
             return api.sensitivity(loaded, seed=seed, top=8, progress=progress)
@@ -567,9 +559,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
             form, loaded, samples, seed, n_edits = await _job_inputs(request)
             label = str(form.get("sweep_input", ""))
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
 
         def work(progress: Any) -> dict[str, Any]:
             return api.sweep(loaded, label, seed=seed, progress=progress)
@@ -586,9 +576,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         try:
             _form, loaded, samples, seed, n_edits = await _job_inputs(request)
         except InputError as exc:
-            return HTMLResponse(
-                bench.render("problems.html", problems=[str(p) for p in exc.problems])
-            )
+            return _problems(exc)
 
         def work(progress: Any) -> dict[str, Any]:
             steps = [0]
