@@ -2,7 +2,7 @@
 
 The folder gets the example inputs the README names: ``talks.csv`` and ``ktab-scenario.csv`` from
 ``src/detente/examples/`` and ``cases.tsv``, a copy of the bundled DEU training file. The Dask
-line's placeholder address ``tcp://host:8786`` is replaced by a scheduler started here. Each line
+line's example address ``tcp://host:8786`` is replaced by a scheduler started here. Each line
 runs through :func:`detente.cli.main` in this process (the console script calls the same
 function), with stdout and stderr captured, so that the glossary test can read the outputs too.
 """

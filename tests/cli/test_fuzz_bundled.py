@@ -69,6 +69,14 @@ def _refuse(token: str) -> Any:
     raise ValueError(f"{token} is not JSON")
 
 
+def assert_clean_success(args: list[str], out: str, err: str, numeric: list[str]) -> None:
+    """A successful run: nothing on stderr, no numpy warnings, strict JSON under ``--json``."""
+    assert err == "", f"stderr on success for {args}: {err[:500]}"
+    assert numeric == [], f"numpy warnings for {args}: {numeric[:3]}"
+    if "--json" in args:
+        json.loads(out, parse_constant=_refuse)
+
+
 def check_contract(args: list[str]) -> int:
     """Run the command and assert the contract; return the exit status.
 
@@ -78,10 +86,7 @@ def check_contract(args: list[str]) -> int:
     code, out, err, numeric = run_cli(args)
     assert code in (0, 2), f"exit {code!r} for {args}: {err[-2000:]}"
     if code == 0:
-        assert err == "", f"stderr on success for {args}: {err[:500]}"
-        assert numeric == [], f"numpy warnings for {args}: {numeric[:3]}"
-        if "--json" in args:
-            json.loads(out, parse_constant=_refuse)
+        assert_clean_success(args, out, err, numeric)
     elif args[0] == "validate":  # lists every problem, one line each, each naming the file
         lines = err.splitlines()
         assert lines and all(x.startswith(args[1]) for x in lines), f"{args}: {err[:800]!r}"
