@@ -735,10 +735,17 @@ def carrier(sc: Scenario, form_id: str | None) -> Any:
         bodies=(),
         hazard=np.zeros(1),
         horizon=np.zeros(1),
-        fixed=tuple((d_of[i], float(v)) for i, v in form.fixes.items()),
-        bounded=tuple((d_of[i], float(a), float(b)) for i, (a, b) in form.bounds.items()),
+        **_commitments(form, d_of),
     )
     return compiled.carry
+
+
+def _commitments(form: Form, d_of: dict[str, int]) -> dict[str, tuple]:
+    """A form's ``fixes`` and ``bounds`` as (issue index, value) and (index, low, high) tuples."""
+    return {
+        "fixed": tuple((d_of[i], float(v)) for i, v in form.fixes.items()),
+        "bounded": tuple((d_of[i], float(a), float(b)) for i, (a, b) in form.bounds.items()),
+    }
 
 
 class _Drawer:
@@ -810,8 +817,7 @@ def compile_ratification(
                 hazard=hazard,
                 horizon=horizon,
                 legally_binding=f.legally_binding,
-                fixed=tuple((d_of[i], float(v)) for i, v in f.fixes.items()),
-                bounded=tuple((d_of[i], float(a), float(b)) for i, (a, b) in f.bounds.items()),
+                **_commitments(f, d_of),
             )
         )
     all_forms = tuple(f.id for f in sc.forms)
