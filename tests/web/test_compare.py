@@ -122,3 +122,26 @@ def test_compare_says_what_it_cannot_pin_in_one_line(page: Any, server: Server) 
         answer = page.goto(f"{server.url}/compare?{query}")
         assert answer.status in (404, 422)
         expect()(page.locator("body")).to_contain_text(message)
+
+
+def test_runs_are_picked_from_the_history_without_typing_ids(page: Any, server: Server) -> None:
+    a = save(page, server, {"RUS enlargement position": "30"})
+    b = save(page, server, {"RUS enlargement position": "35"})
+    history = page.locator("#history-runs")
+    # the history reloaded itself after the save (htmx), no page load in between
+    expect()(history.locator(f"tr[data-run='{b.id}']")).to_be_visible()
+    expect()(history.locator(f"tr[data-run='{a.id}']")).to_be_visible()
+    page.get_by_label(f"run {b.id}", exact=True).check()
+    page.get_by_label(f"run {a.id}", exact=True).check()
+    page.get_by_role("button", name="Compare selected").click()
+    page.wait_for_url("**/compare?pick=*")
+    # the older run is the reference, whatever order the boxes were ticked in
+    expect()(page.locator("h1")).to_have_text(f"Compare run {a.id} · run {b.id}")
+    row = page.locator("#compare-inputs tr", has_text="RUS enlargement position")
+    assert row.locator("td.v").all_inner_texts() == ["30", "35"]
+    # the compare page lists the history too, with the pinned runs ticked: add the baseline
+    expect()(page.get_by_label(f"run {a.id}", exact=True)).to_be_checked()
+    expect()(page.get_by_label(f"run {b.id}", exact=True)).to_be_checked()
+    page.get_by_label("baseline", exact=True).check()
+    page.get_by_role("button", name="Compare selected").click()
+    expect()(page.locator("h1")).to_have_text(f"Compare baseline · run {a.id} · run {b.id}")

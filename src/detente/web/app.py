@@ -16,7 +16,9 @@ Routes:
   /jobs/ID/cancel`` stops it;
 - ``POST /apply``: an advised move as edits of the inputs (the page's script applies them);
 - ``GET /compare?runs=ID,ID,...|base``: two or more runs, or runs and their baseline, side by
-  side with the deltas of every input and result (``?a=ID&b=ID|base`` for two);
+  side with the deltas of every input and result (``?a=ID&b=ID|base`` for two;
+  ``?pick=ID&pick=base...``, the run history's ticked boxes, for any number);
+- ``GET /history``: the run history's rows (htmx refreshes them after each save);
 - ``GET /static/...``: htmx, the page's script and style, all shipped in the package.
 
 Every request passes :class:`~detente.web.security.SecurityMiddleware` first.
@@ -53,6 +55,9 @@ MAX_JOB_SAMPLES = 100_000
 
 #: progress steps of the briefing report (detente.outputs.report.build_report's steps)
 REPORT_STEPS = 11
+
+#: saved runs the run history on the page lists (newest first)
+HISTORY_ROWS = 20
 
 #: uploads and form posts larger than this get 413
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
@@ -261,6 +266,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 bundled=list(bundled_scenarios()),
                 round_models=wb.round_models(),
                 max_mb=settings.max_body / 1024 / 1024,
+                **await _history(bench, []),
                 **results,
             )
         )
@@ -359,7 +365,8 @@ def create_app(settings: Settings) -> WorkbenchApp:
 
         run_id = await run_in_threadpool(save)
         return HTMLResponse(
-            bench.render("saved.html", run_id=run_id, n_edits=len(edits), message=None)
+            bench.render("saved.html", run_id=run_id, n_edits=len(edits), message=None),
+            headers={"HX-Trigger": "runSaved"},  # the run history reloads itself
         )
 
     async def export(request: Request) -> Response:
@@ -432,16 +439,27 @@ def create_app(settings: Settings) -> WorkbenchApp:
             )
         )
 
+    async def history(request: Request) -> Response:
+        """The run history's rows: the saved forecast runs, each with a box to tick for compare.
+
+        ``?pinned=3,5,base`` ticks those boxes.
+        """
+        pinned = request.query_params.get("pinned", "").replace(",", " ").split()
+        return HTMLResponse(bench.render("history.html", **await _history(bench, pinned)))
+
     async def compare(request: Request) -> Response:
         """Two or more saved runs, or runs and the baseline, side by side with their deltas.
 
         ``?runs=3,5,base`` pins the items in order (the first is the reference); ``?a=3&b=5``
-        (or ``b=base``) is the same for two.
+        (or ``b=base``) is the same for two; ``?pick=5&pick=3&pick=base`` (the run history's
+        ticked boxes) pins the baseline first, then the runs oldest first.
         """
         from detente.web import compare as cmp
 
         q = request.query_params
         text = q.get("runs") or " ".join(x for x in (q.get("a", ""), q.get("b", "")) if x)
+        if not text and q.getlist("pick"):
+            text = cmp.picked_pins(q.getlist("pick"))
         try:
             pins = cmp.parse_pins(text)
             items: list[cmp.Item | None] = []
@@ -470,6 +488,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 items=pinned,
                 pins=",".join(pins),
                 source=ref.source,
+                **await _history(bench, pins),
                 **table,
             )
         )
@@ -676,6 +695,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         Route("/upload", upload, methods=["POST"]),
         Route("/export", export, methods=["POST"]),
         Route("/compare", compare, methods=["GET"]),
+        Route("/history", history, methods=["GET"]),
         Route("/rounds", rounds, methods=["POST"]),
         Route("/jobs", start_job, methods=["POST"]),
         Route("/jobs/advice", start_advice, methods=["POST"]),
@@ -709,6 +729,14 @@ def create_app(settings: Settings) -> WorkbenchApp:
         },
     )
     return WorkbenchApp(app, guard, bench)
+
+
+async def _history(bench: Workbench, pinned: list[str]) -> dict[str, Any]:
+    """What history.html shows: the newest saved forecast runs, those in ``pinned`` ticked."""
+    from detente.web import compare as cmp
+
+    runs = await run_in_threadpool(bench.store.list_runs, HISTORY_ROWS)
+    return {"history": cmp.history_rows(runs, pinned), "base_ticked": "base" in pinned}
 
 
 def _job_started(bench: Workbench, job: Any) -> HTMLResponse:

@@ -75,6 +75,45 @@ def parse_pins(text: str) -> list[str]:
     return pins
 
 
+def picked_pins(picks: list[str]) -> str:
+    """The ``runs`` text of the run history's ticked boxes: the baseline, then oldest first.
+
+    The first item is the reference of every delta, so the order is fixed rather than the
+    page's (newest first): the baseline if ticked, then the runs by id, so each later run is
+    shown against the earlier one.
+
+    >>> picked_pins(["7", "base", "3"])
+    'base 3 7'
+    """
+    runs = sorted((p for p in picks if p != "base"), key=lambda p: (len(p), p))
+    return " ".join(["base"] * ("base" in picks) + runs)
+
+
+def history_rows(runs: list[Any], pinned: list[str] | None = None) -> list[dict[str, Any]]:
+    """The saved forecast runs as the run history's rows, newest first, ready to tick.
+
+    Runs of other commands (``detente montecarlo --save``, ...) are left out: compare takes
+    forecast runs only (:func:`load_item`).
+    """
+    ticked = set(pinned or [])
+    rows = []
+    for run in runs:
+        if run.options.get("command") != "forecast":
+            continue
+        rows.append(
+            {
+                "id": run.id,
+                "saved": run.created_at.strftime("%Y-%m-%d %H:%M"),
+                "source": run.source,
+                "edits": len(run.edits),
+                "samples": int(run.options.get("samples") or 0),
+                "seed": run.seed,
+                "ticked": str(run.id) in ticked,
+            }
+        )
+    return rows
+
+
 def _edit(e: dict[str, Any]) -> wb.Edit:
     return wb.Edit(e["stance"], e["field"], e["value"], e["actor"], e["issue"])
 
