@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,11 @@ MAX_JOB_SAMPLES = 100_000
 
 #: progress steps of the briefing report (detente.outputs.report.build_report's steps)
 REPORT_STEPS = 11
+
+#: what a job reports to: ``progress(done, total)``
+Progress = Callable[[int, int], None]
+#: a job's work: ``work(progress)`` returns its JSON-ready result
+Work = Callable[[Progress], dict[str, Any]]
 
 #: saved runs the run history on the page lists (newest first)
 HISTORY_ROWS = 20
@@ -534,70 +540,69 @@ def create_app(settings: Settings) -> WorkbenchApp:
             raise InputError(bad)
         return form, loaded, samples, seed, len(edits)
 
-    async def start_advice(request: Request) -> Response:
+    def job_route(
+        kind: str,
+        prepare: Callable[[Any, Any, int, int], tuple[Work, str]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A route that starts a background job of ``kind`` on the posted inputs.
+
+        ``prepare(form, loaded, samples, seed)`` checks the job's own fields (raising
+        ``InputError``) and returns the work, ``work(progress)``, and the job's subject.
+        """
+
+        async def start(request: Request) -> Response:
+            try:
+                form, loaded, samples, seed, n_edits = await _job_inputs(request)
+                work, subject = prepare(form, loaded, samples, seed)
+            except InputError as exc:
+                return _problems(exc)
+            job = bench.jobs.start(
+                kind, work, samples=samples, seed=seed, n_edits=n_edits, subject=subject
+            )
+            return _job_started(bench, job)
+
+        start.__doc__ = prepare.__doc__
+        return start
+
+    def advice_job(form: Any, loaded: Any, samples: int, seed: int) -> tuple[Work, str]:
         """Advice for an actor on the current inputs as a background job."""
         from detente import api
 
-        try:
-            form, loaded, samples, seed, n_edits = await _job_inputs(request)
-            actor = str(form.get("advice_actor", ""))
-            if actor not in loaded.scenario.actor_ids():
-                known = ", ".join(loaded.scenario.actor_ids())
-                raise InputError(Problem("--actor", f"choose one of {known}"))
-        except InputError as exc:
-            return _problems(exc)
+        actor = str(form.get("advice_actor", ""))
+        if actor not in loaded.scenario.actor_ids():
+            known = ", ".join(loaded.scenario.actor_ids())
+            raise InputError(Problem("--actor", f"choose one of {known}"))
 
-        def work(progress: Any) -> dict[str, Any]:
+        def work(progress: Progress) -> dict[str, Any]:
             return api.advise(loaded, actor, samples=samples, seed=seed, progress=progress)
 
-        job = bench.jobs.start(
-            "advice", work, samples=samples, seed=seed, n_edits=n_edits, subject=actor
-        )
-        return _job_started(bench, job)
+        return work, actor
 
-    async def start_sensitivity(request: Request) -> Response:
+    def sensitivity_job(_form: Any, loaded: Any, _samples: int, seed: int) -> tuple[Work, str]:
         """One-at-a-time sensitivity (the tornado) on the current inputs as a background job."""
         from detente import api
 
-        try:
-            _form, loaded, samples, seed, n_edits = await _job_inputs(request)
-        except InputError as exc:
-            return _problems(exc)
-
-        def work(progress: Any) -> dict[str, Any]:
+        def work(progress: Progress) -> dict[str, Any]:
             return api.sensitivity(loaded, seed=seed, top=8, progress=progress)
 
-        job = bench.jobs.start("sensitivity", work, samples=samples, seed=seed, n_edits=n_edits)
-        return _job_started(bench, job)
+        return work, ""
 
-    async def start_sweep(request: Request) -> Response:
+    def sweep_job(form: Any, loaded: Any, _samples: int, seed: int) -> tuple[Work, str]:
         """One input swept across its range (sensitivity curves) as a background job."""
         from detente import api
 
-        try:
-            form, loaded, samples, seed, n_edits = await _job_inputs(request)
-            label = str(form.get("sweep_input", ""))
-        except InputError as exc:
-            return _problems(exc)
+        label = str(form.get("sweep_input", ""))
 
-        def work(progress: Any) -> dict[str, Any]:
+        def work(progress: Progress) -> dict[str, Any]:
             return api.sweep(loaded, label, seed=seed, progress=progress)
 
-        job = bench.jobs.start(
-            "sweep", work, samples=samples, seed=seed, n_edits=n_edits, subject=label
-        )
-        return _job_started(bench, job)
+        return work, label
 
-    async def start_report(request: Request) -> Response:
+    def report_job(_form: Any, loaded: Any, samples: int, seed: int) -> tuple[Work, str]:
         """The briefing report (``detente report``) of the current inputs as a background job."""
         from detente import api
 
-        try:
-            _form, loaded, samples, seed, n_edits = await _job_inputs(request)
-        except InputError as exc:
-            return _problems(exc)
-
-        def work(progress: Any) -> dict[str, Any]:
+        def work(progress: Progress) -> dict[str, Any]:
             steps = [0]
 
             def step(_message: str) -> None:
@@ -606,8 +611,12 @@ def create_app(settings: Settings) -> WorkbenchApp:
 
             return api.report(loaded, fmt="html", samples=samples, seed=seed, progress=step)
 
-        job = bench.jobs.start("report", work, samples=samples, seed=seed, n_edits=n_edits)
-        return _job_started(bench, job)
+        return work, ""
+
+    start_advice = job_route("advice", advice_job)
+    start_sensitivity = job_route("sensitivity", sensitivity_job)
+    start_sweep = job_route("sweep", sweep_job)
+    start_report = job_route("report", report_job)
 
     async def report_file(request: Request) -> Response:
         """A finished report job's HTML file, as a download."""
