@@ -12,8 +12,9 @@ exits with status 2.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -105,82 +106,117 @@ def backtest_deu(
     _print_table(result)
 
 
-def _print_distributions(console: object, result: dict) -> None:
-    """Interval coverage, PIT and CRPS per model (rows scored on every issue only)."""
+def _by_capability(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Rows grouped by capability convention, in the order the conventions first appear."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["capability"], []).append(r)
+    return list(groups.items())
+
+
+def _fitted(console: Any, build: Callable[[bool], Any]) -> Any:
+    """``build(False)``, the one-line-per-model table, if it fits the console; else
+    ``build(True)``, the same table with its widest cells on two lines (an 80-column
+    terminal)."""
+    table = build(False)
+    unbounded = console.options.update_width(1_000_000)  # the width it needs, not the console's
+    if console.measure(table, options=unbounded).maximum <= console.width:
+        return table
+    return build(True)
+
+
+def _print_distributions(console: Any, result: dict) -> None:
+    """Interval coverage, PIT and CRPS per model (rows scored on every issue only), one table
+    per capability convention."""
     from rich.table import Table
 
     rows = [r for r in result["results"] if r.get("distribution")]
-    if not rows:
-        return
-    table = Table(title="Predictive distributions: interval coverage, PIT and CRPS (points)")
-    for col in ("model", "capability", "50%", "80%", "90%", "CRPS", "dressed comp.", "PIT"):
-        table.add_column(col, justify="left" if col in ("model", "capability", "PIT") else "right")
-    for r in rows:
-        d = r["distribution"]
-        c = d["coverage"]
-        base = d.get("crps_dressed_compromise")
-        table.add_row(
-            r["model"],
-            r["capability"],
-            *(f"{100 * c[k]:.0f}%" for k in ("0.5", "0.8", "0.9")),
-            f"{d['crps']:.2f}",
-            "-" if base is None else f"{base:.2f}",
-            " ".join(str(h) for h in d["pit_histogram"]),
+    for capability, group in _by_capability(rows):
+
+        def build(narrow: bool, group: list[dict] = group, capability: str = capability) -> Any:
+            table = Table(
+                title="Predictive distributions: interval coverage, PIT and CRPS (points); "
+                f"capability {capability}"
+            )
+            for col in ("model", "50%", "80%", "90%", "CRPS", "dressed comp.", "PIT"):
+                table.add_column(
+                    col,
+                    justify="left" if col in ("model", "PIT") else "right",
+                    # narrow: the header on two lines, over a CRPS that fits in 5
+                    max_width=7 if narrow and col == "dressed comp." else None,
+                    no_wrap=col != "dressed comp.",
+                )
+            for r in group:
+                d = r["distribution"]
+                c = d["coverage"]
+                base = d.get("crps_dressed_compromise")
+                bins = [str(h) for h in d["pit_histogram"]]
+                half = (len(bins) + 1) // 2
+                pit = (
+                    " ".join(bins[:half]) + "\n" + " ".join(bins[half:])
+                    if narrow
+                    else " ".join(bins)
+                )
+                table.add_row(
+                    r["model"],
+                    *(f"{100 * c[k]:.0f}%" for k in ("0.5", "0.8", "0.9")),
+                    f"{d['crps']:.2f}",
+                    "-" if base is None else f"{base:.2f}",
+                    pit,
+                )
+            return table
+
+        console.print(_fitted(console, build))
+    if rows:
+        console.print(
+            "detente (slot2) is scored on its own predictive distribution (in-sample on its "
+            "training file); every other model on its forecast dressed with its own "
+            "cross-validated errors (10 folds of whole proposals). 'dressed comp.' is the "
+            "compromise model dressed that way: the CRPS to beat. PIT: 10-bin histogram."
         )
-    console.print(table)
-    console.print(
-        "detente (slot2) is scored on its own predictive distribution (in-sample on its "
-        "training file); every other model on its forecast dressed with its own "
-        "cross-validated errors (10 folds of whole proposals). 'dressed comp.' is the "
-        "compromise model dressed that way: the CRPS to beat. PIT: 10-bin histogram."
-    )
 
 
 def _print_table(result: dict) -> None:
+    """The scores, one table per capability convention; in a narrow terminal (80 columns) the
+    difference from the compromise model goes above its interval, so nothing is cut."""
     from rich.table import Table
 
     from detente.cli import console as cli_console
 
     s = result["data"]
     console = cli_console(wide=True)  # not cut to 80 columns when written to a file (issue 20)
-    table = Table(
-        title=(
-            f"DEU backtest: {s['kept']} issues of {s['proposals_kept']} proposals "
-            f"({s['dropped']} dropped); bootstrap seed {result['settings']['seed']}"
-        )
-    )
-    cols = (
-        "model",
-        "capability",
-        "issues",
-        "MAE",
-        "RMSE",
-        "MedAE",
-        "<=10",
-        "<=20",
-        "vs compromise",
-    )
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("model", "capability") else "right")
-    for r in result["results"]:
-        vs = r.get("vs_compromise")
-        if vs is None or r["model"] == "compromise":
-            cmp_text = "-"
-        else:
-            lo, hi = vs["ci95"]
-            cmp_text = f"{vs['mae_difference']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
-        table.add_row(
-            r["model"],
-            r["capability"],
-            str(r["n"]),
-            f"{r['mae']:.2f}",
-            f"{r['rmse']:.2f}",
-            f"{r['median_ae']:.2f}",
-            f"{100 * r['within_10']:.0f}%",
-            f"{100 * r['within_20']:.0f}%",
-            cmp_text,
-        )
-    console.print(table)
+    cols = ("model", "issues", "MAE", "RMSE", "MedAE", "<=10", "<=20", "vs compromise")
+    for capability, group in _by_capability(result["results"]):
+
+        def build(narrow: bool, group: list[dict] = group, capability: str = capability) -> Any:
+            table = Table(
+                title=f"DEU backtest: {s['kept']} issues of {s['proposals_kept']} proposals "
+                f"({s['dropped']} dropped); capability {capability}; bootstrap seed "
+                f"{result['settings']['seed']}"
+            )
+            for col in cols:
+                table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
+            for r in group:
+                vs = r.get("vs_compromise")
+                if vs is None or r["model"] == "compromise":
+                    cmp_text = "-"
+                else:
+                    lo, hi = vs["ci95"]
+                    sep = "\n" if narrow else " "
+                    cmp_text = f"{vs['mae_difference']:+.2f}{sep}[{lo:+.2f}, {hi:+.2f}]"
+                table.add_row(
+                    r["model"],
+                    str(r["n"]),
+                    f"{r['mae']:.2f}",
+                    f"{r['rmse']:.2f}",
+                    f"{r['median_ae']:.2f}",
+                    f"{100 * r['within_10']:.0f}%",
+                    f"{100 * r['within_20']:.0f}%",
+                    cmp_text,
+                )
+            return table
+
+        console.print(_fitted(console, build))
     _print_distributions(console, result)
     for r in result["results"]:
         missed = r.get("not_forecast", [])
