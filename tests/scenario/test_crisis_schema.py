@@ -119,6 +119,7 @@ def test_unknown_key_is_an_error():
             "0 or more",
         ),
         ({"deadline_months": -1}, ("crisis", "deadline_months"), "0 or more"),
+        ({"deadline_months": None}, ("crisis", "talks_months"), "needs deadline_months"),
         ({"audience_cost_convexity": 0.5}, ("crisis", "audience_cost_convexity"), "1 or more"),
         (
             {"mobilisation": {"cost_per_month": -0.02, "months": 9, "value_max": 1.5}},
@@ -270,3 +271,23 @@ def test_public_demands_become_pie_shares_and_audience_costs():
     # USA: demand 100 is 95 points from RUS's ideal: RUS share 0.05; a = 2 * 0.5
     np.testing.assert_allclose(cr.demand_targets, [[0.05]])
     np.testing.assert_allclose(cr.audience_targets, [[1.0]])
+
+
+def test_talks_without_a_deadline_is_one_line_naming_the_file_and_field(tmp_path, capsys):
+    """Talks are timed against the deadline: alone they would silently change nothing."""
+    from detente.cli import main
+
+    d = base()
+    d["crisis"] = {k: v for k, v in doc_crisis().items() if k != "deadline_months"}
+    f = tmp_path / "talks.yaml"
+    f.write_text(yaml.safe_dump(d, sort_keys=False), encoding="utf-8")
+    for argv in (["validate", str(f)], ["crisis", str(f), "--samples", "4"]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1, lines
+        where = r"talks\.yaml:\d+: crisis\.talks_months: "
+        assert re.search(where + "talks_months needs deadline_months", lines[0]), lines[0]
+    assert problems(talks_months=None, deadline_months=None) == []  # neither: no time pressure

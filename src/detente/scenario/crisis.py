@@ -211,6 +211,15 @@ def check_crisis(sc: Scenario) -> list[tuple[Loc, str]]:
     out += _at_least(cr.private_cost, 0, (*base, "private_cost"), "believed cost of war")
     out += _at_least(cr.deadline_months, 0, (*base, "deadline_months"), "months to the deadline")
     out += _at_least(cr.talks_months, 0, (*base, "talks_months"), "months of talks")
+    if cr.talks_months is not None and cr.deadline_months is None:
+        # the talks are timed against the deadline; alone they would change nothing
+        out.append(
+            (
+                (*base, "talks_months"),
+                "talks_months needs deadline_months (the talks are timed against the "
+                "deadline); give crisis.deadline_months, or leave talks_months out",
+            )
+        )
     out += _at_least(
         cr.audience_cost_convexity, 1, (*base, "audience_cost_convexity"), "convexity kappa"
     )
