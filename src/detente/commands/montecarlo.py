@@ -143,8 +143,13 @@ def montecarlo(
         ),
     ] = None,
     backend: Annotated[
-        str, typer.Option("--backend", help="local | processes | dask (same numbers on each).")
-    ] = "local",
+        str,
+        typer.Option(
+            "--backend",
+            help="local | processes | dask | auto (same numbers on each); auto: worker "
+            "processes from 2048 draws on two CPUs or more, else local.",
+        ),
+    ] = "auto",
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); implies dask."),
