@@ -61,6 +61,8 @@ def report(
             samples=samples,
             seed=seed,
             progress=lambda m: prog.update(task, description=m),
+            # HTML inlines every figure: rendered in child processes meanwhile (same SVG)
+            svg="forked" if fmt == "html" else "lazy",
         )
         prog.update(task, description="writing")
         if png is not None:
