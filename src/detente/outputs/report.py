@@ -33,7 +33,7 @@ ARTICLE = "russia-nato-2021"
 class Figure:
     """A drawn figure: id, caption, inline SVG and the matplotlib figure (for PNG).
 
-    ``rendering`` is the SVG text, or a pending rendering (:class:`_Inline`, :class:`_Part`)
+    ``rendering`` is the SVG text, or a pending rendering (:class:`_Inline`, :class:`_Forked`)
     that :attr:`svg` completes on first use: a Markdown report without figures never renders
     them, and the CLI renders an HTML report's figures in child processes while it computes the
     rest.
@@ -103,26 +103,10 @@ class _Forked:
         return self.value
 
 
-def _svgs(figs: list[Any]) -> list[str]:
-    """:func:`_svg` of each figure."""
-    return [_svg(f) for f in figs]
-
-
-class _Part:
-    """Figure ``index`` of a batch of SVG renderings done in one child (:class:`_Forked`)."""
-
-    def __init__(self, batch: _Forked, index: int) -> None:
-        self.batch, self.index = batch, index
-
-    def result(self) -> str:
-        return self.batch.result()[self.index]
-
-
 #: How :func:`build_report` renders the figures' SVG: ``"lazy"`` in this process when first
-#: used; ``"forked"`` in child processes (where ``os.fork`` exists; the CLI's choice for HTML),
-#: which render the figures drawn before the advice while this process computes it, and the
-#: advice's figures while it computes the sensitivity (the last figure is rendered here), and
-#: which also advise every advised actor after the first; ``"now"`` at once, in this process.
+#: used; ``"forked"`` each in a child process started as soon as the figure is drawn (where
+#: ``os.fork`` exists; the CLI's choice for HTML), while this process computes the rest, with
+#: every advised actor after the first also advised by a child; ``"now"`` at once, here.
 SvgMode = Literal["lazy", "forked", "now"]
 
 
@@ -491,15 +475,6 @@ def build_report(
 
     step = progress or (lambda _msg: None)
     forked = svg == "forked" and hasattr(os, "fork")
-    pending: list[Figure] = []  # figures not yet sent to a child (forked)
-
-    def flush() -> None:
-        """Render the pending figures in one child process, meanwhile."""
-        if pending:
-            batch = _Forked(_svgs, [f.fig for f in pending])
-            for k, f in enumerate(pending):
-                f.rendering = _Part(batch, k)
-            pending.clear()
 
     loaded = scenario if isinstance(scenario, Loaded) else load(scenario)
     sc = loaded.scenario
@@ -508,9 +483,11 @@ def build_report(
     figures: list[Figure] = []
 
     def add(fid: str, caption: str, fig: Any) -> None:
-        figures.append(Figure(fid, caption, _svg(fig) if svg == "now" else _Inline(fig), fig))
         if forked:
-            pending.append(figures[-1])
+            rendering: Any = _Forked(_svg, fig)
+        else:
+            rendering = _svg(fig) if svg == "now" else _Inline(fig)
+        figures.append(Figure(fid, caption, rendering, fig))
 
     step(f"forecasts of every model and the outcome over {samples} draws")
     fc = api.forecast(loaded, seed=seed, samples=samples, keep_draws=True)
@@ -711,8 +688,6 @@ def build_report(
         )
 
     step("advice")
-    if forked:
-        flush()
 
     def advice_of(actor: str) -> dict[str, Any]:
         return advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
@@ -771,8 +746,6 @@ def build_report(
             fig,
         )
 
-    if forked:
-        flush()  # the advice's figures, while the sensitivity is computed (the last: here)
     step("sensitivity (one input at a time)")
     from detente.analyses.sensitivity import oat
 
