@@ -116,6 +116,8 @@ def run(src: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, 
         text = Path(args[args.index("-o") + 1]).read_text(encoding="utf-8")
         text = re.sub(r"<dc:date>[^<]*</dc:date>", "", text)
         out = re.sub(r"\b([mp])[0-9a-f]{8,12}\b", r"\1ID", text).encode()
+    # the NumPy-only baseline finds the numba stub and says "kernels": "numba": not compared
+    out = re.sub(rb'"kernels": "[a-z]+",', b"", out)
     return wall, cpu, out, own
 
 
