@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# a kernel not compiled yet is compiled in the test itself (not on NumPy while a background
+# process compiles it, as in a command: detente.models._numba), so that the tests of the
+# compiled paths run them; the CLI tests' child processes inherit it
+os.environ.setdefault("DETENTE_COMPILE", "now")
 
 from tests import _require
 

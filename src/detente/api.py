@@ -608,8 +608,10 @@ def montecarlo(
         raise InputError(Problem(loaded.source, str(exc))) from None
 
 
-#: Where a Monte Carlo run can execute (the same numbers on each).
-BACKENDS = ("local", "processes", "dask")
+#: Where a Monte Carlo run can execute (the same numbers on each); ``auto``: worker processes
+#: for large runs on two CPUs or more, else this process
+#: (:func:`detente.analyses.montecarlo.resolve_backend`).
+BACKENDS = ("local", "processes", "dask", "auto")
 
 
 def check_montecarlo_options(samples: int, backend: str, scheduler: str | None) -> None:
@@ -622,7 +624,7 @@ def check_montecarlo_options(samples: int, backend: str, scheduler: str | None) 
     """
     if samples < 1:
         raise InputError(Problem("--samples", f"{samples}; allowed: 1 or more draws"))
-    if scheduler and backend not in ("local", "dask"):
+    if scheduler and backend not in ("local", "dask", "auto"):
         raise InputError(Problem("--scheduler", f"needs --backend dask, not {backend}"))
     if scheduler:
         backend = "dask"

@@ -215,3 +215,39 @@ def test_the_html_report_is_byte_identical_for_the_same_input_and_seed():
     a = api.report("ec-emissions-1994", samples=20, seed=3)["text"]
     b = api.report("ec-emissions-1994", samples=20, seed=3)["text"]
     assert a == b and "<svg" in a
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_figures_rendered_in_child_processes_give_the_same_report():
+    """Issue 23: the CLI renders an HTML report's figures, and advises all but the first actor,
+    in forked children while it computes the rest; lazily in this process (the default) or at
+    once, the report is the same, byte for byte."""
+    from detente.outputs import report as rep_mod
+
+    texts = {
+        mode: render_html(build_report("ec-emissions-1994", samples=20, seed=3, svg=mode))
+        for mode in ("now", "lazy", "forked")
+    }
+    assert texts["now"] == texts["lazy"] == texts["forked"] and "<svg" in texts["now"]
+    lazy = build_report("ec-emissions-1994", samples=20, seed=3)
+    assert all(isinstance(f.rendering, rep_mod._Inline) for f in lazy.figures)  # not drawn yet
+    md = render_markdown(lazy)  # no figure directory: no figure is rendered
+    assert all(isinstance(f.rendering, rep_mod._Inline) for f in lazy.figures) and md
+
+
+def test_a_child_that_fails_is_replaced_by_the_work_done_here():
+    import os
+
+    from detente.outputs.report import _Forked
+
+    if not hasattr(os, "fork"):
+        pytest.skip("needs os.fork")
+    parent = os.getpid()
+
+    def only_here() -> int:  # fails in the child, works in the parent
+        if os.getpid() != parent:
+            raise RuntimeError("child")
+        return 7
+
+    assert _Forked(only_here).result() == 7
+    assert _Forked(lambda: os.getpid()).result() != parent  # the child's work comes back

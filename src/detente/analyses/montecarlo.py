@@ -22,8 +22,10 @@ chunk size) rests on three rules:
 ``block_size`` is therefore part of what a seed means and is recorded in the output; backend,
 workers and chunk size are not (they cannot change a number).
 
-Backends: ``local`` (this process), ``processes`` (``concurrent.futures.ProcessPoolExecutor``)
-and ``dask`` (a ``LocalCluster``, or an existing cluster at a scheduler address). The driver
+Backends: ``local`` (this process), ``processes`` (``concurrent.futures.ProcessPoolExecutor``),
+``dask`` (a ``LocalCluster``, or an existing cluster at a scheduler address) and ``auto``
+(processes for large runs on a machine with two CPUs or more, else local:
+:func:`resolve_backend`). The driver
 ships each chunk the scenario, the parameter list and the chunk's (P, n) values.
 """
 
@@ -47,7 +49,7 @@ from detente.scenario.parameters import Parameter, compile_all, draw_values, unc
 if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
-Backend = Literal["local", "processes", "dask"]
+Backend = Literal["local", "processes", "dask", "auto"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 BLOCK_SIZE = 256
 HISTOGRAM_BINS = 20
@@ -282,14 +284,55 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in keys if all(k in p for p in parts)}
 
 
-def chunks(samples: int, block_size: int, chunk_size: int | None) -> list[tuple[int, int]]:
-    """(first sample, stop) of each chunk: runs of whole blocks of about ``chunk_size`` samples.
+def chunks(
+    samples: int, block_size: int, chunk_size: int | None, start: int = 0
+) -> list[tuple[int, int]]:
+    """(first sample, stop) of each chunk: runs of whole blocks of about ``chunk_size`` samples,
+    from sample ``start`` (a multiple of ``block_size``).
 
     >>> chunks(1000, 256, 500)
     [(0, 512), (512, 1000)]
+    >>> chunks(1000, 256, 500, start=256)
+    [(256, 768), (768, 1000)]
     """
     per = max(1, math.ceil((chunk_size or samples) / block_size)) * block_size
-    return [(a, min(a + per, samples)) for a in range(0, samples, per)]
+    return [(a, min(a + per, samples)) for a in range(start, samples, per)]
+
+
+#: Draws from which ``backend="auto"`` runs on worker processes (when there are two CPUs or
+#: more): below, the run is shorter than what a second process saves.
+AUTO_PROCESSES_MIN = 2048
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
+def resolve_backend(backend: str, samples: int, scheduler: str | None = None) -> Backend:
+    """The backend ``"auto"`` stands for: ``"processes"`` from :data:`AUTO_PROCESSES_MIN`
+    draws on a machine with two usable CPUs or more, else ``"local"``; any other name as
+    given. The backend never changes a number (module docstring)."""
+    if backend != "auto":
+        return backend  # type: ignore[return-value]
+    if scheduler:
+        return "dask"
+    if samples >= AUTO_PROCESSES_MIN and usable_cpus() >= 2:
+        return "processes"
+    return "local"
+
+
+def _spans(
+    samples: int, block_size: int, chunk_size: int, backend: Backend
+) -> list[tuple[int, int]]:
+    """The chunks of a run. On worker processes the first block is a chunk of its own, which
+    the driver runs before it starts the workers (:func:`_execute`)."""
+    if backend != "processes" or samples <= block_size:
+        return chunks(samples, block_size, chunk_size)
+    return [(0, block_size), *chunks(samples, block_size, chunk_size, start=block_size)]
 
 
 def _worker_init() -> None:
@@ -322,9 +365,15 @@ def _execute(
     if backend == "processes":
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_worker_init)
+        # the driver runs the first chunk (one block, see _spans) itself: that imports the
+        # models and loads the compiled kernels once, before the workers start, so workers
+        # forked from it (the start method on Linux) have them loaded and only run blocks
+        yield 0, run_chunk(*args[0])
+        if len(args) == 1:
+            return
+        pool = ProcessPoolExecutor(max_workers=workers or usable_cpus(), initializer=_worker_init)
         try:
-            futures = {pool.submit(run_chunk, *a): i for i, a in enumerate(args)}
+            futures = {pool.submit(run_chunk, *a): i for i, a in enumerate(args) if i > 0}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
         finally:
@@ -361,7 +410,7 @@ def _execute(
             if cluster is not None:
                 cluster.close()
         return
-    raise ValueError(f"unknown backend {backend!r}; allowed: local, processes, dask")
+    raise ValueError(f"unknown backend {backend!r}; allowed: local, processes, dask, auto")
 
 
 def _num(x: float) -> float | None:
@@ -421,9 +470,9 @@ def run_montecarlo(
         Model specs; default the Monte Carlo models
         (:func:`detente.models.base.monte_carlo_models`).
     backend, workers, chunk_size, scheduler
-        Where the chunks run; none of them changes a number. ``chunk_size`` (samples per
-        task, rounded up to whole blocks) defaults to one block locally and to about four
-        chunks per worker elsewhere.
+        Where the chunks run; none of them changes a number. ``"auto"``: see
+        :func:`resolve_backend`. ``chunk_size`` (samples per task, rounded up to whole
+        blocks) defaults to one block locally and to about four chunks per worker elsewhere.
     block_size
         Samples per block: part of what a seed means (module docstring).
     crisis_options
@@ -457,8 +506,9 @@ def run_montecarlo(
         raise ValueError(f"samples must be at least 1, got {samples}")
     if block_size < 1:
         raise ValueError(f"block_size must be at least 1, got {block_size}")
-    if scheduler and backend != "dask":
+    if scheduler and backend not in ("dask", "auto"):
         raise ValueError(f"a scheduler address needs backend='dask', not {backend!r}")
+    backend = resolve_backend(backend, samples, scheduler)
     specs = list(models) if models else monte_carlo_models()
     described = {spec: make_model(spec).describe() for spec in specs}  # fails early on bad specs
     crisis_options = crisis_options or CrisisOptions()
@@ -479,9 +529,9 @@ def run_montecarlo(
     if chunk_size is None:
         # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
         # worker, to balance load without drowning the scheduler in tiny tasks
-        n_workers = workers or (1 if scheduler else os.cpu_count() or 1)
+        n_workers = workers or (1 if scheduler else usable_cpus())
         chunk_size = block_size if backend == "local" else math.ceil(samples / (4 * n_workers))
-    spans = chunks(samples, block_size, chunk_size)
+    spans = _spans(samples, block_size, chunk_size, backend)
     results: list[dict[str, np.ndarray] | None] = [None] * len(spans)
     skipped: dict[str, str] = {}
     done = 0

@@ -143,8 +143,13 @@ def montecarlo(
         ),
     ] = None,
     backend: Annotated[
-        str, typer.Option("--backend", help="local | processes | dask (same numbers on each).")
-    ] = "local",
+        str,
+        typer.Option(
+            "--backend",
+            help="local | processes | dask | auto (same numbers on each); auto: worker "
+            "processes from 2048 draws on two CPUs or more, else local.",
+        ),
+    ] = "auto",
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); implies dask."),
@@ -172,6 +177,9 @@ def montecarlo(
 ) -> None:
     """Distributions of every forecast and the outcome model's P(agreement), P(ratified |
     agreement) and P(escalation) over the inputs' uncertainty (docs/outcome.md)."""
+    from detente.outputs.files import skip_gc_at_exit
+
+    skip_gc_at_exit()  # the process ends after the command: 0.1-0.2 s less shutdown
     import time
 
     from detente import api

@@ -35,6 +35,9 @@ def report(
     ] = False,
 ) -> None:
     """Write a briefing report: summary, forecasts, charts, advice, sensitivity, sources."""
+    from detente.outputs.files import skip_gc_at_exit
+
+    skip_gc_at_exit()  # the process ends after the command: 0.1-0.2 s less shutdown
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -61,6 +64,8 @@ def report(
             samples=samples,
             seed=seed,
             progress=lambda m: prog.update(task, description=m),
+            # HTML inlines every figure: rendered in child processes meanwhile (same SVG)
+            svg="forked" if fmt == "html" else "lazy",
         )
         prog.update(task, description="writing")
         if png is not None:

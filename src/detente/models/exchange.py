@@ -68,6 +68,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.arrays import ScenarioArrays
+from detente.models import _numba
 from detente.models.base import Model, Simulation, register
 
 _EPS_MOVE = 1e-10  # package: a move of at most 1e-10 is no move
@@ -387,8 +388,6 @@ def _compiled_kernel() -> Any:
     """The Numba-compiled :func:`_compute_rows` and :func:`_affected_rows`, or None without
     Numba (cached on disk)."""
     if not _kernel_cache:
-        from detente.models import _numba
-
         numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
         if numba is None:
             _kernel_cache.append(None)
@@ -706,7 +705,11 @@ class _Round:
         )
         if samples < max(NUMBA_MIN_SAMPLES, 1) or not own:
             return None
-        return _compiled_kernel()
+        kernel = _compiled_kernel()
+        # not compiled yet: NumPy gives the same numbers now, a background process compiles it
+        if kernel is not None and not all(_numba.usable(k) for k in kernel):
+            return None
+        return kernel
 
     def _cut_at_boundary(self, s: np.ndarray, e: np.ndarray, side: str) -> np.ndarray:
         """Whether moves from an outcome already at the demander's position are cut.

@@ -97,6 +97,7 @@ from detente.io.ktab_options import (
     VictoryProbModel,
     VotingRule,
 )
+from detente.models import _numba
 from detente.models.base import Model, Simulation, register
 
 #: KTAB's numerical constants (names as in the C++).
@@ -1033,8 +1034,6 @@ _kernel_cache: list[Any] = []  # [compiled kernel or None], filled on first use
 def _compiled_kernel() -> Any:
     """The Numba-compiled ``_smp_kernel.run_samples``, or None without Numba (cached on disk)."""
     if not _kernel_cache:
-        from detente.models import _numba
-
         numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
         if numba is None:
             _kernel_cache.append(None)
@@ -1284,7 +1283,11 @@ class SMP(Model):
             self.options, n_actors, n_issues
         ):
             return None
-        return _compiled_kernel()
+        kernel = _compiled_kernel()
+        # not compiled yet: NumPy gives the same numbers now, a background process compiles it
+        if kernel is not None and not _numba.usable(kernel):
+            return None
+        return kernel
 
     def _forecast_pool(
         self, x0, sal, cap, acc, mask, pool: int | None = None, samples: int | None = None

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -30,12 +31,83 @@ ARTICLE = "russia-nato-2021"
 
 @dataclass
 class Figure:
-    """A drawn figure: id, caption, inline SVG and the matplotlib figure (for PNG)."""
+    """A drawn figure: id, caption, inline SVG and the matplotlib figure (for PNG).
+
+    ``rendering`` is the SVG text, or a pending rendering (:class:`_Inline`, :class:`_Forked`)
+    that :attr:`svg` completes on first use: a Markdown report without figures never renders
+    them, and the CLI renders an HTML report's figures in child processes while it computes the
+    rest.
+    """
 
     id: str
     caption: str
-    svg: str
+    rendering: Any = field(repr=False)
     fig: Any = field(repr=False, default=None)
+
+    @property
+    def svg(self) -> str:
+        """The figure as inline SVG (:func:`_svg`)."""
+        if not isinstance(self.rendering, str):
+            self.rendering = self.rendering.result()
+        return self.rendering
+
+
+class _Inline:
+    """An SVG rendering done when first asked for, in this process."""
+
+    def __init__(self, fig: Any) -> None:
+        self.fig = fig
+
+    def result(self) -> str:
+        return _svg(self.fig)
+
+
+_UNSET = object()
+
+
+class _Forked:
+    """``fn(*args)`` computed by a forked child process, started at once; :meth:`result` waits.
+
+    The child has this process's state as it is at the fork, so its result is the one this
+    process would compute; it comes back pickled through a pipe. If the child fails, ``fn(*args)``
+    runs here instead.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        import pickle
+
+        self.fn, self.args, self.value = fn, args, _UNSET
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (coverage is not measured in it)
+            code = 1
+            try:
+                os.close(read)
+                data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+                code = 0
+            finally:
+                os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+        os.close(write)
+        self.pid, self.read = pid, read
+
+    def result(self) -> Any:
+        import pickle
+
+        if self.value is _UNSET:
+            with os.fdopen(self.read, "rb") as src:
+                data = src.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.value = pickle.loads(data) if status == 0 else self.fn(*self.args)
+        return self.value
+
+
+#: How :func:`build_report` renders the figures' SVG: ``"lazy"`` in this process when first
+#: used; ``"forked"`` each in a child process started as soon as the figure is drawn (where
+#: ``os.fork`` exists; the CLI's choice for HTML), while this process computes the rest, with
+#: every advised actor after the first also advised by a child; ``"now"`` at once, here.
+SvgMode = Literal["lazy", "forked", "now"]
 
 
 @dataclass
@@ -384,8 +456,14 @@ def build_report(
     samples: int = 200,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    svg: SvgMode = "lazy",
 ) -> Report:
-    """Compute every section of the report for a scenario (loaded, or a file or bundled name)."""
+    """Compute every section of the report for a scenario (loaded, or a file or bundled name).
+
+    ``svg`` says how the figures are rendered (:data:`SvgMode`); the SVG text is the same in
+    every mode. ``"forked"`` needs ``os.fork`` (else it renders lazily) and should not be used
+    in a process with other threads at work (a web server): the CLI uses it.
+    """
     from detente import api
     from detente.analyses.advice import AdviceOptions, advise
     from detente.analyses.crisis import analyse_crisis
@@ -396,6 +474,8 @@ def build_report(
     from detente.scenario.ratification import compile_ratification
 
     step = progress or (lambda _msg: None)
+    forked = svg == "forked" and hasattr(os, "fork")
+
     loaded = scenario if isinstance(scenario, Loaded) else load(scenario)
     sc = loaded.scenario
     point = compile_scenario(sc, name=loaded.source)
@@ -403,7 +483,11 @@ def build_report(
     figures: list[Figure] = []
 
     def add(fid: str, caption: str, fig: Any) -> None:
-        figures.append(Figure(fid, caption, _svg(fig), fig))
+        if forked:
+            rendering: Any = _Forked(_svg, fig)
+        else:
+            rendering = _svg(fig) if svg == "now" else _Inline(fig)
+        figures.append(Figure(fid, caption, rendering, fig))
 
     step(f"forecasts of every model and the outcome over {samples} draws")
     fc = api.forecast(loaded, seed=seed, samples=samples, keep_draws=True)
@@ -604,9 +688,14 @@ def build_report(
         )
 
     step("advice")
-    advice = {}
-    for actor in _advised_actors(sc):
-        advice[actor] = advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
+
+    def advice_of(actor: str) -> dict[str, Any]:
+        return advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
+
+    advised = _advised_actors(sc)
+    # forked: every actor after the first is advised by a child meanwhile (the same numbers)
+    jobs = {a: _Forked(advice_of, a) for a in advised[1:]} if forked else {}
+    advice = {a: jobs[a].result() if a in jobs else advice_of(a) for a in advised}
     for actor, r in advice.items():
         import textwrap
 
