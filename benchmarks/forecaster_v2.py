@@ -10,6 +10,9 @@ proposal-bootstrap CI of the MAE difference to the compromise model; the slot2 p
 distribution per seed (interval coverage, CRPS against the compromise model dressed with its
 own training-fold errors, PIT histogram); leave-one-era-out per era and pooled with its CI;
 and a power table.
+
+``--issue21 [--nested]`` prints instead the table of every slot-model variant measured for
+issue 21 (docs/validation.md, "What else was tried for issue 21"; benchmarks/issue21_variants.py).
 """
 
 from __future__ import annotations
@@ -30,7 +33,18 @@ def main() -> None:
     ap.add_argument("path", nargs="?", default=str(default / "data/deu/deu-train.tsv"))
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--json", default=None, help="also write the full report as JSON")
+    ap.add_argument("--issue21", action="store_true", help="the variants tried for issue 21")
+    ap.add_argument("--nested", action="store_true", help="with --issue21: nested selections")
     args = ap.parse_args()
+    if args.issue21:
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from issue21_variants import main as variants
+
+        rest = [args.path, "--seeds", str(args.seeds)] + (["--nested"] if args.nested else [])
+        variants(rest + (["--json", args.json] if args.json else []))
+        return
     report = validation_report(load_deu(args.path), seeds=args.seeds)
     print("fit on the whole training file:", json.dumps(report["fit"]), "\n")
     print(validation_markdown(report))
