@@ -431,6 +431,74 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def monotone_search(scenarios: int = 8000, seed: int = 21) -> dict[str, Any]:
+    """Random search for a forecast of the shipped slot2 that moves away from an actor who gains.
+
+    Scenarios of 3-8 actors and 2 issues, positions on a coarse grid (shared positions) or
+    uniform, a Commission and a Parliament half the time each, random unanimity; one actor's
+    capability or salience is multiplied by 1.01-20. Even scenarios use the shipped
+    coefficients, odd ones random coefficients over every feature (``support`` >= 0). Returns
+    the count of moves away per kind, the largest, and how close the nearest other position
+    was to the actor in those cases (the merge tolerance is 0.5 points).
+    """
+    from dataclasses import replace
+
+    from detente.arrays import ScenarioArrays
+
+    rng = np.random.default_rng(seed)
+    grid = np.array([0, 10, 25, 40, 50, 60, 75, 90, 100.0])
+    out: dict[str, Any] = {
+        k: {"scenarios": 0, "moved_away": 0, "largest": 0.0, "nearest_other": []}
+        for k in ("shipped", "random")
+    }
+
+    def forecast(a, coef):
+        s, p = slot2.slot2_predict(a, coef)
+        return a.from_normalised(slot2.weighted_median(s, p))[0]
+
+    for it in range(scenarios):
+        n, d = int(rng.integers(3, 9)), 2
+        if rng.random() < 0.5:
+            pos = rng.choice(grid, size=(n, d))
+        else:
+            pos = rng.uniform(0, 100, (n, d))
+        ids = [f"a{i}" for i in range(n)]
+        if rng.random() < 0.5:
+            ids[0] = "com"
+        if rng.random() < 0.5:
+            ids[-1] = "ep"
+        a = ScenarioArrays.from_table(
+            pos, rng.uniform(0, 1, (n, d)), rng.uniform(0.01, 100, n), actor_ids=ids
+        )
+        a.extras["unanimity"] = rng.integers(0, 2, d).astype(float)
+        kind = "shipped" if it % 2 == 0 else "random"
+        coef = (
+            dict(slot2.COEFFICIENTS)
+            if kind == "shipped"
+            else {
+                f: abs(rng.normal(0, 5)) if f == "support" else rng.normal(0, 5)
+                for f in slot2.FEATURES
+            }
+        )
+        actor = int(rng.integers(n))
+        what = "capability" if rng.random() < 0.5 else "salience"
+        before = forecast(a, coef)
+        grown = getattr(a, what).copy()
+        cap = 1.0 if what == "salience" else np.inf
+        grown[:, actor] = np.minimum(grown[:, actor] * rng.uniform(1.01, 20), cap)
+        after = forecast(replace(a, **{what: grown}), coef)
+        x = a.position[0, actor]
+        away = np.abs(after - x) - np.abs(before - x)
+        row = out[kind]
+        row["scenarios"] += 1
+        if np.any(away > 1e-9):
+            row["moved_away"] += 1
+            row["largest"] = max(row["largest"], float(away.max()))
+            others = np.delete(a.position[0], actor, axis=0)
+            row["nearest_other"].append(float(np.min(np.abs(others - x))))
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     root = Path(__file__).resolve().parents[1]
     default = Path(os.environ.get("DETENTE_SHARED", root.parent / "shared"))
@@ -439,7 +507,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--nested", action="store_true", help="also run the nested selections")
     ap.add_argument("--json", default=None, help="also write the result as JSON")
+    ap.add_argument("--monotone", action="store_true", help="only the monotonicity search")
     args = ap.parse_args(argv)
+    if args.monotone:
+        print(json.dumps(monotone_search()))
+        return
     result = run(load_deu(args.path), seeds=args.seeds, with_nested=args.nested)
     print(markdown(result))
     if args.json:
