@@ -372,18 +372,47 @@ def select_compromise_terms(
     inners = [
         group_kfold(groups, INNER_FOLDS, np.random.default_rng(r)) for r in range(SELECT_REPEATS)
     ]
+    # The objective is a sum of the compromise stage's logistic loss and the positions'
+    # multinomial loss (and the ridge is a sum over coefficients), so the positions' optimum
+    # does not depend on the compromise-stage terms: it is fitted once per inner fold, and each
+    # candidate set refits the small logistic stage only.
+    names = slot2.FEATURES[: feats.shape[-1]]
+    stage = [i for i, f in enumerate(names) if f.startswith("compromise")]
+    folds = []
+    for inner in inners:
+        for j in range(INNER_FOLDS):
+            te, tr = inner == j, inner != j
+            base, _ = fit_slot2_coefficients(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+            t = _soft_targets(
+                slots[tr], y[tr] / 100.0, offset[tr], valid[tr], SLOT2_TARGET_SCALE / 100.0
+            )[:, -1]
+            folds.append((te, base, feats[tr][:, -1, :], t))
 
     def inner_mae(terms: tuple[str, ...]) -> float:
-        active = (*slot2.BASE_FEATURES, *terms)
+        use = [i for i in stage if names[i] in {*slot2.BASE_FEATURES, *terms}]
         total = 0.0
-        for inner in inners:
-            for j in range(INNER_FOLDS):
-                te, tr = inner == j, inner != j
-                coef, _ = fit_slot2_coefficients(
-                    slots[tr], feats[tr], offset[tr], valid[tr], y[tr], active=active
+        for te, base, fc_all, t in folds:
+            fc = fc_all[:, use]
+            n = len(t)
+
+            def fun(c, fc=fc, t=t, n=n):
+                u = fc @ c
+                value = (t * np.logaddexp(0.0, -u) + (1.0 - t) * np.logaddexp(0.0, u)).mean()
+                grad = fc.T @ (expit(u) - t) / n + 2.0 * SLOT2_RIDGE * c
+                return float(value + SLOT2_RIDGE * c @ c), grad
+
+            def hess(c, fc=fc, n=n):
+                p = expit(fc @ c)
+                return (fc * (p * (1.0 - p))[:, None]).T @ fc / n + 2.0 * SLOT2_RIDGE * np.eye(
+                    len(c)
                 )
-                pred = _slot2_medians(slots[te], feats[te], offset[te], valid[te], coef)
-                total += float(np.abs(pred - y[te]).sum())
+
+            c, _ = newton_bounded(fun, hess, np.zeros(len(use)), np.full(len(use), -np.inf))
+            coef = base.copy()
+            coef[stage] = 0.0
+            coef[use] = c
+            pred = _slot2_medians(slots[te], feats[te], offset[te], valid[te], coef)
+            total += float(np.abs(pred - y[te]).sum())
         return total / (len(y) * len(inners))
 
     chosen: tuple[str, ...] = ()
