@@ -2,7 +2,8 @@
 
 Usage: ``python benchmarks/forecaster_v2.py [PATH] [--seeds N] [--json OUT]`` (default path:
 ``$DETENTE_SHARED`` or ``../shared``, then ``data/deu/deu-train.tsv``; default 20 seeds). About
-10 s per seed on one idle core. ``detente backtest deu PATH --cv`` prints the same tables.
+12 minutes for 20 seeds on two busy cores. ``detente backtest deu PATH --cv`` prints the same
+tables.
 
 The tables (:func:`detente.analyses.calibrate.validation_markdown`): the fit on the whole
 training file; grouped 10-fold CV per split seed, v1 and slot2 side by side with the paired
