@@ -2,7 +2,8 @@
 
 Usage: ``python benchmarks/forecaster_v2.py [PATH] [--seeds N] [--json OUT]`` (default path:
 ``$DETENTE_SHARED`` or ``../shared``, then ``data/deu/deu-train.tsv``; default 20 seeds). About
-10 s per seed on one idle core. ``detente backtest deu PATH --cv`` prints the same tables.
+12 minutes for 20 seeds on two busy cores. ``detente backtest deu PATH --cv`` prints the same
+tables.
 
 The tables (:func:`detente.analyses.calibrate.validation_markdown`): the fit on the whole
 training file; grouped 10-fold CV per split seed, v1 and slot2 side by side with the paired
@@ -10,6 +11,9 @@ proposal-bootstrap CI of the MAE difference to the compromise model; the slot2 p
 distribution per seed (interval coverage, CRPS against the compromise model dressed with its
 own training-fold errors, PIT histogram); leave-one-era-out per era and pooled with its CI;
 and a power table.
+
+``--issue21 [--nested]`` prints instead the table of every slot-model variant measured for
+issue 21 (docs/validation.md, "What else was tried for issue 21"; benchmarks/issue21_variants.py).
 """
 
 from __future__ import annotations
@@ -30,7 +34,18 @@ def main() -> None:
     ap.add_argument("path", nargs="?", default=str(default / "data/deu/deu-train.tsv"))
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--json", default=None, help="also write the full report as JSON")
+    ap.add_argument("--issue21", action="store_true", help="the variants tried for issue 21")
+    ap.add_argument("--nested", action="store_true", help="with --issue21: nested selections")
     args = ap.parse_args()
+    if args.issue21:
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from issue21_variants import main as variants
+
+        rest = [args.path, "--seeds", str(args.seeds)] + (["--nested"] if args.nested else [])
+        variants(rest + (["--json", args.json] if args.json else []))
+        return
     report = validation_report(load_deu(args.path), seeds=args.seeds)
     print("fit on the whole training file:", json.dumps(report["fit"]), "\n")
     print(validation_markdown(report))

@@ -29,7 +29,28 @@ def table(x, sal, cap, ids=None, unanimity=None) -> ScenarioArrays:
     return a
 
 
-def hand_probabilities(x, w, coef, parl=None, unan=0.0):
+def hand_terms(x, parl=None, com=None):
+    """The compromise-stage terms of the documented model, by hand (positions on 0..1)."""
+    n = len(x)
+    plain = sum(x) / n
+    distinct = []
+    for v in x:
+        if not any(abs(v - u) < 0.005 for u in distinct):
+            distinct.append(v)
+    modal = max(sum(abs(u - v) < 0.005 for u in x) for v in x)
+    both = parl is not None and com is not None and abs(x[parl] - x[com]) < 0.005
+    return {
+        "compromise_log_positions": np.log(len(distinct)),
+        "compromise_log_actors": np.log(n),
+        "compromise_spread": sum(abs(v - plain) for v in x) / n,
+        "compromise_range": max(x) - min(x),
+        "compromise_modal_share": modal / n,
+        "compromise_commission_parliament": float(both),
+        "compromise_centre_offset": abs(plain - 0.5),
+    }
+
+
+def hand_probabilities(x, w, coef, parl=None, unan=0.0, com=None):
     """The documented v2 slot model with plain Python loops (positions on 0..1)."""
     n = len(x)
     c = sum(wi * xi for wi, xi in zip(w, x, strict=True)) / sum(w)
@@ -47,30 +68,51 @@ def hand_probabilities(x, w, coef, parl=None, unan=0.0):
         )
         slots.append(x[i])
         logits.append(z)
-    # two stages: the compromise by a logistic, the held positions share the rest
-    pc = 1.0 / (1.0 + np.exp(-(coef["compromise"] + coef["compromise_unanimity"] * unan)))
+    # two stages: the compromise by a logistic of weight-free terms, the held positions share
+    # the rest
+    terms = hand_terms(x, parl, com)
+    u = coef["compromise"] + coef["compromise_unanimity"] * unan
+    u += sum(coef[t] * v for t, v in terms.items())
+    pc = 1.0 / (1.0 + np.exp(-u))
     e = np.exp(np.array(logits) - max(logits))
     return np.array([*slots, c]), np.array([*((1 - pc) * e / e.sum()), pc])
 
 
-def test_matches_the_documented_formula():
+@pytest.mark.parametrize("which", ["shipped", "every term"])
+def test_matches_the_documented_formula(which):
     x = [0.0, 0.4, 0.4, 1.0, 0.7]
     sal = [0.5, 1.0, 0.25, 1.0, 1.0]
     cap = [2.0, 2.0, 2.0, 3.0, 1.0]
     w = [s * c for s, c in zip(sal, cap, strict=True)]
-    m = get_model("detente", variant="slot2")
+    coef = dict(slot2.COEFFICIENTS)
+    if which == "every term":  # the candidates the shipped fit left at 0, by hand too
+        coef.update({t: 0.3 * (i + 1) for i, t in enumerate(slot2.COMPROMISE_CANDIDATES)})
     for unan in (0.0, 1.0):
-        a = table([100 * v for v in x], sal, cap, ids=["a", "b", "c", "d", "ep"], unanimity=unan)
-        slots, p = slot2.slot2_predict(a, slot2.COEFFICIENTS)
-        hs, hp = hand_probabilities(x, w, slot2.COEFFICIENTS, parl=4, unan=unan)
+        a = table([100 * v for v in x], sal, cap, ids=["a", "com", "c", "d", "ep"], unanimity=unan)
+        slots, p = slot2.slot2_predict(a, coef)
+        hs, hp = hand_probabilities(x, w, coef, parl=4, unan=unan, com=1)
         np.testing.assert_allclose(slots[0, 0], hs, atol=1e-12)
         np.testing.assert_allclose(p[0, 0], hp, atol=1e-12)
         # the forecast is the median of the slot probabilities
         order = np.argsort(hs, kind="stable")
         cum = np.cumsum(hp[order])
         expected = hs[order][np.argmax(cum >= 0.5 - 1e-12)]
-        got = m.forecast(a, np.random.default_rng(0))[0, 0]
+        got = a.from_normalised(slot2.weighted_median(slots, p))[0, 0]
         assert got == pytest.approx(100 * expected, abs=1e-9)
+        if which == "shipped":
+            m = get_model("detente", variant="slot2")
+            assert m.forecast(a, np.random.default_rng(0))[0, 0] == got
+
+
+def test_commission_and_parliament_term_needs_both_at_one_position():
+    x = [0.0, 0.4, 0.4, 1.0]
+    coef = {**slot2.COEFFICIENTS, "compromise_commission_parliament": 5.0}
+    together = table([100 * v for v in x], [1.0] * 4, [1.0] * 4, ids=["a", "com", "ep", "d"])
+    apart = table([100 * v for v in x], [1.0] * 4, [1.0] * 4, ids=["com", "a", "ep", "d"])
+    p_together = slot2.slot2_predict(together, coef)[1][0, 0, -1]
+    p_apart = slot2.slot2_predict(apart, coef)[1][0, 0, -1]
+    assert p_together > p_apart
+    assert p_apart == pytest.approx(slot2.slot2_predict(apart, slot2.COEFFICIENTS)[1][0, 0, -1])
 
 
 def test_describe_records_every_fitted_number_and_the_domain():
@@ -78,6 +120,9 @@ def test_describe_records_every_fitted_number_and_the_domain():
     assert d["options"]["variant"] == "slot2"
     for name in slot2.FEATURES:
         assert d["fitted"][name] == slot2.COEFFICIENTS[name]
+    assert d["fitted"]["compromise_terms"] == ["compromise_log_positions"]
+    chosen = {*slot2.BASE_FEATURES, *slot2.COMPROMISE_TERMS}
+    assert all(slot2.COEFFICIENTS[f] == 0.0 for f in slot2.FEATURES if f not in chosen)
     assert d["fitted"]["smoothing"] == slot2.SMOOTHING
     assert d["fitted"]["interval_tails"] == slot2.INTERVAL_TAILS
     assert d["fitted"]["ridge"] == 1e-3 and d["fitted"]["target_scale"] == 2.0
@@ -88,6 +133,11 @@ def test_describe_records_every_fitted_number_and_the_domain():
     assert get_model("detente").describe()["options"]["variant"] == "slot2"
     v1 = get_model("detente", variant="v1").describe()
     assert v1["options"]["variant"] == "v1" and "domain" in v1 and "mae" in v1["validated_error"]
+    # the first slot2, without compromise-stage terms, stays reachable
+    base = get_model("detente", variant="slot2_base").describe()
+    assert base["fitted"]["compromise"] == slot2.BASE_COEFFICIENTS["compromise"]
+    assert base["fitted"]["compromise_log_positions"] == 0.0
+    assert base["validated_error"]["ratio_to_compromise"] == 0.946
 
 
 def test_options_are_checked():
@@ -171,7 +221,9 @@ def scenarios(draw):
     cap = [draw(st.floats(0.01, 100.0)) for _ in range(n)]
     unan = [draw(st.booleans()) for _ in range(d)]
     ep = draw(st.booleans())
-    ids = [f"a{i}" for i in range(n - 1)] + ["ep" if ep else f"a{n - 1}"]
+    com = draw(st.booleans())
+    ids = ["com" if com else "a0"] + [f"a{i}" for i in range(1, n - 1)]
+    ids += ["ep" if ep else f"a{n - 1}"]
     a = ScenarioArrays.from_table(pos, sal, cap, actor_ids=ids)
     a.extras["unanimity"] = np.array(unan, dtype=float)
     actor = draw(st.integers(0, n - 1))
@@ -180,6 +232,7 @@ def scenarios(draw):
     coef = draw(
         st.one_of(
             st.just(dict(slot2.COEFFICIENTS)),
+            st.just(dict(slot2.BASE_COEFFICIENTS)),
             st.fixed_dictionaries(
                 {f: st.floats(0.0 if f == "support" else -20.0, 20.0) for f in slot2.FEATURES}
             ),
@@ -232,3 +285,10 @@ class TestConformanceSlot2(ModelConformance):
 
     model = "detente"
     options: ClassVar[dict[str, Any]] = {"variant": "slot2"}
+
+
+class TestConformanceSlot2Base(ModelConformance):
+    """... and for the first slot2 (no compromise-stage terms)."""
+
+    model = "detente"
+    options: ClassVar[dict[str, Any]] = {"variant": "slot2_base"}

@@ -20,7 +20,7 @@ gathers them with a power table for docs/validation.md and ``detente backtest de
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -306,30 +306,126 @@ def fit_slot2_coefficients(
     target_scale: float = SLOT2_TARGET_SCALE,
     start: np.ndarray | None = None,
     sample_weight: np.ndarray | None = None,
+    active: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Fit A: projected Newton on the convex soft-target cross-entropy, ``support`` >= 0.
 
     ``y`` are outcomes on 0..100, ``slots`` on 0..1. ``sample_weight`` (D,) counts each issue
-    that many times (a bootstrap resample); the mean is over the counted issues. Returns the
-    coefficients and the optimiser's report (objective, iterations, projected gradient).
+    that many times (a bootstrap resample); the mean is over the counted issues. The columns of
+    ``feats`` are the first F of :data:`detente.models.slot2.FEATURES`; only those named in
+    ``active`` (default :data:`detente.models.slot2.BASE_FEATURES`, the first slot2) are fitted,
+    the others stay exactly 0. Returns the coefficients (F,) and the optimiser's report
+    (objective, iterations, projected gradient).
     """
+    names = slot2.FEATURES[: feats.shape[-1]]
+    use = set(slot2.BASE_FEATURES if active is None else active)
+    cols = [i for i, f in enumerate(names) if f in use]
     targets = _soft_targets(slots, y / 100.0, offset, valid, target_scale / 100.0)
+    f_act = feats[..., cols]
     if sample_weight is not None:  # whole counts: each issue repeated that many times
         idx = np.repeat(np.arange(len(y)), np.asarray(sample_weight, dtype=int))
-        targets, feats, offset, valid = targets[idx], feats[idx], offset[idx], valid[idx]
+        targets, f_act, offset, valid = targets[idx], f_act[idx], offset[idx], valid[idx]
     lower = np.array(
         [
-            -np.inf if slot2.LOWER_BOUNDS[f] is None else slot2.LOWER_BOUNDS[f]
-            for f in slot2.FEATURES
+            -np.inf if slot2.LOWER_BOUNDS[names[i]] is None else slot2.LOWER_BOUNDS[names[i]]
+            for i in cols
         ]
     )
-    x0 = np.zeros(feats.shape[-1]) if start is None else np.asarray(start, dtype=float)
-    return newton_bounded(
-        lambda c: slot2_objective(c, feats, offset, valid, targets, ridge),
-        lambda c: slot2_hessian(c, feats, offset, valid, targets, ridge),
+    x0 = np.zeros(len(cols)) if start is None else np.asarray(start, dtype=float)[cols]
+    coef, report = newton_bounded(
+        lambda c: slot2_objective(c, f_act, offset, valid, targets, ridge),
+        lambda c: slot2_hessian(c, f_act, offset, valid, targets, ridge),
         x0,
         lower,
     )
+    full = np.zeros(feats.shape[-1])
+    full[cols] = coef
+    return full, report
+
+
+#: Inner-CV forward selection of the compromise-stage terms (:func:`select_compromise_terms`):
+#: a term enters while it lowers the inner out-of-fold MAE by at least this many points ...
+SELECT_MIN_GAIN = 0.05
+#: ... up to this many terms, ...
+SELECT_MAX_TERMS = 3
+#: ... averaged over this many inner split seeds (0, 1, ...).
+SELECT_REPEATS = 2
+
+
+def select_compromise_terms(
+    slots: np.ndarray,
+    feats: np.ndarray,
+    offset: np.ndarray,
+    valid: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+) -> tuple[str, ...]:
+    """Forward selection of :data:`detente.models.slot2.COMPROMISE_CANDIDATES` by inner CV.
+
+    Starting from :data:`detente.models.slot2.BASE_FEATURES`, each round adds the candidate
+    whose fit gives the lowest out-of-fold MAE of the slot median in a grouped
+    :data:`INNER_FOLDS`-fold CV of these issues (repeated over :data:`SELECT_REPEATS` split
+    seeds), while it improves that MAE by at least :data:`SELECT_MIN_GAIN` points, up to
+    :data:`SELECT_MAX_TERMS` terms. Deterministic: the inner splits use seeds 0, 1, ...
+    Returns the chosen terms in the order they entered.
+    """
+    inners = [
+        group_kfold(groups, INNER_FOLDS, np.random.default_rng(r)) for r in range(SELECT_REPEATS)
+    ]
+    # The objective is a sum of the compromise stage's logistic loss and the positions'
+    # multinomial loss (and the ridge is a sum over coefficients), so the positions' optimum
+    # does not depend on the compromise-stage terms: it is fitted once per inner fold, and each
+    # candidate set refits the small logistic stage only.
+    names = slot2.FEATURES[: feats.shape[-1]]
+    stage = [i for i, f in enumerate(names) if f.startswith("compromise")]
+    folds = []
+    for inner in inners:
+        for j in range(INNER_FOLDS):
+            te, tr = inner == j, inner != j
+            base, _ = fit_slot2_coefficients(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+            t = _soft_targets(
+                slots[tr], y[tr] / 100.0, offset[tr], valid[tr], SLOT2_TARGET_SCALE / 100.0
+            )[:, -1]
+            folds.append((te, base, feats[tr][:, -1, :], t))
+
+    def inner_mae(terms: tuple[str, ...]) -> float:
+        use = [i for i in stage if names[i] in {*slot2.BASE_FEATURES, *terms}]
+        total = 0.0
+        for te, base, fc_all, t in folds:
+            fc = fc_all[:, use]
+            n = len(t)
+
+            def fun(c, fc=fc, t=t, n=n):
+                u = fc @ c
+                value = (t * np.logaddexp(0.0, -u) + (1.0 - t) * np.logaddexp(0.0, u)).mean()
+                grad = fc.T @ (expit(u) - t) / n + 2.0 * SLOT2_RIDGE * c
+                return float(value + SLOT2_RIDGE * c @ c), grad
+
+            def hess(c, fc=fc, n=n):
+                p = expit(fc @ c)
+                return (fc * (p * (1.0 - p))[:, None]).T @ fc / n + 2.0 * SLOT2_RIDGE * np.eye(
+                    len(c)
+                )
+
+            c, _ = newton_bounded(fun, hess, np.zeros(len(use)), np.full(len(use), -np.inf))
+            coef = base.copy()
+            coef[stage] = 0.0
+            coef[use] = c
+            pred = _slot2_medians(slots[te], feats[te], offset[te], valid[te], coef)
+            total += float(np.abs(pred - y[te]).sum())
+        return total / (len(y) * len(inners))
+
+    chosen: tuple[str, ...] = ()
+    best = inner_mae(chosen)
+    for _ in range(SELECT_MAX_TERMS):
+        scored = sorted(
+            (inner_mae((*chosen, c)), c) for c in slot2.COMPROMISE_CANDIDATES if c not in chosen
+        )
+        if not scored or best - scored[0][0] < SELECT_MIN_GAIN:
+            break
+        best, pick = scored[0]
+        chosen = (*chosen, pick)
+    return chosen
 
 
 def _slot2_probs(feats, offset, valid, coef) -> np.ndarray:
@@ -342,7 +438,15 @@ def _slot2_medians(slots, feats, offset, valid, coef) -> np.ndarray:
 
 
 def choose_distribution(
-    slots, feats, offset, valid, y, groups, *, seed: int = INNER_SEED
+    slots,
+    feats,
+    offset,
+    valid,
+    y,
+    groups,
+    *,
+    seed: int = INNER_SEED,
+    active: Sequence[str] | None = None,
 ) -> tuple[float, dict[str, float]]:
     """Smoothing and interval tails of the predictive distribution, by an inner grouped CV.
 
@@ -350,12 +454,15 @@ def choose_distribution(
     distributions. For each level L of :data:`detente.models.slot2.INTERVALS` the tail t is the
     widest-tail (narrowest) choice on a 0.005 grid whose interval [q(t), q(1 - t)] still covers
     at least L of the inner out-of-fold outcomes: a recalibration of the nominal levels.
+    ``active`` names the fitted features (:func:`fit_slot2_coefficients`).
     """
     folds = group_kfold(groups, INNER_FOLDS, np.random.default_rng(seed))
     prob = np.zeros_like(slots)
     for f in range(INNER_FOLDS):
         te = folds == f
-        coef, _ = fit_slot2_coefficients(slots[~te], feats[~te], offset[~te], valid[~te], y[~te])
+        coef, _ = fit_slot2_coefficients(
+            slots[~te], feats[~te], offset[~te], valid[~te], y[~te], active=active
+        )
         prob[te] = _slot2_probs(feats[te], offset[te], valid[te], coef)
     masses = [slot2.grid_distribution(slots, prob, b / 100.0) for b in SMOOTHING_GRID]
     scores = [float(slot2.grid_crps(m, y / 100.0).mean()) for m in masses]
@@ -374,21 +481,38 @@ def choose_distribution(
     return float(SMOOTHING_GRID[best]), tails
 
 
-def fit_slot2(data: DEUData | DecidedCases, *, capability: str = "treaty") -> dict[str, Any]:
+def fit_slot2(
+    data: DEUData | DecidedCases,
+    *,
+    capability: str = "treaty",
+    variant: Literal["slot2", "slot2_base"] = "slot2",
+) -> dict[str, Any]:
     """Fit the v2 slot forecaster on all kept issues of ``data``: everything a model file holds.
 
+    ``variant="slot2"`` first chooses the compromise-stage terms by an inner grouped CV
+    (:func:`select_compromise_terms`), then fits them with the base features;
+    ``"slot2_base"`` fits :data:`detente.models.slot2.BASE_FEATURES` only (the first slot2).
     Deterministic: the same file gives the same numbers byte for byte (projected Newton from
-    zero on a convex objective; the smoothing's inner folds use :data:`INNER_SEED`).
+    zero on a convex objective; the selection's and the smoothing's inner folds use fixed
+    seeds).
     """
     arrays, slots, feats, offset, valid = slot2_design(data, capability)
     y = data.outcome
-    coef, report = fit_slot2_coefficients(slots, feats, offset, valid, y)
-    smoothing, tails = choose_distribution(slots, feats, offset, valid, y, data.proposal_groups())
+    groups = data.proposal_groups()
+    terms = (
+        select_compromise_terms(slots, feats, offset, valid, y, groups)
+        if variant == "slot2"
+        else ()
+    )
+    active = (*slot2.BASE_FEATURES, *terms)
+    coef, report = fit_slot2_coefficients(slots, feats, offset, valid, y, active=active)
+    smoothing, tails = choose_distribution(slots, feats, offset, valid, y, groups, active=active)
     pred = _slot2_medians(slots, feats, offset, valid, coef)
     base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
     return {
-        "variant": "slot2",
+        "variant": variant,
         "coefficients": dict(zip(slot2.FEATURES, (float(c) for c in coef), strict=True)),
+        "compromise_terms": list(terms),
         "smoothing": smoothing,
         "interval_tails": tails,
         "ridge": SLOT2_RIDGE,
@@ -454,8 +578,12 @@ def _sample_scores(samples, y) -> dict[str, Any]:
     return out
 
 
-def _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing: bool):
-    """Out-of-fold slot2 medians, grid distributions, intervals and fitted numbers per fold."""
+def _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing: bool, select: bool):
+    """Out-of-fold slot2 medians, grid distributions, intervals and fitted numbers per fold.
+
+    With ``select`` the compromise-stage terms are chosen inside every training fold
+    (:func:`select_compromise_terms`); without, only the base features are fitted.
+    """
     pred = np.empty_like(y)
     mass = np.zeros((len(y), slot2.GRID_POINTS))
     lo = {level: np.empty_like(y) for level in slot2.INTERVALS}
@@ -464,9 +592,19 @@ def _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing: bool):
     for f in np.unique(folds):
         te = folds == f
         tr = ~te
-        coef, _ = fit_slot2_coefficients(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+        terms = (
+            select_compromise_terms(slots[tr], feats[tr], offset[tr], valid[tr], y[tr], groups[tr])
+            if select
+            else ()
+        )
+        active = (*slot2.BASE_FEATURES, *terms)
+        coef, _ = fit_slot2_coefficients(
+            slots[tr], feats[tr], offset[tr], valid[tr], y[tr], active=active
+        )
         b, tails = (
-            choose_distribution(slots[tr], feats[tr], offset[tr], valid[tr], y[tr], groups[tr])
+            choose_distribution(
+                slots[tr], feats[tr], offset[tr], valid[tr], y[tr], groups[tr], active=active
+            )
             if smoothing
             else (slot2.SMOOTHING, dict(slot2.INTERVAL_TAILS))
         )
@@ -478,7 +616,14 @@ def _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing: bool):
             t = tails[str(level)]
             lo[level][te] = 100.0 * slot2.grid_quantile(m, t)
             hi[level][te] = 100.0 * slot2.grid_quantile(m, 1.0 - t)
-        fitted.append({"coefficients": coef.tolist(), "smoothing": b, "interval_tails": tails})
+        fitted.append(
+            {
+                "compromise_terms": list(terms),
+                "coefficients": coef.tolist(),
+                "smoothing": b,
+                "interval_tails": tails,
+            }
+        )
     return pred, mass, {level: (lo[level], hi[level]) for level in slot2.INTERVALS}, fitted
 
 
@@ -505,8 +650,12 @@ def cross_validate_slot2(
     capability: str = "treaty",
     n_boot: int = 2000,
     smoothing: bool = True,
+    variant: Literal["slot2", "slot2_base"] = "slot2",
 ) -> dict[str, Any]:
     """Grouped K-fold CV of the v2 forecaster: point accuracy and the predictive distribution.
+
+    ``variant="slot2"`` chooses the compromise-stage terms inside every training fold (nested);
+    ``"slot2_base"`` fits the base features only.
 
     Folds hold whole proposals (``group_kfold`` with ``default_rng(seed)``); the coefficients
     and (with ``smoothing``) the kernel scale are refitted inside every training fold, the
@@ -518,7 +667,9 @@ def cross_validate_slot2(
     groups = data.proposal_groups()
     base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
     folds = group_kfold(groups, k, np.random.default_rng(seed))
-    pred, mass, lo_hi, fitted = _oof_slot2(slots, feats, offset, valid, y, groups, folds, smoothing)
+    pred, mass, lo_hi, fitted = _oof_slot2(
+        slots, feats, offset, valid, y, groups, folds, smoothing, variant == "slot2"
+    )
     dressed_scores = []  # per fold: the compromise dressed with that fold's training errors
     crps_base = np.empty_like(y)
     for f in range(k):
@@ -541,6 +692,7 @@ def cross_validate_slot2(
         "seed": seed,
         "folds": k,
         "capability": capability,
+        "variant": variant,
         **_compare(pred, base, y, groups, seed + 1, n_boot),
         "distribution": {
             **dist,
@@ -555,7 +707,7 @@ def cross_validate_slot2(
 def leave_one_era_out(
     data: DEUData,
     *,
-    variant: Literal["v1", "slot2"] = "slot2",
+    variant: Literal["v1", "slot2", "slot2_base"] = "slot2",
     capability: str = "treaty",
     n_boot: int = 2000,
     seed: int = 0,
@@ -569,7 +721,7 @@ def leave_one_era_out(
     groups = data.proposal_groups()
     y = data.outcome
     pred = np.empty_like(y)
-    if variant == "slot2":
+    if variant != "v1":
         arrays, slots, feats, offset, valid = slot2_design(data, capability)
     else:
         arrays, slots, feats, offset, valid = _design(data, capability, "ignore")
@@ -578,8 +730,22 @@ def leave_one_era_out(
     for e in sorted(set(era)):
         te = era == e
         tr = ~te
-        if variant == "slot2":
-            coef, _ = fit_slot2_coefficients(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
+        if variant != "v1":
+            terms = (
+                select_compromise_terms(
+                    slots[tr], feats[tr], offset[tr], valid[tr], y[tr], groups[tr]
+                )
+                if variant == "slot2"
+                else ()
+            )
+            coef, _ = fit_slot2_coefficients(
+                slots[tr],
+                feats[tr],
+                offset[tr],
+                valid[tr],
+                y[tr],
+                active=(*slot2.BASE_FEATURES, *terms),
+            )
             pred[te] = _slot2_medians(slots[te], feats[te], offset[te], valid[te], coef)
         else:
             coef = _fit(slots[tr], feats[tr], offset[tr], valid[tr], y[tr])
@@ -670,7 +836,8 @@ def fit_slot2_mean(
         w = (1.0 + ((m - y01) / delta) ** 2) ** -1.5
         return (jac * w[:, None]).T @ jac / n + 2.0 * ridge * np.eye(len(c))
 
-    lower = np.array([-np.inf if slot2.LOWER_BOUNDS[f] is None else 0.0 for f in slot2.FEATURES])
+    names = slot2.FEATURES[: feats.shape[-1]]
+    lower = np.array([-np.inf if slot2.LOWER_BOUNDS[f] is None else 0.0 for f in names])
     return newton_bounded(fun, gauss_newton, start, lower, tol=1e-10, max_iter=300)
 
 
@@ -736,7 +903,7 @@ def _ridge_medians(
 #: What each read-out of :func:`compare_combinations` is, and whether it keeps the forecast
 #: monotone in capability and salience (issue 17).
 COMBINATIONS: dict[str, tuple[str, bool]] = {
-    "a_median": ("fit A, median of the slot probabilities (the shipped slot2)", True),
+    "a_median": ("fit A, median of the slot probabilities (slot2_base)", True),
     "b_mean": ("fit B, mean of the slot probabilities", False),
     "average": ("average of A's median and B's mean (the issue's recipe)", False),
     "average_shrunk": ("the average, shrunk toward the compromise (nested CV)", False),
@@ -768,6 +935,8 @@ def compare_combinations(
     MAE difference from ``a_median``.
     """
     arrays, *design = slot2_design(data, capability)
+    # the read-outs of the issue's recipe, measured on the base features (the first slot2)
+    design[1] = design[1][..., : len(slot2.BASE_FEATURES)]
     y = data.outcome
     groups = data.proposal_groups()
     base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
@@ -878,7 +1047,10 @@ def power_table(
 def validation_report(
     data: DEUData, *, seeds: int = 20, n_boot: int = 2000, bags: int = BAGS
 ) -> dict[str, Any]:
-    """Grouped CV over ``seeds`` split seeds (v1 and slot2), leave-one-era-out and power.
+    """Grouped CV over ``seeds`` split seeds (v1, slot2, slot2_base), leave-one-era-out, power.
+
+    slot2 chooses its compromise-stage terms inside every training fold (nested); slot2_base
+    (the base features only) is scored on its point forecasts.
 
     ``combinations`` holds :func:`compare_combinations` over the same seeds (fit B, bagging
     with ``bags`` resamples and the nested shrinkage; ``bags=0`` leaves out the bagged rows).
@@ -887,13 +1059,20 @@ def validation_report(
     for seed in range(seeds):
         v1 = cross_validate_detente(data, seed=seed, n_boot=n_boot)
         s2 = cross_validate_slot2(data, seed=seed, n_boot=n_boot)
-        cv.append({"seed": seed, "v1": v1, "slot2": s2})
+        base2 = cross_validate_slot2(
+            data, seed=seed, n_boot=n_boot, smoothing=False, variant="slot2_base"
+        )
+        base2.pop("distribution")
+        cv.append({"seed": seed, "v1": v1, "slot2": s2, "slot2_base": base2})
     arrays = slot2_design(data)[0]
     base = weighted_mean(arrays.position, actor_weights(arrays, "capability_salience"))[0]
     return {
         "fit": fit_slot2(data),
         "cv": cv,
-        "loeo": {v: leave_one_era_out(data, variant=v, n_boot=n_boot) for v in ("v1", "slot2")},
+        "loeo": {
+            v: leave_one_era_out(data, variant=v, n_boot=n_boot)
+            for v in ("v1", "slot2_base", "slot2")
+        },
         "combinations": compare_combinations(data, seeds=seeds, bags=bags, n_boot=n_boot),
         "power": power_table(
             np.array(cv[0]["slot2"]["oof"]), base, data.outcome, data.proposal_groups()
@@ -919,19 +1098,26 @@ def validation_markdown(report: dict[str, Any]) -> str:
     """The report of :func:`validation_report` as the markdown tables of docs/validation.md."""
     out = ["## Grouped 10-fold CV (treaty capabilities): ratio to the compromise model", ""]
     out += [
-        "| seed | v1 ratio | v1 95% CI | slot2 MAE | slot2 ratio | slot2 95% CI |",
-        "|---|---|---|---|---|---|",
+        "| seed | v1 ratio | v1 95% CI | slot2_base ratio | slot2_base 95% CI | slot2 MAE "
+        "| slot2 ratio | slot2 95% CI |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     v1r, s2r, v1x, s2x = [], [], 0, 0
+    b2r = [r["slot2_base"]["ratio"] for r in report["cv"] if "slot2_base" in r]
+    b2x = sum(r["slot2_base"]["excludes_zero"] for r in report["cv"] if "slot2_base" in r)
     for row in report["cv"]:
         v1, s2 = row["v1"], row["slot2"]
         v1r.append(1.0 + v1["relative"])
         s2r.append(s2["ratio"])
         v1x += v1["excludes_zero"]
         s2x += s2["excludes_zero"]
+        b2 = row.get("slot2_base")
+        b2_cells = (
+            f"{b2['ratio']:.3f} | {b2['ci95'][0]:+.2f} to {b2['ci95'][1]:+.2f}" if b2 else "- | -"
+        )
         out.append(
             f"| {row['seed']} | {1 + v1['relative']:.3f} | {v1['ci95'][0]:+.2f} to "
-            f"{v1['ci95'][1]:+.2f} | {s2['mae']:.2f} | {s2['ratio']:.3f} | "
+            f"{v1['ci95'][1]:+.2f} | {b2_cells} | {s2['mae']:.2f} | {s2['ratio']:.3f} | "
             f"{s2['ci95'][0]:+.2f} to {s2['ci95'][1]:+.2f} |"
         )
     n = len(report["cv"])
@@ -940,6 +1126,14 @@ def validation_markdown(report: dict[str, Any]) -> str:
         "",
         f"v1: mean ratio {np.mean(v1r):.3f} (range {min(v1r):.3f} to {max(v1r):.3f}); the CI "
         f"excludes zero in {v1x} of {n} seeds.",
+        *(
+            [
+                f"slot2_base: mean ratio {np.mean(b2r):.3f} (range {min(b2r):.3f} to "
+                f"{max(b2r):.3f}); the CI excludes zero in {b2x} of {n} seeds."
+            ]
+            if b2r
+            else []
+        ),
         f"slot2: mean ratio {np.mean(s2r):.3f} (range {min(s2r):.3f} to {max(s2r):.3f}); the "
         f"CI excludes zero in {s2x} of {n} seeds; mean out-of-fold MAE {s2_mae:.2f}.",
         "",

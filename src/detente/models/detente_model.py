@@ -24,14 +24,16 @@ Variants
 This is ``variant="v1"``. The default is ``variant="slot2"`` (or ``fit=model.json`` from
 ``detente calibrate``), the forecaster v2 of :mod:`detente.models.slot2`: a convex fit, a
 median read-out, a predictive distribution with calibrated intervals, and monotone in
-capability and salience by construction. v1 is not monotone: its fitted support weight is
-negative, so more capability behind a position can move its forecast away from that position
-(``tests/models/test_slot2.py``). docs/validation.md compares the two over 20 split seeds of
-grouped CV. slot2's mean ratio to the compromise model is 0.946 (v1: 0.932), and its CI
-excludes zero in 2 of 20 seeds (v1: 15). It travels better across eras: leave-one-era-out
-pooled 0.949 against 0.979. It misses the required ratio of 0.93, as v1 does; it is the
-default because a forecaster that moves away from an actor who gains clout (v1, in 43% of
-random scenarios) cannot lead any output (issue 17), and its intervals are calibrated.
+capability and salience by construction. ``variant="slot2_base"`` is slot2 without its
+compromise-stage term (the log number of distinct positions, chosen by nested CV for issue 21).
+v1 is not monotone: its fitted support weight is negative, so more capability behind a position
+can move its forecast away from that position (``tests/models/test_slot2.py``).
+docs/validation.md compares them over 20 split seeds of grouped CV: mean ratio to the
+compromise model 0.937 for slot2 (CI excluding zero in 11 of 20 seeds), 0.946 for slot2_base
+(2 of 20), 0.932 for v1 (15 of 20). slot2 travels better across eras than v1 (leave-one-era-out
+pooled 0.950 against 0.979). All miss the required ratio of 0.93; slot2 is the default because
+a forecaster that moves away from an actor who gains clout (v1, in 43% of random scenarios)
+cannot lead any output (issue 17), and its intervals are calibrated.
 
 Fitted constants and cross-validated accuracy
 ---------------------------------------------
@@ -95,12 +97,14 @@ class DetenteOptions(BaseModel):
     """Options of the detente forecaster.
 
     ``variant="v1"`` is the forecaster documented above; ``"slot2"`` is the convex slot
-    forecaster of :mod:`detente.models.slot2` (median read-out, predictive distribution).
+    forecaster of :mod:`detente.models.slot2` (median read-out, predictive distribution), and
+    ``"slot2_base"`` the same without the compromise-stage terms of issue 21 (its first
+    version, kept for side-by-side comparison).
     ``fit`` names a JSON fit written by ``detente calibrate`` (slot2 only).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    variant: Literal["v1", "slot2"] = "slot2"
+    variant: Literal["v1", "slot2", "slot2_base"] = "slot2"
     weights: WeightScheme = "capability_salience"
     parliament: str | None = "ep"
     status_quo: Literal["ignore", "slot"] = "ignore"
@@ -116,7 +120,7 @@ class DetenteOptions(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> DetenteOptions:
-        if self.variant == "slot2" and self.status_quo != "ignore":
+        if self.variant != "v1" and self.status_quo != "ignore":
             raise ValueError("status_quo='slot' exists only for variant='v1'")
         if self.fit is not None and self.variant != "slot2":
             raise ValueError("fit=FILE needs variant='slot2' (a fit from `detente calibrate`)")
@@ -251,8 +255,21 @@ class Detente(Model):
         """The slot2 fit in force: the shipped constants, or the file named by ``fit``."""
         if self.options.fit is not None:
             return slot2.load_fit(self.options.fit)
+        if self.options.variant == "slot2_base":
+            return {
+                "coefficients": dict(slot2.BASE_COEFFICIENTS),
+                "compromise_terms": [],
+                "smoothing": slot2.SMOOTHING,
+                "interval_tails": dict(slot2.BASE_INTERVAL_TAILS),
+                "ridge": slot2.RIDGE,
+                "target_scale": slot2.TARGET_SCALE,
+                "training": dict(slot2.BASE_TRAINING),
+                "domain": slot2.DOMAIN,
+                "validated_error": dict(slot2.BASE_VALIDATED_ERROR),
+            }
         return {
             "coefficients": dict(slot2.COEFFICIENTS),
+            "compromise_terms": list(slot2.COMPROMISE_TERMS),
             "smoothing": slot2.SMOOTHING,
             "interval_tails": dict(slot2.INTERVAL_TAILS),
             "ridge": slot2.RIDGE,
@@ -264,10 +281,11 @@ class Detente(Model):
 
     def describe(self) -> dict:
         d = super().describe()
-        if self.options.variant == "slot2":
+        if self.options.variant != "v1":
             fit = self._slot2_fit()
             d["fitted"] = {
-                **fit["coefficients"],
+                **{f: fit["coefficients"].get(f, 0.0) for f in slot2.FEATURES},
+                "compromise_terms": list(fit.get("compromise_terms", [])),
                 "smoothing": fit["smoothing"],
                 "interval_tails": fit.get("interval_tails", dict(slot2.INTERVAL_TAILS)),
                 **{k: fit[k] for k in ("ridge", "target_scale", "training") if k in fit},
@@ -285,8 +303,8 @@ class Detente(Model):
         self, arrays: ScenarioArrays, outcome: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         """slot2 only: forecast, predictive median, 50/80/90 % intervals (and CRPS), (S, D)."""
-        if self.options.variant != "slot2":
-            raise ValueError("predictive distributions exist for variant='slot2' only")
+        if self.options.variant == "v1":
+            raise ValueError("predictive distributions exist for the slot2 variants only")
         fit = self._slot2_fit()
         return slot2.predictive_summary(
             arrays,
@@ -299,7 +317,7 @@ class Detente(Model):
         )
 
     def forecast(self, arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
-        if self.options.variant == "slot2":
+        if self.options.variant != "v1":
             slots, p = slot2.slot2_predict(
                 arrays,
                 self._slot2_fit()["coefficients"],

@@ -4,7 +4,9 @@ The outcome of an issue is treated as a choice among candidate slots: each disti
 position (positions closer than :data:`SAME_POSITION` of the scale count as one; a slot held by
 several actors enters once, through an offset of ``-log(multiplicity)`` on each of its actors)
 and the compromise point (capability x salience weighted mean; Achen 2006). A slot's
-probability comes from six features:
+probability comes from six base features (:data:`BASE_FEATURES`) and the weight-free
+compromise-stage terms chosen by nested CV (:data:`COMPROMISE_TERMS` among
+:data:`COMPROMISE_CANDIDATES`):
 
 - ``distance``: |slot - unweighted mean of the held positions|, on 0..1 of the scale (0 for
   the compromise slot),
@@ -15,11 +17,22 @@ probability comes from six features:
 - ``compromise_unanimity``: 1 for the compromise slot on an issue decided by unanimity
   (``arrays.extras["unanimity"]``, or the DEU voting rule; 0 where unknown),
 - ``parliament``: 1 for the slot of the actor named by the option ``parliament`` (absent
-  from scenarios without that actor).
+  from scenarios without that actor),
+- ``compromise_log_positions`` (the one term selected, issue 21): on the compromise slot, the
+  log of the number of distinct held positions. The other candidates
+  (:func:`compromise_terms`: log number of actors, spread and range of the positions, the
+  modal position's share of actors, Commission and Parliament at one position, distance of the
+  unweighted mean from the scale's midpoint) are 0 in the shipped fit.
 
 The probability has two stages: the compromise slot's probability is a logistic function of
-its two terms, and the held positions share the rest by a softmax of the other four (a nested
-logit with the compromise as one nest).
+its terms (all weight-free), and the held positions share the rest by a softmax of the other
+four (a nested logit with the compromise as one nest). The log number of distinct positions
+is what made an earlier single-softmax version more accurate but not monotone: there
+P(compromise) falls as more distinct positions compete with it. As a weight-free term it keeps
+that effect without letting the weights move mass to or from the compromise.
+
+``variant="slot2_base"`` of the ``detente`` model is the same model without compromise-stage
+terms (:data:`BASE_COEFFICIENTS`), as shipped before.
 
 The point forecast is the **median of the slot probabilities** (the MAE-optimal read-out of a
 discrete distribution). The predictive distribution smooths each slot with a Laplace kernel of
@@ -33,9 +46,10 @@ More capability or salience behind a position never moves the forecast away from
 construction:
 
 - the only features that depend on capability or salience are ``support``, whose coefficient is
-  constrained to be >= 0, and the compromise slot's position. Raising actor i's weight raises
-  the logit of i's slot by ``b log(W_i' / W_i)`` (the log of the total cancels in the softmax
-  over the held positions), leaves the compromise's probability alone (its stage has no
+  constrained to be >= 0, and the compromise slot's position. The compromise-stage terms are
+  functions of the positions, the actor roles and the voting rule only. Raising actor i's weight
+  raises the logit of i's slot by ``b log(W_i' / W_i)`` (the log of the total cancels in the
+  softmax over the held positions), leaves the compromise's probability alone (its stage has no
   weight-dependent term) and moves the compromise slot towards x_i without passing it;
 - every other feature (the distance to the *unweighted* mean, counts, indicators) does not
   depend on weights. A distance to the weighted compromise would break the property: when x_i
@@ -55,19 +69,20 @@ bound (:func:`detente.analyses.calibrate.newton_bounded`; no derivative-free opt
 
 Validated accuracy (docs/validation.md)
 ---------------------------------------
-Grouped 10-fold CV on deu-train.tsv, split seeds 0-19: mean out-of-fold MAE 21.95, ratio 0.946
-to the compromise model (v1: 0.932). The CI of the difference excludes zero in 2 of 20 seeds.
-Leave-one-era-out pooled ratio 0.949 (v1: 0.979). Out-of-fold interval coverage is 49.3 / 79.7 /
-90.2 % at 50 / 80 / 90 %, and the CRPS is 15.78 points against 16.60 for the compromise model
-dressed with its own errors. It misses the issue's bar of 0.93; it is the default because it is
-the variant that is monotone in capability and salience (issue 17). Fit B (a pseudo-Huber fit
-of the predictive mean), its average with this median, bagging and shrinkage toward the
-compromise were measured and did not help (docs/validation.md), so the forecast is fit A's
-median alone.
+Grouped 10-fold CV on deu-train.tsv, split seeds 0-19, with the compromise-stage terms chosen
+inside every training fold: mean out-of-fold MAE 21.73, ratio 0.937 to the compromise model
+(slot2_base: 0.946; v1: 0.932). The CI of the difference excludes zero in 11 of 20 seeds
+(slot2_base: 2). Leave-one-era-out pooled ratio 0.950 (slot2_base 0.949, v1: 0.979).
+Out-of-fold interval coverage is 49.2 / 79.8 / 90.4 % at 50 / 80 / 90 %, and the CRPS is 15.77
+points against 16.60 for the compromise model dressed with its own errors. It misses the issue's
+bar of 0.93 (and 16 of 20 seeds); it is the default because it is monotone in capability and
+salience (issue 17). Fit B (a pseudo-Huber fit of the predictive mean), its average with this
+median, bagging and shrinkage toward the compromise were measured (on slot2_base) and did not
+help (docs/validation.md), so the forecast is fit A's median alone.
 
 Monte Carlo runs add this model's validated error to its draws as Laplace noise with the
-declared mean absolute error (:data:`VALIDATED_ERROR`); out of fold those bands cover 48.9 /
-76.2 / 91.2 % at 50 / 80 / 90 % (``monte_carlo_coverage``).
+declared mean absolute error (:data:`VALIDATED_ERROR`); out of fold those bands cover 48.1 /
+75.6 / 91.0 % at 50 / 80 / 90 % (``monte_carlo_coverage``).
 """
 
 from __future__ import annotations
@@ -82,8 +97,9 @@ import numpy as np
 from detente.arrays import ScenarioArrays
 from detente.models.central import WeightScheme, actor_weights, weighted_mean
 
-#: Slot features of the v2 forecaster, in the order of the coefficient vector.
-FEATURES: tuple[str, ...] = (
+#: Slot features of the first slot2 (``variant="slot2_base"``), in the order of the coefficient
+#: vector.
+BASE_FEATURES: tuple[str, ...] = (
     "distance",
     "support",
     "count",
@@ -91,27 +107,44 @@ FEATURES: tuple[str, ...] = (
     "compromise_unanimity",
     "parliament",
 )
+#: Weight-free issue terms of the compromise stage among which the fit chooses by an inner
+#: grouped CV (:func:`detente.analyses.calibrate.select_compromise_terms`); each is 0 on the held
+#: positions, so it moves only P(compromise). See :func:`compromise_terms`.
+COMPROMISE_CANDIDATES: tuple[str, ...] = (
+    "compromise_log_positions",
+    "compromise_log_actors",
+    "compromise_spread",
+    "compromise_range",
+    "compromise_modal_share",
+    "compromise_commission_parliament",
+    "compromise_centre_offset",
+)
+#: Slot features of the v2 forecaster, in the order of the coefficient vector.
+FEATURES: tuple[str, ...] = BASE_FEATURES + COMPROMISE_CANDIDATES
 #: Lower bound of each coefficient (None: free). ``support`` is the only feature that depends
 #: on capability or salience; >= 0 keeps the forecast monotone in them (module docstring).
-LOWER_BOUNDS: dict[str, float | None] = {
-    "distance": None,
-    "support": 0.0,
-    "count": None,
-    "compromise": None,
-    "compromise_unanimity": None,
-    "parliament": None,
-}
+LOWER_BOUNDS: dict[str, float | None] = {f: 0.0 if f == "support" else None for f in FEATURES}
 #: Fitted on deu-train.tsv, treaty capabilities, by detente.analyses.calibrate.fit_slot2
 #: (``detente calibrate`` writes the same numbers); full precision so that a refit reproduces
-#: them.
+#: them. The compromise-stage terms not in :data:`COMPROMISE_TERMS` were not selected: 0.
 COEFFICIENTS: dict[str, float] = {
-    "distance": -2.254978034739987,
-    "support": 0.17594160240224332,
-    "count": -0.9495690535203912,
-    "compromise": -1.0871594052581746,
-    "compromise_unanimity": -0.5504512164607522,
-    "parliament": 0.6269339083934073,
+    "distance": -2.2549780347399855,
+    "support": 0.1759416024022425,
+    "count": -0.9495690535203863,
+    "compromise": -0.401009998184901,
+    "compromise_unanimity": -0.5766482656459192,
+    "parliament": 0.626933908393408,
+    "compromise_log_positions": -0.6091537520635766,
+    "compromise_log_actors": 0.0,
+    "compromise_spread": 0.0,
+    "compromise_range": 0.0,
+    "compromise_modal_share": 0.0,
+    "compromise_commission_parliament": 0.0,
+    "compromise_centre_offset": 0.0,
 }
+#: The compromise-stage terms the inner-CV forward selection chose on the training file, in
+#: the order they entered (:func:`detente.analyses.calibrate.select_compromise_terms`).
+COMPROMISE_TERMS: tuple[str, ...] = ("compromise_log_positions",)
 #: Laplace scale of the predictive distribution's kernels, in points of a 0-100 scale (chosen
 #: by an inner grouped CV of the CRPS on the training file).
 SMOOTHING = 1.0
@@ -124,22 +157,47 @@ TRAINING: dict[str, Any] = {
     "source": "deu-train.tsv",
     "issues": 238,
     "capability": "treaty",
-    "mae": 21.79,
+    "mae": 21.13,
     "compromise_mae": 23.19,
 }
-#: Out-of-fold error of the point forecast on the training domain, 0-100 scale.
+#: Out-of-fold error of the point forecast on the training domain, 0-100 scale (the
+#: compromise-stage terms chosen inside every training fold: nested).
 VALIDATED_ERROR: dict[str, Any] = {
+    "mae": 21.73,
+    "scale": "0-100",
+    "protocol": "10-fold CV grouped by proposal, mean over split seeds 0-19, terms chosen "
+    "inside every training fold",
+    "ratio_to_compromise": 0.937,
+    "ci_excludes_zero_seeds": 11,
+    #: out-of-fold coverage of the predictive distribution's intervals (mean over the seeds)
+    "coverage": {"0.5": 0.492, "0.8": 0.798, "0.9": 0.904},
+    "crps": 15.77,
+    "crps_dressed_compromise": 16.60,
+    #: out-of-fold coverage of the forecast +- Laplace noise with mean absolute error ``mae``:
+    #: the bands Monte Carlo runs give (detente.analyses.montecarlo.with_model_error)
+    "monte_carlo_coverage": {"0.5": 0.481, "0.8": 0.756, "0.9": 0.910},
+}
+#: The first slot2 (``variant="slot2_base"``): the base features only, as shipped before issue
+#: 21's compromise-stage terms; its figures over the same 20 seeds.
+BASE_COEFFICIENTS: dict[str, float] = {
+    "distance": -2.254978034739987,
+    "support": 0.17594160240224332,
+    "count": -0.9495690535203912,
+    "compromise": -1.0871594052581746,
+    "compromise_unanimity": -0.5504512164607522,
+    "parliament": 0.6269339083934073,
+}
+BASE_INTERVAL_TAILS: dict[str, float] = {"0.5": 0.26, "0.8": 0.12, "0.9": 0.075}
+BASE_TRAINING: dict[str, Any] = {**TRAINING, "mae": 21.79}
+BASE_VALIDATED_ERROR: dict[str, Any] = {
     "mae": 21.95,
     "scale": "0-100",
     "protocol": "10-fold CV grouped by proposal, mean over split seeds 0-19",
     "ratio_to_compromise": 0.946,
     "ci_excludes_zero_seeds": 2,
-    #: out-of-fold coverage of the predictive distribution's intervals (mean over the seeds)
     "coverage": {"0.5": 0.493, "0.8": 0.797, "0.9": 0.902},
     "crps": 15.78,
     "crps_dressed_compromise": 16.60,
-    #: out-of-fold coverage of the forecast +- Laplace noise with mean absolute error ``mae``:
-    #: the bands Monte Carlo runs give (detente.analyses.montecarlo.with_model_error)
     "monte_carlo_coverage": {"0.5": 0.489, "0.8": 0.762, "0.9": 0.912},
 }
 #: where the coefficients were fitted: every output that shows this model says so
@@ -156,7 +214,7 @@ INTERVALS: tuple[float, ...] = (0.5, 0.8, 0.9)
 #: Recalibrated tails: the L interval is [q(t), q(1 - t)] with t chosen by an inner grouped CV
 #: on the training file so that it covers L of the out-of-fold outcomes (the slot
 #: probabilities are flatter than the outcomes: nominal tails over-cover).
-INTERVAL_TAILS: dict[str, float] = {"0.5": 0.26, "0.8": 0.12, "0.9": 0.075}
+INTERVAL_TAILS: dict[str, float] = {"0.5": 0.245, "0.8": 0.12, "0.9": 0.075}
 
 
 def unanimity_of(arrays: ScenarioArrays) -> np.ndarray:
@@ -168,6 +226,45 @@ def unanimity_of(arrays: ScenarioArrays) -> np.ndarray:
     if deu is not None and getattr(deu, "n_issues", -1) == d:
         return (deu.column("voting_rule") == "Unan").astype(float)
     return np.zeros(d)
+
+
+#: Actor id of the Commission for ``compromise_commission_parliament`` (DEU: ``com``).
+COMMISSION = "com"
+
+
+def compromise_terms(
+    arrays: ScenarioArrays, x: np.ndarray, mask: np.ndarray, parliament: str | None
+) -> np.ndarray:
+    """(S, D, C) weight-free issue terms of :data:`COMPROMISE_CANDIDATES`.
+
+    ``x`` (S, N, D) positions on 0..1, ``mask`` (S, N, D) participation. None of them uses
+    capability or salience, so P(compromise) stays weight-free (monotonicity).
+    """
+    present = np.maximum(mask.sum(axis=1), 1)  # (S, D)
+    plain = np.where(mask, x, 0.0).sum(axis=1) / present
+    same = (np.abs(x[:, :, None, :] - x[:, None, :, :]) < SAME_POSITION) & (
+        mask[:, :, None, :] & mask[:, None, :, :]
+    )
+    multiplicity = same.sum(axis=2)  # (S, N, D)
+    distinct = np.where(mask, 1.0 / np.maximum(multiplicity, 1), 0.0).sum(axis=1)
+    lo = np.where(mask, x, np.inf).min(axis=1)
+    hi = np.where(mask, x, -np.inf).max(axis=1)
+    both = np.zeros_like(plain)
+    ids = arrays.actor_ids
+    if parliament is not None and parliament in ids and COMMISSION in ids:
+        i, j = ids.index(parliament), ids.index(COMMISSION)
+        both = (mask[:, i] & mask[:, j] & (np.abs(x[:, i] - x[:, j]) < SAME_POSITION)).astype(float)
+    terms = {
+        "compromise_log_positions": np.log(np.maximum(distinct, 1.0)),
+        "compromise_log_actors": np.log(present),
+        "compromise_spread": np.where(mask, np.abs(x - plain[:, None, :]), 0.0).sum(axis=1)
+        / present,
+        "compromise_range": np.where(np.isfinite(hi - lo), hi - lo, 0.0),
+        "compromise_modal_share": np.where(mask, multiplicity, 0).max(axis=1) / present,
+        "compromise_commission_parliament": both,
+        "compromise_centre_offset": np.abs(plain - 0.5),
+    }
+    return np.stack([terms[c] for c in COMPROMISE_CANDIDATES], axis=-1)
 
 
 def slot2_features(
@@ -183,7 +280,7 @@ def slot2_features(
     slots : (S, K, D)
         Slot positions on 0..1 of the scale: the N actors, then the compromise (K = N + 1).
     features : (S, K, D, F)
-        :data:`FEATURES`.
+        :data:`FEATURES` (the :data:`COMPROMISE_CANDIDATES` are 0 on the held positions).
     offset : (S, K, D)
         ``-log`` of the number of actors sharing the slot's position (0 for the compromise).
     valid : (S, K, D) bool
@@ -222,6 +319,11 @@ def slot2_features(
         np.concatenate([actor_zero, ones], axis=1),
         np.concatenate([actor_zero, unan], axis=1),
         np.concatenate([is_parl, zeros], axis=1),
+    ]
+    terms = compromise_terms(arrays, x, mask, parliament)  # (S, D, C)
+    feats += [
+        np.concatenate([actor_zero, terms[:, None, :, c]], axis=1)
+        for c in range(len(COMPROMISE_CANDIDATES))
     ]
     offset = np.concatenate([-np.log(np.maximum(multiplicity, 1)), zeros], axis=1)
     valid = np.concatenate([mask, np.ones((s, 1, d), dtype=bool)], axis=1)
@@ -353,7 +455,8 @@ def load_fit(path: str | Path) -> dict[str, Any]:
     """Read a fit written by ``detente calibrate`` (JSON) and check its coefficients."""
     fit = json.loads(Path(path).read_text())
     coef = fit.get("coefficients", {})
-    missing = [f for f in FEATURES if f not in coef]
+    # a fit without the compromise-stage terms (a slot2_base fit) has them at 0
+    missing = [f for f in BASE_FEATURES if f not in coef]
     if missing:
         raise ValueError(f"{path}: fit has no coefficient for {', '.join(missing)}")
     if coef["support"] < 0:
@@ -370,7 +473,7 @@ def slot2_predict(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Slots (S, D, K) on 0..1 and their probabilities (S, D, K)."""
     slots, feats, offset, valid = slot2_features(arrays, weights=weights, parliament=parliament)
-    c = np.array([coef[f] for f in FEATURES], dtype=float)
+    c = np.array([coef.get(f, 0.0) for f in FEATURES], dtype=float)
     p = slot_probabilities(feats, offset, valid, c)
     return np.moveaxis(slots, 1, -1), np.moveaxis(p, 1, -1)
 
