@@ -50,6 +50,30 @@ def test_advise_text_and_same_seed_same_output(capsys):
     assert _run(capsys, *args)[1] == text
 
 
+def test_advise_text_says_no_pivotal_issue_and_groups_the_moves_that_changed_nothing(capsys):
+    """On the default scenario no deal is signed, so every issue's pivot change is negligible:
+    the text must not name one as pivotal, and the moves that changed nothing are listed one
+    line per kind (their labels hold semicolons themselves)."""
+    code, out, _ = _run(capsys, "advise", "--actor", "RUS", "--samples", "40", "--json")
+    r = json.loads(out)
+    assert r["pivotal"]["pivotal"] is False
+    assert abs(r["pivotal"]["issues"][0]["delta_eu"]) < r["options"]["min_effect"]
+    code, text, _ = _run(capsys, "advise", "--actor", "RUS", "--samples", "40")
+    assert code == 0
+    assert f"Pivotal issue: none (largest change: {r['pivotal']['issue']})." in text
+    assert "more than any other issue" not in text
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("Changed nothing"))
+    assert f"{len(r['no_effect'])} moves:" in lines[head]
+    kinds = {m["kind"] for m in r["no_effect_moves"]}
+    body = [line for line in lines[head + 1 : head + 1 + len(kinds)]]
+    assert all(line.startswith("  ") for line in body)
+    assert sum(len(line.split(" | ")) for line in body) == len(r["no_effect"])
+    # the P(...) figures are said once, in the assessment's Baseline line
+    assert sum(line.startswith("Baseline") for line in lines) == 2
+    assert any(line.startswith("Baseline expected utility: ") for line in lines)
+
+
 @pytest.mark.parametrize(
     ("argv", "field"),
     [

@@ -1074,6 +1074,9 @@ def pivotal_issue(
     by_agreement = max(rows, key=lambda r: r["p_agreement"] - r["p_agreement_baseline"])
     return {
         "issue": top["issue"],
+        # False where even the largest change is below the minimum practical effect: then no
+        # issue is pivotal, and ``issue`` is only the one with the largest (negligible) change
+        "pivotal": bool(abs(top["delta_eu"]) >= st.options.min_effect),
         "issues": rows,
         "why": _why_pivotal(st, top, rows),
         "for_agreement": {
@@ -1098,18 +1101,25 @@ def _why_pivotal(st: Setting, top: dict[str, Any], rows: list[dict[str, Any]]) -
     second = rows[1] if len(rows) > 1 else None
     actor = st.base.actor_ids[st.actor]
     step = st.options.pivot_step
+    negligible = abs(top["delta_eu"]) < st.options.min_effect
     text = (
         f"Moving the outcome on {top['issue']} by {step:.0%} of its scale toward {actor}'s "
         f"position changes {actor}'s expected utility by {top['delta_eu']:+.4f}"
     )
     if second is not None:
-        text += f", more than any other issue (next: {second['issue']}, {second['delta_eu']:+.4f})"
+        # "more than any other" reads as a finding; for changes that are all negligible it
+        # would rank noise, so it then says only that no issue changes it more
+        text += (
+            f", no less than any other issue (next: {second['issue']}, {second['delta_eu']:+.4f})"
+            if negligible
+            else f", more than any other issue (next: {second['issue']}, {second['delta_eu']:+.4f})"
+        )
     text += (
         f". {actor} weighs it at salience {top['salience']:.2f} and the forecast deal stands "
         f"{top['distance']:.0%} of the scale from its position"
     )
     text += "; the change runs mostly through " + ", ".join(main) + "." if main else "."
-    if abs(top["delta_eu"]) < st.options.min_effect:
+    if negligible:
         text += (
             f" That is below the minimum practical effect ({st.options.min_effect:g}): no issue "
             f"is pivotal for {actor}'s expected utility under these inputs, because the deal "

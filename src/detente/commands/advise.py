@@ -24,6 +24,17 @@ WORDS = {
 }
 
 
+def _grouped(moves: list[dict], labels: list[str]) -> list[str]:
+    """The labels of the moves that changed nothing, one line per kind of move (a label may
+    hold a semicolon itself, so the kinds are not run together on one line)."""
+    if len(moves) != len(labels):  # an older result without the moves' kinds
+        return [" | ".join(labels)]
+    kinds: dict[str, list[str]] = {}
+    for m, label in zip(moves, labels, strict=True):
+        kinds.setdefault(m.get("kind", "other"), []).append(label)
+    return [" | ".join(group) for group in kinds.values()]
+
+
 def summary_text(r: dict[str, Any], top: int = 8) -> str:
     """The advice in words: baseline, ranked moves with their breakdown, pivotal issue."""
     b = r["baseline"]
@@ -32,11 +43,9 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
         f"Advice for {who} ({r['actor']}) on {r['scenario']}",
         f"models {', '.join(r['models'])}; {r['samples']} draws; seed {r['seed']}; "
         f"baseline form {r['baseline_form'] or '(none)'}",
-        f"Baseline: P(agreement) {b['p_agreement']:.0%}, "
-        f"P(ratification) {b['p_ratification']:.0%}, "
-        f"P(escalation) {b['p_escalation']:.0%}, achievement gap {b['achievement_gap']:.3f}, "
-        f"durable value {b['durable_value']:.3f}, expected utility {b['eu']:.4f}.",
         *r.get("assessment", []),
+        f"Baseline expected utility: {b['eu']:.4f} for {r['actor']} (achievement gap "
+        f"{b['achievement_gap']:.3f}, durable value {b['durable_value']:.3f}).",
         "",
         "Moves ranked by the change in expected utility (dEU; +- one standard error):",
     ]
@@ -72,10 +81,13 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
         w = worst[-1]
         lines.append(f"Worst move: {w['move']} (dEU {w['delta_eu']:+.4f}).")
     p = r["pivotal"]
-    if p["issue"]:
+    if p["issue"] and p.get("pivotal", True):
         lines += ["", f"Pivotal issue: {p['issue']}. {p['why']}"]
+    elif p["issue"]:
+        lines += ["", f"Pivotal issue: none (largest change: {p['issue']}). {p['why']}"]
     if r["no_effect"]:
-        lines.append("Changed nothing (never recommended): " + "; ".join(r["no_effect"]))
+        lines += ["", f"Changed nothing (never recommended), {len(r['no_effect'])} moves:"]
+        lines += [f"  {line}" for line in _grouped(r.get("no_effect_moves", []), r["no_effect"])]
     for s in r["skipped"]:
         lines.append(f"Not evaluated: {s['move']} ({s['why']})")
     return "\n".join(lines)
