@@ -4,12 +4,11 @@
 batch rows after sample 0 (``NUMBA_MIN_ROWS``); these tests force one path or the other. The
 kernel is also run uncompiled, as plain Python, so that its logic is checked without Numba.
 
-Bit for bit holds where NumPy's ``x ** r`` is the C library's ``pow`` (as Python's and Numba's
-are). On CPUs with AVX-512, NumPy 2 computes float64 powers with its own SIMD routines, which
-differ from ``pow`` by one unit in the last place in a few per cent of cases (measured here on
-2026-12-05: 5 341 of 100 000 random pairs). There the paths are compared to 1e-11 on the 0..100
-scale, and every logged event (who challenged whom, which offer, in which round) must still be
-the same: a one-ULP difference moves numbers, not decisions, on these cases.
+Bit for bit on every CPU: the NumPy rounds compute their powers with the C library's ``pow``
+(``detente.models.bdm._pow``, ``np.float_power``), as Python's ``**`` and Numba's do. NumPy's
+own ``**`` runs SIMD routines on CPUs with AVX-512 that differ from ``pow`` by one unit in the
+last place in a few per cent of cases (5 341 of 100 000 random pairs on the development machine);
+``test_pow_is_libm`` checks that ``_pow`` is not one of those.
 """
 
 from __future__ import annotations
@@ -54,38 +53,22 @@ def run(model, a, monkeypatch, min_rows, kernel=None):
     return model.simulate(a, None, np.random.default_rng(0))
 
 
-def _numpy_power_is_libm() -> bool:
-    """Whether NumPy's float64 ``**`` gives the C library's ``pow`` bits on this CPU."""
+def test_pow_is_libm():
+    """``_pow`` gives Python's (the C library's) ``pow`` bits, for arrays and scalars."""
     rng = np.random.default_rng(0)
-    x, r = rng.uniform(0.0, 2.0, 4096), rng.uniform(0.3, 3.0, 4096)
-    return bool(np.array_equal(x**r, [a**b for a, b in zip(x.tolist(), r.tolist(), strict=True)]))
+    x, r = rng.uniform(0.0, 2.0, 20000), rng.uniform(0.3, 3.0, 20000)
+    want = [a**b for a, b in zip(x.tolist(), r.tolist(), strict=True)]
+    np.testing.assert_array_equal(bdm_mod._pow(x, r), want)
+    np.testing.assert_array_equal(bdm_mod._pow(0.5, r), [0.5**b for b in r.tolist()])
+    assert bdm_mod._pow(x, 1.0) is x
 
 
-POWER_IS_LIBM = _numpy_power_is_libm()
-ULP_ATOL = 1e-11  # on the 0..100 scale: a few units in the last place, carried over the rounds
-
-
-def _same_event(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(
-        np.isclose(a[k], b[k], rtol=0, atol=ULP_ATOL) if isinstance(a[k], float) else a[k] == b[k]
-        for k in a
-    )
-
-
-def assert_same(x, y, bitwise: bool = True):
-    """The same run: bit for bit, or (``bitwise=False``, NumPy against the kernel on a CPU
-    whose NumPy power is not libm's) the same events with numbers within ``ULP_ATOL``."""
+def assert_same(x, y):
+    """The same run, bit for bit: positions, forecasts and every logged event."""
     assert x.converged == y.converged
-    if bitwise or POWER_IS_LIBM:
-        np.testing.assert_array_equal(x.positions, y.positions)  # not to a tolerance
-        np.testing.assert_array_equal(x.forecasts, y.forecasts)
-        assert x.events == y.events
-        return
-    np.testing.assert_allclose(x.positions, y.positions, rtol=0, atol=ULP_ATOL)
-    np.testing.assert_allclose(x.forecasts, y.forecasts, rtol=0, atol=ULP_ATOL)
-    assert len(x.events) == len(y.events)
-    for ex, ey in zip(x.events, y.events, strict=True):
-        assert len(ex) == len(ey) and all(map(_same_event, ex, ey))
+    np.testing.assert_array_equal(x.positions, y.positions)  # not to a tolerance
+    np.testing.assert_array_equal(x.forecasts, y.forecasts)
+    assert x.events == y.events
 
 
 @pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(map(str, o.values())) or "default")
@@ -95,7 +78,7 @@ def test_python_kernel_equals_numpy_rounds(opts, monkeypatch):
         a = arrays(seed, samples=4, actors=6, issues=2, ties=ties)
         numpy_run = run(model, a, monkeypatch, 10**9)
         kernel_run = run(model, a, monkeypatch, 0, kernel=bdm_mod._rows_kernel)
-        assert_same(numpy_run, kernel_run, bitwise=False)
+        assert_same(numpy_run, kernel_run)
 
 
 @pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(map(str, o.values())) or "default")
@@ -107,14 +90,8 @@ def test_compiled_kernel_equals_numpy_rounds(opts, monkeypatch):
     ):
         a = arrays(100 + seed, samples, actors, issues, ties)
         compiled = run(model, a, monkeypatch, 0)
-        if POWER_IS_LIBM:
-            assert_same(run(model, a, monkeypatch, 10**9), compiled)
-        else:
-            # NumPy's SIMD powers differ in the last bit, and on these longer runs a late choice
-            # between tied offers can follow that bit; the kernel's own code run as Python uses
-            # libm's pow like the compiled kernel, so the two must agree bit for bit
-            python = run(model, a, monkeypatch, 0, kernel=bdm_mod._rows_kernel)
-            assert_same(python, compiled)
+        assert_same(run(model, a, monkeypatch, 10**9), compiled)
+        assert_same(run(model, a, monkeypatch, 0, kernel=bdm_mod._rows_kernel), compiled)
 
 
 def test_kernel_is_not_used_where_it_does_not_apply(monkeypatch):

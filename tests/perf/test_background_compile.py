@@ -1,5 +1,5 @@
-"""Issue 23: a kernel that is not compiled yet does not make a short command wait. SMP and
-exchange, whose NumPy paths give the compiled numbers bit for bit, run on NumPy while a detached
+"""Issue 23: a kernel that is not compiled yet does not make a short command wait. SMP, exchange
+and BDM, whose NumPy paths give the compiled numbers bit for bit, run on NumPy while a detached
 process compiles every kernel into the disk cache (detente.models._numba, models/warm.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detente.models import _numba, exchange, smp
+from detente.models import _numba, bdm, exchange, smp
 from detente.models import warm as warm_mod
 from detente.models.spec import make_model
 from detente.scenario import compile_scenario, load_scenario
@@ -100,3 +100,24 @@ def test_the_background_process_compiles_every_kernel():
     assert warm_mod.compile_kernels() == list(warm_mod.KERNEL_MODELS)
     for kernel in (smp._compiled_kernel(), *exchange._compiled_kernel()):
         assert kernel.overloads  # compiled, or loaded from the disk cache
+
+
+def test_a_cold_bdm_kernel_falls_back_to_numpy_with_the_same_numbers(background, monkeypatch):
+    arrays = compile_scenario(
+        load_scenario("russia-nato-2021"), samples=3, rng=np.random.default_rng(2)
+    )
+    monkeypatch.setattr(bdm, "NUMBA_MIN_ROWS", 10**9)
+    expected = make_model("bdm").simulate(arrays, None, np.random.default_rng(0))
+    monkeypatch.setattr(bdm, "NUMBA_MIN_ROWS", 0)
+    monkeypatch.setattr(bdm, "_compiled_kernel", _Cold)
+    model = make_model("bdm")
+    assert model._kernel(30) is None and background == [1]
+    got = model.simulate(arrays, None, np.random.default_rng(0))
+    np.testing.assert_array_equal(got.positions, expected.positions)
+    assert got.events == expected.events
+    # a compiled kernel, Python's run of its code here, gives the same numbers
+    monkeypatch.setattr(bdm, "_compiled_kernel", lambda: bdm._rows_kernel)
+    assert make_model("bdm")._kernel(30) is bdm._rows_kernel
+    run = make_model("bdm").simulate(arrays, None, np.random.default_rng(0))
+    np.testing.assert_array_equal(run.positions, expected.positions)
+    np.testing.assert_array_equal(run.forecasts, expected.forecasts)

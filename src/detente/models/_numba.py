@@ -4,16 +4,15 @@ Numba is a dependency of the default install where it has wheels (CPython on the
 64-bit platforms, see ``pyproject.toml``). The BDM, exchange and SMP models compile their
 kernels with it, lazily and only for batches large enough to pay for loading it (the models'
 ``NUMBA_MIN_*`` constants), and cache them on disk. Setting ``DETENTE_NO_NUMBA=1`` keeps every
-model on its NumPy path, as on an install without Numba; both paths give the same numbers (see
-the README's Performance section for the one exception, BDM's powers on AVX-512 CPUs).
+model on its NumPy path, as on an install without Numba; both paths give the same numbers bit for
+bit (BDM's NumPy rounds take their powers from the C library's ``pow``, as the kernel does, see
+:func:`detente.models.bdm._pow`).
 
 **First use.** Compiling a kernel takes seconds (SMP about 6 s of CPU, exchange 4 s, BDM 3.5 s).
-Where the NumPy path gives the compiled one's numbers bit for bit (SMP, exchange), a model whose
-kernel is not compiled yet (:func:`ready`) runs on NumPy and asks a detached background process
-to compile every kernel into the disk cache (:func:`compile_in_background`,
-:mod:`detente.models.warm`), so a short command does not wait for the compiler and the next one
-finds the kernels compiled. BDM's NumPy path differs in the last bits on AVX-512 CPUs, so BDM
-compiles in the command, as before: its output must not depend on the cache.
+The NumPy paths give the compiled ones' numbers bit for bit, so a model whose kernel is not
+compiled yet (:func:`ready`) runs on NumPy and asks a detached background process to compile
+every kernel into the disk cache (:func:`compile_in_background`, :mod:`detente.models.warm`): a
+short command does not wait for the compiler and the next one finds the kernels compiled.
 ``DETENTE_COMPILE=now`` compiles every kernel in the command instead (the test suite sets it).
 """
 
@@ -103,7 +102,7 @@ def compile_in_background() -> bool:
 
 
 def usable(kernel: Any) -> bool:
-    """For a kernel whose NumPy path gives the same numbers bit for bit: True where it runs
+    """For a kernel (each model's NumPy path gives its numbers bit for bit): True where it runs
     without compiling, or where compiling in the command is asked for; else False, and the
     kernels are compiled in the background (module docstring)."""
     if compile_now() or ready(kernel):

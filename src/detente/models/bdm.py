@@ -47,6 +47,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.arrays import ScenarioArrays
+from detente.models import _numba
 from detente.models.base import Model, Simulation, register
 from detente.models.central import weighted_median
 
@@ -176,6 +177,20 @@ class BDMOptions(BaseModel):
 # --------------------------------------------------------------------------------------------
 
 
+def _pow(base: np.ndarray | float, exponent: np.ndarray | float) -> np.ndarray | float:
+    """``base ** exponent`` in float64 with the C library's ``pow``, element by element.
+
+    NumPy's ``**`` (``np.power``) runs its own SIMD routine on CPUs with AVX-512, which differs
+    from ``pow`` by one unit in the last place in a few per cent of cases; ``np.float_power``
+    calls ``pow`` itself, as Python's ``**`` and the compiled kernel (Numba) do, so the NumPy
+    rounds and the kernel give the same numbers bit for bit on every CPU. A Python float
+    ``r == 1.0`` returns ``base`` unchanged (``pow(x, 1) == x`` exactly).
+    """
+    if isinstance(exponent, float) and exponent == 1.0:
+        return base
+    return np.float_power(base, exponent)
+
+
 def _count_below(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """Per row, how many of ``sorted_values`` (B, N) are strictly below each query (B, M)."""
     m = queries.shape[1]
@@ -265,7 +280,7 @@ def vote_terms(geo: Geometry, w: np.ndarray, r: np.ndarray | None) -> tuple[np.n
         ``(|x_k - x_m| / R)^r_k`` (voter ``k``, actor ``m``).
     """
     b, n = w.shape
-    dist = geo.dist1 if r is None else geo.dist1 ** r[:, :, None]
+    dist = geo.dist1 if r is None else _pow(geo.dist1, r[:, :, None])
     weighted = (w[:, :, None] * dist).reshape(b * n, n)[geo.row_take].reshape(b, n, n)
     cum = np.zeros((b, n + 1, n))
     np.cumsum(weighted, axis=1, out=cum[:, 1:, :])
@@ -312,7 +327,7 @@ def _success_failure(d: np.ndarray, r: np.ndarray | float) -> tuple[np.ndarray, 
     # positions stay inside the initial range, so d <= 1 and the base is >= 0 up to rounding
     lo, hi = np.maximum(0.5 - 0.5 * d, 0.0), 0.5 + 0.5 * d
     if not (np.isscalar(r) and r == 1.0):  # the r = 1 pass needs no power
-        lo, hi = lo**r, hi**r
+        lo, hi = _pow(lo, r), _pow(hi, r)
     return 2 - 4 * lo, 2 - 4 * hi
 
 
@@ -320,11 +335,11 @@ def _no_challenge(
     d: np.ndarray, mu_dist: np.ndarray, r: np.ndarray | float, q: float, t: float
 ) -> np.ndarray:
     """``Q U^sq + (1 - Q)[T U^b + (1 - T) U^w]``, the value of not challenging."""
-    out = q * (2 - 4 * 0.5**r)
+    out = q * (2 - 4 * _pow(0.5, r))
     if q < 1:
         e = mu_dist + d
-        u_b = 2 - 4 * np.maximum(0.5 - 0.25 * e, 0.0) ** r
-        u_w = 2 - 4 * (0.5 + 0.25 * e) ** r
+        u_b = 2 - 4 * _pow(np.maximum(0.5 - 0.25 * e, 0.0), r)
+        u_w = 2 - 4 * _pow(0.5 + 0.25 * e, r)
         out = out + (1 - q) * (t * u_b + (1 - t) * u_w)
     return out
 
@@ -809,8 +824,6 @@ def _rows_kernel(
 def _compiled_kernel() -> Any:
     """The Numba-compiled :func:`_rows_kernel`, or None without Numba (cached on disk)."""
     if not _kernel_cache:
-        from detente.models import _numba
-
         numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
         if numba is None:
             _kernel_cache.append(None)
@@ -1057,7 +1070,10 @@ class ExpectedUtility(Model):
             or o.stopping == "forecast_shift"
         ):
             return None
-        return _compiled_kernel()
+        kernel = _compiled_kernel()
+        if kernel is not None and not _numba.usable(kernel):
+            return None  # not compiled yet: NumPy gives the same numbers while it compiles
+        return kernel
 
     def _run(
         self,

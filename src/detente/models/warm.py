@@ -1,7 +1,7 @@
 """``python -m detente.models.warm``: compile every Numba kernel into the disk cache.
 
 Started detached by :func:`detente.models._numba.compile_in_background` when a command finds
-the SMP or exchange kernel not compiled yet (that command runs them on NumPy, with the same
+a BDM, SMP or exchange kernel not compiled yet (that command runs them on NumPy, with the same
 numbers). It runs each model whose kernel exists on a small batch of the bundled default
 scenario, forcing the compiled path, so that the kernels are compiled with the signatures the
 commands use and cached; a kernel already cached is only loaded. Without Numba, or with
