@@ -28,6 +28,12 @@ def test_advice_job_ranks_moves_and_applies_one_as_edits(page: Any, server: Serv
     want = api.advise(load("russia-nato-2021"), "RUS", samples=SAMPLES, seed=SEED)
     shown = page.locator("#advice-moves tr.move")
     assert shown.count() == min(12, len(want["moves"]))
+    # the page names the pivotal issue as the CLI and the report do ("none" where negligible)
+    from detente.outputs.advice_text import pivotal_name
+
+    expect()(page.locator("#advice-pivotal")).to_contain_text(
+        f"Pivotal issue: {pivotal_name(want['pivotal'])}."
+    )
     assert [shown.nth(k).get_attribute("data-move") for k in range(shown.count())] == [
         m["move"] for m in want["moves"][: shown.count()]
     ]

@@ -13,6 +13,7 @@ import typer
 
 from detente.commands import DbOpt, SaveOpt
 from detente.errors import InputError, Problem
+from detente.outputs.advice_text import pivotal_name
 
 WORDS = {
     "agreement": "P(agreement)",
@@ -81,10 +82,8 @@ def summary_text(r: dict[str, Any], top: int = 8) -> str:
         w = worst[-1]
         lines.append(f"Worst move: {w['move']} (dEU {w['delta_eu']:+.4f}).")
     p = r["pivotal"]
-    if p["issue"] and p.get("pivotal", True):
-        lines += ["", f"Pivotal issue: {p['issue']}. {p['why']}"]
-    elif p["issue"]:
-        lines += ["", f"Pivotal issue: none (largest change: {p['issue']}). {p['why']}"]
+    if p["issue"]:
+        lines += ["", f"Pivotal issue: {pivotal_name(p)}. {p['why']}"]
     if r["no_effect"]:
         lines += ["", f"Changed nothing (never recommended), {len(r['no_effect'])} moves:"]
         lines += [f"  {line}" for line in _grouped(r.get("no_effect_moves", []), r["no_effect"])]

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from detente.arrays import ScenarioArrays
+from detente.outputs.advice_text import pivotal_name
 from detente.scenario import Loaded
 
 #: Claims of the source article (Frolov, December 2021) that the default scenario's advice is
@@ -1003,7 +1004,7 @@ def _summary(sc, forecasts, headline, cr_out, advice, issues, fc=None) -> list[s
         else:
             txt += "No move improves its expected utility beyond the Monte Carlo noise. "
         if r["pivotal"]["issue"]:
-            txt += f"Pivotal issue: {_pivotal_name(r['pivotal'])}."
+            txt += f"Pivotal issue: {pivotal_name(r['pivotal'])}."
         out.append(txt)
     return out
 
@@ -1035,14 +1036,6 @@ window.addEventListener('load', function () {
 });
 </script>
 """
-
-
-def _pivotal_name(pivotal: dict) -> str:
-    """The pivotal issue's name, or "none" with the issue of the largest change where every
-    change is below the minimum practical effect (``pivotal["pivotal"]`` false)."""
-    if pivotal.get("pivotal", True):
-        return str(pivotal["issue"])
-    return f"none (largest change: {pivotal['issue']})"
 
 
 def _e(x: Any) -> str:
@@ -1191,7 +1184,7 @@ def render_html(rep: Report) -> str:
             f"<h3>{_e(r['actor_name'])} ({_e(actor)})</h3><p>Baseline (form "
             f"{_e(r['baseline_form'])}): P(agreement) {b['p_agreement']:.0%}, P(ratification) "
             f"{b['p_ratification']:.0%}, P(escalation) {b['p_escalation']:.0%}, expected utility "
-            f"{b['eu']:.4f}. Pivotal issue: <b>{_e(_pivotal_name(r['pivotal']))}</b>. "
+            f"{b['eu']:.4f}. Pivotal issue: <b>{_e(pivotal_name(r['pivotal']))}</b>. "
             f"{_e(r['pivotal']['why'])}</p>"
         )
         parts.append("<ul>" + "".join(f"<li>{_e(s)}</li>" for s in r.get("assessment", [])))
@@ -1268,7 +1261,7 @@ def render_markdown(rep: Report, figure_dir: str | None = None) -> str:
         out += [
             f"### {r['actor_name']} ({actor})",
             "",
-            f"Pivotal issue: **{_pivotal_name(r['pivotal'])}**. {r['pivotal']['why']}",
+            f"Pivotal issue: **{pivotal_name(r['pivotal'])}**. {r['pivotal']['why']}",
             "",
         ]
         out += [table(*_moves_table(r)), ""]

@@ -43,6 +43,7 @@ from starlette.staticfiles import StaticFiles
 
 from detente import __version__
 from detente.errors import InputError, Problem
+from detente.outputs.advice_text import pivotal_name
 from detente.scenario.loading import DEFAULT_SCENARIO, bundled_scenarios, decode
 from detente.web import workbench as wb
 from detente.web.jobs import Jobs
@@ -98,6 +99,7 @@ class Workbench:
         )
         self.env.filters["num"] = _num
         self.env.filters["val"] = _val
+        self.env.filters["pivotal_name"] = pivotal_name
         # scenario texts by hash: the bundled ones and the start scenario live in memory,
         # uploads in the store
         self.known: dict[str, tuple[str, str, str]] = {}
