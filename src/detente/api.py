@@ -106,6 +106,7 @@ def outcome(
     seed: int = 0,
     keep_draws: bool = False,
     progress: Callable[[int], None] | None = None,
+    keep_crisis: bool = False,
 ) -> dict[str, Any]:
     """The outcome model's headline numbers (docs/outcome.md) over ``samples`` draws.
 
@@ -127,12 +128,15 @@ def outcome(
         source=loaded.source,
         keep_draws=keep_draws,
         progress=progress,
+        keep_crisis=keep_crisis,
     )
     out = dict(mc["outcome"])
     out["seed"] = seed
     out["skipped"] = mc["skipped"]
     if keep_draws:
         out["draws"] = mc["draws"]
+    if keep_crisis:
+        out["crisis_draws"] = mc["crisis_draws"]
     return out
 
 
@@ -474,9 +478,9 @@ def crisis(
 ) -> dict[str, Any]:
     """The outside option of force: bargaining range, escalation risk, signals, audience costs.
 
-    A point compile gives the headline numbers and, with ``samples`` > 0, a Monte Carlo compile
-    of that many draws gives the intervals and the outcome model's P(agreement) and
-    P(escalation) (:func:`outcome`). See
+    A point compile gives the headline numbers and, with ``samples`` > 0, one Monte Carlo run of
+    that many draws (:func:`outcome`) gives the outcome model's P(agreement) and P(escalation)
+    and, from the crisis analysis of the same draws, the intervals. See
     :func:`detente.analyses.crisis_report.crisis_report` for the result.
 
     ``progress`` is called with (steps done, steps known so far): first the Monte Carlo's draws,
@@ -492,11 +496,10 @@ def crisis(
 
     loaded = _loaded(scenario)
     sc = loaded.scenario
-    # one generator, used in this order (point, draws, forecasts): the output depends on it
+    # one generator for the point (compile, then forecasts); the draws are the Monte Carlo's
     rng = np.random.default_rng(seed)
     point = compile_scenario(sc, samples=None, rng=rng)
-    draws = compile_scenario(sc, samples=samples, rng=rng) if samples > 0 else None
-    oc = None
+    oc = drawn = None
     first = samples if samples > 0 else 0  # steps of the Monte Carlo, before the report's
     if samples > 0:
         from detente.models.base import monte_carlo_models
@@ -507,12 +510,16 @@ def crisis(
             samples,
             seed,
             progress=None if progress is None else lambda done: progress(done, first + 1),
+            keep_crisis=True,
         )
+        drawn = oc.pop("crisis_draws")
     out = crisis_report(
         sc,
         point,
-        draws,
+        None,
         rng,
+        drawn=drawn,
+        drawn_samples=samples if drawn is not None else 0,
         source=_source(scenario, "default scenario"),
         models=models or None,
         outcome=oc,

@@ -96,8 +96,16 @@ def crisis_report(
     models: list[str] | None = None,
     outcome: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    drawn: dict[str, Any] | None = None,
+    drawn_samples: int = 0,
 ) -> dict[str, Any]:
     """The crisis analysis as JSON-ready data: point values with intervals from the draws.
+
+    The intervals come either from ``draws`` (a compile of random draws: the models forecast
+    on them and the analysis runs here) or from ``drawn``, the analysis of ``drawn_samples``
+    draws already made (:func:`detente.analyses.montecarlo.run_montecarlo` with
+    ``keep_crisis``: the Monte Carlo run that gives ``outcome``, so that the intervals and the
+    outcome model's numbers come from the same draws). Give at most one of them.
 
     ``outcome``: the outcome model's result for the same draws (:func:`detente.api.outcome`);
     its P(agreement) and P(escalation) become each model's headline numbers, and the
@@ -128,8 +136,10 @@ def crisis_report(
                 field="crisis",
             )
         )
+    if draws is not None and drawn is not None:
+        raise ValueError("give the draws as a compile (draws) or as their analysis (drawn)")
     cr = compile_crisis(scenario, point, pie_zero=options.pie_zero)
-    if models is None and draws is not None:
+    if models is None and (draws is not None or drawn is not None):
         from detente.models.base import monte_carlo_models
 
         models = monte_carlo_models()
@@ -169,6 +179,14 @@ def crisis_report(
         step()
         res_mc = analyse_crisis(cr_mc, draws, {k: fc_mc[k] for k in fc}, options)
         step()
+    elif drawn is not None:
+        # a model left out on any draw is left out here too (it must run on every draw)
+        why = (outcome or {}).get("skipped", {})
+        for name in [k for k in fc if k not in drawn.get("models", {})]:
+            fc.pop(name)
+            skipped.setdefault(name, why.get(name, "it could not run on every Monte Carlo draw"))
+        res = analyse_crisis(cr, point, fc, options)
+        res_mc = drawn
 
     def get(*path: str | int) -> tuple[np.ndarray, np.ndarray | None]:
         a: Any = res
@@ -191,7 +209,7 @@ def crisis_report(
         "challenger": c.challenger,
         "targets": list(c.targets),
         "proposer": c.proposer_id,
-        "samples": 0 if draws is None else draws.n_samples,
+        "samples": draws.n_samples if draws is not None else drawn_samples,
         "options": options.describe(),
         "stakes": {i: float(w) for i, w in zip(cr.issue_ids, cr.stakes[0], strict=True) if w > 0},
         "belief": cr.belief.describe(),

@@ -76,6 +76,9 @@ class Plan:
     model_error: Literal["include", "ignore"] = "include"
     #: the outcome model's signatories, found once from the centres (None: find them per block)
     signers: tuple[str, ...] | None = None
+    #: also return the whole crisis analysis of every draw (``crisis/...`` keys), not only the
+    #: escalation figures: :func:`detente.api.crisis` takes its intervals from it
+    keep_crisis: bool = False
 
 
 def block_rng(seed: int, block: int, model: str | None = None) -> np.random.Generator:
@@ -152,6 +155,8 @@ def run_block(
         out["escalation/offer"] = res["offer"]["escalation"]
         for spec in forecasts:
             out[f"escalation/{spec}"] = res["models"][spec]["escalation"]
+        if plan.keep_crisis:
+            _flatten_per_draw(res, "crisis", arrays.n_samples, out)
     rat = comp.ratification
     if rat is not None:
         packages = {spec: fc for spec, fc in forecasts.items()}
@@ -176,6 +181,46 @@ def run_block(
                 out[f"ratified/{form.id}/{key}"] = ok
     _outcome_block(plan, comp, forecasts, out)
     return out, skipped
+
+
+#: joins the path of a nested result in a flat key: a character no model spec (which may hold
+#: a file path) or result name contains
+PATH_SEP = "\x1f"
+
+
+def _flatten_per_draw(tree: Any, prefix: str, n: int, out: dict[str, np.ndarray]) -> None:
+    """Every array of a nested result whose first axis is the draws, under keys
+    ``prefix␟a␟b`` (:data:`PATH_SEP`), so that blocks concatenate like every other result;
+    other leaves are left out.
+
+    >>> out = {}
+    >>> _flatten_per_draw({"a": {"b": np.zeros(3), "c": "x"}, "d": np.ones(2)}, "k", 3, out)
+    >>> [key.split(PATH_SEP) for key in out]
+    [['k', 'a', 'b']]
+    """
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            _flatten_per_draw(value, f"{prefix}{PATH_SEP}{key}", n, out)
+    elif isinstance(tree, np.ndarray) and tree.ndim >= 1 and tree.shape[0] == n:
+        out[prefix] = tree
+
+
+def _unflatten(flat: dict[str, np.ndarray], prefix: str) -> dict[str, Any]:
+    """The nested result back from :func:`_flatten_per_draw`'s keys.
+
+    >>> _unflatten({"k\x1fa\x1fb": 1, "k\x1fd": 2, "z": 3}, "k")
+    {'a': {'b': 1}, 'd': 2}
+    """
+    tree: dict[str, Any] = {}
+    for key, value in flat.items():
+        if not key.startswith(prefix + PATH_SEP):
+            continue
+        *path, leaf = key[len(prefix) + 1 :].split(PATH_SEP)
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
 
 
 def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out: dict) -> None:
@@ -455,6 +500,7 @@ def run_montecarlo(
     outcome_options: OutcomeOptions | None = None,
     keep_draws: bool = False,
     model_error: Literal["include", "ignore"] = "include",
+    keep_crisis: bool = False,
 ) -> dict[str, Any]:
     """Run every requested model and analysis over ``samples`` draws of the uncertain inputs.
 
@@ -489,6 +535,10 @@ def run_montecarlo(
         ``"include"`` adds a fitted model's validated error to its draws
         (:func:`with_model_error`; recorded per model), ``"ignore"`` shows input uncertainty
         alone.
+    keep_crisis
+        Also return ``crisis_draws``: the whole crisis analysis
+        (:func:`detente.analyses.crisis.analyse_crisis`) of every draw, as nested dicts of
+        per-draw arrays (not JSON-ready); the scenario must have a crisis section.
 
     Returns
     -------
@@ -525,6 +575,7 @@ def run_montecarlo(
         outcome_options=outcome_options or OutcomeOptions(),
         model_error=model_error,
         signers=tuple(signatories(scenario)),
+        keep_crisis=keep_crisis,
     )
     if chunk_size is None:
         # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
@@ -545,13 +596,20 @@ def run_montecarlo(
     # a model that failed on any block is left out altogether (the blocks never change, so
     # neither does this); the first reason in block order is reported
     for spec in skipped:
-        merged = {k: v for k, v in merged.items() if not k.endswith(f"/{spec}")}
+        merged = {
+            k: v
+            for k, v in merged.items()
+            if not k.endswith(f"/{spec}")
+            and not k.startswith(PATH_SEP.join(("crisis", "models", spec, "")))
+        }
     out = _report(scenario, plan, merged, skipped, described, samples, source)
     if out["outcome"].get("p_range_open"):
         out["outcome"]["range_open_drivers"] = _range_drivers(scenario, params, values, merged)
     if keep_draws:  # per-sample forecasts for callers that diagnose them (not JSON)
         ran = [s for s in plan.models if s not in skipped]
         out["draws"] = {s: merged[f"forecast/{s}"] for s in ran}
+    if keep_crisis:
+        out["crisis_draws"] = _unflatten(merged, "crisis")
     return out
 
 
