@@ -646,17 +646,21 @@ def decompose(base: dict[str, np.ndarray], moved: dict[str, np.ndarray]) -> dict
 
     Each factor's share is its marginal effect (baseline -> move) averaged over the orders in
     which the factors could change, so the shares add up exactly to the total change.
+
+    The mean EU of every subset of changed factors is computed in one (subsets, draws) array:
+    row by row the same numbers as one subset at a time (the mean of a row is summed in the
+    same order).
     """
     names = list(FACTORS)
     k = len(names)
-    value: dict[int, float] = {}
-    for subset in range(1 << k):
-        t = dict(base)
-        for j, name in enumerate(names):
-            if subset >> j & 1:
-                for key in FACTORS[name]:
-                    t[key] = moved[key]
-        value[subset] = float(np.mean(expected_utility(t)))
+    subsets = np.arange(1 << k)
+    t: dict[str, np.ndarray] = {}
+    for j, name in enumerate(names):
+        changed = (subsets >> j & 1).astype(bool)[:, None]  # (2^k, 1)
+        for key in FACTORS[name]:
+            b = np.asarray(base[key], dtype=float)
+            t[key] = np.where(changed, np.asarray(moved[key], dtype=float), b)
+    value = expected_utility(t).mean(axis=1)  # (2^k,)
     out = dict.fromkeys(names, 0.0)
     for j, name in enumerate(names):
         for subset in range(1 << k):
@@ -664,7 +668,7 @@ def decompose(base: dict[str, np.ndarray], moved: dict[str, np.ndarray]) -> dict
                 continue
             size = bin(subset).count("1")
             weight = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
-            out[name] += weight * (value[subset | 1 << j] - value[subset])
+            out[name] += weight * (float(value[subset | 1 << j]) - float(value[subset]))
     return out
 
 
