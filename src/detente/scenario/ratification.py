@@ -32,7 +32,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -597,7 +597,10 @@ class CompiledBody:
 
         The body's arrays must not be modified after construction.
         """
-        return np.where(self.weight > 0, self.weight * self.ideal, 0.0)
+        on = self.weight > 0
+        # the product where weighed, +0.0 elsewhere: np.where(on, w * z, 0.0) without the
+        # full product and a second (S, M, D) temporary
+        return np.multiply(self.weight, self.ideal, out=np.zeros(self.weight.shape), where=on)
 
     @cached_property
     def ideal_bound(self) -> np.ndarray:
@@ -849,6 +852,12 @@ def compile_ratification(
     )
 
 
+@lru_cache(maxsize=1024)
+def _bloc_member_ids(bloc_id: str, count: int) -> tuple[str, ...]:
+    """Names of a bloc's members, ``bloc[1]`` .. ``bloc[count]`` (the same in every block)."""
+    return tuple(f"{bloc_id}[{k + 1}]" for k in range(count))
+
+
 def _compile_body(
     body: Body,
     sq: np.ndarray,
@@ -864,18 +873,25 @@ def _compile_body(
     for iid, u in body.reversion.items():
         j = d_of[iid]
         reversion[:, j] = draw(u, lo[j], hi[j])
-    ideals, weights, ids, blocs = [], [], [], []
+    ids: list[str] = []
+    blocs: list[str | None] = []
     prices: list[tuple[Number, int]] = []
     one = Number.model_validate(1)
     keep = np.zeros(d, dtype=bool)
     keep[weighed] = True
-    # built issue-major, (S, D, members), so that every issue is one contiguous block; the
-    # draws are made in the same order as ever, and the result is (S, M, D) as always
+    n_members = body.n_members
+    # ideal points are built issue-major, (D, S, M), so that a bloc's draws on one issue are
+    # one (S, count) block; the draws are made in the same order as ever, and the result is
+    # (S, M, D) as always. A bloc's or member's weights are the same for its members: one
+    # (S, D) row broadcast over them.
+    zt = np.empty((d, s, n_members))
+    weight = np.empty((s, n_members, d))
+    start = 0
     for bloc in body.blocs:
         c = bloc.count
-        z = np.empty((s, d, c))
-        z[:] = mid[None, :, None]
-        w = np.zeros((s, d, c))
+        stop = start + c
+        wb = np.zeros((s, d))
+        drawn = np.zeros(d, dtype=bool)
         if draw.rng is None:
             from scipy.special import ndtri  # lazy: keeps CLI start-up fast
 
@@ -889,39 +905,37 @@ def _compile_body(
                 else bloc.spread
             )
             sd = draw(sp, 0.0)
-            w[:, j, :] = draw(bloc.weights.get(iid, one), 0.0)[:, None]
+            wb[:, j] = draw(bloc.weights.get(iid, one), 0.0)
             if draw.rng is None:
                 zj = centre[:, None] + sd[:, None] * offsets[None, :]
             else:
-                zj = centre[:, None] + sd[:, None] * draw.rng.standard_normal((s, c))
-            np.clip(zj, lo[j], hi[j], out=z[:, j, :])
-        ideals.append(z)
-        weights.append(w)
-        ids += [f"{bloc.id}[{k + 1}]" for k in range(c)]
+                # centre + sd * N, in place (the same operations, so the same bits)
+                zj = draw.rng.standard_normal((s, c))
+                zj *= sd[:, None]
+                zj += centre[:, None]
+            np.clip(zj, lo[j], hi[j], out=zt[j, :, start:stop])
+            drawn[j] = True
+        zt[~drawn, :, start:stop] = mid[~drawn, None, None]
+        wb[:, ~keep] = 0.0  # issues the body does not weigh count for no one
+        weight[:, start:stop, :] = wb[:, None, :]
+        ids += _bloc_member_ids(bloc.id, c)
         blocs += [bloc.id] * c
         prices.append((bloc.approval_cost, c))
+        start = stop
     for member in body.members:
-        z = np.empty((s, d, 1))
-        z[:] = mid[None, :, None]
-        w = np.zeros((s, d, 1))
+        zt[:, :, start] = mid[:, None]
+        wm = np.zeros((s, d))
         for iid, u in member.ideal.items():
             j = d_of[iid]
-            z[:, j, 0] = draw(u, lo[j], hi[j])
-            w[:, j, 0] = draw(member.weights.get(iid, one), 0.0)
-        ideals.append(z)
-        weights.append(w)
+            zt[j, :, start] = draw(u, lo[j], hi[j])
+            wm[:, j] = draw(member.weights.get(iid, one), 0.0)
+        wm[:, ~keep] = 0.0
+        weight[:, start, :] = wm
         ids.append(member.id)
         blocs.append(None)
         prices.append((member.approval_cost, 1))
-    n_members = len(ids)
-    ideal, weight = np.empty((s, n_members, d)), np.empty((s, n_members, d))
-    start = 0
-    for z, w in zip(ideals, weights, strict=True):
-        w[:, ~keep, :] = 0.0  # issues the body does not weigh count for no one
-        stop = start + z.shape[2]
-        ideal[:, start:stop, :] = z.transpose(0, 2, 1)
-        weight[:, start:stop, :] = w.transpose(0, 2, 1)
-        start = stop
+        start += 1
+    ideal = np.ascontiguousarray(zt.transpose(1, 2, 0))
     cost = None
     if any(not (u.is_point and u.centre == 0) for u, _ in prices):
         # drawn after every ideal point, so that adding a price moves no earlier draw
