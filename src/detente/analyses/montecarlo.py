@@ -182,7 +182,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     """Per-draw branches of the outcome model (:mod:`detente.analyses.outcome`) for every
     model's deal and every proposal, in every form: ``signed/<form>/<key>`` (n,),
     ``accepts/<form>/<key>`` (n, K) and ``outcome/escalation_no_deal`` (n,)."""
-    from detente.analyses.outcome import acceptable_range, form_terms, signatories, signing
+    from detente.analyses.outcome import SigningRule, acceptable_range, form_terms, signatories
 
     arrays, rat = comp.arrays, comp.ratification
     packages = dict(forecasts)
@@ -196,23 +196,18 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     forms = [f.id for f in rat.forms] if rat is not None and rat.forms else [NO_FORM]
     # from the centres, the same in every block
     who = list(plan.signers) if plan.signers is not None else signatories(plan.scenario)
+    # what depends on neither the deal nor the form, once per block
+    rule = SigningRule(arrays, crisis=comp.crisis, options=plan.outcome_options, required=who)
     for form in forms:
         _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
         carry = rat.form(form).carry if form != NO_FORM else (lambda x: x)
         if comp.crisis is not None:
-            rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options)
+            rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options, rule=rule)
             # open: some package would be signed by all, and the talks can finish in time
             out[f"range_open/{form}"] = ~rng_["empty"] & comp.crisis.ready()
+        terms = rule.form(hazard, horizon)
         for key, x in packages.items():
-            sig = signing(
-                arrays,
-                carry(x),
-                crisis=comp.crisis,
-                hazard=hazard,
-                horizon=horizon,
-                options=plan.outcome_options,
-                required=who,
-            )
+            sig = rule.sign(carry(x), terms)
             out[f"signed/{form}/{key}"] = sig["signed"]
             out[f"accepts/{form}/{key}"] = sig["accepts"]
             out["outcome/escalation_no_deal"] = sig["escalation_no_deal"]
