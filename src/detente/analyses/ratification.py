@@ -146,7 +146,7 @@ def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """
     g, a, b, shape = _gain_terms(x, body)
     z_max = body.ideal_limit if math.isfinite(body.ideal_limit) else body.ideal_bound[:, None, None]
-    w_sum = body.weight.sum(axis=2)[:, None, :]  # (Sb, 1, M)
+    w_sum = body.weight_sum[:, None, :]  # (Sb, 1, M)
     big = np.abs(a).max(axis=2, keepdims=True) + 2 * z_max * np.abs(b).max(axis=2, keepdims=True)
     # 2 x the bound: a margin far above the rounding of either side (NaN gains are never near).
     # First against the bound's largest value over the members, (S, P, 1): two passes over the

@@ -603,6 +603,11 @@ class CompiledBody:
         return np.multiply(self.weight, self.ideal, out=np.zeros(self.weight.shape), where=on)
 
     @cached_property
+    def weight_sum(self) -> np.ndarray:
+        """``sum_d w_d`` per member, shape (S, M); computed once per body."""
+        return self.weight.sum(axis=2)
+
+    @cached_property
     def ideal_bound(self) -> np.ndarray:
         """Largest ``|z|`` over the weighed cells, per sample (S,): scales the tie tolerance."""
         return np.abs(np.where(self.weight > 0, self.ideal, 0.0)).max(axis=(1, 2))
@@ -852,6 +857,24 @@ def compile_ratification(
     )
 
 
+def _weighted_rows(
+    ideal: np.ndarray, rows: list[tuple[int, int, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`CompiledBody.weighted_ideal` and :attr:`CompiledBody.weight_sum` of a body whose
+    members ``start:stop`` share the weights ``row`` (S, D): ``row * z`` where ``row > 0``, else
+    +0.0, and the row's sum over the issues, the same operations element by element."""
+    s, m, d = ideal.shape
+    weighted = np.empty((s, m, d))
+    weight_sum = np.empty((s, m))
+    for start, stop, row in rows:
+        np.multiply(ideal[:, start:stop, :], row[:, None, :], out=weighted[:, start:stop, :])
+        off = ~(row > 0)
+        for j in np.flatnonzero(off.any(axis=0)):
+            weighted[off[:, j], start:stop, j] = 0.0
+        weight_sum[:, start:stop] = row.sum(axis=1)[:, None]
+    return weighted, weight_sum
+
+
 @lru_cache(maxsize=1024)
 def _bloc_member_ids(bloc_id: str, count: int) -> tuple[str, ...]:
     """Names of a bloc's members, ``bloc[1]`` .. ``bloc[count]`` (the same in every block)."""
@@ -886,6 +909,7 @@ def _compile_body(
     # (S, D) row broadcast over them.
     zt = np.empty((d, s, n_members))
     weight = np.empty((s, n_members, d))
+    rows: list[tuple[int, int, np.ndarray]] = []  # (first member, stop, their weights (S, D))
     start = 0
     for bloc in body.blocs:
         c = bloc.count
@@ -918,6 +942,7 @@ def _compile_body(
         zt[~drawn, :, start:stop] = mid[~drawn, None, None]
         wb[:, ~keep] = 0.0  # issues the body does not weigh count for no one
         weight[:, start:stop, :] = wb[:, None, :]
+        rows.append((start, stop, wb))
         ids += _bloc_member_ids(bloc.id, c)
         blocs += [bloc.id] * c
         prices.append((bloc.approval_cost, c))
@@ -931,18 +956,20 @@ def _compile_body(
             wm[:, j] = draw(member.weights.get(iid, one), 0.0)
         wm[:, ~keep] = 0.0
         weight[:, start, :] = wm
+        rows.append((start, start + 1, wm))
         ids.append(member.id)
         blocs.append(None)
         prices.append((member.approval_cost, 1))
         start += 1
     ideal = np.ascontiguousarray(zt.transpose(1, 2, 0))
+    weighted, weight_sum = _weighted_rows(ideal, rows)
     cost = None
     if any(not (u.is_point and u.centre == 0) for u, _ in prices):
         # drawn after every ideal point, so that adding a price moves no earlier draw
         cost = np.concatenate(
             [np.repeat(draw(u, 0.0)[:, None], k, axis=1) for u, k in prices], axis=1
         )
-    return CompiledBody(
+    out = CompiledBody(
         id=body.id,
         name=body.name,
         actor=body.actor,
@@ -956,3 +983,8 @@ def _compile_body(
         member_bloc=tuple(blocs),
         ideal_limit=float(np.maximum(np.abs(lo), np.abs(hi)).max(initial=0.0)),
     )
+    # the body-only quantities of a vote, from the per-bloc weight rows (same bits as the
+    # cached properties compute them from the full arrays)
+    out.__dict__["weighted_ideal"] = weighted
+    out.__dict__["weight_sum"] = weight_sum
+    return out
