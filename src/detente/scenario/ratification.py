@@ -858,19 +858,22 @@ def compile_ratification(
 
 
 def _weighted_rows(
-    ideal: np.ndarray, rows: list[tuple[int, int, np.ndarray]]
+    ideal: np.ndarray, weight: np.ndarray, rows: list[tuple[int, int, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """:attr:`CompiledBody.weighted_ideal` and :attr:`CompiledBody.weight_sum` of a body whose
-    members ``start:stop`` share the weights ``row`` (S, D): ``row * z`` where ``row > 0``, else
-    +0.0, and the row's sum over the issues, the same operations element by element."""
-    s, m, d = ideal.shape
-    weighted = np.empty((s, m, d))
-    weight_sum = np.empty((s, m))
+    members ``start:stop`` share the weights ``row`` (S, D): ``w * z`` where ``w > 0``, else
+    +0.0, and the row's sum over the issues; the same operations element by element, so the
+    same bits as the properties' formulas on the full arrays."""
+    weighted = np.multiply(weight, ideal)
+    weight_sum = np.empty(ideal.shape[:2])
     for start, stop, row in rows:
-        np.multiply(ideal[:, start:stop, :], row[:, None, :], out=weighted[:, start:stop, :])
         off = ~(row > 0)
         for j in np.flatnonzero(off.any(axis=0)):
-            weighted[off[:, j], start:stop, j] = 0.0
+            col = off[:, j]
+            if col.all():  # an issue the body or the bloc does not weigh
+                weighted[:, start:stop, j] = 0.0
+            else:
+                weighted[col, start:stop, j] = 0.0
         weight_sum[:, start:stop] = row.sum(axis=1)[:, None]
     return weighted, weight_sum
 
@@ -899,7 +902,9 @@ def _compile_body(
     ids: list[str] = []
     blocs: list[str | None] = []
     prices: list[tuple[Number, int]] = []
-    one = Number.model_validate(1)
+    # the default weight, 1: a point, which draws nothing, so one array serves every issue
+    w_one = draw(Number.model_validate(1), 0.0)
+    zero = Number.model_validate(0)
     keep = np.zeros(d, dtype=bool)
     keep[weighed] = True
     n_members = body.n_members
@@ -920,16 +925,23 @@ def _compile_body(
             from scipy.special import ndtri  # lazy: keeps CLI start-up fast
 
             offsets = ndtri((np.arange(c) + 0.5) / c)
+        # one spread for every issue, drawn once where drawing it again would give the same
+        # values and consume no randomness (a point, or given values)
+        shared_sd = None
+        if not isinstance(bloc.spread, dict) and not (
+            draw.rng is not None and bloc.spread.draws_randomness
+        ):
+            shared_sd = draw(bloc.spread, 0.0)
         for iid, u in bloc.ideal.items():
             j = d_of[iid]
             centre = draw(u, lo[j], hi[j])  # (S,)
-            sp = (
-                bloc.spread.get(iid, Number.model_validate(0))
-                if isinstance(bloc.spread, dict)
-                else bloc.spread
-            )
-            sd = draw(sp, 0.0)
-            wb[:, j] = draw(bloc.weights.get(iid, one), 0.0)
+            if shared_sd is not None:
+                sd = shared_sd
+            else:
+                sp = bloc.spread.get(iid, zero) if isinstance(bloc.spread, dict) else bloc.spread
+                sd = draw(sp, 0.0)
+            wu = bloc.weights.get(iid)
+            wb[:, j] = w_one if wu is None else draw(wu, 0.0)
             if draw.rng is None:
                 zj = centre[:, None] + sd[:, None] * offsets[None, :]
             else:
@@ -953,7 +965,8 @@ def _compile_body(
         for iid, u in member.ideal.items():
             j = d_of[iid]
             zt[j, :, start] = draw(u, lo[j], hi[j])
-            wm[:, j] = draw(member.weights.get(iid, one), 0.0)
+            wu = member.weights.get(iid)
+            wm[:, j] = w_one if wu is None else draw(wu, 0.0)
         wm[:, ~keep] = 0.0
         weight[:, start, :] = wm
         rows.append((start, start + 1, wm))
@@ -962,7 +975,7 @@ def _compile_body(
         prices.append((member.approval_cost, 1))
         start += 1
     ideal = np.ascontiguousarray(zt.transpose(1, 2, 0))
-    weighted, weight_sum = _weighted_rows(ideal, rows)
+    weighted, weight_sum = _weighted_rows(ideal, weight, rows)
     cost = None
     if any(not (u.is_point and u.centre == 0) for u, _ in prices):
         # drawn after every ideal point, so that adding a price moves no earlier draw
