@@ -908,17 +908,18 @@ def _compile_body(
     keep = np.zeros(d, dtype=bool)
     keep[weighed] = True
     n_members = body.n_members
-    # ideal points are built issue-major, (D, S, M), so that a bloc's draws on one issue are
-    # one (S, count) block; the draws are made in the same order as ever, and the result is
-    # (S, M, D) as always. A bloc's or member's weights are the same for its members: one
-    # (S, D) row broadcast over them.
-    zt = np.empty((d, s, n_members))
+    # a bloc's ideal points are built issue-major, (D, S, count), so that its draws on one
+    # issue are one contiguous (S, count) block, drawn, scaled and clipped in place; the draws
+    # are made in the same order as ever, and the result is (S, M, D) as always. A bloc's or
+    # member's weights are the same for its members: one (S, D) row broadcast over them.
+    ideal = np.empty((s, n_members, d))
     weight = np.empty((s, n_members, d))
     rows: list[tuple[int, int, np.ndarray]] = []  # (first member, stop, their weights (S, D))
     start = 0
     for bloc in body.blocs:
         c = bloc.count
         stop = start + c
+        zb = np.empty((d, s, c))
         wb = np.zeros((s, d))
         drawn = np.zeros(d, dtype=bool)
         if draw.rng is None:
@@ -942,16 +943,18 @@ def _compile_body(
                 sd = draw(sp, 0.0)
             wu = bloc.weights.get(iid)
             wb[:, j] = w_one if wu is None else draw(wu, 0.0)
+            zj = zb[j]
             if draw.rng is None:
-                zj = centre[:, None] + sd[:, None] * offsets[None, :]
+                np.clip(centre[:, None] + sd[:, None] * offsets[None, :], lo[j], hi[j], out=zj)
             else:
                 # centre + sd * N, in place (the same operations, so the same bits)
-                zj = draw.rng.standard_normal((s, c))
+                draw.rng.standard_normal(out=zj)
                 zj *= sd[:, None]
                 zj += centre[:, None]
-            np.clip(zj, lo[j], hi[j], out=zt[j, :, start:stop])
+                np.clip(zj, lo[j], hi[j], out=zj)
             drawn[j] = True
-        zt[~drawn, :, start:stop] = mid[~drawn, None, None]
+        zb[~drawn] = mid[~drawn, None, None]
+        ideal[:, start:stop, :] = zb.transpose(1, 2, 0)
         wb[:, ~keep] = 0.0  # issues the body does not weigh count for no one
         weight[:, start:stop, :] = wb[:, None, :]
         rows.append((start, stop, wb))
@@ -960,11 +963,11 @@ def _compile_body(
         prices.append((bloc.approval_cost, c))
         start = stop
     for member in body.members:
-        zt[:, :, start] = mid[:, None]
+        ideal[:, start, :] = mid[None, :]
         wm = np.zeros((s, d))
         for iid, u in member.ideal.items():
             j = d_of[iid]
-            zt[j, :, start] = draw(u, lo[j], hi[j])
+            ideal[:, start, j] = draw(u, lo[j], hi[j])
             wu = member.weights.get(iid)
             wm[:, j] = w_one if wu is None else draw(wu, 0.0)
         wm[:, ~keep] = 0.0
@@ -974,7 +977,6 @@ def _compile_body(
         blocs.append(None)
         prices.append((member.approval_cost, 1))
         start += 1
-    ideal = np.ascontiguousarray(zt.transpose(1, 2, 0))
     weighted, weight_sum = _weighted_rows(ideal, weight, rows)
     cost = None
     if any(not (u.is_point and u.centre == 0) for u, _ in prices):
