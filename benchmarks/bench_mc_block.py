@@ -1,13 +1,14 @@
 """CPU time of one Monte Carlo block outside the model kernels, current tree against a baseline.
 
-A block (``run_block``: 256 draws of the default scenario) compiles the draws, runs every
-model, adds the models' validated error, analyses the crisis, votes every body on every
-package and form, and runs the outcome model's signing rule. This script times each phase of
-every block in CPU seconds (``time.process_time``, one thread: the model kernels run with
-``KERNEL_THREADS = 1`` and ``OPENBLAS_NUM_THREADS=1``) by wrapping the functions
-``run_block`` calls through the names of :mod:`detente.analyses.montecarlo` (``compile_all``,
-``analyse_crisis``, ``passes``, ``_outcome_block``, ``with_model_error``) and every model's
-``simulate``/``forecast``; ``outside models`` is the block's total less the models' time.
+A block (``run_block``, called through ``run_chunk`` as a worker calls it: 256 draws of the
+default scenario) compiles the draws, runs every model, adds the models' validated error,
+analyses the crisis, votes every body on every package and form, and runs the outcome
+model's signing rule. This script times each phase of every block in CPU seconds
+(``time.process_time``, one thread: the model kernels run with ``KERNEL_THREADS = 1`` and
+``OPENBLAS_NUM_THREADS=1``) by wrapping the functions ``run_block`` calls through the names of
+:mod:`detente.analyses.montecarlo` (``compile_all``, ``analyse_crisis``, ``passes``,
+``_outcome_block``, ``with_model_error``) and every model's ``simulate``/``forecast``;
+``outside models`` is the block's total less the models' time.
 
 The current checkout (``src/``) and a baseline commit (``git archive``-d to a folder under
 the temporary directory, kept between runs so that its Numba cache stays warm) run alternately
@@ -79,12 +80,12 @@ from detente.models.base import monte_carlo_models
 plan = mc.Plan(scenario=sc, params=tuple(params), models=tuple(monte_carlo_models()), seed=0,
                crisis_options=CrisisOptions(), name=scenario_name,
                outcome_options=OutcomeOptions(), signers=tuple(signatories(sc)))
-mc.run_block(plan, values[:, :b], 0)  # warm: imports, Numba cache, first-call costs
+mc.run_chunk(plan, values[:, :b], 0)  # warm: imports, Numba cache, first-call costs
 timers.clear()
 h = hashlib.sha256()
 t0 = time.process_time()
 for k in range(1, blocks + 1):
-    res, _ = mc.run_block(plan, values[:, k * b:(k + 1) * b], k)
+    res, _ = mc.run_chunk(plan, values[:, k * b:(k + 1) * b], k)  # one block, as workers do
     for key in sorted(res):
         h.update(key.encode()); h.update(np.ascontiguousarray(res[key]).tobytes())
 total = time.process_time() - t0
