@@ -163,6 +163,7 @@ def test_vote_counts_and_gains_equal_the_plain_formulas() -> None:
         wt = np.swapaxes(body.weight, 1, 2)
         wzt = np.swapaxes(body.weighted_ideal, 1, 2)
         assert _same(g, a @ wt - 2 * (b @ wzt))
+        assert _same(R._abs_max(a), np.abs(a).max(axis=2, keepdims=True))
         ok = R.approvals(x, body)
         assert _same(R.yes_counts(x, body), ok.sum(-1))
 
