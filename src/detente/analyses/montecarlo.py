@@ -227,7 +227,7 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     """Per-draw branches of the outcome model (:mod:`detente.analyses.outcome`) for every
     model's deal and every proposal, in every form: ``signed/<form>/<key>`` (n,),
     ``accepts/<form>/<key>`` (n, K) and ``outcome/escalation_no_deal`` (n,)."""
-    from detente.analyses.outcome import acceptable_range, form_terms, signatories, signing
+    from detente.analyses.outcome import SigningRule, acceptable_range, form_terms, signatories
 
     arrays, rat = comp.arrays, comp.ratification
     packages = dict(forecasts)
@@ -241,23 +241,18 @@ def _outcome_block(plan: Plan, comp: Any, forecasts: dict[str, np.ndarray], out:
     forms = [f.id for f in rat.forms] if rat is not None and rat.forms else [NO_FORM]
     # from the centres, the same in every block
     who = list(plan.signers) if plan.signers is not None else signatories(plan.scenario)
+    # what depends on neither the deal nor the form, once per block
+    rule = SigningRule(arrays, crisis=comp.crisis, options=plan.outcome_options, required=who)
     for form in forms:
         _, hazard, horizon = form_terms(rat, None if form == NO_FORM else form, arrays.n_samples)
         carry = rat.form(form).carry if form != NO_FORM else (lambda x: x)
         if comp.crisis is not None:
-            rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options)
+            rng_ = acceptable_range(arrays, comp.crisis, hazard, plan.outcome_options, rule=rule)
             # open: some package would be signed by all, and the talks can finish in time
             out[f"range_open/{form}"] = ~rng_["empty"] & comp.crisis.ready()
+        terms = rule.form(hazard, horizon)
         for key, x in packages.items():
-            sig = signing(
-                arrays,
-                carry(x),
-                crisis=comp.crisis,
-                hazard=hazard,
-                horizon=horizon,
-                options=plan.outcome_options,
-                required=who,
-            )
+            sig = rule.sign(carry(x), terms)
             out[f"signed/{form}/{key}"] = sig["signed"]
             out[f"accepts/{form}/{key}"] = sig["accepts"]
             out["outcome/escalation_no_deal"] = sig["escalation_no_deal"]
@@ -311,6 +306,7 @@ def run_chunk(
     ``progress`` is called with the number of samples done after each block (it may raise to
     stop the run).
     """
+    _retain_freed_memory()
     parts, skipped = [], {}
     b = plan.block_size
     n = values.shape[1]
@@ -321,6 +317,42 @@ def run_chunk(
         if progress is not None:
             progress(min(n, (k + 1) * b))
     return _concat(parts), skipped
+
+
+#: glibc ``mallopt`` parameters and the values :func:`_retain_freed_memory` sets
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD = 256 * 2**20
+_TRIM_THRESHOLD = 1024 * 2**20
+_retained = False
+
+
+def _retain_freed_memory() -> None:
+    """Let the C allocator keep freed memory for the next block (glibc only; once per process).
+
+    A block allocates and frees a few hundred arrays of up to tens of megabytes (the bodies'
+    members x issues x draws, the votes' draws x packages x members). By default glibc serves
+    such arrays with fresh ``mmap`` pages or trims the heap when they are freed, so every
+    block pays the kernel's page faults and zeroing again (about a tenth of a block's time
+    outside the model kernels). Raising the ``mmap`` and trim thresholds keeps the memory in
+    the heap, at the cost of the process holding its peak use until it exits. Numbers are not
+    affected. ``DETENTE_MALLOC=default`` leaves the allocator alone.
+    """
+    global _retained
+    if _retained or os.environ.get("DETENTE_MALLOC") == "default":
+        return
+    _retained = True
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+        if not hasattr(libc, "gnu_get_libc_version"):
+            return  # not glibc: its mallopt parameters may mean other things
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

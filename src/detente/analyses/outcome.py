@@ -300,80 +300,148 @@ def signing(
         utility without); ``share`` (S,) the challenger's share (crisis only); and
         ``escalation_no_deal`` (S,) with its parts (crisis only, else zeros).
     """
-    from detente.analyses.ratification import durable_value, spatial_utility
+    rule = SigningRule(arrays, crisis=crisis, options=options, stakes=stakes, required=required)
+    return rule.sign(deal, rule.form(hazard, horizon))
 
-    options = options or OutcomeOptions()
-    x = np.asarray(deal, dtype=float)
-    s = arrays.n_samples
-    hazard = np.broadcast_to(np.asarray(hazard, dtype=float), (s,))
-    horizon = np.broadcast_to(np.asarray(horizon, dtype=float), (s,))
-    sq = status_quo(arrays)
-    if crisis is None:
-        if required is not None:
-            idx = [arrays.actor_ids.index(a) for a in required if a in arrays.actor_ids]
-        else:
-            clout = arrays.weights()[0].sum(axis=1)
-            idx = [int(i) for i in np.argsort(-clout, kind="stable")[:2]]
-        u_x = spatial_utility(arrays, x, options.utility)
-        u_sq = spatial_utility(arrays, sq, options.utility)
-        dv = durable_value(u_x, u_sq, hazard[:, None], horizon[:, None])
-        stakes = stakes if stakes is not None else public_stakes(arrays)
-        ac = achievement_gap(arrays, stakes, x).cost
-        ac_sq = achievement_gap(arrays, stakes, sq).cost
-        if options.audience_cost_at == "deal_only":
-            ac_sq = np.zeros_like(ac_sq)
-        margin = (dv - ac) - (u_sq - ac_sq)
-        margin = margin[:, idx]
-        accepts = margin >= -_TOL  # (S, 0) without signatories: every draw is signed
+
+class SigningRule:
+    """The signing rule of :func:`signing` for many deals and forms of one compiled scenario.
+
+    What depends neither on the deal nor on the form (the status quo's values, the no-deal
+    escalation, the targets' belief and alternatives) is computed once here;
+    :meth:`form` adds what depends on a form's hazard and horizon, and :meth:`sign` what
+    depends on the deal. The operations are :func:`signing`'s, element by element, so the
+    results are the same bits (a Monte Carlo block signs every deal in every form).
+    """
+
+    def __init__(
+        self,
+        arrays: ScenarioArrays,
+        *,
+        crisis: CrisisArrays | None = None,
+        options: OutcomeOptions | None = None,
+        stakes: PublicStakes | None = None,
+        required: list[str] | None = None,
+    ) -> None:
+        self.arrays = arrays
+        self.crisis = crisis
+        self.options = options = options or OutcomeOptions()
+        self.s = arrays.n_samples
+        self.sq = sq = status_quo(arrays)
+        if crisis is None:
+            from detente.analyses.ratification import spatial_utility
+
+            if required is not None:
+                idx = [arrays.actor_ids.index(a) for a in required if a in arrays.actor_ids]
+            else:
+                clout = arrays.weights()[0].sum(axis=1)
+                idx = [int(i) for i in np.argsort(-clout, kind="stable")[:2]]
+            self.idx = idx
+            self.u_sq = spatial_utility(arrays, sq, options.utility)
+            self.stakes = stakes if stakes is not None else public_stakes(arrays)
+            ac_sq = achievement_gap(arrays, self.stakes, sq).cost
+            if options.audience_cost_at == "deal_only":
+                ac_sq = np.zeros_like(ac_sq)
+            self.ac_sq = ac_sq
+            return
+        cr = crisis
+        self.s0 = s0 = cr.share(sq)
+        self.nd = nd = no_deal_escalation(cr, s0)
+        self.values = values = nd["values"]
+        self.tb = targets_belief(cr, s0, nd["fights"])
+        v_alt = values.no_deal
+        if options.audience_cost_at == "always":
+            v_alt = v_alt - _shortfall_cost(cr.audience_challenger, cr.demand_challenger, s0)
+        self.v_alt = v_alt
+        self.need = np.maximum(values.war, v_alt)
+        self.own_demand = own_demand = 1 - cr.demand_targets  # (S, T), in the target's share
+        alt_t = _targets_alternative(cr, s0, nd["accident"], self.tb["belief"])
+        if options.audience_cost_at == "always":
+            alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
+        self.alt_t = alt_t
+        self.tv = target_values(cr, s0)
+        self.ready = cr.ready()
+        self.signatories = [cr.challenger, *cr.targets]
+
+    def form(self, hazard: np.ndarray | float = 0.0, horizon: np.ndarray | float = 0.0) -> dict:
+        """What depends on a form's yearly revision hazard and horizon ((S,) or scalars)."""
+        s = self.s
+        hazard = np.broadcast_to(np.asarray(hazard, dtype=float), (s,))
+        horizon = np.broadcast_to(np.asarray(horizon, dtype=float), (s,))
+        if self.crisis is None:
+            return {"hazard": hazard[:, None], "horizon": horizon[:, None]}
+        survival = 1 - np.clip(hazard, 0.0, 1.0)
         return {
-            "signed": accepts.all(axis=1),
-            "ready": np.ones(s, dtype=bool),
-            "signatories": [arrays.actor_ids[i] for i in idx],
+            "hazard": hazard,
+            "ch": _deal_terms(self.values, survival),
+            "t": _deal_terms(self.tv, survival[:, None]),
+        }
+
+    def sign(self, deal: np.ndarray, form: dict) -> dict[str, Any]:
+        """:func:`signing` of ``deal`` (S, D) in a form given by :meth:`form`."""
+        x = np.asarray(deal, dtype=float)
+        s = self.s
+        if self.crisis is None:
+            from detente.analyses.ratification import durable_value, spatial_utility
+
+            arrays, idx = self.arrays, self.idx
+            u_x = spatial_utility(arrays, x, self.options.utility)
+            dv = durable_value(u_x, self.u_sq, form["hazard"], form["horizon"])
+            ac = achievement_gap(arrays, self.stakes, x).cost
+            margin = (dv - ac) - (self.u_sq - self.ac_sq)
+            margin = margin[:, idx]
+            accepts = margin >= -_TOL  # (S, 0) without signatories: every draw is signed
+            return {
+                "signed": accepts.all(axis=1),
+                "ready": np.ones(s, dtype=bool),
+                "signatories": [arrays.actor_ids[i] for i in idx],
+                "accepts": accepts,
+                "margin": margin,
+                "share": None,
+                "escalation_no_deal": np.zeros(s),
+                "fights": np.zeros(s, dtype=bool),
+                "accident": np.zeros(s),
+            }
+        cr, nd = self.crisis, self.nd
+        s_x = cr.share(x)
+        a_c, d_c = cr.audience_challenger, cr.demand_challenger
+        v_deal = _deal_value_at(form["ch"], s_x) - _shortfall_cost(a_c, d_c, s_x)
+        m_ch = v_deal - self.need
+        # each target: its own share 1 - s, less the audience cost of settling short of its
+        # demand, against refusing, valued with its belief that the challenger would then fight
+        y = (1 - s_x)[:, None]
+        v_t = _deal_value_at(form["t"], (1 - s_x)[:, None])
+        m_t = v_t - _shortfall_cost(cr.audience_targets, self.own_demand, y) - self.alt_t
+        margin = np.concatenate([m_ch[:, None], m_t], axis=1)
+        accepts = margin >= -_TOL
+        # time pressure: a text the signatories would accept exists only if the talks can
+        # finish by the deadline (``crisis.talks_months``; every draw without it)
+        ready = self.ready
+        return {
+            "signed": accepts.all(axis=1) & ready,
+            "ready": ready,
+            "signatories": list(self.signatories),
             "accepts": accepts,
             "margin": margin,
-            "share": None,
-            "escalation_no_deal": np.zeros(s),
-            "fights": np.zeros(s, dtype=bool),
-            "accident": np.zeros(s),
+            "share": s_x,
+            "escalation_no_deal": nd["escalation"],
+            "fights": nd["fights"],
+            "accident": nd["accident"],
         }
-    cr = crisis
-    s_x = cr.share(x)
-    s0 = cr.share(sq)
-    nd = no_deal_escalation(cr, s0)
-    values = nd["values"]
-    belief = targets_belief(cr, s0, nd["fights"])["belief"]
-    survival = 1 - np.clip(hazard, 0.0, 1.0)
-    a_c, d_c = cr.audience_challenger, cr.demand_challenger
-    v_deal = deal_value(values, s_x, survival) - _shortfall_cost(a_c, d_c, s_x)
-    v_alt = values.no_deal
-    if options.audience_cost_at == "always":
-        v_alt = v_alt - _shortfall_cost(a_c, d_c, s0)
-    m_ch = v_deal - np.maximum(values.war, v_alt)
-    # each target: its own share 1 - s, less the audience cost of settling short of its demand,
-    # against refusing, valued with its belief that the challenger would then fight
-    y = (1 - s_x)[:, None]
-    own_demand = 1 - cr.demand_targets  # (S, T), in the target's own share
-    alt_t = _targets_alternative(cr, s0, nd["accident"], belief)
-    v_t = deal_value(target_values(cr, s0), (1 - s_x)[:, None], survival[:, None])
-    if options.audience_cost_at == "always":
-        alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
-    m_t = v_t - _shortfall_cost(cr.audience_targets, own_demand, y) - alt_t
-    margin = np.concatenate([m_ch[:, None], m_t], axis=1)
-    accepts = margin >= -_TOL
-    # time pressure: a text the signatories would accept exists only if the talks can finish
-    # by the deadline (``crisis.talks_months``; every draw without it)
-    ready = cr.ready()
-    return {
-        "signed": accepts.all(axis=1) & ready,
-        "ready": ready,
-        "signatories": [cr.challenger, *cr.targets],
-        "accepts": accepts,
-        "margin": margin,
-        "share": s_x,
-        "escalation_no_deal": nd["escalation"],
-        "fights": nd["fights"],
-        "accident": nd["accident"],
-    }
+
+
+def _deal_terms(values: SideValues, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The denominator and the share-free term of :func:`deal_value`, computed as it does."""
+    d = values.discount
+    q = np.clip(np.asarray(survival, dtype=float), 0.0, 1.0)
+    denom = 1 - d * q
+    return denom, (1 - q) * d * values.future / denom
+
+
+def _deal_value_at(terms: tuple[np.ndarray, np.ndarray], share: np.ndarray) -> np.ndarray:
+    """:func:`deal_value` from :func:`_deal_terms`: ``share / denom + term``."""
+    denom, term = terms
+    return share / denom + term
 
 
 def form_terms(
@@ -512,6 +580,7 @@ def acceptable_range(
     crisis: CrisisArrays,
     hazard: np.ndarray | float = 0.0,
     options: OutcomeOptions | None = None,
+    rule: SigningRule | None = None,
 ) -> dict[str, np.ndarray]:
     """The challenger's shares every signatory accepts, per draw (the signing rule, solved).
 
@@ -519,30 +588,23 @@ def acceptable_range(
     the range is empty where ``low > high``. Unlike Fearon's range (``crisis_range``), which
     compares a deal with war alone, this one also holds the no-deal alternative and, under a
     power shift, the discounted values of :func:`signing`; a deal signs exactly when its share
-    lies in it (up to rounding).
+    lies in it (up to rounding). ``rule``: the :class:`SigningRule` of the same arrays, crisis
+    and options, when the caller has one (it is built here otherwise).
     """
-    options = options or OutcomeOptions()
     cr = crisis
+    if rule is None:
+        rule = SigningRule(arrays, crisis=cr, options=options)
     s = arrays.n_samples
     hazard = np.broadcast_to(np.asarray(hazard, dtype=float), (s,))
-    s0 = cr.share(status_quo(arrays))
-    nd = no_deal_escalation(cr, s0)
-    v = nd["values"]
-    tb = targets_belief(cr, s0, nd["fights"])
+    s0, nd, v, tb = rule.s0, rule.nd, rule.values, rule.tb
     q = 1 - np.clip(hazard, 0.0, 1.0)
     denom = 1 - v.discount * q
     slope = 1 / denom
     offset = (1 - q) * v.discount * v.future / denom
-    alt = v.no_deal
-    if options.audience_cost_at == "always":
-        alt = alt - _shortfall_cost(cr.audience_challenger, cr.demand_challenger, s0)
-    need = np.maximum(v.war, alt)
-    low = _min_share(slope, offset, need, cr.audience_challenger, cr.demand_challenger)
-    own_demand = 1 - cr.demand_targets
-    alt_t = _targets_alternative(cr, s0, nd["accident"], tb["belief"])
-    if options.audience_cost_at == "always":
-        alt_t = alt_t - _shortfall_cost(cr.audience_targets, own_demand, (1 - s0)[:, None])
-    tv = target_values(cr, s0)
+    low = _min_share(slope, offset, rule.need, cr.audience_challenger, cr.demand_challenger)
+    own_demand = rule.own_demand
+    alt_t = rule.alt_t
+    tv = rule.tv
     t_slope = np.broadcast_to((1 / denom)[:, None], alt_t.shape)
     t_offset = np.broadcast_to(
         (1 - q)[:, None] * tv.discount * tv.future / denom[:, None], alt_t.shape

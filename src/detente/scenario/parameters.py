@@ -257,6 +257,10 @@ class Given(Number):
     def is_point(self) -> bool:
         return False
 
+    @property
+    def draws_randomness(self) -> bool:
+        return False  # its values are given
+
     def sample(
         self,
         rng: np.random.Generator | None,

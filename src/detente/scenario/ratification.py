@@ -32,7 +32,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -597,7 +597,15 @@ class CompiledBody:
 
         The body's arrays must not be modified after construction.
         """
-        return np.where(self.weight > 0, self.weight * self.ideal, 0.0)
+        on = self.weight > 0
+        # the product where weighed, +0.0 elsewhere: np.where(on, w * z, 0.0) without the
+        # full product and a second (S, M, D) temporary
+        return np.multiply(self.weight, self.ideal, out=np.zeros(self.weight.shape), where=on)
+
+    @cached_property
+    def weight_sum(self) -> np.ndarray:
+        """``sum_d w_d`` per member, shape (S, M); computed once per body."""
+        return self.weight.sum(axis=2)
 
     @cached_property
     def ideal_bound(self) -> np.ndarray:
@@ -849,6 +857,33 @@ def compile_ratification(
     )
 
 
+def _weighted_rows(
+    ideal: np.ndarray, weight: np.ndarray, rows: list[tuple[int, int, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`CompiledBody.weighted_ideal` and :attr:`CompiledBody.weight_sum` of a body whose
+    members ``start:stop`` share the weights ``row`` (S, D): ``w * z`` where ``w > 0``, else
+    +0.0, and the row's sum over the issues; the same operations element by element, so the
+    same bits as the properties' formulas on the full arrays."""
+    weighted = np.multiply(weight, ideal)
+    weight_sum = np.empty(ideal.shape[:2])
+    for start, stop, row in rows:
+        off = ~(row > 0)
+        for j in np.flatnonzero(off.any(axis=0)):
+            col = off[:, j]
+            if col.all():  # an issue the body or the bloc does not weigh
+                weighted[:, start:stop, j] = 0.0
+            else:
+                weighted[col, start:stop, j] = 0.0
+        weight_sum[:, start:stop] = row.sum(axis=1)[:, None]
+    return weighted, weight_sum
+
+
+@lru_cache(maxsize=1024)
+def _bloc_member_ids(bloc_id: str, count: int) -> tuple[str, ...]:
+    """Names of a bloc's members, ``bloc[1]`` .. ``bloc[count]`` (the same in every block)."""
+    return tuple(f"{bloc_id}[{k + 1}]" for k in range(count))
+
+
 def _compile_body(
     body: Body,
     sq: np.ndarray,
@@ -864,71 +899,92 @@ def _compile_body(
     for iid, u in body.reversion.items():
         j = d_of[iid]
         reversion[:, j] = draw(u, lo[j], hi[j])
-    ideals, weights, ids, blocs = [], [], [], []
+    ids: list[str] = []
+    blocs: list[str | None] = []
     prices: list[tuple[Number, int]] = []
-    one = Number.model_validate(1)
+    # the default weight, 1: a point, which draws nothing, so one array serves every issue
+    w_one = draw(Number.model_validate(1), 0.0)
+    zero = Number.model_validate(0)
     keep = np.zeros(d, dtype=bool)
     keep[weighed] = True
-    # built issue-major, (S, D, members), so that every issue is one contiguous block; the
-    # draws are made in the same order as ever, and the result is (S, M, D) as always
+    n_members = body.n_members
+    # a bloc's ideal points are built issue-major, (D, S, count), so that its draws on one
+    # issue are one contiguous (S, count) block, drawn, scaled and clipped in place; the draws
+    # are made in the same order as ever, and the result is (S, M, D) as always. A bloc's or
+    # member's weights are the same for its members: one (S, D) row broadcast over them.
+    ideal = np.empty((s, n_members, d))
+    weight = np.empty((s, n_members, d))
+    rows: list[tuple[int, int, np.ndarray]] = []  # (first member, stop, their weights (S, D))
+    start = 0
     for bloc in body.blocs:
         c = bloc.count
-        z = np.empty((s, d, c))
-        z[:] = mid[None, :, None]
-        w = np.zeros((s, d, c))
+        stop = start + c
+        zb = np.empty((d, s, c))
+        wb = np.zeros((s, d))
+        drawn = np.zeros(d, dtype=bool)
         if draw.rng is None:
             from scipy.special import ndtri  # lazy: keeps CLI start-up fast
 
             offsets = ndtri((np.arange(c) + 0.5) / c)
+        # one spread for every issue, drawn once where drawing it again would give the same
+        # values and consume no randomness (a point, or given values)
+        shared_sd = None
+        if not isinstance(bloc.spread, dict) and not (
+            draw.rng is not None and bloc.spread.draws_randomness
+        ):
+            shared_sd = draw(bloc.spread, 0.0)
         for iid, u in bloc.ideal.items():
             j = d_of[iid]
             centre = draw(u, lo[j], hi[j])  # (S,)
-            sp = (
-                bloc.spread.get(iid, Number.model_validate(0))
-                if isinstance(bloc.spread, dict)
-                else bloc.spread
-            )
-            sd = draw(sp, 0.0)
-            w[:, j, :] = draw(bloc.weights.get(iid, one), 0.0)[:, None]
-            if draw.rng is None:
-                zj = centre[:, None] + sd[:, None] * offsets[None, :]
+            if shared_sd is not None:
+                sd = shared_sd
             else:
-                zj = centre[:, None] + sd[:, None] * draw.rng.standard_normal((s, c))
-            np.clip(zj, lo[j], hi[j], out=z[:, j, :])
-        ideals.append(z)
-        weights.append(w)
-        ids += [f"{bloc.id}[{k + 1}]" for k in range(c)]
+                sp = bloc.spread.get(iid, zero) if isinstance(bloc.spread, dict) else bloc.spread
+                sd = draw(sp, 0.0)
+            wu = bloc.weights.get(iid)
+            wb[:, j] = w_one if wu is None else draw(wu, 0.0)
+            zj = zb[j]
+            if draw.rng is None:
+                np.clip(centre[:, None] + sd[:, None] * offsets[None, :], lo[j], hi[j], out=zj)
+            else:
+                # centre + sd * N, in place (the same operations, so the same bits)
+                draw.rng.standard_normal(out=zj)
+                zj *= sd[:, None]
+                zj += centre[:, None]
+                np.clip(zj, lo[j], hi[j], out=zj)
+            drawn[j] = True
+        zb[~drawn] = mid[~drawn, None, None]
+        ideal[:, start:stop, :] = zb.transpose(1, 2, 0)
+        wb[:, ~keep] = 0.0  # issues the body does not weigh count for no one
+        weight[:, start:stop, :] = wb[:, None, :]
+        rows.append((start, stop, wb))
+        ids += _bloc_member_ids(bloc.id, c)
         blocs += [bloc.id] * c
         prices.append((bloc.approval_cost, c))
+        start = stop
     for member in body.members:
-        z = np.empty((s, d, 1))
-        z[:] = mid[None, :, None]
-        w = np.zeros((s, d, 1))
+        ideal[:, start, :] = mid[None, :]
+        wm = np.zeros((s, d))
         for iid, u in member.ideal.items():
             j = d_of[iid]
-            z[:, j, 0] = draw(u, lo[j], hi[j])
-            w[:, j, 0] = draw(member.weights.get(iid, one), 0.0)
-        ideals.append(z)
-        weights.append(w)
+            ideal[:, start, j] = draw(u, lo[j], hi[j])
+            wu = member.weights.get(iid)
+            wm[:, j] = w_one if wu is None else draw(wu, 0.0)
+        wm[:, ~keep] = 0.0
+        weight[:, start, :] = wm
+        rows.append((start, start + 1, wm))
         ids.append(member.id)
         blocs.append(None)
         prices.append((member.approval_cost, 1))
-    n_members = len(ids)
-    ideal, weight = np.empty((s, n_members, d)), np.empty((s, n_members, d))
-    start = 0
-    for z, w in zip(ideals, weights, strict=True):
-        w[:, ~keep, :] = 0.0  # issues the body does not weigh count for no one
-        stop = start + z.shape[2]
-        ideal[:, start:stop, :] = z.transpose(0, 2, 1)
-        weight[:, start:stop, :] = w.transpose(0, 2, 1)
-        start = stop
+        start += 1
+    weighted, weight_sum = _weighted_rows(ideal, weight, rows)
     cost = None
     if any(not (u.is_point and u.centre == 0) for u, _ in prices):
         # drawn after every ideal point, so that adding a price moves no earlier draw
         cost = np.concatenate(
             [np.repeat(draw(u, 0.0)[:, None], k, axis=1) for u, k in prices], axis=1
         )
-    return CompiledBody(
+    out = CompiledBody(
         id=body.id,
         name=body.name,
         actor=body.actor,
@@ -942,3 +998,8 @@ def _compile_body(
         member_bloc=tuple(blocs),
         ideal_limit=float(np.maximum(np.abs(lo), np.abs(hi)).max(initial=0.0)),
     )
+    # the body-only quantities of a vote, from the per-bloc weight rows (same bits as the
+    # cached properties compute them from the full arrays)
+    out.__dict__["weighted_ideal"] = weighted
+    out.__dict__["weight_sum"] = weight_sum
+    return out

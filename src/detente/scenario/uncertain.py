@@ -169,6 +169,11 @@ class Uncertain(BaseModel):
         return self.dist == "point"
 
     @property
+    def draws_randomness(self) -> bool:
+        """Whether :meth:`sample` consumes the generator (a point draws nothing)."""
+        return not self.is_point
+
+    @property
     def centre(self) -> float:
         """The value a point analysis uses (see module docstring)."""
         d = self.dist

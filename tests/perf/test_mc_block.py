@@ -1,0 +1,212 @@
+"""The cheaper Monte Carlo block (issue 23): the ratification compile, the votes and the
+signing rule give the same bits as the straightforward formulas they replace."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from detente.analyses import montecarlo as mc
+from detente.analyses import outcome as O
+from detente.analyses import ratification as R
+from detente.scenario import load_scenario
+from detente.scenario.parameters import Given, compile_all, draw_values, uncertain_parameters
+from detente.scenario.ratification import compile_ratification
+from detente.scenario.schema import Scenario
+from detente.scenario.uncertain import Uncertain
+from tests.ratification_scenario import doc
+
+
+def _uncertain_doc() -> dict:
+    """The two-level test scenario with every kind of bloc and member input uncertain, a scale
+    below zero (negative ideal points) and weights drawn at exactly 0 in some draws."""
+    d = doc()
+    d["issues"].append({"id": "budget", "scale": {"min": -50, "max": 50}, "status_quo": -10})
+    senate = d["bodies"][0]
+    senate.pop("issues")
+    senate["ties"] = "yes"
+    senate["blocs"][0].update(
+        spread={"enlargement": [2, 8], "budget": {"dist": "normal", "mean": 1, "sd": 3}},
+        weights={"enlargement": [0.5, 2], "budget": {"dist": "normal", "mean": 0.1, "sd": 1}},
+        ideal={"enlargement": 80, "budget": [-40, 10]},
+        approval_cost=[0, 5],
+    )
+    senate["blocs"][1].update(
+        spread=[1, 6], ideal={"enlargement": {"dist": "normal", "mean": 95, "sd": 4}}
+    )
+    duma = d["bodies"][1]
+    duma["blocs"][0].update(spread=[0, 20], approval_cost=[0, 3])
+    duma["members"] = [
+        {
+            "id": "speaker",
+            "ideal": {"enlargement": [0, 10], "budget": -30},
+            "weights": {"budget": [0, 2]},
+            "approval_cost": [0, 4],
+        }
+    ]
+    d["bodies"][2]["members"][0].update(approval_cost=[0, 10], weights={"enlargement": [0.5, 2]})
+    d["bodies"][2]["reversion"] = {"legal_form": [0, 20]}
+    d["forms"][0]["revision_hazard"] = [0, 0.1]
+    d["forms"].append(
+        {"id": "bounded", "ratified_by": ["president", "senate"], "bounds": {"budget": [-20, 0]}}
+    )
+    d["proposals"][1]["values"] = {"enlargement": [85, 99], "legal_form": 50, "budget": [-30, 5]}
+    return d
+
+
+def _reference_body(body, sq, d_of, lo, hi, mid, rng):
+    """A Monte Carlo compile of one body as it was written before: member by member, issue by
+    issue, drawing in the same order (reversions, then per bloc and issue the centre, spread,
+    weight and the members' normals, then the named members, then the approval costs)."""
+    s, d = sq.shape
+    one = Uncertain.model_validate(1)
+
+    def draw(u, a=-math.inf, b=math.inf):
+        return u.sample(rng, s, clip=(a, b))
+
+    keep = np.zeros(d, dtype=bool)
+    keep[[d_of[i] for i in body.weighed_issues()]] = True
+    reversion = sq.copy()
+    for iid, u in body.reversion.items():
+        reversion[:, d_of[iid]] = draw(u, lo[d_of[iid]], hi[d_of[iid]])
+    zs, ws, prices = [], [], []
+    for bloc in body.blocs:
+        z = np.broadcast_to(mid, (s, bloc.count, d)).copy()
+        w = np.zeros((s, bloc.count, d))
+        for iid, u in bloc.ideal.items():
+            j = d_of[iid]
+            centre = draw(u, lo[j], hi[j])
+            sp = bloc.spread.get(iid, Uncertain.model_validate(0)) if isinstance(
+                bloc.spread, dict) else bloc.spread  # fmt: skip
+            sd = draw(sp, 0.0)
+            w[:, :, j] = draw(bloc.weights.get(iid, one), 0.0)[:, None]
+            normal = rng.standard_normal((s, bloc.count))
+            z[:, :, j] = np.clip(centre[:, None] + sd[:, None] * normal, lo[j], hi[j])
+        zs.append(z)
+        ws.append(w)
+        prices.append((bloc.approval_cost, bloc.count))
+    for member in body.members:
+        z = np.broadcast_to(mid, (s, 1, d)).copy()
+        w = np.zeros((s, 1, d))
+        for iid, u in member.ideal.items():
+            j = d_of[iid]
+            z[:, 0, j] = draw(u, lo[j], hi[j])
+            w[:, 0, j] = draw(member.weights.get(iid, one), 0.0)
+        zs.append(z)
+        ws.append(w)
+        prices.append((member.approval_cost, 1))
+    ideal, weight = np.concatenate(zs, axis=1), np.concatenate(ws, axis=1)
+    weight[:, :, ~keep] = 0.0
+    cost = None
+    if any(not (u.is_point and u.centre == 0) for u, _ in prices):
+        cost = np.concatenate([np.repeat(draw(u, 0.0)[:, None], k, axis=1) for u, k in prices], 1)
+    return ideal, weight, reversion, cost
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_monte_carlo_compile_draws_every_member_as_before(seed: int) -> None:
+    sc = Scenario.model_validate(_uncertain_doc())
+    s = 40
+    rat = compile_ratification(sc, samples=s, rng=np.random.default_rng(seed))
+    # the reference draws the status quo, then every body in turn, from the same generator
+    rng = np.random.default_rng(seed)
+    lo = np.array([i.scale.min for i in sc.issues])
+    hi = np.array([i.scale.max for i in sc.issues])
+    sq = np.full((s, len(sc.issues)), np.nan)
+    for j, issue in enumerate(sc.issues):
+        if issue.status_quo is not None:
+            sq[:, j] = issue.status_quo.sample(rng, s, clip=(lo[j], hi[j]))
+    d_of = {iid: j for j, iid in enumerate(sc.issue_ids())}
+    for body, got in zip(sc.bodies, rat.bodies, strict=True):
+        ideal, weight, reversion, cost = _reference_body(body, sq, d_of, lo, hi, (lo + hi) / 2, rng)
+        assert _same(got.ideal, ideal) and _same(got.weight, weight), body.id
+        assert _same(got.reversion, reversion) and _same(got.approval_cost, cost), body.id
+        assert got.member_ids[0] == (f"{body.blocs[0].id}[1]" if body.blocs else body.members[0].id)
+    assert (rat.bodies[0].weight[:, :50, d_of["budget"]] == 0).any()  # weights drawn at 0
+    assert (rat.bodies[0].ideal[:, :, d_of["budget"]] < 0).any()
+
+
+def test_body_quantities_from_the_compile_equal_the_formulas() -> None:
+    sc = Scenario.model_validate(_uncertain_doc())
+    params = uncertain_parameters(sc)
+    values = draw_values(params, 64, np.random.default_rng(5))
+    comp = compile_all(sc, params, values, np.random.default_rng(6))
+    point = compile_ratification(sc)
+    for body in (*comp.ratification.bodies, *point.bodies):
+        # seeded by the compile (per-bloc rows) rather than computed from the full arrays
+        assert {"weighted_ideal", "weight_sum"} <= set(vars(body))
+        want = np.where(body.weight > 0, body.weight * body.ideal, 0.0)
+        assert _same(body.weighted_ideal, want), body.id
+        assert _same(body.weight_sum, body.weight.sum(axis=2)), body.id
+
+
+def test_given_values_draw_no_randomness_and_spreads_are_drawn_once() -> None:
+    u = Uncertain.model_validate([1, 2])
+    assert u.draws_randomness and not Uncertain.model_validate(3).draws_randomness
+    assert not Given.of(u, np.array([1.5, 1.25])).draws_randomness
+
+
+def test_vote_counts_and_gains_equal_the_plain_formulas() -> None:
+    sc = Scenario.model_validate(_uncertain_doc())
+    rat = compile_ratification(sc, samples=30, rng=np.random.default_rng(2))
+    x = np.random.default_rng(3).uniform(-50, 100, size=(30, 7, len(sc.issues)))
+    for body in rat.bodies:
+        g, a, b, _ = R._gain_terms(x, body)
+        wt = np.swapaxes(body.weight, 1, 2)
+        wzt = np.swapaxes(body.weighted_ideal, 1, 2)
+        assert _same(g, a @ wt - 2 * (b @ wzt))
+        assert _same(R._abs_max(a), np.abs(a).max(axis=2, keepdims=True))
+        ok = R.approvals(x, body)
+        assert _same(R.yes_counts(x, body), ok.sum(-1))
+
+
+def test_signing_rule_gives_signings_bits_for_every_form_and_deal() -> None:
+    sc = load_scenario("russia-nato-2021")
+    params = uncertain_parameters(sc)
+    values = draw_values(params, 50, np.random.default_rng(1))
+    comp = compile_all(sc, params, values, np.random.default_rng(2))
+    arrays, cr = comp.arrays, comp.crisis
+    rule = O.SigningRule(arrays, crisis=cr, options=O.OutcomeOptions(audience_cost_at="always"))
+    for p in range(comp.ratification.packages.shape[1]):
+        deal = comp.ratification.packages[:, p]
+        for form in comp.ratification.forms:
+            got = rule.sign(deal, rule.form(form.hazard, form.horizon))
+            v = rule.values
+            q = 1 - np.clip(form.hazard, 0.0, 1.0)
+            # the challenger's margin as signing() wrote it before the rule was factored out
+            s_x = cr.share(deal)
+            short = O._shortfall_cost(cr.audience_challenger, cr.demand_challenger, s_x)
+            m_ch = O.deal_value(v, s_x, q) - short - np.maximum(v.war, rule.v_alt)
+            assert _same(got["margin"][:, 0], m_ch)
+            rng_ = O.acceptable_range(arrays, cr, form.hazard, rule.options)
+            ref = O.acceptable_range(arrays, cr, form.hazard, rule.options, rule=rule)
+            assert all(_same(np.asarray(rng_[k]), np.asarray(ref[k])) for k in rng_)
+    # without a crisis: the two signatories' utility margins
+    flat = sc.model_copy(update={"crisis": None})
+    fp = uncertain_parameters(flat)
+    fv = draw_values(fp, 20, np.random.default_rng(4))
+    comp2 = compile_all(flat, fp, fv, np.random.default_rng(5))
+    deal = comp2.ratification.packages[:, 0]
+    a = O.signing(comp2.arrays, deal, hazard=0.05, horizon=10.0)
+    rule2 = O.SigningRule(comp2.arrays)
+    b = rule2.sign(deal, rule2.form(0.05, 10.0))
+    assert _same(a["margin"], b["margin"]) and a["signatories"] == b["signatories"]
+
+
+def test_retaining_freed_memory_is_optional_and_changes_no_number(monkeypatch) -> None:
+    monkeypatch.setattr(mc, "_retained", False)
+    monkeypatch.setenv("DETENTE_MALLOC", "default")
+    mc._retain_freed_memory()
+    assert mc._retained is False  # opted out: the allocator is left alone
+    monkeypatch.delenv("DETENTE_MALLOC")
+    mc._retain_freed_memory()
+    mc._retain_freed_memory()  # once per process
+    assert mc._retained is True
