@@ -204,9 +204,9 @@ def test_signing_rule_gives_signings_bits_for_every_form_and_deal() -> None:
 def test_retaining_freed_memory_is_optional_and_changes_no_number(monkeypatch) -> None:
     monkeypatch.setattr(mc, "_retained", False)
     monkeypatch.setenv("DETENTE_MALLOC", "default")
-    mc._retain_freed_memory()
+    mc.retain_freed_memory()
     assert mc._retained is False  # opted out: the allocator is left alone
     monkeypatch.delenv("DETENTE_MALLOC")
-    mc._retain_freed_memory()
-    mc._retain_freed_memory()  # once per process
+    mc.retain_freed_memory()
+    mc.retain_freed_memory()  # once per process
     assert mc._retained is True

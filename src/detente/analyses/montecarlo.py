@@ -306,7 +306,6 @@ def run_chunk(
     ``progress`` is called with the number of samples done after each block (it may raise to
     stop the run).
     """
-    _retain_freed_memory()
     parts, skipped = [], {}
     b = plan.block_size
     n = values.shape[1]
@@ -319,14 +318,14 @@ def run_chunk(
     return _concat(parts), skipped
 
 
-#: glibc ``mallopt`` parameters and the values :func:`_retain_freed_memory` sets
+#: glibc ``mallopt`` parameters and the values :func:`retain_freed_memory` sets
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _MMAP_THRESHOLD = 256 * 2**20
 _TRIM_THRESHOLD = 1024 * 2**20
 _retained = False
 
 
-def _retain_freed_memory() -> None:
+def retain_freed_memory() -> None:
     """Let the C allocator keep freed memory for the next block (glibc only; once per process).
 
     A block allocates and frees a few hundred arrays of up to tens of megabytes (the bodies'
@@ -336,6 +335,10 @@ def _retain_freed_memory() -> None:
     outside the model kernels). Raising the ``mmap`` and trim thresholds keeps the memory in
     the heap, at the cost of the process holding its peak use until it exits. Numbers are not
     affected. ``DETENTE_MALLOC=default`` leaves the allocator alone.
+
+    Only short-lived processes call it: the worker processes (:func:`_worker_init`) and the
+    CLI's ``montecarlo`` command. A program that imports detente (the workbench's server, a
+    notebook) keeps its allocator's defaults.
     """
     global _retained
     if _retained or os.environ.get("DETENTE_MALLOC") == "default":
@@ -420,6 +423,7 @@ def _worker_init() -> None:
     import detente.models.smp
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    retain_freed_memory()
     detente.models.bdm.KERNEL_THREADS = 1  # the workers already share out the CPUs
     detente.models.smp.KERNEL_THREADS = 1
 

@@ -180,6 +180,9 @@ def montecarlo(
     from detente.outputs.files import skip_gc_at_exit
 
     skip_gc_at_exit()  # the process ends after the command: 0.1-0.2 s less shutdown
+    from detente.analyses.montecarlo import retain_freed_memory
+
+    retain_freed_memory()  # blocks reuse freed memory instead of new pages (the process ends)
     import time
 
     from detente import api
