@@ -22,6 +22,25 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the README's Quickstart in a child process when a collected test needs it: it takes
+    about a minute, which then runs on the other CPU meanwhile (``tests/cli/quickstart.py``)."""
+    if session.config.option.collectonly:
+        return
+    if any("quickstart" in getattr(item, "fixturenames", ()) for item in session.items):
+        from tests.cli.quickstart import start_in_background
+
+        session.config.quickstart_background = start_in_background()  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    bg = getattr(config, "quickstart_background", None)
+    if bg is not None:
+        from tests.cli.quickstart import discard
+
+        discard(bg)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("needs_shared"):
         _require.shared(*mark.args)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.quickstart import Quickstart, run_quickstart
+from tests.cli import quickstart as qs
 
 
 @pytest.fixture(scope="session")
-def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
-    """The README's Quickstart, run once per session in a fresh folder (its files kept)."""
+def quickstart(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> qs.Quickstart:
+    """The README's Quickstart, run once per session in a fresh folder (its files kept).
+
+    Collected from the process ``tests/conftest.py`` started after collection, which ran it
+    while the earlier tests ran; run here, in this process, when there is none.
+    """
+    bg = getattr(request.config, "quickstart_background", None)
+    if bg is not None:
+        return qs.collect(bg)
     folder = tmp_path_factory.mktemp("quickstart")
-    return Quickstart(folder, run_quickstart(folder))
+    return qs.Quickstart(folder, qs.run_quickstart(folder))

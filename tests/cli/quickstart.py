@@ -3,18 +3,28 @@
 The folder gets the example inputs the README names: ``talks.csv`` and ``ktab-scenario.csv`` from
 ``src/detente/examples/`` and ``cases.tsv``, a copy of the bundled DEU training file. The Dask
 line's example address ``tcp://host:8786`` is replaced by a scheduler started here. Each line
-runs through :func:`detente.cli.main` in this process (the console script calls the same
+runs through :func:`detente.cli.main` in one process (the console script calls the same
 function), with stdout and stderr captured, so that the glossary test can read the outputs too.
+
+The suite starts that process as soon as it has collected a test that needs the Quickstart
+(:func:`start_in_background`, from ``tests/conftest.py``): its minute of commands then runs on
+the second CPU while the tests before it run, and the ``quickstart`` fixture collects it
+(:func:`collect`). ``python -m tests.cli.quickstart FOLDER RESULT`` is that process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
+import json
 import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,3 +121,57 @@ def run_quickstart(folder: Path) -> list[Run]:
         return [run_line(ln) for ln in lines]
     finally:
         os.chdir(here)
+
+
+@dataclass
+class Background:
+    """The Quickstart running in a child process: its folder, result file and process."""
+
+    folder: Path
+    result: Path
+    proc: subprocess.Popen[str]
+
+
+def start_in_background() -> Background:
+    """Start ``python -m tests.cli.quickstart`` on a fresh folder (see the module docstring)."""
+    folder = Path(tempfile.mkdtemp(prefix="detente-quickstart-"))
+    result = folder.parent / f"{folder.name}.json"  # beside the folder: it holds only the run's
+    paths = [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.cli.quickstart", str(folder), str(result)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return Background(folder, result, proc)
+
+
+def collect(bg: Background) -> Quickstart:
+    """Wait for the background Quickstart and read its runs (an error if the process failed)."""
+    _, err = bg.proc.communicate(timeout=1800)
+    assert bg.proc.returncode == 0, f"the Quickstart process failed:\n{err[-4000:]}"
+    runs = [Run(**r) for r in json.loads(bg.result.read_text(encoding="utf-8"))]
+    return Quickstart(bg.folder, runs)
+
+
+def discard(bg: Background) -> None:
+    """Stop the background Quickstart if it still runs, and remove its folder and result."""
+    if bg.proc.poll() is None:
+        bg.proc.kill()
+        bg.proc.communicate()
+    shutil.rmtree(bg.folder, ignore_errors=True)
+    bg.result.unlink(missing_ok=True)
+
+
+def main(argv: list[str]) -> None:
+    """``FOLDER RESULT``: run the Quickstart in FOLDER and write its runs to RESULT as JSON."""
+    folder, result = map(Path, argv)
+    runs = run_quickstart(folder)
+    result.write_text(json.dumps([dataclasses.asdict(r) for r in runs]), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

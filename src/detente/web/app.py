@@ -26,12 +26,15 @@ Every request passes :class:`~detente.web.security.SecurityMiddleware` first.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -68,6 +71,22 @@ HISTORY_ROWS = 20
 
 #: uploads and form posts larger than this get 413
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
+
+T = TypeVar("T")
+
+
+def compute_slots() -> int:
+    """How many model computations the server runs at once: one per CPU it may use.
+
+    A what-if on a small scenario is mostly Python holding the GIL between short NumPy calls,
+    so requests computing beyond one per CPU gain nothing and fight over the GIL: 20 clients
+    at once on the default thread pool (40 threads) cost a third more CPU than one at a time,
+    much of it system time handing the GIL over. The others wait for a slot without a thread.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass
@@ -109,6 +128,18 @@ class Workbench:
         start = settings.start or (*wb.bundled_text(DEFAULT_SCENARIO), DEFAULT_SCENARIO)
         self.start_sha = content_hash(start[0])
         self.known[self.start_sha] = start
+        self.slots = compute_slots()
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the server's event loop
+
+    async def compute(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a worker thread, with at most :attr:`slots` such calls at once.
+
+        For the engine's work (forecasts, ratification, gaps, rounds, moves); the store's
+        reads and writes keep Starlette's thread pool, so they never queue behind a forecast.
+        """
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.slots)
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
 
     def opened(self, sha: str) -> wb.Opened:
         """The scenario with this hash (``KeyError`` if unknown; ``InputError`` if invalid)."""
@@ -247,17 +278,17 @@ def create_app(settings: Settings) -> WorkbenchApp:
                     bench.render("error.html", message="; ".join(map(str, exc.problems))),
                     status_code=422,
                 )
-            out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+            out, _ = await bench.compute(wb.run_forecast, loaded, samples, seed)
             identical = wb.forecast_json(out) == run.outputs
-        base = await run_in_threadpool(wb.baseline, opened, samples, seed)
-        rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
+        base = await bench.compute(wb.baseline, opened, samples, seed)
+        rat_base = await bench.compute(wb.baseline_ratification, opened, samples, seed)
         rat = rat_base
         if out is not None:
-            rat = await run_in_threadpool(wb.ratification, loaded, out)
+            rat = await bench.compute(wb.ratification, loaded, out)
         results = _results_context(opened, base, out or base, edits, samples, seed, 0.0)
         results["ratification"] = _ratification_rows(rat, rat_base, results["models"])
-        gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
-        gap = gap_base if out is None else await run_in_threadpool(wb.gaps, loaded, out)
+        gap_base = await bench.compute(wb.baseline_gaps, opened, samples, seed)
+        gap = gap_base if out is None else await bench.compute(wb.gaps, loaded, out)
         results["gaps"] = _gap_rows(gap, gap_base)
         return HTMLResponse(
             bench.render(
@@ -299,18 +330,18 @@ def create_app(settings: Settings) -> WorkbenchApp:
         checked = time.perf_counter() - t0
         fast = form.get("phase") == "fast" and bool(edits)
         try:
-            base = await run_in_threadpool(wb.baseline, opened, samples, seed)
+            base = await bench.compute(wb.baseline, opened, samples, seed)
             if fast:  # the fast models' packages now; P(...) and the slow models follow
-                out = {"forecasts": await run_in_threadpool(wb.run_fast, loaded, seed)}
+                out = {"forecasts": await bench.compute(wb.run_fast, loaded, seed)}
                 out["headline"] = {"model": base["headline"]["model"]}
             elif edits:
-                out, _ = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+                out, _ = await bench.compute(wb.run_forecast, loaded, samples, seed)
             else:
                 out = base
-            rat_base = await run_in_threadpool(wb.baseline_ratification, opened, samples, seed)
-            rat = rat_base if out is base else await run_in_threadpool(wb.ratification, loaded, out)
-            gap_base = await run_in_threadpool(wb.baseline_gaps, opened, samples, seed)
-            gap = gap_base if out is base else await run_in_threadpool(wb.gaps, loaded, out)
+            rat_base = await bench.compute(wb.baseline_ratification, opened, samples, seed)
+            rat = rat_base if out is base else await bench.compute(wb.ratification, loaded, out)
+            gap_base = await bench.compute(wb.baseline_gaps, opened, samples, seed)
+            gap = gap_base if out is base else await bench.compute(wb.gaps, loaded, out)
         except InputError as exc:
             return _invalid(bench, exc.problems)
         except Exception as exc:  # a model failing on odd but valid inputs: say so, never a 500
@@ -347,10 +378,10 @@ def create_app(settings: Settings) -> WorkbenchApp:
             )
         try:
             if edits:
-                out, elapsed = await run_in_threadpool(wb.run_forecast, loaded, samples, seed)
+                out, elapsed = await bench.compute(wb.run_forecast, loaded, samples, seed)
             else:  # the cached baseline: the same bytes, as the tests and `runs rerun` check
                 t0 = time.perf_counter()
-                out = await run_in_threadpool(wb.baseline, opened, samples, seed)
+                out = await bench.compute(wb.baseline, opened, samples, seed)
                 elapsed = time.perf_counter() - t0
         except Exception as exc:  # see whatif
             log.exception("forecast failed")
@@ -431,7 +462,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 raise InputError(
                     Problem("--model", f"choose one of {', '.join(wb.round_models())}")
                 )
-            sim = await run_in_threadpool(api.simulate, loaded, model, None, seed)
+            sim = await bench.compute(api.simulate, loaded, model, None, seed)
         except KeyError:
             return HTMLResponse(bench.render("problems.html", problems=["unknown scenario"]))
         except InputError as exc:
@@ -478,10 +509,10 @@ def create_app(settings: Settings) -> WorkbenchApp:
                 run = await run_in_threadpool(bench.store.get_run, _run_id(pin))
                 if run is None:
                     raise InputError(Problem("compare", f"no run {pin} in the history"))
-                items.append(await run_in_threadpool(cmp.load_item, run))
+                items.append(await bench.compute(cmp.load_item, run))
             ref = next(i.run for i in items if i is not None)
             if None in items:
-                base = await run_in_threadpool(cmp.baseline_item, ref)
+                base = await bench.compute(cmp.baseline_item, ref)
                 items = [base if i is None else i for i in items]
             table = cmp.compare([i for i in items if i is not None])
         except InputError as exc:
@@ -641,7 +672,7 @@ def create_app(settings: Settings) -> WorkbenchApp:
         try:
             form, loaded, _samples, _seed, _n = await _job_inputs(request)
             actor, move = str(form.get("actor", "")), str(form.get("move", ""))
-            raw = await run_in_threadpool(api.move_edits, loaded, actor, move)
+            raw = await bench.compute(api.move_edits, loaded, actor, move)
         except InputError as exc:
             return HTMLResponse(
                 bench.render(
