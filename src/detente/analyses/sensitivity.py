@@ -159,6 +159,20 @@ def oat(
     }
 
 
+def bootstrap_seed(seed: int) -> int:
+    """The seed of SALib's bootstrap of the confidence intervals, from the run's seed.
+
+    SALib seeds its bootstrap only with a true (non-zero) seed and otherwise draws from
+    NumPy's global state, so seed 0 would give other confidence widths on every run. The
+    bootstrap seed is the run's ``SeedSequence(seed, spawn_key=(2,))`` state, never 0.
+
+    >>> bootstrap_seed(0) == bootstrap_seed(0) != 0
+    True
+    """
+    state = int(np.random.SeedSequence(seed, spawn_key=(2,)).generate_state(1)[0])
+    return state or 1
+
+
 def sobol(
     scenario: Scenario,
     models: list[str] | None = None,
@@ -199,7 +213,7 @@ def sobol(
             outputs[name] = {"variance": var, "drivers": [], "summary": words}
             continue
         si = sobol_analyze.analyze(
-            problem, y, calc_second_order=False, print_to_console=False, seed=seed
+            problem, y, calc_second_order=False, print_to_console=False, seed=bootstrap_seed(seed)
         )
         order = np.argsort(-np.asarray(si["ST"]), kind="stable")[:top]
         ranked = [
