@@ -67,6 +67,8 @@ OFFER_TYPES = {1: "confrontation", 2: "compromise", 3: "capitulation"}
 # Risk normalisation guard: dangers whose spread is below this (relative to their size) count as
 # equal, and every exponent is then 1 (models.md A.5); exact unanimity gives a spread of exactly 0.
 _DANGER_SPREAD_RTOL = 1e-12
+#: Rounds the compiled kernel looks back for positions that repeat (a cycle: see _rows_kernel).
+_CYCLE_WINDOW = 8
 
 # Size of one chunk of the batch, in elements of a (chunk, N, N) array: bounds memory, and chunks
 # of about 1 MB per array run faster than large ones (cache).
@@ -560,15 +562,17 @@ def _rows_kernel(
     operation in the same order, so that the results are identical bit for bit.
 
     It only skips work whose result is known exactly: products with a zero voting weight or
-    distance, powers with exponent 1, and the powers of positions already computed for another
-    actor at the same position. Runs rows ``first`` to ``stop - 1`` of the batch. Outputs:
-    ``traj`` (limit + 1, B, N) the positions; if ``median``, ``forecasts`` (limit + 1, B) the
-    weighted median with weights ``fw`` (that of :func:`detente.models.central.weighted_median`);
-    for the first ``E`` rows, ``ev_int`` (limit, E, N, 2) the partner and offer type (0: none)
-    of the offer each actor accepted in each round and ``ev_float`` (limit, E, N, 2) its ``a``
-    and ``b``; ``rounds`` (B,) the rounds each row ran and ``stopped`` (B,) whether its stopping
-    rule fired. ``half`` is 0.5, passed in so that the compiler cannot rewrite ``0.5 ** r`` as a
-    different function (``exp2``).
+    distance, powers with exponent 1, the powers of positions already computed for another actor
+    at the same position, sums and utilities that only absent actors' contests would read, and
+    the rounds of a row whose positions repeat those of one of the last ``_CYCLE_WINDOW`` rounds
+    (its trajectory and events repeat the cycle up to the limit, and are copied). Runs rows
+    ``first`` to ``stop - 1`` of the batch. Outputs: ``traj`` (limit + 1, B, N) the positions;
+    if ``median``, ``forecasts`` (limit + 1, B) the weighted median with weights ``fw`` (that of
+    :func:`detente.models.central.weighted_median`); for the first ``E`` rows, ``ev_int``
+    (limit, E, N, 2) the partner and offer type (0: none) of the offer each actor accepted in
+    each round and ``ev_float`` (limit, E, N, 2) its ``a`` and ``b``; ``rounds`` (B,) the rounds
+    each row ran and ``stopped`` (B,) whether its stopping rule fired. ``half`` is 0.5, passed
+    in so that the compiler cannot rewrite ``0.5 ** r`` as a different function (``exp2``).
     """
     n = x0.shape[1]
     x = np.empty(n)
@@ -640,9 +644,21 @@ def _rows_kernel(
                         order[m + 1] = order[m]
                         m -= 1
                     order[m + 1] = v
-            for m in range(n):
+            # actors at one position share its sums and utilities: each group of equal
+            # positions (in order) is represented by its first present member, else its first
+            m = 0
+            while m < n:
+                e = m
+                while e + 1 < n and x[order[e + 1]] == x[order[e]]:
+                    e += 1
                 k = order[m]
-                rep[k] = k if m == 0 or x[order[m - 1]] != x[k] else rep[order[m - 1]]
+                for q in range(m, e + 1):
+                    if present[row, order[q]]:
+                        k = order[q]
+                        break
+                for q in range(m, e + 1):
+                    rep[order[q]] = k
+                m = e + 1
             for i in range(n):  # |x_i - x_j| is symmetric, bit for bit
                 d[i, i] = 0.0
                 contest[i, i] = False
@@ -651,18 +667,20 @@ def _rows_kernel(
                     contest[i, j] = contest[j, i] = (
                         present[row, i] and present[row, j] and x[i] != x[j]
                     )
-            for i in range(n):
-                for j in range(i + 1, n):
-                    mid = 0.5 * (x[i] + x[j])
-                    cnt = 0
+            for i in range(n):  # the midpoint grows with x_j: one sweep per actor i
+                cnt = 0
+                for q in range(n):
+                    j = order[q]
+                    if j == i:
+                        continue
+                    mid = 0.5 * (x[i] + x[j])  # the same bits as 0.5 * (x[j] + x[i])
                     while cnt < n and x[order[cnt]] < mid:
                         cnt += 1
                     below[i, j] = cnt
-                    below[j, i] = cnt
             for rnd in range(2):  # pass 0 at r = 1, pass 1 with the risk exponents
                 # vote totals: cumulative sums of w_k D_km over voters in position order
                 for m in range(n):
-                    if rep[m] != m:
+                    if rep[m] != m or not present[row, m]:  # only contests read the sums
                         continue
                     acc = 0.0
                     cum[0, m] = 0.0
@@ -727,11 +745,12 @@ def _rows_kernel(
                             else 0.0
                         )
                         r[k] = (1 - acc_k / 3) / (1 + acc_k / 3)
-                        nc[k] = 1.0 * (2 - 4 * half ** r[k])
+                        if present[row, k]:  # read for contests only
+                            nc[k] = 1.0 * (2 - 4 * half ** r[k])
             # U^s, U^f of receiver i against j with r_i (shared by actors at one position)
             for i in range(n):
                 for j in range(n):
-                    if rep[j] == j and present[row, i] and x[i] != x[j]:
+                    if rep[j] == j and present[row, i] and present[row, j] and x[i] != x[j]:
                         lo = max(0.5 - 0.5 * d[i, j], 0.0)
                         hi = 0.5 + 0.5 * d[i, j]
                         if r[i] != 1.0:
@@ -814,6 +833,36 @@ def _rows_kernel(
             if not fixed and moved <= tol[row]:
                 stopped[row] = True
                 done = True
+            elif t + 1 < limit:
+                # a round is a function of the positions alone: positions that repeat those
+                # after round u repeat rounds u .. t (none of which stopped the row) up to the
+                # limit, so the rest of the trajectory is copied from the cycle
+                for u in range(max(0, t + 1 - _CYCLE_WINDOW), t + 1):
+                    same = True
+                    for k in range(n):
+                        v = traj[u, row, k]
+                        if v != x[k] or np.signbit(v) != np.signbit(x[k]):
+                            same = False
+                            break
+                    if not same:
+                        continue
+                    period = t + 1 - u
+                    for t2 in range(t + 2, limit + 1):
+                        src = u + (t2 - u) % period
+                        for k in range(n):
+                            traj[t2, row, k] = traj[src, row, k]
+                        if median:
+                            forecasts[t2, row] = forecasts[src, row]
+                    if row < n_events:
+                        for t2 in range(t + 1, limit):
+                            src = u + (t2 - u) % period
+                            for k in range(n):
+                                for e in range(2):
+                                    ev_int[t2, row, k, e] = ev_int[src, row, k, e]
+                                    ev_float[t2, row, k, e] = ev_float[src, row, k, e]
+                    rounds[row] = limit
+                    done = True
+                    break
         for t in range(rounds[row] + 1, limit + 1):
             for k in range(n):
                 traj[t, row, k] = x[k]
