@@ -599,10 +599,15 @@ def _rows_kernel(
     best_a = np.empty(3)
     best_b = np.empty(3)
     n_events = ev_int.shape[1]
+    pres = np.empty(n, dtype=np.bool_)  # the row's present and s, read in the loops
+    sal = np.empty(n)
     for row in range(first, stop):
         rounds[row] = 0
         stopped[row] = False
         sc = scale[row]
+        for k in range(n):
+            pres[k] = present[row, k]
+            sal[k] = s[row, k]
         for k in range(n):
             x[k] = x0[row, k]
             w[k] = c[row, k] * s[row, k] * (1.0 if present[row, k] else 0.0)
@@ -653,7 +658,7 @@ def _rows_kernel(
                     e += 1
                 k = order[m]
                 for q in range(m, e + 1):
-                    if present[row, order[q]]:
+                    if pres[order[q]]:
                         k = order[q]
                         break
                 for q in range(m, e + 1):
@@ -664,9 +669,7 @@ def _rows_kernel(
                 contest[i, i] = False
                 for j in range(i + 1, n):
                     d[i, j] = d[j, i] = abs(x[i] - x[j]) / sc
-                    contest[i, j] = contest[j, i] = (
-                        present[row, i] and present[row, j] and x[i] != x[j]
-                    )
+                    contest[i, j] = contest[j, i] = pres[i] and pres[j] and x[i] != x[j]
             for i in range(n):  # the midpoint grows with x_j: one sweep per actor i
                 cnt = 0
                 for q in range(n):
@@ -680,7 +683,7 @@ def _rows_kernel(
             for rnd in range(2):  # pass 0 at r = 1, pass 1 with the risk exponents
                 # vote totals: cumulative sums of w_k D_km over voters in position order
                 for m in range(n):
-                    if rep[m] != m or not present[row, m]:  # only contests read the sums
+                    if rep[m] != m or not pres[m]:  # only contests read the sums
                         continue
                     acc = 0.0
                     cum[0, m] = 0.0
@@ -718,19 +721,19 @@ def _rows_kernel(
                         danger[k] = 0.0
                     for i in range(n):
                         for k in range(n):
-                            if i == k or not (present[row, i] and present[row, k]):
+                            if i == k or not (pres[i] and pres[k]):
                                 eu = 0.0
                             else:
                                 lo = max(0.5 - 0.5 * d[i, k], 0.0)
                                 hi = 0.5 + 0.5 * d[i, k]
                                 us, uf = 2 - 4 * lo, 2 - 4 * hi
                                 pk = p[i, k]
-                                sk = s[row, k]
+                                sk = sal[k]
                                 eu = sk * (pk * us + (1 - pk) * uf) + (1 - sk) * us - 0.0
                             danger[k] = danger[k] + eu if i > 0 else eu
                     hi_d, lo_d, anyone = -np.inf, np.inf, False
                     for k in range(n):
-                        if present[row, k]:
+                        if pres[k]:
                             anyone = True
                             hi_d = max(hi_d, danger[k])
                             lo_d = min(lo_d, danger[k])
@@ -739,18 +742,14 @@ def _rows_kernel(
                     spread = hi_d - lo_d
                     ok = spread > _DANGER_SPREAD_RTOL * max(max(abs(hi_d), abs(lo_d)), 1.0)
                     for k in range(n):
-                        acc_k = (
-                            (2 * danger[k] - hi_d - lo_d) / spread
-                            if ok and present[row, k]
-                            else 0.0
-                        )
+                        acc_k = (2 * danger[k] - hi_d - lo_d) / spread if ok and pres[k] else 0.0
                         r[k] = (1 - acc_k / 3) / (1 + acc_k / 3)
-                        if present[row, k]:  # read for contests only
+                        if pres[k]:  # read for contests only
                             nc[k] = 1.0 * (2 - 4 * half ** r[k])
             # U^s, U^f of receiver i against j with r_i (shared by actors at one position)
             for i in range(n):
                 for j in range(n):
-                    if rep[j] == j and present[row, i] and present[row, j] and x[i] != x[j]:
+                    if rep[j] == j and pres[i] and pres[j] and x[i] != x[j]:
                         lo = max(0.5 - 0.5 * d[i, j], 0.0)
                         hi = 0.5 + 0.5 * d[i, j]
                         if r[i] != 1.0:
@@ -765,19 +764,19 @@ def _rows_kernel(
             moved = 0.0
             for i in range(n):
                 xi = x[i]
-                has[:] = False
+                has[0] = has[1] = has[2] = False  # no slice: a view costs atomic counts
                 for j in range(n):
                     if not contest[i, j]:
                         continue
                     pij, pji = p[i, j], p[j, i]
-                    a = s[row, j] * (pij * u_s[i, j] + (1 - pij) * u_f[i, j])
-                    a = a + (1 - s[row, j]) * u_s[i, j] - nc[i]
+                    a = sal[j] * (pij * u_s[i, j] + (1 - pij) * u_f[i, j])
+                    a = a + (1 - sal[j]) * u_s[i, j] - nc[i]
                     if own:
-                        b = s[row, i] * (pji * u_s[j, i] + (1 - pji) * u_f[j, i])
-                        b = b + (1 - s[row, i]) * u_s[j, i] - nc[j]
+                        b = sal[i] * (pji * u_s[j, i] + (1 - pji) * u_f[j, i])
+                        b = b + (1 - sal[i]) * u_s[j, i] - nc[j]
                     else:
-                        b = s[row, i] * (pji * u_s[i, j] + (1 - pji) * u_f[i, j])
-                        b = b + (1 - s[row, i]) * u_s[i, j] - nc[i]
+                        b = sal[i] * (pji * u_s[i, j] + (1 - pji) * u_f[i, j])
+                        b = b + (1 - sal[i]) * u_s[i, j] - nc[i]
                     kind = -1
                     xj = x[j]
                     target = xj
