@@ -670,16 +670,18 @@ def _rows_kernel(
                 for j in range(i + 1, n):
                     d[i, j] = d[j, i] = abs(x[i] - x[j]) / sc
                     contest[i, j] = contest[j, i] = pres[i] and pres[j] and x[i] != x[j]
-            for i in range(n):  # the midpoint grows with x_j: one sweep per actor i
-                cnt = 0
-                for q in range(n):
+            for rank in range(n):  # in position order: each pair once, midpoints growing
+                i = order[rank]
+                cnt = rank  # from the actors strictly below x_i, all below every midpoint here
+                while cnt > 0 and x[order[cnt - 1]] == x[i]:
+                    cnt -= 1
+                for q in range(rank + 1, n):
                     j = order[q]
-                    if j == i:
-                        continue
                     mid = 0.5 * (x[i] + x[j])  # the same bits as 0.5 * (x[j] + x[i])
                     while cnt < n and x[order[cnt]] < mid:
                         cnt += 1
                     below[i, j] = cnt
+                    below[j, i] = cnt
             for rnd in range(2):  # pass 0 at r = 1, pass 1 with the risk exponents
                 # vote totals: cumulative sums of w_k D_km over voters in position order
                 for m in range(n):
