@@ -11,6 +11,9 @@ Compares, on one 30-actor issue with random positions, saliences and capabilitie
 
 All three run the same number of rounds (``stopping="fixed"``) so that they do the same work; the
 default stopping rule is timed separately. Also times the default 10-actor EC example.
+
+``--blocks K`` (alone): CPU per Monte Carlo block of the default scenario, now and at a baseline
+commit (see ``bench_smp.py``, section 5).
 """
 
 from __future__ import annotations
@@ -33,6 +36,34 @@ from tests.models.test_bdm import reference_run  # noqa: E402
 
 from detente.arrays import ScenarioArrays  # noqa: E402
 from detente.models import get_model  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_smp import block_args, compare_blocks, mc_blocks  # noqa: E402
+
+
+def bdm_blocks(args) -> None:
+    """``--blocks``: BDM's ``simulate`` (its compiled kernel) now and at ``--block-baseline``."""
+    import os
+
+    from baseline import module_at_commit
+
+    import detente.models.bdm as bdm
+
+    os.environ.setdefault("DETENTE_COMPILE", "now")
+    blocks = mc_blocks(args.blocks)
+    bdm.KERNEL_THREADS = 1
+    now = get_model("bdm")
+    old = None
+    if args.block_baseline != "none":
+        mod = module_at_commit(args.block_baseline, "src/detente/models/bdm.py", "bdm_baseline")
+        if mod is not None:
+            mod.KERNEL_THREADS = 1
+            old = mod.ExpectedUtility()
+
+    def run_with(model):
+        return None if model is None else (lambda a: model.simulate(a, None, None).positions)
+
+    compare_blocks("bdm", blocks, run_with(now), run_with(old), args.block_repeat)
 
 
 def random_issue(draws: int, actors: int, seed: int) -> ScenarioArrays:
@@ -81,7 +112,11 @@ def main() -> None:
     )
     ap.add_argument("--variant", default="paper", choices=["paper", "scholz"])
     ap.add_argument("--seed", type=int, default=20240601)
+    block_args(ap)
     args = ap.parse_args()
+    if args.blocks:
+        bdm_blocks(args)
+        return
 
     rng = np.random.default_rng(0)
     arrays = random_issue(args.draws, args.actors, args.seed)

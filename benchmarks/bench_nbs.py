@@ -8,17 +8,45 @@ the slow path being measured against.
 Usage::
 
     PYTHONPATH=src python benchmarks/bench_nbs.py [--samples 10000] [--loop-samples 500]
+
+``--blocks K`` (alone): CPU per Monte Carlo block of the default scenario, now and at a baseline
+commit (see ``bench_smp.py``, section 5).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from detente.arrays import ScenarioArrays
 from detente.models import get_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_smp import block_args, compare_blocks, mc_blocks
+
+
+def nbs_blocks(args) -> None:
+    """``--blocks``: the NBS model's ``simulate`` now and at ``--block-baseline``."""
+    import os
+
+    from baseline import module_at_commit
+
+    os.environ.setdefault("DETENTE_COMPILE", "now")
+    blocks = mc_blocks(args.blocks)
+    now = get_model("nbs")
+    old = None
+    if args.block_baseline != "none":
+        mod = module_at_commit(args.block_baseline, "src/detente/models/nbs.py", "nbs_baseline")
+        old = None if mod is None else mod.NashBargaining()
+
+    def run_with(model):
+        return None if model is None else (lambda a: model.simulate(a, None, None).final)
+
+    compare_blocks("nbs", blocks, run_with(now), run_with(old), args.block_repeat)
 
 
 def draws(samples: int, actors: int = 12, issues: int = 10, seed: int = 2026) -> ScenarioArrays:
@@ -40,7 +68,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--loop-samples", type=int, default=500)
+    block_args(parser)
     args = parser.parse_args()
+    if args.blocks:
+        nbs_blocks(args)
+        return
     arrays = draws(args.samples)
     rng = np.random.default_rng(0)
     configs = [

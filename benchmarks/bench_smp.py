@@ -29,6 +29,13 @@
    ``--no-baseline`` or outside a git checkout): the ratio baseline / current and the largest
    difference of the final forecasts (expected 0).
 
+5. (``--blocks K``, alone) CPU per 256-draw Monte Carlo block of the default scenario (blocks
+   0 .. K-1 of ``montecarlo --seed 0``), single-threaded, of the compiled kernel now and of the
+   kernel of ``--block-baseline`` (default ``BLOCKS_BASELINE``, before the issue-23 kernel
+   work; read from git and compiled in this process), interleaved, best of ``--block-repeat``,
+   and whether their final positions are the same bits. ``bench_bdm.py`` and ``bench_nbs.py``
+   take the same options.
+
 Times are CPU times of this process (``time.process_time``): the machine is shared, and wall
 time includes waiting for a core.
 
@@ -246,6 +253,89 @@ def exponent(args) -> None:
     smp.NUMBA_MIN_SAMPLES = threshold
 
 
+#: The commit before the issue-23 kernel work (``--blocks``' default baseline).
+BLOCKS_BASELINE = "ada617f"
+
+
+def mc_blocks(n_blocks: int, seed: int = 0) -> list[ScenarioArrays]:
+    """The arrays of Monte Carlo blocks ``0 .. n_blocks - 1`` of the default scenario, as
+    ``detente montecarlo --seed SEED`` compiles them (256 draws each)."""
+    from detente.analyses import montecarlo as mc
+    from detente.scenario.parameters import compile_all, draw_values, uncertain_parameters
+
+    sc = load_scenario("russia-nato-2021")
+    params = uncertain_parameters(sc)
+    b = mc.BLOCK_SIZE
+    values = draw_values(params, b * n_blocks, mc.inputs_rng(seed))
+    pie_zero = mc.CrisisOptions().pie_zero
+    return [
+        compile_all(
+            sc, params, values[:, k * b : (k + 1) * b], mc.block_rng(seed, k), pie_zero, "x"
+        ).arrays
+        for k in range(n_blocks)
+    ]
+
+
+def compare_blocks(label: str, blocks: list, current, baseline, repeat: int) -> None:
+    """CPU per block of ``current(block)`` and ``baseline(block)`` (each returns an array),
+    interleaved, best of ``repeat``; prints both, the ratio and whether every output is the
+    same bit for bit. ``baseline`` None: the current figure only."""
+    fns = {"now": current} if baseline is None else {"now": current, "baseline": baseline}
+    outs = {name: [fn(b) for b in blocks] for name, fn in fns.items()}  # warm: load, compile
+    best = dict.fromkeys(fns, np.inf)
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            for b in blocks:
+                fn(b)
+            best[name] = min(best[name], (time.process_time() - t0) / len(blocks))
+    text = f"{label:<8} CPU per 256-draw block: now {best['now'] * 1e3:7.2f} ms"
+    if baseline is not None:
+        same = all(np.array_equal(x, y) for x, y in zip(outs["now"], outs["baseline"], strict=True))
+        text += (
+            f", baseline {best['baseline'] * 1e3:7.2f} ms, ratio now/baseline "
+            f"{best['now'] / best['baseline']:.2f}, same bits: {same}"
+        )
+    print(text, flush=True)
+
+
+def block_args(ap: argparse.ArgumentParser) -> None:
+    """The ``--blocks`` options shared by bench_smp, bench_bdm and bench_nbs."""
+    ap.add_argument(
+        "--blocks",
+        type=int,
+        default=0,
+        help="only: CPU per Monte Carlo block of the default scenario (this many blocks), "
+        "single-threaded, against --block-baseline in the same process",
+    )
+    ap.add_argument("--block-baseline", default=BLOCKS_BASELINE, help="commit, or 'none'")
+    ap.add_argument("--block-repeat", type=int, default=5)
+
+
+def smp_blocks(args) -> None:
+    """``--blocks``: the SMP kernel (``run_samples``) now and at ``--block-baseline``."""
+    import numba
+
+    smp.KERNEL_THREADS = 1
+    os.environ.setdefault("DETENTE_COMPILE", "now")
+    model = get_model("smp")
+    o = model.options
+    inputs = [model._inputs(a)[:3] for a in mc_blocks(args.blocks)]
+    now = smp._compiled_kernel()
+
+    def run_with(kernel):
+        return lambda inp: smp._run_kernel(kernel, *inp, o.max_iter, o)[0]
+
+    old = None
+    if args.block_baseline != "none":
+        mod = module_at_commit(
+            args.block_baseline, "src/detente/models/_smp_kernel.py", "smp_kernel_baseline"
+        )
+        if mod is not None:
+            old = run_with(numba.njit(nogil=True, error_model="numpy")(mod.run_samples))
+    compare_blocks("smp", inputs, run_with(now), old, args.block_repeat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=10_000)
@@ -258,7 +348,11 @@ def main() -> None:
     ap.add_argument("--exp-issues", type=int, default=2)
     ap.add_argument("--exp-samples", type=int, default=4)
     ap.add_argument("--exp-repeat", type=int, default=3)
+    block_args(ap)
     args = ap.parse_args()
+    if args.blocks:
+        smp_blocks(args)
+        return
     if args.exponent_only:
         exponent(args)
         return

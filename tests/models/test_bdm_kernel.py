@@ -94,6 +94,27 @@ def test_compiled_kernel_equals_numpy_rounds(opts, monkeypatch):
         assert_same(run(model, a, monkeypatch, 0, kernel=bdm_mod._rows_kernel), compiled)
 
 
+@pytest.mark.parametrize("max_rounds", [20, 13])
+def test_kernel_on_a_cycle(max_rounds, monkeypatch):
+    """Sample 0's issue 1 cycles (period 2) to the round limit, with offers in every round: the
+    kernel copies the rest of its trajectory and its events from the cycle (``_CYCLE_WINDOW``)
+    instead of running the rounds, with the numbers and events of the NumPy rounds."""
+    model = get_model("bdm", max_rounds=max_rounds)
+    a = arrays(13, samples=1, actors=6, issues=3, ties=False)
+    numpy_run = run(model, a, monkeypatch, 10**9)
+    h = numpy_run.positions[:, 0, :, 1]
+    assert not numpy_run.converged and len(h) == max_rounds + 1
+    assert np.array_equal(h[-1], h[-3]) and not np.array_equal(h[-1], h[-2])
+    assert_same(numpy_run, run(model, a, monkeypatch, 0, kernel=bdm_mod._rows_kernel))
+
+
+def test_compiled_kernel_on_a_cycle(monkeypatch):
+    _require.module("numba")
+    model = get_model("bdm")
+    a = arrays(13, samples=1, actors=6, issues=3, ties=False)
+    assert_same(run(model, a, monkeypatch, 10**9), run(model, a, monkeypatch, 0))
+
+
 def test_kernel_is_not_used_where_it_does_not_apply(monkeypatch):
     monkeypatch.setattr(bdm_mod, "NUMBA_MIN_ROWS", 0)
     monkeypatch.setattr(bdm_mod, "_compiled_kernel", lambda: "kernel")

@@ -538,3 +538,49 @@ for _k, _opts in enumerate(_COMBOS):
         str(v if not callable(v) else "fn") for v in _opts.values()
     )
     globals()[_name] = type(_name, (ModelConformance,), {"model": "nbs", "options": _opts})
+
+
+# --- the compiled Hessian sums ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 2, 2), (40, 11, 10, 10), (7, 30, 1, 1), (5, 4, 3, 3)])
+def test_gram_kernel_is_einsum_bit_for_bit(shape):
+    """``_gram_kernel`` (run as Python, and compiled where Numba is installed) gives
+    ``np.einsum("sn,snd,sne->sde")``'s bits, signed zeros included."""
+    s_n, n_n, d_n, e_n = shape
+    rng = np.random.default_rng(sum(shape))
+    a = rng.uniform(0.0, 1e3, (s_n, n_n))
+    b = rng.standard_normal((s_n, n_n, d_n)) * 10.0 ** rng.integers(-8, 8, (s_n, n_n, d_n))
+    c = b if d_n == e_n else rng.standard_normal((s_n, n_n, e_n))
+    a[0, :] = 0.0  # sums of zeros and of products with -0.0
+    b[1 % s_n, :, 0] = -0.0
+    want = np.einsum("sn,snd,sne->sde", a, b, c)
+    got = np.empty_like(want)
+    nbs._gram_kernel(a, b, c, got)
+    np.testing.assert_array_equal(got, want)
+    assert (np.signbit(got) == np.signbit(want)).all()
+    kernel = nbs._compiled_gram()
+    if kernel is not None:
+        got = np.empty_like(want)
+        kernel(a, b, c, got)
+        np.testing.assert_array_equal(got, want)
+        assert (np.signbit(got) == np.signbit(want)).all()
+
+
+@pytest.mark.parametrize("loss", ["quadratic", "linear"])
+@pytest.mark.parametrize("disagreement", ["status_quo", "far"])
+def test_compiled_hessian_sums_give_the_numpy_solution(loss, disagreement, monkeypatch):
+    """The model through the compiled sums and through ``np.einsum``: the same bits."""
+    rng = np.random.default_rng(11)
+    pos = rng.uniform(0.0, 100.0, (80, 6, 3))
+    sal = rng.uniform(0.1, 1.0, pos.shape)
+    cap = rng.uniform(0.5, 2.0, pos.shape)
+    a = ScenarioArrays.from_table(pos, sal, cap, status_quo=rng.uniform(0, 100, (80, 3)))
+    model = get_model("nbs", loss=loss, disagreement=disagreement)
+    monkeypatch.setattr(nbs, "NUMBA_MIN_SAMPLES", 10**9)
+    want = model.simulate(a, None, np.random.default_rng(0))
+    monkeypatch.setattr(nbs, "NUMBA_MIN_SAMPLES", 0)
+    monkeypatch.setattr(nbs, "_compiled_gram", lambda: nbs._gram_kernel)  # run as Python
+    got = model.simulate(a, None, np.random.default_rng(0))
+    np.testing.assert_array_equal(got.final, want.final)
+    np.testing.assert_array_equal(got.agreement, want.agreement)

@@ -90,6 +90,21 @@ def test_python_kernel_equals_numpy_pool_each_option(opts):
     np.testing.assert_array_equal(got, numpy_final(x0, sal, cap, o))
 
 
+@pytest.mark.parametrize("stop", [(100, 2), (37, 2), (60, 45)], ids=str)
+def test_python_kernel_equals_numpy_pool_on_a_cycle(stop):
+    """A run that cycles (period 2) to ``max_iter``: the kernel takes its last state from the
+    cycle instead of running the turns (``_cycle_end``), at an odd and an even limit and with a
+    ``min_iter`` late in the cycle; the NumPy pool runs every turn."""
+    x0, sal, cap = (v[15:16] for v in inputs(0, 200, 5, 2))
+    o = SMPOptions(max_iter=stop[0], min_iter=stop[1])
+    ends = [_run_pool(x0, sal, cap, None, t, o, 8)[0] for t in (stop[0] - 2, stop[0] - 1)]
+    want = numpy_final(x0, sal, cap, o)
+    np.testing.assert_array_equal(ends[0], want)  # the state repeats every second turn
+    assert not np.array_equal(ends[1], want)
+    got, _, _ = _run_kernel(python_kernel(), x0, sal, cap, o.max_iter, o)
+    np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.needs_shared("data", "ktab", "smp")
 @pytest.mark.parametrize("name", ["SOE-Pol-Comp.csv", "dummyData_3Dim.csv"])
 def test_kernel_forecast_of_ktab_reference_cases(name, monkeypatch):

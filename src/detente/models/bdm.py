@@ -67,6 +67,8 @@ OFFER_TYPES = {1: "confrontation", 2: "compromise", 3: "capitulation"}
 # Risk normalisation guard: dangers whose spread is below this (relative to their size) count as
 # equal, and every exponent is then 1 (models.md A.5); exact unanimity gives a spread of exactly 0.
 _DANGER_SPREAD_RTOL = 1e-12
+#: Rounds the compiled kernel looks back for positions that repeat (a cycle: see _rows_kernel).
+_CYCLE_WINDOW = 8
 
 # Size of one chunk of the batch, in elements of a (chunk, N, N) array: bounds memory, and chunks
 # of about 1 MB per array run faster than large ones (cache).
@@ -560,15 +562,17 @@ def _rows_kernel(
     operation in the same order, so that the results are identical bit for bit.
 
     It only skips work whose result is known exactly: products with a zero voting weight or
-    distance, powers with exponent 1, and the powers of positions already computed for another
-    actor at the same position. Runs rows ``first`` to ``stop - 1`` of the batch. Outputs:
-    ``traj`` (limit + 1, B, N) the positions; if ``median``, ``forecasts`` (limit + 1, B) the
-    weighted median with weights ``fw`` (that of :func:`detente.models.central.weighted_median`);
-    for the first ``E`` rows, ``ev_int`` (limit, E, N, 2) the partner and offer type (0: none)
-    of the offer each actor accepted in each round and ``ev_float`` (limit, E, N, 2) its ``a``
-    and ``b``; ``rounds`` (B,) the rounds each row ran and ``stopped`` (B,) whether its stopping
-    rule fired. ``half`` is 0.5, passed in so that the compiler cannot rewrite ``0.5 ** r`` as a
-    different function (``exp2``).
+    distance, powers with exponent 1, the powers of positions already computed for another actor
+    at the same position, sums and utilities that only absent actors' contests would read, and
+    the rounds of a row whose positions repeat those of one of the last ``_CYCLE_WINDOW`` rounds
+    (its trajectory and events repeat the cycle up to the limit, and are copied). Runs rows
+    ``first`` to ``stop - 1`` of the batch. Outputs: ``traj`` (limit + 1, B, N) the positions;
+    if ``median``, ``forecasts`` (limit + 1, B) the weighted median with weights ``fw`` (that of
+    :func:`detente.models.central.weighted_median`); for the first ``E`` rows, ``ev_int``
+    (limit, E, N, 2) the partner and offer type (0: none) of the offer each actor accepted in
+    each round and ``ev_float`` (limit, E, N, 2) its ``a`` and ``b``; ``rounds`` (B,) the rounds
+    each row ran and ``stopped`` (B,) whether its stopping rule fired. ``half`` is 0.5, passed
+    in so that the compiler cannot rewrite ``0.5 ** r`` as a different function (``exp2``).
     """
     n = x0.shape[1]
     x = np.empty(n)
@@ -595,10 +599,15 @@ def _rows_kernel(
     best_a = np.empty(3)
     best_b = np.empty(3)
     n_events = ev_int.shape[1]
+    pres = np.empty(n, dtype=np.bool_)  # the row's present and s, read in the loops
+    sal = np.empty(n)
     for row in range(first, stop):
         rounds[row] = 0
         stopped[row] = False
         sc = scale[row]
+        for k in range(n):
+            pres[k] = present[row, k]
+            sal[k] = s[row, k]
         for k in range(n):
             x[k] = x0[row, k]
             w[k] = c[row, k] * s[row, k] * (1.0 if present[row, k] else 0.0)
@@ -640,21 +649,35 @@ def _rows_kernel(
                         order[m + 1] = order[m]
                         m -= 1
                     order[m + 1] = v
-            for m in range(n):
+            # actors at one position share its sums and utilities: each group of equal
+            # positions (in order) is represented by its first present member, else its first
+            m = 0
+            while m < n:
+                e = m
+                while e + 1 < n and x[order[e + 1]] == x[order[e]]:
+                    e += 1
                 k = order[m]
-                rep[k] = k if m == 0 or x[order[m - 1]] != x[k] else rep[order[m - 1]]
+                for q in range(m, e + 1):
+                    if pres[order[q]]:
+                        k = order[q]
+                        break
+                for q in range(m, e + 1):
+                    rep[order[q]] = k
+                m = e + 1
             for i in range(n):  # |x_i - x_j| is symmetric, bit for bit
                 d[i, i] = 0.0
                 contest[i, i] = False
                 for j in range(i + 1, n):
                     d[i, j] = d[j, i] = abs(x[i] - x[j]) / sc
-                    contest[i, j] = contest[j, i] = (
-                        present[row, i] and present[row, j] and x[i] != x[j]
-                    )
-            for i in range(n):
-                for j in range(i + 1, n):
-                    mid = 0.5 * (x[i] + x[j])
-                    cnt = 0
+                    contest[i, j] = contest[j, i] = pres[i] and pres[j] and x[i] != x[j]
+            for rank in range(n):  # in position order: each pair once, midpoints growing
+                i = order[rank]
+                cnt = rank  # from the actors strictly below x_i, all below every midpoint here
+                while cnt > 0 and x[order[cnt - 1]] == x[i]:
+                    cnt -= 1
+                for q in range(rank + 1, n):
+                    j = order[q]
+                    mid = 0.5 * (x[i] + x[j])  # the same bits as 0.5 * (x[j] + x[i])
                     while cnt < n and x[order[cnt]] < mid:
                         cnt += 1
                     below[i, j] = cnt
@@ -662,7 +685,7 @@ def _rows_kernel(
             for rnd in range(2):  # pass 0 at r = 1, pass 1 with the risk exponents
                 # vote totals: cumulative sums of w_k D_km over voters in position order
                 for m in range(n):
-                    if rep[m] != m:
+                    if rep[m] != m or not pres[m]:  # only contests read the sums
                         continue
                     acc = 0.0
                     cum[0, m] = 0.0
@@ -700,19 +723,19 @@ def _rows_kernel(
                         danger[k] = 0.0
                     for i in range(n):
                         for k in range(n):
-                            if i == k or not (present[row, i] and present[row, k]):
+                            if i == k or not (pres[i] and pres[k]):
                                 eu = 0.0
                             else:
                                 lo = max(0.5 - 0.5 * d[i, k], 0.0)
                                 hi = 0.5 + 0.5 * d[i, k]
                                 us, uf = 2 - 4 * lo, 2 - 4 * hi
                                 pk = p[i, k]
-                                sk = s[row, k]
+                                sk = sal[k]
                                 eu = sk * (pk * us + (1 - pk) * uf) + (1 - sk) * us - 0.0
                             danger[k] = danger[k] + eu if i > 0 else eu
                     hi_d, lo_d, anyone = -np.inf, np.inf, False
                     for k in range(n):
-                        if present[row, k]:
+                        if pres[k]:
                             anyone = True
                             hi_d = max(hi_d, danger[k])
                             lo_d = min(lo_d, danger[k])
@@ -721,17 +744,14 @@ def _rows_kernel(
                     spread = hi_d - lo_d
                     ok = spread > _DANGER_SPREAD_RTOL * max(max(abs(hi_d), abs(lo_d)), 1.0)
                     for k in range(n):
-                        acc_k = (
-                            (2 * danger[k] - hi_d - lo_d) / spread
-                            if ok and present[row, k]
-                            else 0.0
-                        )
+                        acc_k = (2 * danger[k] - hi_d - lo_d) / spread if ok and pres[k] else 0.0
                         r[k] = (1 - acc_k / 3) / (1 + acc_k / 3)
-                        nc[k] = 1.0 * (2 - 4 * half ** r[k])
+                        if pres[k]:  # read for contests only
+                            nc[k] = 1.0 * (2 - 4 * half ** r[k])
             # U^s, U^f of receiver i against j with r_i (shared by actors at one position)
             for i in range(n):
                 for j in range(n):
-                    if rep[j] == j and present[row, i] and x[i] != x[j]:
+                    if rep[j] == j and pres[i] and pres[j] and x[i] != x[j]:
                         lo = max(0.5 - 0.5 * d[i, j], 0.0)
                         hi = 0.5 + 0.5 * d[i, j]
                         if r[i] != 1.0:
@@ -746,19 +766,19 @@ def _rows_kernel(
             moved = 0.0
             for i in range(n):
                 xi = x[i]
-                has[:] = False
+                has[0] = has[1] = has[2] = False  # no slice: a view costs atomic counts
                 for j in range(n):
                     if not contest[i, j]:
                         continue
                     pij, pji = p[i, j], p[j, i]
-                    a = s[row, j] * (pij * u_s[i, j] + (1 - pij) * u_f[i, j])
-                    a = a + (1 - s[row, j]) * u_s[i, j] - nc[i]
+                    a = sal[j] * (pij * u_s[i, j] + (1 - pij) * u_f[i, j])
+                    a = a + (1 - sal[j]) * u_s[i, j] - nc[i]
                     if own:
-                        b = s[row, i] * (pji * u_s[j, i] + (1 - pji) * u_f[j, i])
-                        b = b + (1 - s[row, i]) * u_s[j, i] - nc[j]
+                        b = sal[i] * (pji * u_s[j, i] + (1 - pji) * u_f[j, i])
+                        b = b + (1 - sal[i]) * u_s[j, i] - nc[j]
                     else:
-                        b = s[row, i] * (pji * u_s[i, j] + (1 - pji) * u_f[i, j])
-                        b = b + (1 - s[row, i]) * u_s[i, j] - nc[i]
+                        b = sal[i] * (pji * u_s[i, j] + (1 - pji) * u_f[i, j])
+                        b = b + (1 - sal[i]) * u_s[i, j] - nc[i]
                     kind = -1
                     xj = x[j]
                     target = xj
@@ -814,6 +834,36 @@ def _rows_kernel(
             if not fixed and moved <= tol[row]:
                 stopped[row] = True
                 done = True
+            elif t + 1 < limit:
+                # a round is a function of the positions alone: positions that repeat those
+                # after round u repeat rounds u .. t (none of which stopped the row) up to the
+                # limit, so the rest of the trajectory is copied from the cycle
+                for u in range(max(0, t + 1 - _CYCLE_WINDOW), t + 1):
+                    same = True
+                    for k in range(n):
+                        v = traj[u, row, k]
+                        if v != x[k] or np.signbit(v) != np.signbit(x[k]):
+                            same = False
+                            break
+                    if not same:
+                        continue
+                    period = t + 1 - u
+                    for t2 in range(t + 2, limit + 1):
+                        src = u + (t2 - u) % period
+                        for k in range(n):
+                            traj[t2, row, k] = traj[src, row, k]
+                        if median:
+                            forecasts[t2, row] = forecasts[src, row]
+                    if row < n_events:
+                        for t2 in range(t + 1, limit):
+                            src = u + (t2 - u) % period
+                            for k in range(n):
+                                for e in range(2):
+                                    ev_int[t2, row, k, e] = ev_int[src, row, k, e]
+                                    ev_float[t2, row, k, e] = ev_float[src, row, k, e]
+                    rounds[row] = limit
+                    done = True
+                    break
         for t in range(rounds[row] + 1, limit + 1):
             for k in range(n):
                 traj[t, row, k] = x[k]

@@ -233,19 +233,26 @@ COMMISSION = "com"
 
 
 def compromise_terms(
-    arrays: ScenarioArrays, x: np.ndarray, mask: np.ndarray, parliament: str | None
+    arrays: ScenarioArrays,
+    x: np.ndarray,
+    mask: np.ndarray,
+    parliament: str | None,
+    multiplicity: np.ndarray | None = None,
 ) -> np.ndarray:
     """(S, D, C) weight-free issue terms of :data:`COMPROMISE_CANDIDATES`.
 
     ``x`` (S, N, D) positions on 0..1, ``mask`` (S, N, D) participation. None of them uses
     capability or salience, so P(compromise) stays weight-free (monotonicity).
+    ``multiplicity`` (S, N, D): how many participants share each actor's position, where the
+    caller has counted them (:func:`slot2_features`).
     """
     present = np.maximum(mask.sum(axis=1), 1)  # (S, D)
     plain = np.where(mask, x, 0.0).sum(axis=1) / present
-    same = (np.abs(x[:, :, None, :] - x[:, None, :, :]) < SAME_POSITION) & (
-        mask[:, :, None, :] & mask[:, None, :, :]
-    )
-    multiplicity = same.sum(axis=2)  # (S, N, D)
+    if multiplicity is None:
+        same = (np.abs(x[:, :, None, :] - x[:, None, :, :]) < SAME_POSITION) & (
+            mask[:, :, None, :] & mask[:, None, :, :]
+        )
+        multiplicity = same.sum(axis=2)  # (S, N, D)
     distinct = np.where(mask, 1.0 / np.maximum(multiplicity, 1), 0.0).sum(axis=1)
     lo = np.where(mask, x, np.inf).min(axis=1)
     hi = np.where(mask, x, -np.inf).max(axis=1)
@@ -307,28 +314,23 @@ def slot2_features(
     unan = np.broadcast_to(unanimity_of(arrays)[None, None, :], (s, 1, d))
 
     zeros = np.zeros((s, 1, d))
-    ones = np.ones((s, 1, d))
     slots = np.concatenate([x, centre[:, None, :]], axis=1)
-    actor_zero = np.zeros((s, n, d))
-    feats = [
-        # the compromise slot moves with the weights; its distance would too, so it has none
-        # (its indicator carries its level)
-        np.concatenate([np.abs(x - plain), zeros], axis=1),
-        np.concatenate([support, zeros], axis=1),
-        np.concatenate([count, zeros], axis=1),
-        np.concatenate([actor_zero, ones], axis=1),
-        np.concatenate([actor_zero, unan], axis=1),
-        np.concatenate([is_parl, zeros], axis=1),
-    ]
-    terms = compromise_terms(arrays, x, mask, parliament)  # (S, D, C)
-    feats += [
-        np.concatenate([actor_zero, terms[:, None, :, c]], axis=1)
-        for c in range(len(COMPROMISE_CANDIDATES))
-    ]
+    terms = compromise_terms(arrays, x, mask, parliament, multiplicity)  # (S, D, C)
+    # the FEATURES of the actors' slots (0 .. n - 1) and of the compromise (n), filled in place;
+    # the compromise slot moves with the weights; its distance would too, so it has none (its
+    # indicator carries its level)
+    feats = np.zeros((s, n + 1, d, 6 + terms.shape[2]))
+    feats[:, :n, :, 0] = np.abs(x - plain)
+    feats[:, :n, :, 1] = support
+    feats[:, :n, :, 2] = count
+    feats[:, n, :, 3] = 1.0
+    feats[:, n, :, 4] = unan[:, 0, :]
+    feats[:, :n, :, 5] = is_parl
+    feats[:, n, :, 6:] = terms
     offset = np.concatenate([-np.log(np.maximum(multiplicity, 1)), zeros], axis=1)
     valid = np.concatenate([mask, np.ones((s, 1, d), dtype=bool)], axis=1)
-    feats = [np.where(valid, f, 0.0) for f in feats]
-    return slots, np.stack(feats, axis=-1), offset, valid
+    feats = np.where(valid[..., None], feats, 0.0)
+    return slots, feats, offset, valid
 
 
 #: Up to this many values :func:`expit` computes in Python (see there); above, SciPy's ufunc.

@@ -1,7 +1,7 @@
 """``python -m detente.models.warm``: compile every Numba kernel into the disk cache.
 
 Started detached by :func:`detente.models._numba.compile_in_background` when a command finds
-a BDM, SMP or exchange kernel not compiled yet (that command runs them on NumPy, with the same
+a BDM, SMP, exchange or NBS kernel not compiled yet (that command runs them on NumPy, with the same
 numbers). It runs each model whose kernel exists on a small batch of the bundled default
 scenario, forcing the compiled path, so that the kernels are compiled with the signatures the
 commands use and cached; a kernel already cached is only loaded. Without Numba, or with
@@ -16,7 +16,7 @@ from detente.models import _numba
 
 #: Models with a compiled kernel, in the order they are compiled (the slowest to compile and
 #: the ones short commands fall back from first).
-KERNEL_MODELS = ("smp", "exchange", "bdm")
+KERNEL_MODELS = ("smp", "exchange", "bdm", "nbs")
 
 
 def compile_kernels(samples: int = 2) -> list[str]:
@@ -24,7 +24,7 @@ def compile_kernels(samples: int = 2) -> list[str]:
     default scenario; returns the models run (none without Numba)."""
     import numpy as np
 
-    from detente.models import bdm, exchange, smp
+    from detente.models import bdm, exchange, nbs, smp
     from detente.models.spec import make_model
     from detente.scenario import compile_scenario, load
 
@@ -32,8 +32,14 @@ def compile_kernels(samples: int = 2) -> list[str]:
         return []
     os.environ.setdefault(_numba.WARMING_ENV, "1")  # compile here, start no other process
     arrays = compile_scenario(load(None).scenario, samples=samples, rng=np.random.default_rng(0))
-    saved = (smp.NUMBA_MIN_SAMPLES, exchange.NUMBA_MIN_SAMPLES, bdm.NUMBA_MIN_ROWS)
+    saved = (
+        smp.NUMBA_MIN_SAMPLES,
+        exchange.NUMBA_MIN_SAMPLES,
+        bdm.NUMBA_MIN_ROWS,
+        nbs.NUMBA_MIN_SAMPLES,
+    )
     smp.NUMBA_MIN_SAMPLES = exchange.NUMBA_MIN_SAMPLES = bdm.NUMBA_MIN_ROWS = 0
+    nbs.NUMBA_MIN_SAMPLES = 0
     try:
         done = []
         for name in KERNEL_MODELS:
@@ -41,7 +47,12 @@ def compile_kernels(samples: int = 2) -> list[str]:
             done.append(name)
         return done
     finally:
-        smp.NUMBA_MIN_SAMPLES, exchange.NUMBA_MIN_SAMPLES, bdm.NUMBA_MIN_ROWS = saved
+        (
+            smp.NUMBA_MIN_SAMPLES,
+            exchange.NUMBA_MIN_SAMPLES,
+            bdm.NUMBA_MIN_ROWS,
+            nbs.NUMBA_MIN_SAMPLES,
+        ) = saved
 
 
 if __name__ == "__main__":  # pragma: no cover - run as a detached process
