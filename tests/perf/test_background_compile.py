@@ -121,3 +121,19 @@ def test_a_cold_bdm_kernel_falls_back_to_numpy_with_the_same_numbers(background,
     run = make_model("bdm").simulate(arrays, None, np.random.default_rng(0))
     np.testing.assert_array_equal(run.positions, expected.positions)
     np.testing.assert_array_equal(run.forecasts, expected.forecasts)
+
+
+def test_a_second_background_compiler_leaves_while_the_first_holds_the_lock(monkeypatch):
+    # commands started together on an empty cache each start one; only one compiles
+    fcntl = pytest.importorskip("fcntl")
+    ran: list[int] = []
+    monkeypatch.setattr(warm_mod, "compile_kernels", lambda samples=2: ran.append(1) or ["smp"])
+    with open(warm_mod.lock_path(), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            assert warm_mod.compile_kernels_once() is None
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+    assert ran == []
+    assert warm_mod.compile_kernels_once() == ["smp"]  # free again: it compiles
+    assert ran == [1]

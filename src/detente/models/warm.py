@@ -5,7 +5,9 @@ a BDM, SMP, exchange or NBS kernel not compiled yet (that command runs them on N
 numbers). It runs each model whose kernel exists on a small batch of the bundled default
 scenario, forcing the compiled path, so that the kernels are compiled with the signatures the
 commands use and cached; a kernel already cached is only loaded. Without Numba, or with
-``DETENTE_NO_NUMBA`` set, it does nothing.
+``DETENTE_NO_NUMBA`` set, it does nothing. Commands started at the same moment on an empty
+cache may each start one; the first holds a lock (:func:`compile_kernels_once`) and the others
+leave at once instead of compiling the same kernels again.
 """
 
 from __future__ import annotations
@@ -55,5 +57,35 @@ def compile_kernels(samples: int = 2) -> list[str]:
         ) = saved
 
 
+def lock_path() -> str:
+    """The lock file of this installation's background compiler (one per package folder and
+    user, in the temporary folder)."""
+    import tempfile
+    import zlib
+
+    here = os.path.dirname(os.path.abspath(__file__)).encode("utf-8", "surrogateescape")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    name = f"detente-warm-{uid}-{zlib.crc32(here):08x}.lock"
+    return os.path.join(tempfile.gettempdir(), name)
+
+
+def compile_kernels_once(samples: int = 2) -> list[str] | None:
+    """:func:`compile_kernels` unless another process of this installation is compiling (it
+    holds the lock): then None at once. Without ``fcntl`` (Windows) it always compiles."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return compile_kernels(samples)
+    with open(lock_path(), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return None  # another compiler is at work; its cache serves every command
+        try:
+            return compile_kernels(samples)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 if __name__ == "__main__":  # pragma: no cover - run as a detached process
-    compile_kernels()
+    compile_kernels_once()
