@@ -415,17 +415,33 @@ def _spans(
     return [(0, block_size), *chunks(samples, block_size, chunk_size, start=block_size)]
 
 
-def _worker_init() -> None:
+#: the run's plan in a worker process, set once when the worker starts (:func:`_worker_init`)
+_worker_plan: Plan | None = None
+
+
+def _worker_init(plan: Plan | None = None) -> None:
     # Ctrl-C is the driver's to handle: workers finish their chunk and the driver cancels
     import signal
 
     import detente.models.bdm
     import detente.models.smp
 
+    global _worker_plan
+    _worker_plan = plan
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     retain_freed_memory()
     detente.models.bdm.KERNEL_THREADS = 1  # the workers already share out the CPUs
     detente.models.smp.KERNEL_THREADS = 1
+
+
+def _run_worker_chunk(
+    values: np.ndarray, first_block: int
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """:func:`run_chunk` on the plan the worker was started with: a task carries only its
+    values, not the plan (whose scenario costs about 8 ms to pickle and unpickle)."""
+    if _worker_plan is None:
+        raise RuntimeError("a worker runs chunks only after _worker_init(plan)")
+    return run_chunk(_worker_plan, values, first_block)
 
 
 def _execute(
@@ -452,9 +468,15 @@ def _execute(
         yield 0, run_chunk(*args[0])
         if len(args) == 1:
             return
-        pool = ProcessPoolExecutor(max_workers=workers or usable_cpus(), initializer=_worker_init)
+        # the plan goes to each worker once, when it starts (inherited as it is where workers
+        # are forked, pickled once per worker elsewhere); each task carries its values only
+        pool = ProcessPoolExecutor(
+            max_workers=workers or usable_cpus(), initializer=_worker_init, initargs=(plan,)
+        )
         try:
-            futures = {pool.submit(run_chunk, *a): i for i, a in enumerate(args) if i > 0}
+            futures = {
+                pool.submit(_run_worker_chunk, a[1], a[2]): i for i, a in enumerate(args) if i > 0
+            }
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
         finally:
@@ -554,7 +576,8 @@ def run_montecarlo(
     backend, workers, chunk_size, scheduler
         Where the chunks run; none of them changes a number. ``"auto"``: see
         :func:`resolve_backend`. ``chunk_size`` (samples per task, rounded up to whole
-        blocks) defaults to one block locally and to about four chunks per worker elsewhere.
+        blocks) defaults to one block locally and on worker processes (which then share the
+        blocks out evenly; a task carries no plan) and to about four chunks per worker on Dask.
     block_size
         Samples per block: part of what a seed means (module docstring).
     crisis_options
@@ -614,10 +637,15 @@ def run_montecarlo(
         keep_crisis=keep_crisis,
     )
     if chunk_size is None:
-        # local: one block per chunk, so the progress bar moves; elsewhere about four chunks per
-        # worker, to balance load without drowning the scheduler in tiny tasks
+        # one block per chunk locally (the progress bar moves) and on worker processes (they
+        # share the blocks out evenly, and a task carries only its values); on Dask about four
+        # chunks per worker, so as not to drown the scheduler in tiny tasks
         n_workers = workers or (1 if scheduler else usable_cpus())
-        chunk_size = block_size if backend == "local" else math.ceil(samples / (4 * n_workers))
+        chunk_size = (
+            block_size
+            if backend in ("local", "processes")
+            else math.ceil(samples / (4 * n_workers))
+        )
     spans = _spans(samples, block_size, chunk_size, backend)
     results: list[dict[str, np.ndarray] | None] = [None] * len(spans)
     skipped: dict[str, str] = {}
