@@ -107,7 +107,7 @@ class _Forked:
 #: How :func:`build_report` renders the figures' SVG: ``"lazy"`` in this process when first
 #: used; ``"forked"`` each in a child process started as soon as the figure is drawn (where
 #: ``os.fork`` exists; the CLI's choice for HTML), while this process computes the rest, with
-#: every advised actor after the first also advised by a child; ``"now"`` at once, here.
+#: every advised actor advised by a child started at once; ``"now"`` at once, here.
 SvgMode = Literal["lazy", "forked", "now"]
 
 
@@ -479,6 +479,15 @@ def build_report(
 
     loaded = scenario if isinstance(scenario, Loaded) else load(scenario)
     sc = loaded.scenario
+
+    def advice_of(actor: str) -> dict[str, Any]:
+        return advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
+
+    advised = _advised_actors(sc)
+    # forked: the advised actors' advice (about 0.5 s each, needing nothing computed below) is
+    # worked out by children from the start, on the other CPU, while this process computes the
+    # rest; the same numbers (a child that fails is replaced by the work done here)
+    early = {a: _Forked(advice_of, a) for a in advised} if forked else {}
     point = compile_scenario(sc, name=loaded.source)
     issues = list(point.issue_ids)
     figures: list[Figure] = []
@@ -690,13 +699,7 @@ def build_report(
 
     step("advice")
 
-    def advice_of(actor: str) -> dict[str, Any]:
-        return advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
-
-    advised = _advised_actors(sc)
-    # forked: every actor after the first is advised by a child meanwhile (the same numbers)
-    jobs = {a: _Forked(advice_of, a) for a in advised[1:]} if forked else {}
-    advice = {a: jobs[a].result() if a in jobs else advice_of(a) for a in advised}
+    advice = {a: early[a].result() if a in early else advice_of(a) for a in advised}
     for actor, r in advice.items():
         import textwrap
 
