@@ -225,18 +225,26 @@ class Design:
         return cal._compare(oof, self.base, self.y, self.groups, seed + 1, 2000)
 
 
-def screen(design: Design, names: tuple[str, ...], seeds: int, ridge: float = cal.SLOT2_RIDGE):
-    """Grouped 10-fold CV over ``seeds`` split seeds of one fixed feature set."""
-    feats, lower = design.build(names)
+def cv_rows(design: Design, seeds: int, fold_forecast) -> list:
+    """Grouped 10-fold CV over ``seeds`` split seeds: ``fold_forecast(te)`` forecasts the test
+    rows ``te`` from a fit on the others; one score row per seed."""
     rows = []
     for seed in range(seeds):
         folds = group_kfold(design.groups, 10, np.random.default_rng(seed))
         oof = np.empty_like(design.y)
         for f in range(10):
             te = folds == f
-            oof[te] = design.predict(feats, design.fit(feats, lower, ~te, ridge), te)
+            oof[te] = fold_forecast(te)
         rows.append(design.score(oof, seed))
     return rows
+
+
+def screen(design: Design, names: tuple[str, ...], seeds: int, ridge: float = cal.SLOT2_RIDGE):
+    """Grouped 10-fold CV over ``seeds`` split seeds of one fixed feature set."""
+    feats, lower = design.build(names)
+    return cv_rows(
+        design, seeds, lambda te: design.predict(feats, design.fit(feats, lower, ~te, ridge), te)
+    )
 
 
 def inclusive_value(design: Design, seeds: int, names: tuple[str, ...] = ()):
@@ -245,24 +253,20 @@ def inclusive_value(design: Design, seeds: int, names: tuple[str, ...] = ()):
     compromise stage of a second fit."""
     feats, lower = design.build(names)
     weighted = [i for i, n in enumerate([*slot2.BASE_FEATURES, *names]) if n in NONNEGATIVE]
-    rows = []
-    for seed in range(seeds):
-        folds = group_kfold(design.groups, 10, np.random.default_rng(seed))
-        oof = np.empty_like(design.y)
-        for f in range(10):
-            te = folds == f
-            coef = design.fit(feats, lower, ~te)
-            coef[weighted] = 0.0
-            z = feats[:, :-1, :] @ coef + design.offset[:, :-1]
-            z = np.where(design.valid[:, :-1], z, -np.inf)
-            top = z.max(1)
-            col = np.zeros((design.d, design.k, 1))
-            col[:, -1, 0] = top + np.log(np.exp(z - top[:, None]).sum(1))
-            f2 = np.concatenate([feats, col], axis=2)
-            l2 = np.append(lower, -np.inf)
-            oof[te] = design.predict(f2, design.fit(f2, l2, ~te), te)
-        rows.append(design.score(oof, seed))
-    return rows
+
+    def fold_forecast(te: np.ndarray) -> np.ndarray:
+        coef = design.fit(feats, lower, ~te)
+        coef[weighted] = 0.0
+        z = feats[:, :-1, :] @ coef + design.offset[:, :-1]
+        z = np.where(design.valid[:, :-1], z, -np.inf)
+        top = z.max(1)
+        col = np.zeros((design.d, design.k, 1))
+        col[:, -1, 0] = top + np.log(np.exp(z - top[:, None]).sum(1))
+        f2 = np.concatenate([feats, col], axis=2)
+        l2 = np.append(lower, -np.inf)
+        return design.predict(f2, design.fit(f2, l2, ~te), te)
+
+    return cv_rows(design, seeds, fold_forecast)
 
 
 def forward_select(
@@ -306,19 +310,17 @@ def forward_select(
 
 def nested(design: Design, seeds: int, candidates, *, min_gain, max_add, repeats):
     """Grouped 10-fold CV of the forward selection, run inside every outer training fold."""
-    rows, picks = [], []
-    for seed in range(seeds):
-        folds = group_kfold(design.groups, 10, np.random.default_rng(seed))
-        oof = np.empty_like(design.y)
-        for f in range(10):
-            te = folds == f
-            names = forward_select(
-                design, ~te, candidates, min_gain=min_gain, max_add=max_add, repeats=repeats
-            )
-            picks.append(names)
-            feats, lower = design.build(names)
-            oof[te] = design.predict(feats, design.fit(feats, lower, ~te), te)
-        rows.append(design.score(oof, seed))
+    picks = []
+
+    def fold_forecast(te: np.ndarray) -> np.ndarray:
+        names = forward_select(
+            design, ~te, candidates, min_gain=min_gain, max_add=max_add, repeats=repeats
+        )
+        picks.append(names)
+        feats, lower = design.build(names)
+        return design.predict(feats, design.fit(feats, lower, ~te), te)
+
+    rows = cv_rows(design, seeds, fold_forecast)
     full = forward_select(
         design,
         np.ones(design.d, dtype=bool),
