@@ -516,10 +516,9 @@ def crisis(
     out = crisis_report(
         sc,
         point,
-        None,
         rng,
         drawn=drawn,
-        drawn_samples=samples if drawn is not None else 0,
+        drawn_samples=samples,
         source=_source(scenario, "default scenario"),
         models=models or None,
         outcome=oc,

@@ -41,6 +41,7 @@ from detente.analyses.crisis import (
     war_probability,
 )
 from detente.analyses.crisis_report import crisis_report
+from detente.analyses.montecarlo import run_montecarlo
 from detente.arrays import ScenarioArrays
 from detente.commands import crisis as command
 from detente.errors import InputError
@@ -957,7 +958,9 @@ def _crisis_scenario() -> Scenario:
 def test_report_text_and_json():
     sc = _crisis_scenario()
     rng = np.random.default_rng(0)
-    rep = crisis_report(sc, scenario_arrays(sc), scenario_arrays(sc, 200, rng), rng)
+    # the intervals from 200 draws of the Monte Carlo engine, as detente crisis takes them
+    mc = run_montecarlo(sc, 200, 0, keep_crisis=True)
+    rep = crisis_report(sc, scenario_arrays(sc), rng, drawn=mc["crisis_draws"], drawn_samples=200)
     json.dumps(rep, allow_nan=False)  # strict JSON: no NaN or infinity
     # centres p = 0.6, c_A = 0.2, c_B = 0.15. A made no public demand: low end 0.6 - 0.2.
     # B demands 100 (A's share 0, B's 1) in public with a = 1: B's minimum is
@@ -985,7 +988,7 @@ def test_report_without_crisis_section_is_an_input_error():
     del doc["crisis"]
     sc = Scenario.model_validate(doc)
     with pytest.raises(InputError, match="no crisis section"):
-        crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0), source="f")
+        crisis_report(sc, scenario_arrays(sc), np.random.default_rng(0), source="f")
 
 
 def test_command_function(monkeypatch):
@@ -1026,7 +1029,7 @@ def test_summary_without_brinkmanship_says_so():
     sc = one_issue(
         proposer="A", p_win=0.5, cost_challenger=0.1, cost_target=0.2, private_cost=[0, 0.3]
     )
-    rep = crisis_report(sc, scenario_arrays(sc), None, np.random.default_rng(0))
+    rep = crisis_report(sc, scenario_arrays(sc), np.random.default_rng(0))
     assert rep["offer"]["escalation"]["value"] == pytest.approx(1 / 3)  # B.2 rejection only
     text = summary_text(rep)
     assert "probability of escalation is 33%" in text

@@ -1,7 +1,7 @@
 """The outside option of force as JSON-ready data (``detente crisis``).
 
 :func:`crisis_report` takes a point compile (the centre of every input) for the headline numbers
-and, if given, a Monte Carlo compile (draws from the input ranges) for the intervals.
+and, if given, the crisis analysis of the Monte Carlo engine's draws for the intervals.
 :func:`detente.outputs.crisis_text.summary_text` words it.
 
 Moved here from ``detente.commands.crisis`` (issue 19: the CLI, the report and the workbench call
@@ -89,7 +89,6 @@ def _forecasts(
 def crisis_report(
     scenario: Scenario,
     point: ScenarioArrays,
-    draws: ScenarioArrays | None,
     rng: np.random.Generator,
     options: CrisisOptions | None = None,
     source: str = "scenario",
@@ -101,11 +100,10 @@ def crisis_report(
 ) -> dict[str, Any]:
     """The crisis analysis as JSON-ready data: point values with intervals from the draws.
 
-    The intervals come either from ``draws`` (a compile of random draws: the models forecast
-    on them and the analysis runs here) or from ``drawn``, the analysis of ``drawn_samples``
-    draws already made (:func:`detente.analyses.montecarlo.run_montecarlo` with
-    ``keep_crisis``: the Monte Carlo run that gives ``outcome``, so that the intervals and the
-    outcome model's numbers come from the same draws). Give at most one of them.
+    The intervals come from ``drawn``, the crisis analysis of ``drawn_samples`` draws
+    (:func:`detente.analyses.montecarlo.run_montecarlo` with ``keep_crisis``: the Monte Carlo
+    run that gives ``outcome``, so that the intervals and the outcome model's numbers come
+    from the same draws); without it there are none.
 
     ``outcome``: the outcome model's result for the same draws (:func:`detente.api.outcome`);
     its P(agreement) and P(escalation) become each model's headline numbers, and the
@@ -136,18 +134,16 @@ def crisis_report(
                 field="crisis",
             )
         )
-    if draws is not None and drawn is not None:
-        raise ValueError("give the draws as a compile (draws) or as their analysis (drawn)")
     cr = compile_crisis(scenario, point, pie_zero=options.pie_zero)
-    if models is None and (draws is not None or drawn is not None):
+    if models is None and drawn is not None:
         from detente.models.base import monte_carlo_models
 
         models = monte_carlo_models()
     from detente.models.base import registry
 
     n_models = len(models) if models is not None else len(registry())
-    # forecasts on the point, one analysis; with draws, forecasts on them and two analyses
-    total = n_models + 1 + (n_models + 2 if draws is not None else 0)
+    # forecasts on the point and one analysis (the draws' analysis is done already)
+    total = n_models + 1
     done = 0
 
     def step() -> None:
@@ -164,29 +160,16 @@ def crisis_report(
     # so the shares here are the outcome model's
     carry = carrier(scenario, scenario.forms[0].id if scenario.forms else None)
     fc, described, skipped = _forecasts(point, rng, models, step)
-    fc = {k: carry(v) for k, v in fc.items()}
-    res = analyse_crisis(cr, point, fc, options)
-    step()
-    res_mc = None
-    if draws is not None:
-        cr_mc = compile_crisis(scenario, draws, draws.n_samples, rng, pie_zero=options.pie_zero)
-        fc_mc, _, skipped_mc = _forecasts(draws, rng, models, step)
-        fc_mc = {k: carry(v) for k, v in fc_mc.items()}
-        for name in skipped_mc:  # a model must run on the centres and on every draw
-            fc.pop(name, None)
-            skipped.setdefault(name, skipped_mc[name])
-        res = analyse_crisis(cr, point, fc, options)
-        step()
-        res_mc = analyse_crisis(cr_mc, draws, {k: fc_mc[k] for k in fc}, options)
-        step()
-    elif drawn is not None:
+    if drawn is not None:
         # a model left out on any draw is left out here too (it must run on every draw)
         why = (outcome or {}).get("skipped", {})
         for name in [k for k in fc if k not in drawn.get("models", {})]:
             fc.pop(name)
             skipped.setdefault(name, why.get(name, "it could not run on every Monte Carlo draw"))
-        res = analyse_crisis(cr, point, fc, options)
-        res_mc = drawn
+    fc = {k: carry(v) for k, v in fc.items()}
+    res = analyse_crisis(cr, point, fc, options)
+    step()
+    res_mc = drawn
 
     def get(*path: str | int) -> tuple[np.ndarray, np.ndarray | None]:
         a: Any = res
@@ -209,7 +192,7 @@ def crisis_report(
         "challenger": c.challenger,
         "targets": list(c.targets),
         "proposer": c.proposer_id,
-        "samples": draws.n_samples if draws is not None else drawn_samples,
+        "samples": drawn_samples if drawn is not None else 0,
         "options": options.describe(),
         "stakes": {i: float(w) for i, w in zip(cr.issue_ids, cr.stakes[0], strict=True) if w > 0},
         "belief": cr.belief.describe(),

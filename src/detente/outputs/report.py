@@ -791,7 +791,7 @@ def build_report(
         from detente.outputs.crisis_text import summary_text
 
         rep_ = crisis_report(
-            sc, point, None, np.random.default_rng(seed), source=loaded.source,
+            sc, point, np.random.default_rng(seed), source=loaded.source,
             models=[headline], outcome=outcome,
         )  # fmt: skip
         crisis_text = summary_text(rep_).splitlines()
