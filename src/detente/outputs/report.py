@@ -442,12 +442,11 @@ def _pct0(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0%}"
 
 
-def _advised_actors(sc: Any) -> list[str]:
+def _advised_actors(sc: Any, point: Any) -> list[str]:
+    """The crisis's challenger and proposer, else the two actors of most clout at ``point``."""
     if sc.crisis is not None:
         return list(dict.fromkeys([sc.crisis.challenger, sc.crisis.proposer_id]))
-    from detente.scenario import compile_scenario
-
-    a = compile_scenario(sc)
+    a = point
     clout = a.weights()[0].sum(axis=1)
     return [a.actor_ids[i] for i in np.argsort(-clout, kind="stable")[:2]]
 
@@ -483,12 +482,12 @@ def build_report(
     def advice_of(actor: str) -> dict[str, Any]:
         return advise(sc, actor, AdviceOptions(samples=samples), seed=seed)
 
-    advised = _advised_actors(sc)
+    point = compile_scenario(sc, name=loaded.source)
+    advised = _advised_actors(sc, point)
     # forked: the advised actors' advice (about 0.5 s each, needing nothing computed below) is
     # worked out by children from the start, on the other CPU, while this process computes the
     # rest; the same numbers (a child that fails is replaced by the work done here)
     early = {a: _Forked(advice_of, a) for a in advised} if forked else {}
-    point = compile_scenario(sc, name=loaded.source)
     issues = list(point.issue_ids)
     figures: list[Figure] = []
 
