@@ -91,8 +91,14 @@ def export(commit: str, into: Path) -> Path | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     subprocess.run(["tar", "-x", "-C", str(into)], input=tar, check=True)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=False)
+    compile_bytecode(into / "src")
     return into / "src"
+
+
+def compile_bytecode(src: Path) -> None:
+    """Write ``src``'s ``.pyc`` files, as ``pip install`` does: without them (a checkout run
+    with ``PYTHONDONTWRITEBYTECODE``) every start compiles the changed modules again."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=False)
 
 
 def run(src: Path, args: list[str], env: dict[str, str]) -> tuple[float, float, bytes, float]:
@@ -175,6 +181,7 @@ def main() -> None:
         if old_src is None:
             print(f"baseline {args.baseline} not available: current figures only")
         cur_src = ROOT / "src"
+        compile_bytecode(cur_src)
         commands = dict(COMMANDS)
         if args.mc:
             commands[MC[0]] = MC[1]

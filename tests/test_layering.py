@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "io": 0,
     "data": 0,
     "glossary": 0,  # reads the glossary file; imports nothing of detente
+    "lazy_imports": 0,  # an import-system hook; imports nothing of detente
     "models": 1,
     "analyses": 2,
     "api": 3,

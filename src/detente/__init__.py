@@ -12,3 +12,7 @@ own (``tests/test_layering.py`` checks every import)::
 """
 
 __version__ = "0.1.0"
+
+from detente import lazy_imports as _lazy_imports
+
+_lazy_imports.install()
