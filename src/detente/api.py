@@ -423,13 +423,16 @@ def ratify(
     nearest: bool = False,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Would a package be ratified, in which form, and who blocks it.
 
     See :func:`detente.analyses.ratify_report.ratify_report` for the result; ``outsiders``
     (``exclude`` or ``discounted``) and ``discount`` (0 to 1) say how actors outside ``forum``
     count in its forecasts. ``progress`` is called with (package-form checks done, checks in
-    all); the result is the same with or without it.
+    all); the result is the same with or without it. ``workers`` processes run the
+    nearest-package searches (forked from this one: keep the default 1 in a process with
+    threads, such as the web server); the result is the same for any number.
 
     Raises
     ------
@@ -465,6 +468,7 @@ def ratify(
         nearest=nearest,
         seed=seed,
         progress=progress,
+        workers=workers,
     )
 
 

@@ -14,6 +14,8 @@ Moved here from ``detente.commands.ratify`` (issue 19: the CLI and the workbench
 from __future__ import annotations
 
 import math
+import os
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +41,10 @@ from detente.models import get_model, registry
 from detente.scenario.ratification import CompiledRatification, compile_ratification
 from detente.scenario.schema import Scenario
 from detente.scenario.uncertain import MIN_ABS
+
+#: spawn key of the nearest-package searches' streams in the run's ``SeedSequence``
+#: (:func:`nearest_rng`); 0 and 1 are the Monte Carlo engine's, 2 the sensitivity bootstrap's
+NEAREST_KEY = 3
 
 
 @dataclass
@@ -120,6 +126,7 @@ def ratify_report(
     nearest: bool = False,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Check packages in forms; a JSON-ready report (see the module docstring).
 
@@ -145,10 +152,18 @@ def ratify_report(
     nearest
         Also search the nearest ratifiable package for every form that fails.
     seed
-        Seed of the one generator used for forecasts, draws and searches.
+        Seed of the run: one generator for the forecasts and draws; each nearest-package search
+        draws from its own stream of the seed, keyed by the form and the package
+        (:func:`nearest_rng`), so that its result does not depend on the other packages
+        checked, their order or the number of ``workers``.
     progress
         Called with (package-form checks done, checks in all) after each check (the slow part
         with ``nearest``); the report is the same with or without it.
+    workers
+        Processes for the nearest-package searches: with 2 or more (and ``os.fork``), this
+        process forks that many less one children, each searching its share of the packages
+        (:func:`_run_searches`). The report is the same for every number. Forking is unsafe in
+        a process with threads (the web server): only the CLI asks for more than 1.
 
     Raises
     ------
@@ -202,6 +217,7 @@ def ratify_report(
     checks, done = len(packages) * len(chosen), 0
     if progress is not None:
         progress(0, checks)
+    searches: list[_Search] = []
     for pkg in packages:
         entry: dict[str, Any] = {
             "id": pkg.id,
@@ -216,14 +232,144 @@ def ratify_report(
         for fid in chosen:
             form = comp.form(fid)
             bodies = comp.form_bodies(form)
-            entry["forms"].append(
-                _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc, nearest, rng)
-            )
+            form_entry = _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc)
+            entry["forms"].append(form_entry)
+            if nearest and not form_entry["ratified"] and bodies:
+                searches.append(_search(comp, form, bodies, pkg, form_entry, seed))
+            else:
+                done += 1
+                if progress is not None:
+                    progress(done, checks)
+        report["packages"].append(entry)
+    if searches:
+
+        def step(_: int) -> None:
+            nonlocal done
             done += 1
             if progress is not None:
                 progress(done, checks)
-        report["packages"].append(entry)
+
+        results = _run_searches(searches, workers, step)
+        for job, res in zip(searches, results, strict=True):
+            job.entry["nearest"] = res
     return report
+
+
+def nearest_rng(seed: int, form_id: str, package_id: str) -> np.random.Generator:
+    """The generator of one nearest-package search: the run's ``SeedSequence`` child keyed by
+    :data:`NEAREST_KEY` and the CRC-32 of the form's and the package's ids."""
+    key = zlib.crc32(f"{form_id}\x1f{package_id}".encode())
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(NEAREST_KEY, key)))
+
+
+@dataclass
+class _Search:
+    """One nearest-package search: the package as the form carries it, ``x`` (1, D), the
+    form's bodies, the packages it can carry (``lo``, ``hi``), and the form entry to fill."""
+
+    entry: dict[str, Any]
+    x: np.ndarray
+    bodies: tuple
+    scale_min: np.ndarray
+    scale_max: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    issue_ids: tuple[str, ...]
+    seed: int
+    form_id: str
+    package_id: str
+
+    def run(self) -> dict[str, Any] | None:
+        """The form entry's ``nearest``: values and distance, or None where none was found."""
+        rng = nearest_rng(self.seed, self.form_id, self.package_id)
+        res = nearest_ratifiable(
+            self.x, self.bodies, self.scale_min, self.scale_max, rng, within=(self.lo, self.hi)
+        )
+        if not res.found[0]:
+            return None
+        near = dict(zip(self.issue_ids, res.package[0].tolist(), strict=True))
+        return {"values": near, "distance": float(res.distance[0])}
+
+
+def _search(
+    comp: CompiledRatification,
+    form: Any,
+    bodies: tuple,
+    pkg: Package,
+    entry: dict[str, Any],
+    seed: int,
+) -> _Search:
+    """The search for the nearest package ``form`` ratifies, from ``pkg`` as it carries it."""
+    # search only packages the form can carry: its fixed issues pinned, bounded ones clipped
+    lo, hi = comp.scale_min.copy(), comp.scale_max.copy()
+    for j, v in form.fixed:
+        lo[j] = hi[j] = v
+    for j, a, b in form.bounded:
+        lo[j], hi[j] = a, b
+    return _Search(
+        entry=entry,
+        x=form.carry(pkg.values[None]),
+        bodies=bodies,
+        scale_min=comp.scale_min,
+        scale_max=comp.scale_max,
+        lo=lo,
+        hi=hi,
+        issue_ids=comp.issue_ids,
+        seed=seed,
+        form_id=form.id,
+        package_id=pkg.id,
+    )
+
+
+def _run_searches(
+    searches: list[_Search], workers: int, step: Callable[[int], None]
+) -> list[dict[str, Any] | None]:
+    """Every search's result, in order; ``step(i)`` after each one.
+
+    With ``workers`` >= 2 and ``os.fork``, search ``i`` runs in process ``i % workers``: this
+    process takes share 0 and forks a child for each other share, which sends its results back
+    pickled through a pipe (a child that fails has its share run here). Each search draws
+    from its own stream (:func:`nearest_rng`), so the results are the same in every process.
+    """
+    n = min(workers, len(searches))
+    if n < 2 or not hasattr(os, "fork"):
+        out = []
+        for i, job in enumerate(searches):
+            out.append(job.run())
+            step(i)
+        return out
+    import pickle
+
+    children = []
+    for w in range(1, n):
+        share = list(range(w, len(searches), n))
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (coverage is not measured in it)
+            code = 1
+            try:
+                os.close(read)
+                data = pickle.dumps([searches[i].run() for i in share])
+                with os.fdopen(write, "wb") as sink:
+                    sink.write(data)
+                code = 0
+            finally:
+                os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+        os.close(write)
+        children.append((pid, read, share))
+    out: list[dict[str, Any] | None] = [None] * len(searches)
+    for i in range(0, len(searches), n):
+        out[i] = searches[i].run()
+        step(i)
+    for pid, read, share in children:
+        with os.fdopen(read, "rb") as src:
+            data = src.read()
+        _, status = os.waitpid(pid, 0)
+        results = pickle.loads(data) if status == 0 else [searches[i].run() for i in share]
+        for i, res in zip(share, results, strict=True):
+            out[i] = res
+            step(i)
+    return out
 
 
 def _num(v: float) -> float | None:
@@ -304,8 +450,6 @@ def _form_entry(
     u_sq: np.ndarray,
     arrays: ScenarioArrays,
     mc: CompiledRatification | None,
-    nearest: bool,
-    rng: np.random.Generator,
 ) -> dict[str, Any]:
     # the package as the form carries it (a treaty fixes the legal form, ...)
     x = form.carry(pkg.values[None])
@@ -363,18 +507,6 @@ def _form_entry(
             "se": round(float(se), 6),
             "samples": mc.n_samples,
         }
-    if nearest and not votes.ratified[0] and bodies:
-        # search only packages the form can carry: its fixed issues pinned, bounded ones clipped
-        lo, hi = comp.scale_min.copy(), comp.scale_max.copy()
-        for j, v in form.fixed:
-            lo[j] = hi[j] = v
-        for j, a, b in form.bounded:
-            lo[j], hi[j] = a, b
-        res = nearest_ratifiable(x, bodies, comp.scale_min, comp.scale_max, rng, within=(lo, hi))
-        near = dict(zip(comp.issue_ids, res.package[0].tolist(), strict=True))
-        entry["nearest"] = (
-            {"values": near, "distance": float(res.distance[0])} if res.found[0] else None
-        )
     return entry
 
 

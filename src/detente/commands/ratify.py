@@ -17,6 +17,7 @@ The work is done by :func:`detente.api.ratify`
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Any
 
 import typer
@@ -97,6 +98,14 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
 def ratify(
     scenario: Annotated[
         str | None,
@@ -156,7 +165,8 @@ def ratify(
 
     # a bar only for the search of --nearest: without it ratify takes about a second
     with stderr_progress("ratify: nearest packages", show=None if nearest else False) as progress:
-        report = api.ratify(scenario, progress=progress, **opts)
+        # the searches on two processes where there are two CPUs (the same report)
+        report = api.ratify(scenario, progress=progress, workers=min(2, _cpus()), **opts)
     if save:
         from detente.commands.saving import save_run
 
