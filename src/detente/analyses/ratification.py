@@ -677,6 +677,7 @@ def nearest_ratifiable(
     rows = np.arange(s)
     seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
     segments = _Segments(y, bodies)
+    one = s == 1 and all(b.n_samples == 1 for b in bodies)
     for rnd in range(rounds):
         c = low[:, None] + rng.random((s, candidates, y.shape[-1])) * (high - low)[:, None]
         if rnd == 0:  # a win-set can be a sliver of its box in many dimensions: seed it too
@@ -686,13 +687,23 @@ def nearest_ratifiable(
             step = rng.normal(size=c.shape) * (radius[:, None, None] * width)
             local = np.clip(best[:, None] + np.where(free, step, 0.0), low[:, None], high[:, None])
             c = np.where(found[:, None, None], local, c)
-        good = _form_passes_pruned(c, bodies) & ~empty[:, None]
-        if not good.any():
-            continue
-        dist = np.where(good, np.linalg.norm((c - y[:, None]) / width, axis=-1), np.inf)
-        idx = np.argsort(dist, axis=1)[:, :keep]
-        c = np.take_along_axis(c, idx[..., None], axis=1)
-        good = np.take_along_axis(good, idx, axis=1)
+        if one:
+            # the same candidates as below, voted on nearest first until ``keep`` pass
+            if empty[0]:
+                continue
+            dist = np.linalg.norm((c - y[:, None]) / width, axis=-1)
+            idx, good = _nearest_passing(c, dist, bodies, keep)
+            if not good.any():
+                continue
+            c = np.take_along_axis(c, idx[..., None], axis=1)
+        else:
+            good = _form_passes_pruned(c, bodies) & ~empty[:, None]
+            if not good.any():
+                continue
+            dist = np.where(good, np.linalg.norm((c - y[:, None]) / width, axis=-1), np.inf)
+            idx = np.argsort(dist, axis=1)[:, :keep]
+            c = np.take_along_axis(c, idx[..., None], axis=1)
+            good = np.take_along_axis(good, idx, axis=1)
         # pull each candidate towards y: the first point of y -> c that passes (t = 1 is c)
         seg = c - y[:, None]
         t_hi = np.where(good, segments.first(seg), 1.0)
@@ -707,6 +718,54 @@ def nearest_ratifiable(
             break
     found = np.isfinite(best_d)
     return Nearest(package=best, distance=best_d, found=found)
+
+
+#: Candidates voted on at once by :func:`_nearest_passing`, nearest first.
+_CHUNKS = (32, 64, 128)
+
+
+def _nearest_passing(
+    c: np.ndarray,
+    dist: np.ndarray,
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    keep: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` candidates nearest to ``y`` that pass, nearest first, as
+    :func:`nearest_ratifiable` picks them from one sample's candidates ``c`` (1, N, D) at
+    distances ``dist`` (1, N): their indices and whether each passes, (1, keep) each.
+
+    :func:`nearest_ratifiable` votes on every candidate and takes the first ``keep`` of the
+    argsort of the distances of those that pass (inf for the others). Here the candidates are
+    voted on in order of distance, in chunks of :data:`_CHUNKS` (then of the last size), until
+    ``keep`` of them pass: the same candidates in the same order, since a vote on a package
+    does not depend on the other packages voted on with it (the gains' last bits can change
+    with the number of rows, but a gain that small is a tie to the vote; two candidates at the same
+    distance come in the order of their index here, in the argsort's order there; such ties
+    are the same point, clipped to the box's corner, so the result is the same). About half
+    the candidates of a round lie beyond the nearest ``keep`` that pass and are not voted on.
+    Where fewer than ``keep`` pass, every candidate has been voted on and the pick is the
+    argsort's, fillers (that do not pass) included: the pull's matrix products round a row
+    differently with the number of rows (:class:`_Segments`), so the rows must be the same.
+    """
+    order = np.argsort(dist[0], kind="stable")
+    found: list[np.ndarray] = []
+    votes = np.zeros(order.size, dtype=bool)
+    n_found, start, k = 0, 0, 0
+    while start < order.size and n_found < keep:
+        size = _CHUNKS[min(k, len(_CHUNKS) - 1)]
+        part = order[start : start + size]
+        ok = _form_passes_pruned(c[:, part], bodies)[0]
+        votes[part] = ok
+        found.append(part[ok])
+        n_found += int(ok.sum())
+        start += size
+        k += 1
+    if n_found >= keep:
+        idx = np.concatenate(found)[:keep][None]
+        return idx, np.ones(idx.shape, dtype=bool)
+    good = votes[None]
+    idx = np.argsort(np.where(good, dist, np.inf), axis=1)[:, :keep]
+    return idx, np.take_along_axis(good, idx, axis=1)
 
 
 #: Steps tried past the closed-form entry point of a segment, in units of its length: the entry
@@ -757,6 +816,15 @@ class _Segments:
         self.y = y
         self.bodies = bodies
         self.need = np.array([b.threshold for b in bodies])
+        # A body's count of members inside their intervals is between 0 and its member count
+        # at every event (a member's entry sorts before its exit), so the bodies' counts fit
+        # side by side in one 64-bit integer whose cumulative sum is theirs, bit field by bit
+        # field, where their bit widths add up to 63 or less (three bodies of up to 2^21
+        # members): one cumulative sum instead of one per body.
+        self.widths = [int(b.n_members).bit_length() for b in bodies]
+        self.shifts: np.ndarray | None = None
+        if sum(self.widths) <= 63:
+            self.shifts = np.cumsum([0, *self.widths[:-1]]).astype(np.int64)
         self.parts = []
         for b in bodies:
             on = b.weight > 0  # (Sb, M, D)
@@ -812,10 +880,22 @@ class _Segments:
         t_all = np.concatenate([np.broadcast_to(t, (*lead, t.shape[-1])) for t in times], axis=-1)
         order = np.argsort(t_all, axis=-1, kind="stable")
         t_sorted = np.take_along_axis(t_all, order, axis=-1)
-        delta = np.concatenate(deltas)[order]
-        owner = np.concatenate(owners)[order]
-        counts = np.cumsum(delta[..., None] * (owner[..., None] == np.arange(len(bodies))), axis=-2)
-        ok = (counts >= self.need).all(-1)  # (S, K, E): every body passes after this event...
+        if self.shifts is not None:
+            # every body's count in one integer: body i's in the bits from shifts[i]
+            code = np.concatenate(
+                [d << sh for d, sh in zip(deltas, np.repeat(self.shifts, 2), strict=True)]
+            )[order]
+            packed = np.cumsum(code, axis=-1)
+            ok = np.ones(packed.shape, dtype=bool)
+            for sh, width, need in zip(self.shifts, self.widths, self.need, strict=True):
+                ok &= ((packed >> sh) & ((1 << width) - 1)) >= need
+        else:
+            delta = np.concatenate(deltas)[order]
+            owner = np.concatenate(owners)[order]
+            counts = np.cumsum(
+                delta[..., None] * (owner[..., None] == np.arange(len(bodies))), axis=-2
+            )
+            ok = (counts >= self.need).all(-1)  # (S, K, E): every body passes after this event...
         last = np.ones(t_sorted.shape, dtype=bool)  # ...and it is the last event at its time
         last[..., :-1] = t_sorted[..., 1:] > t_sorted[..., :-1]
         ok &= last & (t_sorted <= 1.0)
