@@ -117,3 +117,18 @@ def test_packed_counts_give_the_same_first_passing_points() -> None:
     plain = R._Segments(y, bodies)
     plain.shifts = None
     assert packed.first(seg).tobytes() == plain.first(seg).tobytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
+def test_a_failing_child_has_its_searches_run_here(monkeypatch, treaty: dict) -> None:
+    parent = os.getpid()
+    real = RR._nearest_of
+
+    def only_here(*args):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return real(*args)
+
+    monkeypatch.setattr(RR, "_nearest_of", only_here)
+    got = api.ratify(forms=["treaty"], nearest=True, seed=3, workers=2)
+    assert json.dumps(got) == json.dumps(treaty)

@@ -160,10 +160,12 @@ def ratify_report(
         Called with (package-form checks done, checks in all) after each check (the slow part
         with ``nearest``); the report is the same with or without it.
     workers
-        Processes for the nearest-package searches: with 2 or more (and ``os.fork``), this
-        process forks that many less one children, each searching its share of the packages
-        (:func:`_run_searches`). The report is the same for every number. Forking is unsafe in
-        a process with threads (the web server): only the CLI asks for more than 1.
+        Processes for the nearest-package searches (:class:`_SearchPool`): with 2 or more
+        (and ``os.fork``), forked children search too: one starts on the proposals' packages
+        while this process computes the forecasts, and the rest are shared out between this
+        process and ``workers - 1`` children. The report is the same for every number.
+        Forking is unsafe in a process with threads (the web server): only the CLI asks for
+        more than 1.
 
     Raises
     ------
@@ -195,8 +197,16 @@ def ratify_report(
             raise _problem(source, "--form", f"unknown form {f!r}; known: {', '.join(form_ids)}")
 
     skipped: dict[str, str] = {}
+    # the nearest-package searches: those of the scenario's proposals start in a forked child
+    # (workers >= 2) as soon as they are known, while this process computes the forecasts
+    pool = _SearchPool(comp, seed, workers)
+
+    def early(proposals: list[Package]) -> None:
+        if nearest and pool.parallel:
+            pool.start(_failing(comp, chosen, proposals))
+
     packages = _packages(
-        sc, arrays, comp, source, proposal, set_values, forum_obj, forum_opts, rng, skipped
+        sc, arrays, comp, source, proposal, set_values, forum_obj, forum_opts, rng, skipped, early
     )
     mc = compile_ratification(sc, samples=samples, rng=rng) if samples > 0 else None
     report: dict[str, Any] = {
@@ -217,7 +227,7 @@ def ratify_report(
     checks, done = len(packages) * len(chosen), 0
     if progress is not None:
         progress(0, checks)
-    searches: list[_Search] = []
+    searched: list[tuple[_Search, dict[str, Any]]] = []
     for pkg in packages:
         entry: dict[str, Any] = {
             "id": pkg.id,
@@ -235,23 +245,22 @@ def ratify_report(
             form_entry = _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc)
             entry["forms"].append(form_entry)
             if nearest and not form_entry["ratified"] and bodies:
-                searches.append(_search(comp, form, bodies, pkg, form_entry, seed))
+                searched.append((_Search(fid, pkg.id, form.carry(pkg.values[None])), form_entry))
             else:
                 done += 1
                 if progress is not None:
                     progress(done, checks)
         report["packages"].append(entry)
-    if searches:
 
-        def step(_: int) -> None:
-            nonlocal done
-            done += 1
-            if progress is not None:
-                progress(done, checks)
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, checks)
 
-        results = _run_searches(searches, workers, step)
-        for job, res in zip(searches, results, strict=True):
-            job.entry["nearest"] = res
+    results = pool.finish([job for job, _ in searched], step)
+    for job, form_entry in searched:
+        form_entry["nearest"] = results[job.key]
     return report
 
 
@@ -262,114 +271,133 @@ def nearest_rng(seed: int, form_id: str, package_id: str) -> np.random.Generator
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(NEAREST_KEY, key)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Search:
-    """One nearest-package search: the package as the form carries it, ``x`` (1, D), the
-    form's bodies, the packages it can carry (``lo``, ``hi``), and the form entry to fill."""
+    """One nearest-package search: the form, the package and the package as the form carries
+    it, ``x`` (1, D)."""
 
-    entry: dict[str, Any]
-    x: np.ndarray
-    bodies: tuple
-    scale_min: np.ndarray
-    scale_max: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    issue_ids: tuple[str, ...]
-    seed: int
     form_id: str
     package_id: str
+    x: np.ndarray
 
-    def run(self) -> dict[str, Any] | None:
-        """The form entry's ``nearest``: values and distance, or None where none was found."""
-        rng = nearest_rng(self.seed, self.form_id, self.package_id)
-        res = nearest_ratifiable(
-            self.x, self.bodies, self.scale_min, self.scale_max, rng, within=(self.lo, self.hi)
-        )
-        if not res.found[0]:
-            return None
-        near = dict(zip(self.issue_ids, res.package[0].tolist(), strict=True))
-        return {"values": near, "distance": float(res.distance[0])}
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.form_id, self.package_id
 
 
-def _search(
-    comp: CompiledRatification,
-    form: Any,
-    bodies: tuple,
-    pkg: Package,
-    entry: dict[str, Any],
-    seed: int,
-) -> _Search:
-    """The search for the nearest package ``form`` ratifies, from ``pkg`` as it carries it."""
+def _failing(comp: CompiledRatification, chosen: list[str], pkgs: list[Package]) -> list[_Search]:
+    """The searches ``ratify_report`` makes for ``pkgs``: every form that has bodies and does
+    not ratify the package as it carries it (as :func:`_form_entry` decides)."""
+    out = []
+    for pkg in pkgs:
+        for fid in chosen:
+            form = comp.form(fid)
+            bodies = comp.form_bodies(form)
+            x = form.carry(pkg.values[None])
+            if bodies and not form_votes(x, bodies).ratified[0]:
+                out.append(_Search(fid, pkg.id, x))
+    return out
+
+
+def _nearest_of(comp: CompiledRatification, seed: int, job: _Search) -> dict[str, Any] | None:
+    """A form entry's ``nearest``: values and distance, or None where none was found."""
+    form = comp.form(job.form_id)
     # search only packages the form can carry: its fixed issues pinned, bounded ones clipped
     lo, hi = comp.scale_min.copy(), comp.scale_max.copy()
     for j, v in form.fixed:
         lo[j] = hi[j] = v
     for j, a, b in form.bounded:
         lo[j], hi[j] = a, b
-    return _Search(
-        entry=entry,
-        x=form.carry(pkg.values[None]),
-        bodies=bodies,
-        scale_min=comp.scale_min,
-        scale_max=comp.scale_max,
-        lo=lo,
-        hi=hi,
-        issue_ids=comp.issue_ids,
-        seed=seed,
-        form_id=form.id,
-        package_id=pkg.id,
+    rng = nearest_rng(seed, job.form_id, job.package_id)
+    res = nearest_ratifiable(
+        job.x, comp.form_bodies(form), comp.scale_min, comp.scale_max, rng, within=(lo, hi)
     )
+    if not res.found[0]:
+        return None
+    near = dict(zip(comp.issue_ids, res.package[0].tolist(), strict=True))
+    return {"values": near, "distance": float(res.distance[0])}
 
 
-def _run_searches(
-    searches: list[_Search], workers: int, step: Callable[[int], None]
-) -> list[dict[str, Any] | None]:
-    """Every search's result, in order; ``step(i)`` after each one.
+class _Forked:
+    """The results of searches run by a forked child, started at once; :meth:`result` waits.
 
-    With ``workers`` >= 2 and ``os.fork``, search ``i`` runs in process ``i % workers``: this
-    process takes share 0 and forks a child for each other share, which sends its results back
-    pickled through a pipe (a child that fails has its share run here). Each search draws
-    from its own stream (:func:`nearest_rng`), so the results are the same in every process.
+    The child has this process's state as it is at the fork; its results come back pickled
+    through a pipe. If the child fails, :meth:`result` runs its searches here instead.
     """
-    n = min(workers, len(searches))
-    if n < 2 or not hasattr(os, "fork"):
-        out = []
-        for i, job in enumerate(searches):
-            out.append(job.run())
-            step(i)
-        return out
-    import pickle
 
-    children = []
-    for w in range(1, n):
-        share = list(range(w, len(searches), n))
+    def __init__(self, run: Callable[[_Search], Any], jobs: list[_Search]) -> None:
+        import pickle
+
+        self.run, self.jobs = run, jobs
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child (coverage is not measured in it)
             code = 1
             try:
                 os.close(read)
-                data = pickle.dumps([searches[i].run() for i in share])
+                data = pickle.dumps([run(job) for job in jobs])
                 with os.fdopen(write, "wb") as sink:
                     sink.write(data)
                 code = 0
             finally:
                 os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
         os.close(write)
-        children.append((pid, read, share))
-    out: list[dict[str, Any] | None] = [None] * len(searches)
-    for i in range(0, len(searches), n):
-        out[i] = searches[i].run()
-        step(i)
-    for pid, read, share in children:
-        with os.fdopen(read, "rb") as src:
+        self.pid, self.read = pid, read
+
+    def result(self) -> list[Any]:
+        import pickle
+
+        with os.fdopen(self.read, "rb") as src:
             data = src.read()
-        _, status = os.waitpid(pid, 0)
-        results = pickle.loads(data) if status == 0 else [searches[i].run() for i in share]
-        for i, res in zip(share, results, strict=True):
-            out[i] = res
-            step(i)
-    return out
+        _, status = os.waitpid(self.pid, 0)
+        return pickle.loads(data) if status == 0 else [self.run(job) for job in self.jobs]
+
+
+class _SearchPool:
+    """Runs the nearest-package searches, on ``workers`` processes where ``os.fork`` exists.
+
+    :meth:`start` forks a child for searches known early (the proposals', while this process
+    computes the forecasts); :meth:`finish` shares the remaining searches out between this
+    process (the first of every ``workers``) and ``workers - 1`` forked children, and collects
+    every result. Each search draws from its own stream (:func:`nearest_rng`), so the results
+    are the same in every process and for every number of workers.
+    """
+
+    def __init__(self, comp: CompiledRatification, seed: int, workers: int) -> None:
+        self.comp, self.seed = comp, seed
+        self.parallel = workers >= 2 and hasattr(os, "fork")
+        self.workers = workers if self.parallel else 1
+        self.children: list[_Forked] = []
+
+    def run(self, job: _Search) -> dict[str, Any] | None:
+        return _nearest_of(self.comp, self.seed, job)
+
+    def start(self, jobs: list[_Search]) -> None:
+        if jobs:
+            self.children.append(_Forked(self.run, jobs))
+
+    def finish(
+        self, jobs: list[_Search], step: Callable[[], None]
+    ) -> dict[tuple[str, str], dict[str, Any] | None]:
+        """The result of every search in ``jobs`` by its (form, package); ``step()`` after each
+        one (the children's when they are collected)."""
+        started = {job.key for child in self.children for job in child.jobs}
+        rest = [job for job in jobs if job.key not in started]
+        n = min(self.workers, len(rest))
+        if n >= 2:
+            for w in range(1, n):
+                self.children.append(_Forked(self.run, rest[w::n]))
+            rest = rest[::n]
+        out = {}
+        for job in rest:
+            out[job.key] = self.run(job)
+            step()
+        for child in self.children:
+            for job, res in zip(child.jobs, child.result(), strict=True):
+                out[job.key] = res
+                step()
+        self.children = []
+        return out
 
 
 def _num(v: float) -> float | None:
@@ -392,8 +420,11 @@ def _packages(
     forum_opts: ForumOptions,
     rng: np.random.Generator,
     skipped: dict[str, str],
+    early: Callable[[list[Package]], None] | None = None,
 ) -> list[Package]:
-    """The packages to check; a model that cannot forecast the scenario goes to ``skipped``."""
+    """The packages to check; a model that cannot forecast the scenario goes to ``skipped``.
+    Without a proposal or ``ISSUE=VALUE`` items, ``early`` is called with the scenario's
+    proposals before the models forecast."""
     props = {p.id: p for p in sc.proposals}
     if proposal is not None and proposal not in props:
         raise _problem(
@@ -417,6 +448,8 @@ def _packages(
         Package(id=p.id, kind="proposal", values=comp.packages[0, n], name=p.name, by=p.by)
         for n, p in enumerate(sc.proposals)
     ]
+    if early is not None:
+        early(out)
     point = arrays.take_samples(0)
     for name in registry():
         model = get_model(name)
