@@ -132,3 +132,16 @@ def test_a_failing_child_has_its_searches_run_here(monkeypatch, treaty: dict) ->
     monkeypatch.setattr(RR, "_nearest_of", only_here)
     got = api.ratify(forms=["treaty"], nearest=True, seed=3, workers=2)
     assert json.dumps(got) == json.dumps(treaty)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
+def test_a_failing_report_stops_its_children(monkeypatch) -> None:
+    def broken(*args):
+        raise RuntimeError("the report fails")
+
+    # after the proposals' searches have started in a child
+    monkeypatch.setattr(RR, "spatial_utility", broken)
+    with pytest.raises(RuntimeError, match="the report fails"):
+        api.ratify(forms=["treaty"], nearest=True, workers=2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, running or unreaped

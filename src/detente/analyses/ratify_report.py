@@ -205,60 +205,76 @@ def ratify_report(
         if nearest and pool.parallel:
             pool.start(_failing(comp, chosen, proposals))
 
-    packages = _packages(
-        sc, arrays, comp, source, proposal, set_values, forum_obj, forum_opts, rng, skipped, early
-    )
-    mc = compile_ratification(sc, samples=samples, rng=rng) if samples > 0 else None
-    report: dict[str, Any] = {
-        "scenario": sc.meta.title,
-        "issues": list(comp.issue_ids),
-        "status_quo": _values(comp, comp.status_quo[0]),
-        "forum": forum,
-        "options": {
-            "forum": forum_opts.model_dump(mode="json") if forum else None,
-            "ties": {b.id: b.ties for b in comp.bodies},
-            "samples": samples,
-            "seed": seed,
-        },
-        "packages": [],
-        "skipped": skipped,
-    }
-    utils_sq = spatial_utility(arrays.take_samples(0), comp.status_quo[:1])[0]
-    checks, done = len(packages) * len(chosen), 0
-    if progress is not None:
-        progress(0, checks)
-    searched: list[tuple[_Search, dict[str, Any]]] = []
-    for pkg in packages:
-        entry: dict[str, Any] = {
-            "id": pkg.id,
-            "kind": pkg.kind,
-            "name": pkg.name,
-            "by": pkg.by,
-            "model": pkg.model,
-            "values": _values(comp, pkg.values),
-            "forms": [],
+    try:
+        packages = _packages(
+            sc,
+            arrays,
+            comp,
+            source,
+            proposal,
+            set_values,
+            forum_obj,
+            forum_opts,
+            rng,
+            skipped,
+            early,
+        )
+        mc = compile_ratification(sc, samples=samples, rng=rng) if samples > 0 else None
+        report: dict[str, Any] = {
+            "scenario": sc.meta.title,
+            "issues": list(comp.issue_ids),
+            "status_quo": _values(comp, comp.status_quo[0]),
+            "forum": forum,
+            "options": {
+                "forum": forum_opts.model_dump(mode="json") if forum else None,
+                "ties": {b.id: b.ties for b in comp.bodies},
+                "samples": samples,
+                "seed": seed,
+            },
+            "packages": [],
+            "skipped": skipped,
         }
-        u_x = spatial_utility(arrays.take_samples(0), pkg.values[None])[0]
-        for fid in chosen:
-            form = comp.form(fid)
-            bodies = comp.form_bodies(form)
-            form_entry = _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc)
-            entry["forms"].append(form_entry)
-            if nearest and not form_entry["ratified"] and bodies:
-                searched.append((_Search(fid, pkg.id, form.carry(pkg.values[None])), form_entry))
-            else:
-                done += 1
-                if progress is not None:
-                    progress(done, checks)
-        report["packages"].append(entry)
-
-    def step() -> None:
-        nonlocal done
-        done += 1
+        utils_sq = spatial_utility(arrays.take_samples(0), comp.status_quo[:1])[0]
+        checks, done = len(packages) * len(chosen), 0
         if progress is not None:
-            progress(done, checks)
+            progress(0, checks)
+        searched: list[tuple[_Search, dict[str, Any]]] = []
+        for pkg in packages:
+            entry: dict[str, Any] = {
+                "id": pkg.id,
+                "kind": pkg.kind,
+                "name": pkg.name,
+                "by": pkg.by,
+                "model": pkg.model,
+                "values": _values(comp, pkg.values),
+                "forms": [],
+            }
+            u_x = spatial_utility(arrays.take_samples(0), pkg.values[None])[0]
+            for fid in chosen:
+                form = comp.form(fid)
+                bodies = comp.form_bodies(form)
+                form_entry = _form_entry(comp, form, bodies, pkg, u_x, utils_sq, arrays, mc)
+                entry["forms"].append(form_entry)
+                if nearest and not form_entry["ratified"] and bodies:
+                    searched.append(
+                        (_Search(fid, pkg.id, form.carry(pkg.values[None])), form_entry)
+                    )
+                else:
+                    done += 1
+                    if progress is not None:
+                        progress(done, checks)
+            report["packages"].append(entry)
 
-    results = pool.finish([job for job, _ in searched], step)
+        def step() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, checks)
+
+        results = pool.finish([job for job, _ in searched], step)
+    except BaseException:
+        pool.abort()  # a forked child still searching is stopped
+        raise
     for job, form_entry in searched:
         form_entry["nearest"] = results[job.key]
     return report
@@ -372,6 +388,19 @@ class _SearchPool:
     def run(self, job: _Search) -> dict[str, Any] | None:
         return _nearest_of(self.comp, self.seed, job)
 
+    def abort(self) -> None:
+        """Stop and reap the children (the report failed: their results are not needed)."""
+        import signal
+
+        for child in self.children:
+            os.close(child.read)
+            try:
+                os.kill(child.pid, signal.SIGKILL)
+            except ProcessLookupError:  # pragma: no cover - it has just ended
+                pass
+            os.waitpid(child.pid, 0)
+        self.children = []
+
     def start(self, jobs: list[_Search]) -> None:
         if jobs:
             self.children.append(_Forked(self.run, jobs))
@@ -392,11 +421,13 @@ class _SearchPool:
         for job in rest:
             out[job.key] = self.run(job)
             step()
-        for child in self.children:
-            for job, res in zip(child.jobs, child.result(), strict=True):
+        while self.children:
+            child = self.children[0]
+            got = child.result()
+            self.children.pop(0)
+            for job, res in zip(child.jobs, got, strict=True):
                 out[job.key] = res
                 step()
-        self.children = []
         return out
 
 
