@@ -139,9 +139,19 @@ def test_a_failing_report_stops_its_children(monkeypatch) -> None:
     def broken(*args):
         raise RuntimeError("the report fails")
 
+    pids = []
+
+    class Recorded(RR._Forked):
+        def __init__(self, *args) -> None:
+            super().__init__(*args)
+            pids.append(self.pid)
+
+    monkeypatch.setattr(RR, "_Forked", Recorded)
     # after the proposals' searches have started in a child
     monkeypatch.setattr(RR, "spatial_utility", broken)
     with pytest.raises(RuntimeError, match="the report fails"):
         api.ratify(forms=["treaty"], nearest=True, workers=2)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left, running or unreaped
+    assert pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # killed and reaped
