@@ -393,12 +393,15 @@ class _SearchPool:
         import signal
 
         for child in self.children:
-            os.close(child.read)
+            try:
+                os.close(child.read)
+            except OSError:  # pragma: no cover - closed while its result was being read
+                pass
             try:
                 os.kill(child.pid, signal.SIGKILL)
-            except ProcessLookupError:  # pragma: no cover - it has just ended
+                os.waitpid(child.pid, 0)
+            except (ProcessLookupError, ChildProcessError):  # pragma: no cover - reaped
                 pass
-            os.waitpid(child.pid, 0)
         self.children = []
 
     def start(self, jobs: list[_Search]) -> None:
