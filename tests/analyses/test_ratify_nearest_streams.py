@@ -155,3 +155,39 @@ def test_a_failing_report_stops_its_children(monkeypatch) -> None:
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # killed and reaped
+
+
+def test_searches_side_by_side_are_each_search_alone() -> None:
+    rng = np.random.default_rng(11)
+    bodies = (_body(rng, 60, 4, 30, True), _body(rng, 25, 4, 10, False))
+    lo, hi = np.zeros(4), np.full(4, 100.0)
+    pts = rng.uniform(0.0, 100.0, (1, 4000, 4))
+    passing = pts[0, R.form_passes(pts, bodies)[0]]
+    ys = [rng.uniform(0.0, 100.0, 4) for _ in range(5)]
+    ys += [passing[0], ys[0]]  # a package that passes; the same package again, another stream
+    alone = [
+        R.nearest_ratifiable(y, bodies, lo, hi, np.random.default_rng(k), rounds=12)
+        for k, y in enumerate(ys)
+    ]
+    together = R.nearest_ratifiable_many(
+        ys, bodies, lo, hi, [np.random.default_rng(k) for k in range(len(ys))], rounds=12
+    )
+    assert sum(bool(a.found[0]) for a in alone) >= 5
+    assert alone[5].distance[0] == 0.0
+    for a, b in zip(alone, together, strict=True):
+        assert a.package.tobytes() == b.package.tobytes()
+        assert a.distance.tobytes() == b.distance.tobytes()
+        assert a.found.tobytes() == b.found.tobytes()
+    # a box the form cannot carry: nothing found, as alone
+    within = (np.full(4, 99.0), np.full(4, 100.0))
+    none = R.nearest_ratifiable_many(
+        ys[:2],
+        bodies,
+        lo,
+        hi,
+        [np.random.default_rng(0), np.random.default_rng(1)],
+        within=within,
+    )
+    one = R.nearest_ratifiable(ys[0], bodies, lo, hi, np.random.default_rng(0), within=within)
+    assert none[0].found.tobytes() == one.found.tobytes()
+    assert none[0].distance.tobytes() == one.distance.tobytes()

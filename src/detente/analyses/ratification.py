@@ -720,6 +720,150 @@ def nearest_ratifiable(
     return Nearest(package=best, distance=best_d, found=found)
 
 
+def nearest_ratifiable_many(
+    ys: list[np.ndarray],
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    scale_min: np.ndarray,
+    scale_max: np.ndarray,
+    rngs: list[np.random.Generator],
+    *,
+    candidates: int = 256,
+    rounds: int = 24,
+    tol: float = 1e-6,
+    within: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[Nearest]:
+    """``[nearest_ratifiable(y, bodies, ..., rng) for y, rng in zip(ys, rngs)]``, bit for bit,
+    with the searches run side by side: one vote and one pull per round for all of them.
+
+    Each search draws from its own generator exactly what it draws alone (its own rounds,
+    its own early stop: a search that stops drops out of the later rounds). What runs on the
+    searches together is the same arithmetic row by row: the votes on candidates (a vote on a
+    package does not depend on the other packages voted on with it, see
+    :func:`_nearest_passing`), the distances (along a row) and the pull
+    (:meth:`_Segments.first` with ``rows``). For one-sample bodies and packages ``ys``, each
+    (D,) or (1, D); other cases run one by one.
+    """
+    if not ys:
+        return []
+    one = all(b.n_samples == 1 for b in bodies) and all(
+        np.ndim(y) == 1 or np.shape(y)[0] == 1 for y in ys
+    )
+    if not one or len(ys) == 1:
+        return [
+            nearest_ratifiable(
+                y,
+                bodies,
+                scale_min,
+                scale_max,
+                rng,
+                candidates=candidates,
+                rounds=rounds,
+                tol=tol,
+                within=within,
+            )
+            for y, rng in zip(ys, rngs, strict=True)
+        ]
+    y = np.concatenate([np.asarray(v, dtype=float).reshape(1, -1) for v in ys])  # (n, D)
+    n, d = y.shape
+    width = np.asarray(scale_max, float) - np.asarray(scale_min, float)
+    ok = np.array([bool(form_passes(y[i : i + 1], bodies)[0]) for i in range(n)])
+    free = np.zeros(d, dtype=bool)
+    for b in bodies:
+        free |= (b.weight > 0).any(axis=(0, 1))
+    low, high = winset_box(bodies, scale_min, scale_max)
+    if within is not None:
+        low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
+    low = np.where(free, low, y)
+    high = np.where(free, high, y)
+    empty = (low > high).any(-1)
+    best = np.where(ok[:, None], y, np.nan)
+    best_d = np.where(ok, 0.0, np.inf)
+    radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)
+    keep = min(8, candidates)
+    seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
+    segments = _Segments(y, bodies)
+    # an empty box has no candidates: such a search never changes its state
+    active = ~empty
+    for rnd in range(rounds):
+        act = np.flatnonzero(active)
+        if act.size == 0:
+            break
+        found = np.isfinite(best_d)
+        cs = []
+        for i in act:
+            lo, hi = low[i : i + 1], high[i : i + 1]
+            c = lo[:, None] + rngs[i].random((1, candidates, d)) * (hi - lo)[:, None]
+            if rnd == 0:
+                c = np.concatenate([c, seeds[i : i + 1]], axis=1)
+            if found[i]:
+                step = rngs[i].normal(size=c.shape) * (radius[i : i + 1, None, None] * width)
+                c = np.clip(
+                    best[i : i + 1, None] + np.where(free, step, 0.0), lo[:, None], hi[:, None]
+                )
+            cs.append(c[0])
+        c = np.stack(cs)  # (A, N, D)
+        dist = np.linalg.norm((c - y[act][:, None]) / width, axis=-1)  # (A, N)
+        idx, good = _nearest_passing_many(c, dist, bodies, keep)
+        has = good.any(-1)
+        if not has.any():
+            continue
+        g = act[has]
+        c = np.take_along_axis(c[has], idx[has][..., None], axis=1)  # (G, keep, D)
+        good = good[has]
+        seg = c - y[g][:, None]
+        t_hi = np.where(good, segments.first(seg, rows=g), 1.0)
+        dd = np.where(good, np.linalg.norm(seg * t_hi[..., None] / width, axis=-1), np.inf)
+        j = np.argmin(dd, axis=1)
+        r = np.arange(g.size)
+        better = (dd[r, j] < best_d[g]) & ~ok[g]
+        best[g] = np.where(better[:, None], y[g] + t_hi[r, j, None] * seg[r, j], best[g])
+        best_d[g] = np.where(better, dd[r, j], best_d[g])
+        radius[g] = np.where(better & found[g], radius[g], radius[g] / 2)
+        active[g] &= ~(ok[g] | (np.isfinite(best_d[g]) & (radius[g] < tol)))
+    return [
+        Nearest(
+            package=best[i : i + 1],
+            distance=best_d[i : i + 1],
+            found=np.isfinite(best_d[i : i + 1]),
+        )
+        for i in range(n)
+    ]
+
+
+def _nearest_passing_many(
+    c: np.ndarray,
+    dist: np.ndarray,
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    keep: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_nearest_passing` of each row of ``c`` (A, N, D) at distances ``dist`` (A, N),
+    with the votes of all rows in one call at a time: indices and passing flags, (A, keep)."""
+    a_n, n_c, d = c.shape
+    order = np.argsort(dist, axis=1, kind="stable")
+    votes = np.zeros((a_n, n_c), dtype=bool)
+    first = max(keep, math.ceil(_FIRST_SHARE * n_c))
+    rows = np.arange(a_n)[:, None]
+    head = order[:, :first]
+    votes[rows, head] = _form_passes_pruned(c[rows, head].reshape(1, -1, d), bodies).reshape(
+        head.shape
+    )
+    short = np.flatnonzero(votes.sum(-1) < keep)
+    if short.size and first < n_c:
+        tail = order[short, first:]
+        got = _form_passes_pruned(c[short[:, None], tail].reshape(1, -1, d), bodies)
+        votes[short[:, None], tail] = got.reshape(tail.shape)
+    idx = np.empty((a_n, keep), dtype=np.intp)
+    good = np.ones((a_n, keep), dtype=bool)
+    for i in range(a_n):
+        ranked = order[i][votes[i, order[i]]]
+        if ranked.size >= keep:
+            idx[i] = ranked[:keep]
+        else:  # every candidate voted on: the argsort's pick, fillers included
+            pick = np.argsort(np.where(votes[i], dist[i], np.inf))[:keep]
+            idx[i], good[i] = pick, votes[i, pick]
+    return idx, good
+
+
 #: Share of the candidates :func:`_nearest_passing` votes on first, nearest first: in the local
 #: search the candidates are a cloud around the best package, on the boundary of the win-set,
 #: so the nearer half mostly fails and the ``keep``-th that passes comes at about 55 % of them
@@ -850,17 +994,28 @@ class _Segments:
                 )
             )
 
-    def first(self, seg: np.ndarray) -> np.ndarray:
+    def first(self, seg: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """(S, K) first passing ``t`` of the segments ``seg`` (S, K, D); see
-        :func:`first_passing`."""
-        y, bodies = self.y, self.bodies
+        :func:`first_passing`. With ``rows``, the segments start from those rows of ``y``
+        (``seg`` has one row for each): each row's result is the one it has alone, since the
+        matrix products run row by row (a stack of (K, D) products) and the rest is
+        element-wise or along a row."""
+        y, bodies, parts = self.y, self.bodies, self.parts
+        if rows is not None:
+            y = y[rows]
+            if self.y.shape[0] > 1:
+                # rows of the (S, M, D) array, as views (D, M) like the whole one's
+                parts = [
+                    (wt, np.swapaxes(np.swapaxes(wdyt, 1, 2)[rows], 1, 2), ont, c0[rows], nv)
+                    for wt, wdyt, ont, c0, nv in parts
+                ]
         k_n = seg.shape[1]
         seg_nan = np.isnan(seg)
         has_nan = bool(seg_nan.any())
         seg0 = np.where(seg_nan, 0.0, seg) if has_nan else seg
         seg2 = seg0**2
         times, deltas, owners = [], [], []
-        for i, (wt, wdyt, ont, c0, never) in enumerate(self.parts):
+        for i, (wt, wdyt, ont, c0, never) in enumerate(parts):
             a = seg2 @ wt  # (S, K, M)
             bb = seg0 @ wdyt
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -906,7 +1061,13 @@ class _Segments:
         rows, cols = np.arange(s_n)[:, None], np.arange(k_n)
         t_first = np.where(ok.any(-1), t_sorted[rows, cols, ok.argmax(-1)], 1.0)
         t_try = np.minimum(t_first[..., None] + np.asarray(_NUDGES), 1.0)  # (S, K, J)
-        p = _form_passes_pruned(y[:, None, None] + t_try[..., None] * seg[:, :, None], bodies)
+        pts = y[:, None, None] + t_try[..., None] * seg[:, :, None]
+        if rows is not None and all(b.n_samples == 1 for b in bodies):
+            # every package voted on as one sample's: pruned from body to body
+            p = _form_passes_pruned(pts.reshape(1, -1, pts.shape[-1]), bodies)
+            p = p.reshape(t_try.shape)
+        else:
+            p = _form_passes_pruned(pts, bodies)
         p = np.broadcast_to(p, t_try.shape)
         return np.where(p.any(-1), t_try[rows, cols, p.argmax(-1)], 1.0)
 

@@ -29,7 +29,7 @@ from detente.analyses.ratification import (
     form_votes,
     forum_forecast,
     margins,
-    nearest_ratifiable,
+    nearest_ratifiable_many,
     pivot,
     ratification_probability,
     spatial_utility,
@@ -315,23 +315,37 @@ def _failing(comp: CompiledRatification, chosen: list[str], pkgs: list[Package])
     return out
 
 
-def _nearest_of(comp: CompiledRatification, seed: int, job: _Search) -> dict[str, Any] | None:
-    """A form entry's ``nearest``: values and distance, or None where none was found."""
-    form = comp.form(job.form_id)
-    # search only packages the form can carry: its fixed issues pinned, bounded ones clipped
-    lo, hi = comp.scale_min.copy(), comp.scale_max.copy()
-    for j, v in form.fixed:
-        lo[j] = hi[j] = v
-    for j, a, b in form.bounded:
-        lo[j], hi[j] = a, b
-    rng = nearest_rng(seed, job.form_id, job.package_id)
-    res = nearest_ratifiable(
-        job.x, comp.form_bodies(form), comp.scale_min, comp.scale_max, rng, within=(lo, hi)
-    )
-    if not res.found[0]:
-        return None
-    near = dict(zip(comp.issue_ids, res.package[0].tolist(), strict=True))
-    return {"values": near, "distance": float(res.distance[0])}
+def _nearest_of(
+    comp: CompiledRatification, seed: int, jobs: list[_Search]
+) -> list[dict[str, Any] | None]:
+    """The form entries' ``nearest`` for ``jobs``, in order: values and distance, or None where
+    none was found. The searches of one form run side by side
+    (:func:`~detente.analyses.ratification.nearest_ratifiable_many`), each as it runs alone."""
+    out: list[dict[str, Any] | None] = [None] * len(jobs)
+    by_form: dict[str, list[int]] = {}
+    for k, job in enumerate(jobs):
+        by_form.setdefault(job.form_id, []).append(k)
+    for fid, ks in by_form.items():
+        form = comp.form(fid)
+        # search only packages the form can carry: its fixed issues pinned, bounded ones clipped
+        lo, hi = comp.scale_min.copy(), comp.scale_max.copy()
+        for j, v in form.fixed:
+            lo[j] = hi[j] = v
+        for j, a, b in form.bounded:
+            lo[j], hi[j] = a, b
+        found = nearest_ratifiable_many(
+            [jobs[k].x for k in ks],
+            comp.form_bodies(form),
+            comp.scale_min,
+            comp.scale_max,
+            [nearest_rng(seed, fid, jobs[k].package_id) for k in ks],
+            within=(lo, hi),
+        )
+        for k, res in zip(ks, found, strict=True):
+            if res.found[0]:
+                near = dict(zip(comp.issue_ids, res.package[0].tolist(), strict=True))
+                out[k] = {"values": near, "distance": float(res.distance[0])}
+    return out
 
 
 class _Forked:
@@ -341,7 +355,7 @@ class _Forked:
     through a pipe. If the child fails, :meth:`result` runs its searches here instead.
     """
 
-    def __init__(self, run: Callable[[_Search], Any], jobs: list[_Search]) -> None:
+    def __init__(self, run: Callable[[list[_Search]], list[Any]], jobs: list[_Search]) -> None:
         import pickle
 
         self.run, self.jobs = run, jobs
@@ -351,7 +365,7 @@ class _Forked:
             code = 1
             try:
                 os.close(read)
-                data = pickle.dumps([run(job) for job in jobs])
+                data = pickle.dumps(run(jobs))
                 with os.fdopen(write, "wb") as sink:
                     sink.write(data)
                 code = 0
@@ -366,7 +380,7 @@ class _Forked:
         with os.fdopen(self.read, "rb") as src:
             data = src.read()
         _, status = os.waitpid(self.pid, 0)
-        return pickle.loads(data) if status == 0 else [self.run(job) for job in self.jobs]
+        return pickle.loads(data) if status == 0 else self.run(self.jobs)
 
 
 class _SearchPool:
@@ -385,8 +399,8 @@ class _SearchPool:
         self.workers = workers if self.parallel else 1
         self.children: list[_Forked] = []
 
-    def run(self, job: _Search) -> dict[str, Any] | None:
-        return _nearest_of(self.comp, self.seed, job)
+    def run(self, jobs: list[_Search]) -> list[dict[str, Any] | None]:
+        return _nearest_of(self.comp, self.seed, jobs)
 
     def abort(self) -> None:
         """Stop and reap the children (the report failed: their results are not needed)."""
@@ -421,8 +435,8 @@ class _SearchPool:
                 self.children.append(_Forked(self.run, rest[w::n]))
             rest = rest[::n]
         out = {}
-        for job in rest:
-            out[job.key] = self.run(job)
+        for job, res in zip(rest, self.run(rest), strict=True):
+            out[job.key] = res
             step()
         while self.children:
             child = self.children[0]
