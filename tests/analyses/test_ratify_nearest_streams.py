@@ -191,3 +191,15 @@ def test_searches_side_by_side_are_each_search_alone() -> None:
     one = R.nearest_ratifiable(ys[0], bodies, lo, hi, np.random.default_rng(0), within=within)
     assert none[0].found.tobytes() == one.found.tobytes()
     assert none[0].distance.tobytes() == one.distance.tobytes()
+
+
+def test_the_cli_asks_for_a_second_process_only_where_a_cpu_is_free(monkeypatch) -> None:
+    from detente.commands import ratify as cmd
+
+    monkeypatch.setattr(cmd, "_cpus", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 1.0, 1.0))
+    assert cmd._workers() == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.4, 1.0, 1.0))
+    assert cmd._workers() == 1
+    monkeypatch.setattr(cmd, "_cpus", lambda: 1)
+    assert cmd._workers() == 1
