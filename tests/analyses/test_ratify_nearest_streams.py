@@ -141,12 +141,12 @@ def test_a_failing_report_stops_its_children(monkeypatch) -> None:
 
     pids = []
 
-    class Recorded(RR._Forked):
+    class Recorded(RR.Forked):
         def __init__(self, *args) -> None:
             super().__init__(*args)
             pids.append(self.pid)
 
-    monkeypatch.setattr(RR, "_Forked", Recorded)
+    monkeypatch.setattr(RR, "Forked", Recorded)
     # after the proposals' searches have started in a child
     monkeypatch.setattr(RR, "spatial_utility", broken)
     with pytest.raises(RuntimeError, match="the report fails"):

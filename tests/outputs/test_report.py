@@ -238,7 +238,7 @@ def test_figures_rendered_in_child_processes_give_the_same_report():
 def test_a_child_that_fails_is_replaced_by_the_work_done_here():
     import os
 
-    from detente.outputs.report import _Forked
+    from detente.analyses.forked import Forked
 
     if not hasattr(os, "fork"):
         pytest.skip("needs os.fork")
@@ -249,5 +249,5 @@ def test_a_child_that_fails_is_replaced_by_the_work_done_here():
             raise RuntimeError("child")
         return 7
 
-    assert _Forked(only_here).result() == 7
-    assert _Forked(lambda: os.getpid()).result() != parent  # the child's work comes back
+    assert Forked(only_here).result() == 7
+    assert Forked(lambda: os.getpid()).result() != parent  # the child's work comes back

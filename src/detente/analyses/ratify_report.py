@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from detente.analyses.forked import Forked
 from detente.analyses.ratification import (
     ForumOptions,
     durable_value,
@@ -348,41 +349,6 @@ def _nearest_of(
     return out
 
 
-class _Forked:
-    """The results of searches run by a forked child, started at once; :meth:`result` waits.
-
-    The child has this process's state as it is at the fork; its results come back pickled
-    through a pipe. If the child fails, :meth:`result` runs its searches here instead.
-    """
-
-    def __init__(self, run: Callable[[list[_Search]], list[Any]], jobs: list[_Search]) -> None:
-        import pickle
-
-        self.run, self.jobs = run, jobs
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child (coverage is not measured in it)
-            code = 1
-            try:
-                os.close(read)
-                data = pickle.dumps(run(jobs))
-                with os.fdopen(write, "wb") as sink:
-                    sink.write(data)
-                code = 0
-            finally:
-                os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
-        os.close(write)
-        self.pid, self.read = pid, read
-
-    def result(self) -> list[Any]:
-        import pickle
-
-        with os.fdopen(self.read, "rb") as src:
-            data = src.read()
-        _, status = os.waitpid(self.pid, 0)
-        return pickle.loads(data) if status == 0 else self.run(self.jobs)
-
-
 class _SearchPool:
     """Runs the nearest-package searches, on ``workers`` processes where ``os.fork`` exists.
 
@@ -397,42 +363,32 @@ class _SearchPool:
         self.comp, self.seed = comp, seed
         self.parallel = workers >= 2 and hasattr(os, "fork")
         self.workers = workers if self.parallel else 1
-        self.children: list[_Forked] = []
+        self.children: list[Forked] = []
 
     def run(self, jobs: list[_Search]) -> list[dict[str, Any] | None]:
         return _nearest_of(self.comp, self.seed, jobs)
 
     def abort(self) -> None:
         """Stop and reap the children (the report failed: their results are not needed)."""
-        import signal
-
         for child in self.children:
-            try:
-                os.close(child.read)
-            except OSError:  # pragma: no cover - closed while its result was being read
-                pass
-            try:
-                os.kill(child.pid, signal.SIGKILL)
-                os.waitpid(child.pid, 0)
-            except (ProcessLookupError, ChildProcessError):  # pragma: no cover - reaped
-                pass
+            child.stop()
         self.children = []
 
     def start(self, jobs: list[_Search]) -> None:
         if jobs:
-            self.children.append(_Forked(self.run, jobs))
+            self.children.append(Forked(self.run, jobs))
 
     def finish(
         self, jobs: list[_Search], step: Callable[[], None]
     ) -> dict[tuple[str, str], dict[str, Any] | None]:
         """The result of every search in ``jobs`` by its (form, package); ``step()`` after each
         one (the children's when they are collected)."""
-        started = {job.key for child in self.children for job in child.jobs}
+        started = {job.key for child in self.children for job in child.args[0]}
         rest = [job for job in jobs if job.key not in started]
         n = min(self.workers, len(rest))
         if n >= 2:
             for w in range(1, n):
-                self.children.append(_Forked(self.run, rest[w::n]))
+                self.children.append(Forked(self.run, rest[w::n]))
             rest = rest[::n]
         out = {}
         for job, res in zip(rest, self.run(rest), strict=True):
@@ -442,7 +398,7 @@ class _SearchPool:
             child = self.children[0]
             got = child.result()
             self.children.pop(0)
-            for job, res in zip(child.jobs, got, strict=True):
+            for job, res in zip(child.args[0], got, strict=True):
                 out[job.key] = res
                 step()
         return out

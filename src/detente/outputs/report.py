@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from detente.analyses.forked import Forked
 from detente.arrays import ScenarioArrays
 from detente.outputs.advice_text import pivotal_name
 from detente.scenario import Loaded
@@ -34,7 +35,7 @@ ARTICLE = "russia-nato-2021"
 class Figure:
     """A drawn figure: id, caption, inline SVG and the matplotlib figure (for PNG).
 
-    ``rendering`` is the SVG text, or a pending rendering (:class:`_Inline`, :class:`_Forked`)
+    ``rendering`` is the SVG text, or a pending rendering (:class:`_Inline`, :class:`Forked`)
     that :attr:`svg` completes on first use: a Markdown report without figures never renders
     them, and the CLI renders an HTML report's figures in child processes while it computes the
     rest.
@@ -61,47 +62,6 @@ class _Inline:
 
     def result(self) -> str:
         return _svg(self.fig)
-
-
-_UNSET = object()
-
-
-class _Forked:
-    """``fn(*args)`` computed by a forked child process, started at once; :meth:`result` waits.
-
-    The child has this process's state as it is at the fork, so its result is the one this
-    process would compute; it comes back pickled through a pipe. If the child fails, ``fn(*args)``
-    runs here instead.
-    """
-
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        import pickle
-
-        self.fn, self.args, self.value = fn, args, _UNSET
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child (coverage is not measured in it)
-            code = 1
-            try:
-                os.close(read)
-                data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as out:
-                    out.write(data)
-                code = 0
-            finally:
-                os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
-        os.close(write)
-        self.pid, self.read = pid, read
-
-    def result(self) -> Any:
-        import pickle
-
-        if self.value is _UNSET:
-            with os.fdopen(self.read, "rb") as src:
-                data = src.read()
-            _, status = os.waitpid(self.pid, 0)
-            self.value = pickle.loads(data) if status == 0 else self.fn(*self.args)
-        return self.value
 
 
 #: How :func:`build_report` renders the figures' SVG: ``"lazy"`` in this process when first
@@ -487,13 +447,13 @@ def build_report(
     # forked: the advised actors' advice (about 0.5 s each, needing nothing computed below) is
     # worked out by children from the start, on the other CPU, while this process computes the
     # rest; the same numbers (a child that fails is replaced by the work done here)
-    early = {a: _Forked(advice_of, a) for a in advised} if forked else {}
+    early = {a: Forked(advice_of, a) for a in advised} if forked else {}
     issues = list(point.issue_ids)
     figures: list[Figure] = []
 
     def add(fid: str, caption: str, fig: Any) -> None:
         if forked:
-            rendering: Any = _Forked(_svg, fig)
+            rendering: Any = Forked(_svg, fig)
         else:
             rendering = _svg(fig) if svg == "now" else _Inline(fig)
         figures.append(Figure(fid, caption, rendering, fig))
