@@ -168,6 +168,31 @@ def test_vote_counts_and_gains_equal_the_plain_formulas() -> None:
         assert _same(R.yes_counts(x, body), ok.sum(-1))
 
 
+@pytest.mark.parametrize("cells", [1, 40, 333])
+def test_votes_taken_a_slice_of_samples_at_a_time_equal_one_pass(monkeypatch, cells) -> None:
+    sc = Scenario.model_validate(_uncertain_doc())
+    rat = compile_ratification(sc, samples=31, rng=np.random.default_rng(4))
+    gen = np.random.default_rng(5)
+    x = gen.uniform(-50, 100, size=(31, 2, 3, len(sc.issues)))
+    x[3, 1, 2, 0] = np.nan  # an unknown package value
+    for body in rat.bodies:
+        x[5, 0, 1] = body.reversion[5]  # indifferent members: the tie rule decides
+    cases = [x, x[:, 0, 0], x[:1], x[0, 0, 0]]  # (S, ..., D), (S, D), one sample, a (D,) package
+    want = {}
+    for body in rat.bodies:
+        for k, y in enumerate(cases):
+            y1 = y[None] if y.ndim == 1 else y
+            want[body.id, k] = R._approvals(y1, body)
+    monkeypatch.setattr(R, "_VOTE_CELLS", cells)
+    for body in rat.bodies:
+        for k, y in enumerate(cases):
+            if cells == 1:  # one sample per slice
+                assert len(R._vote_slices(y[None] if y.ndim == 1 else y, body)) == 31
+            assert _same(R.approvals(y, body), want[body.id, k]), (body.id, k)
+            assert _same(R.yes_counts(y, body), R._count_yes(want[body.id, k])), (body.id, k)
+    assert any(want[b.id, 0][5, 0, 1].any() for b in rat.bodies if b.ties == "yes")
+
+
 def test_signing_rule_gives_signings_bits_for_every_form_and_deal() -> None:
     sc = load_scenario("russia-nato-2021")
     params = uncertain_parameters(sc)
