@@ -314,7 +314,7 @@ def _turn(x, sal, cap, sal_tot, den, n, d, rule, vmodel, commit, ivb_n, vdiff, r
             # option tests, which the compiler does not take out of the loop: a tenth of the
             # kernel's time
             if rule == 0 and commit == 1:
-                for m in range(n):
+                for m in range(tp.shape[0]):  # to the padding (run_samples)
                     u_ni, u_nn = uni_m[m], unn_m[m]
                     u_nj = _bs_util(vdt[j, m], r_m[m])
                     w_m = weight[m]
@@ -577,8 +577,12 @@ def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit
     tmp = np.empty(size)
     buf_pos = np.empty(size)
     buf_neg = np.empty(size)
-    tp = np.empty(n)
-    tn = np.empty(n)
+    # the third parties' terms (tp, tn) and the rows they are computed from (work, vdt) have
+    # zero columns up to a multiple of 4, so that the defaults' loop over them runs in whole
+    # SIMD lanes; the extra terms are finite and never summed
+    n_pad = (n + 3) // 4 * 4
+    tp = np.zeros(n_pad)
+    tn = np.zeros(n_pad)
     target = np.empty(n, dtype=np.int64)
     b_init = np.zeros((n, d))
     b_rcvr = np.zeros((n, d))
@@ -587,8 +591,8 @@ def run_samples(first, stop, x0, sal, cap, rule, vmodel, adjust, r_range, commit
     c_done = np.zeros((n + 1, n + 1), dtype=np.bool_)
     queue = np.empty(n + 1, dtype=np.int64)
     qprob = np.empty(n + 1)
-    work = np.empty((6, n))
-    vdt = np.empty((n, n))
+    work = np.zeros((6, n_pad))
+    vdt = np.zeros((n, n_pad))
     is_rep = np.empty(n, dtype=np.bool_)
     x = np.empty((n, d))
     x_new = np.empty((n, d))
