@@ -49,6 +49,8 @@ from detente.analyses.outcome import OutcomeOptions, signatories
 from detente.analyses.crisis import CrisisOptions
 
 bdm.KERNEL_THREADS = smp.KERNEL_THREADS = 1
+if hasattr(mc, "retain_freed_memory"):  # as the workers and the CLI run blocks
+    mc.retain_freed_memory()
 scenario_name, blocks = sys.argv[1], int(sys.argv[2])
 timers = {}
 

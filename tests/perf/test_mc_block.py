@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from detente.analyses import crisis as C
 from detente.analyses import montecarlo as mc
 from detente.analyses import outcome as O
 from detente.analyses import ratification as R
@@ -168,6 +169,31 @@ def test_vote_counts_and_gains_equal_the_plain_formulas() -> None:
         assert _same(R.yes_counts(x, body), ok.sum(-1))
 
 
+@pytest.mark.parametrize("cells", [1, 40, 333])
+def test_votes_taken_a_slice_of_samples_at_a_time_equal_one_pass(monkeypatch, cells) -> None:
+    sc = Scenario.model_validate(_uncertain_doc())
+    rat = compile_ratification(sc, samples=31, rng=np.random.default_rng(4))
+    gen = np.random.default_rng(5)
+    x = gen.uniform(-50, 100, size=(31, 2, 3, len(sc.issues)))
+    x[3, 1, 2, 0] = np.nan  # an unknown package value
+    for body in rat.bodies:
+        x[5, 0, 1] = body.reversion[5]  # indifferent members: the tie rule decides
+    cases = [x, x[:, 0, 0], x[:1], x[0, 0, 0]]  # (S, ..., D), (S, D), one sample, a (D,) package
+    want = {}
+    for body in rat.bodies:
+        for k, y in enumerate(cases):
+            y1 = y[None] if y.ndim == 1 else y
+            want[body.id, k] = R._approvals(y1, body)
+    monkeypatch.setattr(R, "_VOTE_CELLS", cells)
+    for body in rat.bodies:
+        for k, y in enumerate(cases):
+            if cells == 1:  # one sample per slice
+                assert len(R._vote_slices(y[None] if y.ndim == 1 else y, body)) == 31
+            assert _same(R.approvals(y, body), want[body.id, k]), (body.id, k)
+            assert _same(R.yes_counts(y, body), R._count_yes(want[body.id, k])), (body.id, k)
+    assert any(want[b.id, 0][5, 0, 1].any() for b in rat.bodies if b.ties == "yes")
+
+
 def test_signing_rule_gives_signings_bits_for_every_form_and_deal() -> None:
     sc = load_scenario("russia-nato-2021")
     params = uncertain_parameters(sc)
@@ -199,6 +225,66 @@ def test_signing_rule_gives_signings_bits_for_every_form_and_deal() -> None:
     rule2 = O.SigningRule(comp2.arrays)
     b = rule2.sign(deal, rule2.form(0.05, 10.0))
     assert _same(a["margin"], b["margin"]) and a["signatories"] == b["signatories"]
+
+
+def _reference_gap(arrays, public, forecast, kappa, rule, public_from, victory_gap):
+    """:func:`achievement_gap` as it was written before its forecast-free terms were shared."""
+    o = np.asarray(forecast, dtype=float)[:, None, :]
+    width = arrays.scale_width[None, None, :]
+    sq = arrays.status_quo[:, None, :]
+    ref = np.where(np.isnan(sq), ((arrays.scale_min + arrays.scale_max) / 2)[None, None, :], sq)
+    dem = public.demand
+    sigma = np.sign(dem - ref)
+    kap = C._expand(np.broadcast_to(C._f(kappa), (o.shape[0],)), 3)
+    short = np.where(sigma == 0, np.abs(dem - o), np.maximum(0.0, sigma * (dem - o)))
+    short_sq = np.where(np.isnan(sq), 0.0, np.where(sigma == 0, 0.0, np.abs(dem - ref)))
+    mask = arrays.mask[None]
+    score = np.where(mask, public.publicity * (short / width) ** kap, 0.0)
+    sal = arrays.salience * mask
+    tot = sal.sum(axis=2)
+    gap = np.where(tot > 0, (sal * score).sum(axis=2) / np.where(tot > 0, tot, 1.0), 0.0)
+    staked = mask & (public.publicity >= public_from)
+    retreat = staked & (short > short_sq + 1e-9 * width)
+    victory = ~retreat.any(axis=2) if rule == "no_retreat" else gap <= victory_gap
+    victory = victory | ~staked.any(axis=2)
+    cost = public.sensitivity * gap
+    return score, gap, cost, retreat, staked.any(axis=(0, 2)), victory
+
+
+@pytest.mark.parametrize("rule", ["no_retreat", "gap_threshold"])
+def test_achievement_gaps_of_a_crisis_analysis_equal_the_formula(rule) -> None:
+    sc = load_scenario("russia-nato-2021")
+    params = uncertain_parameters(sc)
+    values = draw_values(params, 40, np.random.default_rng(7))
+    comp = compile_all(sc, params, values, np.random.default_rng(8))
+    arrays, cr = comp.arrays, comp.crisis
+    gen = np.random.default_rng(9)
+    lo, hi = arrays.scale_min, arrays.scale_max
+    forecasts = {f"m{k}": gen.uniform(lo, hi, size=(40, len(lo))) for k in range(3)}
+    forecasts["sq"] = np.where(np.isnan(arrays.status_quo), lo, arrays.status_quo)
+    opts = C.CrisisOptions(victory_rule=rule)
+    res = C.analyse_crisis(cr, arrays, forecasts, opts)
+    for name, fc in forecasts.items():
+        want = _reference_gap(
+            arrays, cr.public, fc, cr.kappa, rule, opts.public_from, opts.victory_gap
+        )
+        got = C.achievement_gap(
+            arrays,
+            cr.public,
+            fc,
+            kappa=cr.kappa,
+            rule=rule,
+            public_from=opts.public_from,
+            victory_gap=opts.victory_gap,
+        )
+        for a, b in zip(
+            (got.score, got.gap, got.cost, got.retreat, got.public, got.victory), want, strict=True
+        ):
+            assert _same(np.asarray(a), np.asarray(b)), name
+        m = res["models"][name]
+        assert _same(m["gap"], want[1]) and _same(m["audience_cost"], want[2])
+        assert _same(m["victory"], want[5]) and _same(m["public"], want[4])
+    assert res["models"]["m0"]["public"].any() and not res["models"]["m0"]["victory"].all()
 
 
 def test_retaining_freed_memory_is_optional_and_changes_no_number(monkeypatch) -> None:

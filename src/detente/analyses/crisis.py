@@ -652,34 +652,88 @@ def achievement_gap(
     kappa
         Convexity of the score (C.2), scalar or (S,).
     """
-    o = np.asarray(forecast, dtype=float)[:, None, :]
+    o = np.asarray(forecast, dtype=float)
+    terms = _gap_terms(arrays, public, o.shape[0], kappa, public_from)
+    return _achievement(terms, o, rule, victory_gap)
+
+
+@dataclass(frozen=True)
+class _GapTerms:
+    """The parts of :func:`achievement_gap` that do not depend on the forecast (computed once
+    for every model's forecast of a crisis analysis)."""
+
+    width: np.ndarray
+    dem: np.ndarray
+    sigma: np.ndarray
+    level: np.ndarray  # sigma == 0: a demand that defends the status quo
+    kap: np.ndarray
+    mask: np.ndarray
+    publicity: np.ndarray
+    sal: np.ndarray
+    weighed: np.ndarray  # tot > 0
+    tot: np.ndarray  # the salience totals, 1 where 0
+    staked: np.ndarray
+    limit: np.ndarray  # short_sq + 1e-9 * width: shorter than this is no retreat
+    has_public: np.ndarray
+    unstaked: np.ndarray  # no public stake on any issue
+    sensitivity: np.ndarray
+
+
+def _gap_terms(
+    arrays: ScenarioArrays, public: PublicStakes, samples: int, kappa: ArrayLike, public_from: float
+) -> _GapTerms:
+    """:class:`_GapTerms` for forecasts of ``samples`` samples."""
     width = arrays.scale_width[None, None, :]
     sq = arrays.status_quo[:, None, :]
     ref = np.where(np.isnan(sq), ((arrays.scale_min + arrays.scale_max) / 2)[None, None, :], sq)
     dem = public.demand
     sigma = np.sign(dem - ref)
-    kap = _expand(np.broadcast_to(_f(kappa), (o.shape[0],)), 3)
-    short = np.where(sigma == 0, np.abs(dem - o), np.maximum(0.0, sigma * (dem - o)))
+    kap = _expand(np.broadcast_to(_f(kappa), (samples,)), 3)
     short_sq = np.where(np.isnan(sq), 0.0, np.where(sigma == 0, 0.0, np.abs(dem - ref)))
     mask = arrays.mask[None]
-    score = np.where(mask, public.publicity * (short / width) ** kap, 0.0)
     sal = arrays.salience * mask
     tot = sal.sum(axis=2)
-    gap = np.where(tot > 0, (sal * score).sum(axis=2) / np.where(tot > 0, tot, 1.0), 0.0)
     staked = mask & (public.publicity >= public_from)
-    retreat = staked & (short > short_sq + 1e-9 * width)
-    has_public = staked.any(axis=(0, 2))
+    return _GapTerms(
+        width=width,
+        dem=dem,
+        sigma=sigma,
+        level=sigma == 0,
+        kap=kap,
+        mask=mask,
+        publicity=public.publicity,
+        sal=sal,
+        weighed=tot > 0,
+        tot=np.where(tot > 0, tot, 1.0),
+        staked=staked,
+        limit=short_sq + 1e-9 * width,
+        has_public=staked.any(axis=(0, 2)),
+        unstaked=~staked.any(axis=2),
+        sensitivity=public.sensitivity,
+    )
+
+
+def _achievement(
+    t: _GapTerms, forecast: np.ndarray, rule: VictoryRule, victory_gap: float
+) -> Achievement:
+    """:func:`achievement_gap` of one forecast (S, D) from the forecast-free terms ``t``: the
+    same operations on every element, so the same numbers."""
+    o = forecast[:, None, :]
+    short = np.where(t.level, np.abs(t.dem - o), np.maximum(0.0, t.sigma * (t.dem - o)))
+    score = np.where(t.mask, t.publicity * (short / t.width) ** t.kap, 0.0)
+    gap = np.where(t.weighed, (t.sal * score).sum(axis=2) / t.tot, 0.0)
+    retreat = t.staked & (short > t.limit)
     if rule == "no_retreat":
         victory = ~retreat.any(axis=2)
     else:
         victory = gap <= victory_gap
-    victory = victory | ~staked.any(axis=2)
+    victory = victory | t.unstaked
     return Achievement(
         score=score,
         gap=gap,
-        cost=public.sensitivity * gap,
+        cost=t.sensitivity * gap,
         retreat=retreat,
-        public=has_public,
+        public=t.has_public,
         victory=victory,
     )
 
@@ -934,18 +988,16 @@ def analyse_crisis(
                 ch_declines, res.p_future_critical, 1 - res.p_future_critical
             ),
         }
+    terms: dict[int, _GapTerms] = {}  # by the forecasts' samples: what they all share
     for name, fc in forecasts.items():
         share = cr.share(fc)
         esc = escalation_probability(cr, share, options)
-        ach = achievement_gap(
-            arrays,
-            cr.public,
-            fc,
-            kappa=cr.kappa,
-            rule=options.victory_rule,
-            public_from=options.public_from,
-            victory_gap=options.victory_gap,
-        )
+        fc = np.asarray(fc, dtype=float)
+        if fc.shape[0] not in terms:
+            terms[fc.shape[0]] = _gap_terms(
+                arrays, cr.public, fc.shape[0], cr.kappa, options.public_from
+            )
+        ach = _achievement(terms[fc.shape[0]], fc, options.victory_rule, options.victory_gap)
         out["models"][name] = {
             "challenger_share": share,
             "in_range": (share >= low) & (share <= high),

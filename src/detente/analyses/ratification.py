@@ -133,18 +133,81 @@ def gains(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, np.ndarray]:
     return gain.reshape(shape), _term_size(a, b, body).reshape(shape)
 
 
+#: cells (samples x packages x members) of the gains computed at once by a vote: a large vote
+#: (a Monte Carlo block of a chamber of hundreds) is taken a slice of samples at a time, so that
+#: its (S, P, M) intermediates stay in the processor's cache instead of going through memory
+_VOTE_CELLS = 1 << 16
+
+
+class _BodySlice:
+    """Samples ``sl`` of a :class:`CompiledBody`, with the attributes a vote reads (arrays with
+    one sample, which broadcast, are kept whole): every quantity of a vote is per sample, so a
+    vote on the slices gives the whole vote's values, element for element."""
+
+    def __init__(self, body: CompiledBody, sl: slice) -> None:
+        def cut(v: np.ndarray) -> np.ndarray:
+            return v[sl] if v.shape[0] > 1 else v
+
+        self._body, self._sl = body, sl
+        self.reversion = cut(body.reversion)
+        self.weight = cut(body.weight)
+        self.weighted_ideal = cut(body.weighted_ideal)
+        self.weight_sum = cut(body.weight_sum)
+        self.ideal = cut(body.ideal)
+        self.approval_cost = None if body.approval_cost is None else cut(body.approval_cost)
+        self.ideal_limit = body.ideal_limit
+        self.ties = body.ties
+
+    @property
+    def ideal_bound(self) -> np.ndarray:
+        bound = self._body.ideal_bound
+        return bound[self._sl] if bound.shape[0] > 1 else bound
+
+
+def _vote_slices(x: np.ndarray, body: CompiledBody) -> list[tuple[slice, np.ndarray, _BodySlice]]:
+    """The slices of samples a vote of ``x`` (S, ..., D) by ``body`` is taken in: one per
+    :data:`_VOTE_CELLS` cells of gains, or an empty list where one pass does it."""
+    s = max(x.shape[0], body.n_samples)
+    cells = math.prod(x.shape[1:-1]) * body.n_members
+    step = max(1, _VOTE_CELLS // max(cells, 1))
+    if s <= step:
+        return []
+    return [
+        (sl, x[sl] if x.shape[0] > 1 else x, _BodySlice(body, sl))
+        for sl in (slice(i, min(i + step, s)) for i in range(0, s, step))
+    ]
+
+
 def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Which members vote yes on ``x``, (S, ..., M) bool (ties follow ``body.ties``).
 
     The exact size of the terms (:func:`gains`) is only needed where ``|gain|`` is within the
     tie tolerance of a cheap upper bound of it, ``(max_d |a_d| + 2 Z max_d |b_d|) sum_d w_d``
     with ``Z`` the body's ``ideal_limit`` (or ``max |z|``); elsewhere the vote is its sign.
+    A large vote is taken a slice of samples at a time (:data:`_VOTE_CELLS`): the same votes.
 
     >>> from detente.scenario.ratification import CompiledBody
     >>> senate = CompiledBody.from_points(np.arange(1.0, 101.0), 30.0, 67)
     >>> int(approvals(np.array([[35.0]]), senate).sum())
     68
     """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None]
+    parts = _vote_slices(x, body)
+    if not parts:
+        return _approvals(x, body)
+    out = None
+    for sl, xs, bs in parts:
+        ok = _approvals(xs, bs)  # type: ignore[arg-type]
+        if out is None:
+            out = np.empty((parts[-1][0].stop, *ok.shape[1:]), dtype=bool)
+        out[sl] = ok
+    return out
+
+
+def _approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
+    """:func:`approvals` in one pass over the samples."""
     g, a, b, shape = _gain_terms(x, body)
     z_max = body.ideal_limit if math.isfinite(body.ideal_limit) else body.ideal_bound[:, None, None]
     w_sum = body.weight_sum[:, None, :]  # (Sb, 1, M)
@@ -228,7 +291,19 @@ def _pay_cost(
 
 def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Number of yes votes, (S, ...)."""
-    return _count_yes(approvals(x, body))
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[None]
+    parts = _vote_slices(x, body)
+    if not parts:
+        return _count_yes(_approvals(x, body))
+    out = None
+    for sl, xs, bs in parts:  # counted slice by slice: no (S, ..., M) votes in memory
+        n = _count_yes(_approvals(xs, bs))  # type: ignore[arg-type]
+        if out is None:
+            out = np.empty((parts[-1][0].stop, *n.shape[1:]), dtype=n.dtype)
+        out[sl] = n
+    return out
 
 
 def _count_yes(ok: np.ndarray) -> np.ndarray:

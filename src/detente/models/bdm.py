@@ -587,7 +587,6 @@ def _rows_kernel(
     below = np.zeros((n, n), dtype=np.int64)
     contest = np.empty((n, n), dtype=np.bool_)
     cum = np.empty((n + 1, n))
-    fav = np.empty((n, n))
     p = np.empty((n, n))
     u_s = np.empty((n, n))
     u_f = np.empty((n, n))
@@ -601,6 +600,7 @@ def _rows_kernel(
     n_events = ev_int.shape[1]
     pres = np.empty(n, dtype=np.bool_)  # the row's present and s, read in the loops
     sal = np.empty(n)
+    xs = np.empty(n)
     for row in range(first, stop):
         rounds[row] = 0
         stopped[row] = False
@@ -670,15 +670,18 @@ def _rows_kernel(
                 for j in range(i + 1, n):
                     d[i, j] = d[j, i] = abs(x[i] - x[j]) / sc
                     contest[i, j] = contest[j, i] = pres[i] and pres[j] and x[i] != x[j]
+            for q in range(n):
+                xs[q] = x[order[q]]
             for rank in range(n):  # in position order: each pair once, midpoints growing
                 i = order[rank]
+                xi = xs[rank]
                 cnt = rank  # from the actors strictly below x_i, all below every midpoint here
-                while cnt > 0 and x[order[cnt - 1]] == x[i]:
+                while cnt > 0 and xs[cnt - 1] == xi:
                     cnt -= 1
                 for q in range(rank + 1, n):
                     j = order[q]
-                    mid = 0.5 * (x[i] + x[j])  # the same bits as 0.5 * (x[j] + x[i])
-                    while cnt < n and x[order[cnt]] < mid:
+                    mid = 0.5 * (xi + xs[q])  # the same bits as 0.5 * (x[j] + x[i])
+                    while cnt < n and xs[cnt] < mid:
                         cnt += 1
                     below[i, j] = cnt
                     below[j, i] = cnt
@@ -699,24 +702,37 @@ def _rows_kernel(
                             else:
                                 acc = acc + w[k] * dk ** r[k]
                         cum[q + 1, m] = acc
+                # each pair once: i's and j's favour from the same sums, and one denominator
+                # (fav_ij + fav_ji and fav_ji + fav_ij are the same number)
                 for i in range(n):
-                    for j in range(n):
+                    p[i, i] = 0.0
+                    for j in range(i + 1, n):
                         if not contest[i, j]:
-                            fav[i, j] = 0.0
+                            p[i, j] = 0.0
+                            p[j, i] = 0.0
                             continue
-                        lower = cum[below[i, j], rep[j]] - cum[below[i, j], rep[i]]
+                        bl = below[i, j]
+                        ri, rj = rep[i], rep[j]
+                        c_i, c_j = cum[bl, ri], cum[bl, rj]
+                        lower = c_j - c_i
                         if x[i] < x[j]:
                             f = lower
                         else:
-                            f = (cum[n, rep[j]] - cum[n, rep[i]]) - lower
-                        fav[i, j] = f if f > 0.0 else 0.0
-                for i in range(n):
-                    for j in range(n):
-                        if not contest[i, j]:
-                            p[i, j] = 0.0
-                            continue
-                        den = fav[i, j] + fav[j, i]
-                        p[i, j] = fav[i, j] / den if den > 0 else 0.5
+                            f = (cum[n, rj] - cum[n, ri]) - lower
+                        f_ij = f if f > 0.0 else 0.0
+                        lower = c_i - c_j
+                        if x[j] < x[i]:
+                            f = lower
+                        else:
+                            f = (cum[n, ri] - cum[n, rj]) - lower
+                        f_ji = f if f > 0.0 else 0.0
+                        den = f_ij + f_ji
+                        if den > 0:
+                            p[i, j] = f_ij / den
+                            p[j, i] = f_ji / den
+                        else:
+                            p[i, j] = 0.5
+                            p[j, i] = 0.5
                 if rnd == 0:
                     # danger_k: sum over challengers i of EU_i(i -> k) at r = 1
                     for k in range(n):

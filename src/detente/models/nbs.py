@@ -69,6 +69,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -146,7 +147,12 @@ class _Problem:
 
     def __init__(self, z, s, d, pm, free):
         self.z, self.s, self.d, self.pm, self.free = z, s, d, pm, free
-        self.pair = pm[:, :, None] & (s > 0)  # actor-issue terms that enter a party's utility
+
+    @cached_property
+    def pair(self) -> np.ndarray:
+        """Actor-issue terms that enter a party's utility (the linear loss's; computed on first
+        use, not for every subset the quadratic loss's line searches take)."""
+        return self.pm[:, :, None] & (self.s > 0)
 
     def take(self, idx: np.ndarray) -> _Problem:
         return _Problem(self.z[idx], self.s[idx], self.d[idx], self.pm[idx], self.free[idx])

@@ -329,7 +329,7 @@ def slot2_features(
     feats[:, n, :, 6:] = terms
     offset = np.concatenate([-np.log(np.maximum(multiplicity, 1)), zeros], axis=1)
     valid = np.concatenate([mask, np.ones((s, 1, d), dtype=bool)], axis=1)
-    feats = np.where(valid[..., None], feats, 0.0)
+    feats[~valid] = 0.0  # in place: only the absent actors' slots are written
     return slots, feats, offset, valid
 
 
