@@ -193,13 +193,11 @@ def test_searches_side_by_side_are_each_search_alone() -> None:
     assert none[0].distance.tobytes() == one.distance.tobytes()
 
 
-def test_the_cli_asks_for_a_second_process_only_where_a_cpu_is_free(monkeypatch) -> None:
+def test_the_cli_asks_for_a_second_process_where_there_are_two_cpus(monkeypatch) -> None:
+    from detente.analyses import forked
     from detente.commands import ratify as cmd
 
-    monkeypatch.setattr(cmd, "_cpus", lambda: 2)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 1.0, 1.0))
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 2)
     assert cmd._workers() == 2
-    monkeypatch.setattr(os, "getloadavg", lambda: (2.4, 1.0, 1.0))
-    assert cmd._workers() == 1
-    monkeypatch.setattr(cmd, "_cpus", lambda: 1)
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 1)
     assert cmd._workers() == 1

@@ -16,6 +16,14 @@ from typing import Any
 _UNSET = object()
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
 class Forked:
     """``fn(*args)`` computed by a forked child process, started at once; :meth:`result` waits.
 

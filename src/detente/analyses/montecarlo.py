@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from detente.analyses.crisis import CrisisOptions, analyse_crisis
+from detente.analyses.forked import usable_cpus
 from detente.analyses.outcome import OutcomeOptions, signatories
 from detente.analyses.ratification import passes
 from detente.models import _numba
@@ -382,14 +383,6 @@ def chunks(
 #: Draws from which ``backend="auto"`` runs on worker processes (when there are two CPUs or
 #: more): below, the run is shorter than what a second process saves.
 AUTO_PROCESSES_MIN = 2048
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity where the OS tells it, else the count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
-        return os.cpu_count() or 1
 
 
 def resolve_backend(backend: str, samples: int, scheduler: str | None = None) -> Backend:
