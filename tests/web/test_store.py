@@ -114,6 +114,34 @@ def test_concurrent_saves_all_kept(store_url: str) -> None:
     store.close()
 
 
+def test_the_same_scenario_stored_at_once_by_two_requests(store_url: str) -> None:
+    """Two saves of one scenario at once: both see no row, both insert; the second insert's
+    IntegrityError means the text is stored (the full suite's 20-client test hit this)."""
+    from sqlalchemy.orm import Session
+
+    from detente.web.store import ScenarioText, Store
+
+    store = Store(store_url)
+    sha = store.put_scenario("same text", "yaml", "a.yaml")
+    real_get = Session.get
+
+    def check_misses(self, entity, ident, **kw):  # as if the other insert had not committed
+        return None if entity is ScenarioText else real_get(self, entity, ident, **kw)
+
+    Session.get = check_misses
+    try:
+        # the pk conflict is raised as IntegrityError and taken as "already stored"
+        assert store.put_scenario("same text", "yaml", "b.yaml") == sha
+    finally:
+        Session.get = real_get
+    assert store.get_scenario(sha).source == "a.yaml"
+    with ThreadPoolExecutor(20) as pool:
+        assert set(pool.map(lambda n: store.put_scenario("t2", "yaml", f"{n}"), range(40))) == {
+            store.put_scenario("t2", "yaml", "x")
+        }
+    store.close()
+
+
 KILLED_WRITER = """
 import sys
 from detente.web.store import Store

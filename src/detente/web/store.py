@@ -186,18 +186,28 @@ class Store:
 
     def put_scenario(self, text: str, kind: str, source: str) -> str:
         """Store a scenario's text once per content hash; return the hash."""
+        from sqlalchemy.exc import IntegrityError
+
         digest = content_hash(text)
-        with self._session() as s, s.begin():
-            if s.get(ScenarioText, digest) is None:
-                s.add(
-                    ScenarioText(
-                        sha256=digest,
-                        kind=kind,
-                        source=source[:200],
-                        text=text,
-                        created_at=dt.datetime.now(dt.UTC),
+        try:
+            with self._session() as s, s.begin():
+                if s.get(ScenarioText, digest) is None:
+                    s.add(
+                        ScenarioText(
+                            sha256=digest,
+                            kind=kind,
+                            source=source[:200],
+                            text=text,
+                            created_at=dt.datetime.now(dt.UTC),
+                        )
                     )
-                )
+        except IntegrityError:
+            # another request stored the same text between this one's check and its insert
+            # (two saves of one scenario at once): the row is there, with the same text
+            with self._session() as s:
+                found = s.scalar(select(ScenarioText.sha256).where(ScenarioText.sha256 == digest))
+            if found is None:
+                raise
         return digest
 
     def get_scenario(self, digest: str) -> ScenarioText | None:
