@@ -734,24 +734,12 @@ def nearest_ratifiable(
     width = np.asarray(scale_max, float) - np.asarray(scale_min, float)
     s = max([y.shape[0], *[b.n_samples for b in bodies]])
     y = np.broadcast_to(y, (s, y.shape[-1])).copy()
-    ok = form_passes(y, bodies)
-    ok = np.broadcast_to(ok, (s,))
-    free = np.zeros(y.shape[-1], dtype=bool)
-    for b in bodies:
-        free |= (b.weight > 0).any(axis=(0, 1))
-    low, high = winset_box(bodies, scale_min, scale_max)
-    if within is not None:
-        low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
-    low = np.where(free, low, y)
-    high = np.where(free, high, y)
-    empty = (low > high).any(-1)
-    best = np.where(ok[:, None], y, np.nan)
-    best_d = np.where(ok, 0.0, np.inf)
-    radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)  # (S,) in scale widths
+    ok = np.broadcast_to(form_passes(y, bodies), (s,))
+    free, low, high, empty, best, best_d, radius, seeds, segments = _search_start(
+        y, ok, bodies, scale_min, scale_max, within
+    )
     keep = min(8, candidates)
     rows = np.arange(s)
-    seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
-    segments = _Segments(y, bodies)
     one = s == 1 and all(b.n_samples == 1 for b in bodies)
     for rnd in range(rounds):
         c = low[:, None] + rng.random((s, candidates, y.shape[-1])) * (high - low)[:, None]
@@ -793,6 +781,35 @@ def nearest_ratifiable(
             break
     found = np.isfinite(best_d)
     return Nearest(package=best, distance=best_d, found=found)
+
+
+def _search_start(
+    y: np.ndarray,
+    ok: np.ndarray,
+    bodies: tuple[CompiledBody, ...] | list[CompiledBody],
+    scale_min: np.ndarray,
+    scale_max: np.ndarray,
+    within: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple:
+    """The state a nearest-package search starts from, for packages ``y`` (S, D) of which
+    ``ok`` (S,) pass: the issues some body weighs, the box searched (the win-set's, within the
+    form's), whether it is empty, the best packages and distances so far, the step size (in
+    scale widths), the seed candidates and the closed-form pull."""
+    width = np.asarray(scale_max, float) - np.asarray(scale_min, float)
+    free = np.zeros(y.shape[-1], dtype=bool)
+    for b in bodies:
+        free |= (b.weight > 0).any(axis=(0, 1))
+    low, high = winset_box(bodies, scale_min, scale_max)
+    if within is not None:
+        low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
+    low = np.where(free, low, y)
+    high = np.where(free, high, y)
+    empty = (low > high).any(-1)
+    best = np.where(ok[:, None], y, np.nan)
+    best_d = np.where(ok, 0.0, np.inf)
+    radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)  # (S,)
+    seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
+    return free, low, high, empty, best, best_d, radius, seeds, _Segments(y, bodies)
 
 
 def nearest_ratifiable_many(
@@ -842,21 +859,10 @@ def nearest_ratifiable_many(
     n, d = y.shape
     width = np.asarray(scale_max, float) - np.asarray(scale_min, float)
     ok = np.array([bool(form_passes(y[i : i + 1], bodies)[0]) for i in range(n)])
-    free = np.zeros(d, dtype=bool)
-    for b in bodies:
-        free |= (b.weight > 0).any(axis=(0, 1))
-    low, high = winset_box(bodies, scale_min, scale_max)
-    if within is not None:
-        low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
-    low = np.where(free, low, y)
-    high = np.where(free, high, y)
-    empty = (low > high).any(-1)
-    best = np.where(ok[:, None], y, np.nan)
-    best_d = np.where(ok, 0.0, np.inf)
-    radius = 0.25 * np.where(free, (high - low) / width, 0.0).max(-1)
+    free, low, high, empty, best, best_d, radius, seeds, segments = _search_start(
+        y, ok, bodies, scale_min, scale_max, within
+    )
     keep = min(8, candidates)
-    seeds = np.clip(_seeds(y, bodies), low[:, None], high[:, None])
-    segments = _Segments(y, bodies)
     # an empty box has no candidates: such a search never changes its state
     active = ~empty
     for rnd in range(rounds):
