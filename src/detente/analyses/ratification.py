@@ -20,8 +20,9 @@ or members.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -191,18 +192,26 @@ def approvals(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     >>> int(approvals(np.array([[35.0]]), senate).sum())
     68
     """
+    return _by_slices(x, body, _approvals)
+
+
+def _by_slices(
+    x: np.ndarray, body: CompiledBody, vote: Callable[[np.ndarray, Any], np.ndarray]
+) -> np.ndarray:
+    """``vote(x, body)``, taken a slice of samples at a time where the vote is large
+    (:func:`_vote_slices`); each slice's result is the whole one's rows."""
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[None]
     parts = _vote_slices(x, body)
     if not parts:
-        return _approvals(x, body)
+        return vote(x, body)
     out = None
     for sl, xs, bs in parts:
-        ok = _approvals(xs, bs)  # type: ignore[arg-type]
+        part = vote(xs, bs)
         if out is None:
-            out = np.empty((parts[-1][0].stop, *ok.shape[1:]), dtype=bool)
-        out[sl] = ok
+            out = np.empty((parts[-1][0].stop, *part.shape[1:]), dtype=part.dtype)
+        out[sl] = part
     return out
 
 
@@ -291,19 +300,8 @@ def _pay_cost(
 
 def yes_counts(x: np.ndarray, body: CompiledBody) -> np.ndarray:
     """Number of yes votes, (S, ...)."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 1:
-        x = x[None]
-    parts = _vote_slices(x, body)
-    if not parts:
-        return _count_yes(_approvals(x, body))
-    out = None
-    for sl, xs, bs in parts:  # counted slice by slice: no (S, ..., M) votes in memory
-        n = _count_yes(_approvals(xs, bs))  # type: ignore[arg-type]
-        if out is None:
-            out = np.empty((parts[-1][0].stop, *n.shape[1:]), dtype=n.dtype)
-        out[sl] = n
-    return out
+    # counted slice by slice: no (S, ..., M) votes in memory
+    return _by_slices(x, body, lambda xs, bs: _count_yes(_approvals(xs, bs)))
 
 
 def _count_yes(ok: np.ndarray) -> np.ndarray:
