@@ -39,5 +39,6 @@ def test_deferred_until_used() -> None:
 
 
 def test_eager_switch() -> None:
-    out = _probe(DETENTE_EAGER_IMPORTS="1")
-    assert out.startswith("{'numpy.f2py': 'module', 'numpy.testing': 'module'}"), out
+    for value in ("1", "yes"):
+        out = _probe(DETENTE_EAGER_IMPORTS=value)
+        assert out.startswith("{'numpy.f2py': 'module', 'numpy.testing': 'module'}"), out

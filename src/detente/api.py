@@ -451,6 +451,8 @@ def ratify(
         raise InputError(Problem(where, f"{discount:g}; allowed: 0 to 1", field="--discount"))
     if samples < 0:
         raise InputError(Problem(where, f"{samples}; allowed: 0 or more", field="--samples"))
+    if workers < 1:
+        raise InputError(Problem(where, f"{workers}; allowed: 1 or more", field="workers"))
     from detente.analyses.ratification import ForumOptions
     from detente.analyses.ratify_report import ratify_report
 

@@ -48,8 +48,8 @@ class _DeferredFinder(importlib.abc.MetaPathFinder):
 def install() -> None:
     """Put the deferring finder first on :data:`sys.meta_path`, once per process.
 
-    Modules already imported stay as they are; ``DETENTE_EAGER_IMPORTS=1`` leaves the import
-    system alone.
+    Modules already imported stay as they are; ``DETENTE_EAGER_IMPORTS`` set to anything but
+    empty or ``0`` leaves the import system alone (as ``DETENTE_NO_NUMBA`` reads its value).
 
     >>> install(); install()
     >>> sum(isinstance(f, _DeferredFinder) for f in sys.meta_path)
@@ -57,7 +57,7 @@ def install() -> None:
     """
     import os
 
-    if os.environ.get("DETENTE_EAGER_IMPORTS") == "1":
+    if os.environ.get("DETENTE_EAGER_IMPORTS", "").strip() not in ("", "0"):
         return
     if not any(isinstance(f, _DeferredFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _DeferredFinder())

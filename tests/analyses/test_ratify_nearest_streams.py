@@ -201,3 +201,10 @@ def test_the_cli_asks_for_a_second_process_where_there_are_two_cpus(monkeypatch)
     assert cmd._workers() == 2
     monkeypatch.setattr(forked, "usable_cpus", lambda: 1)
     assert cmd._workers() == 1
+
+
+def test_workers_below_one_is_refused() -> None:
+    from detente.errors import InputError
+
+    with pytest.raises(InputError, match=r"workers.*0; allowed: 1 or more"):
+        api.ratify(forms=["treaty"], workers=0)
