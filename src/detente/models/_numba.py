@@ -38,6 +38,9 @@ def load() -> ModuleType | None:
     """The ``numba`` module, or None when it is missing or switched off (imports it: 0.2-0.5 s)."""
     if disabled():
         return None
+    from detente.lazy_imports import load_blas_module
+
+    load_blas_module()  # what Numba's first kernel imports, without scipy.linalg's package
     try:
         import numba
     except ImportError:
