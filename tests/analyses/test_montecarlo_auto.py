@@ -1,6 +1,6 @@
 """Issue 23: ``backend="auto"`` (the CLI's default) runs large Monte Carlo runs on worker
-processes, with the driver running the first block itself before the workers fork; the JSON
-is byte-identical to a run in one process."""
+processes; the driver loads the models and kernels on a few draws before the workers fork, and
+the JSON is byte-identical to a run in one process."""
 
 from __future__ import annotations
 
@@ -29,18 +29,30 @@ def test_usable_cpus_is_a_positive_count():
     assert mc.usable_cpus() >= 1
 
 
-def test_on_processes_the_first_block_is_a_chunk_of_its_own():
-    assert mc._spans(1000, 256, 512, "processes") == [(0, 256), (256, 768), (768, 1000)]
-    assert mc._spans(200, 256, 512, "processes") == [(0, 200)]
-    assert mc._spans(1000, 256, 512, "local") == mc.chunks(1000, 256, 512)
-    # every sample once, in order, in whole blocks
-    spans = mc._spans(5000, 256, 1250, "processes")
-    assert spans[0] == (0, 256) and spans[-1][1] == 5000
-    assert all(a % 256 == 0 and a == z0 for (a, _), (_, z0) in zip(spans[1:], spans, strict=False))
+def test_the_driver_warms_up_on_a_few_draws_on_the_compiled_paths(monkeypatch):
+    from detente.models import bdm, nbs, smp
+
+    sc = load_scenario("russia-nato-2021")
+    params = mc.uncertain_parameters(sc)
+    values = mc.draw_values(params, 40, mc.inputs_rng(0))
+    plan = mc.Plan(scenario=sc, params=tuple(params), models=("compromise", "bdm"), seed=0)
+    thresholds = (bdm.NUMBA_MIN_ROWS, smp.NUMBA_MIN_SAMPLES, nbs.NUMBA_MIN_SAMPLES)
+    seen = []
+    real = mc.run_block
+
+    def spy(plan, values, block):
+        seen.append((values.shape[1], block, bdm.NUMBA_MIN_ROWS, smp.NUMBA_MIN_SAMPLES))
+        return real(plan, values, block)
+
+    monkeypatch.setattr(mc, "run_block", spy)
+    mc._warm_up(plan, values)
+    assert seen == [(mc.WARM_UP_DRAWS, 0, 0, 0)]
+    assert (bdm.NUMBA_MIN_ROWS, smp.NUMBA_MIN_SAMPLES, nbs.NUMBA_MIN_SAMPLES) == thresholds
 
 
 def test_auto_on_processes_gives_the_local_bytes(monkeypatch):
-    """The driver runs block 0, forked workers the rest: the same JSON as in one process."""
+    """Forked workers run every block after the driver's warm-up: the same JSON as in one
+    process."""
     sc = load_scenario("russia-nato-2021")
     run = dict(samples=96, seed=5, models=["compromise", "nbs", "detente"], block_size=16)
     ref = json.dumps(mc.run_montecarlo(sc, **run), allow_nan=False)
@@ -50,7 +62,7 @@ def test_auto_on_processes_gives_the_local_bytes(monkeypatch):
     seen = []
     out = mc.run_montecarlo(sc, **run, backend="auto", progress=seen.append)
     assert json.dumps(out, allow_nan=False) == ref
-    assert seen[0] == 16 and seen[-1] == 96  # the driver's block first, then the workers'
+    assert seen[0] == 16 and seen[-1] == 96  # block by block, as they finish
 
 
 def test_the_facade_accepts_auto():

@@ -398,14 +398,21 @@ def resolve_backend(backend: str, samples: int, scheduler: str | None = None) ->
     return "local"
 
 
-def _spans(
-    samples: int, block_size: int, chunk_size: int, backend: Backend
-) -> list[tuple[int, int]]:
-    """The chunks of a run. On worker processes the first block is a chunk of its own, which
-    the driver runs before it starts the workers (:func:`_execute`)."""
-    if backend != "processes" or samples <= block_size:
-        return chunks(samples, block_size, chunk_size)
-    return [(0, block_size), *chunks(samples, block_size, chunk_size, start=block_size)]
+#: draws of the driver's warm-up block on worker processes (:func:`_warm_up`): enough for every
+#: model's arrays to have the shapes of a full block's (a few draws of each)
+WARM_UP_DRAWS = 4
+
+
+def _warm_up(plan: Plan, values: np.ndarray) -> None:
+    """Run one small block of ``values`` in the driver, its results discarded, before it forks
+    the worker processes: the models' imports, the compiled kernels (taken whatever the batch
+    size, :func:`detente.models.warm.compiled_paths`) and the analyses' lazy imports are loaded
+    once, here, and every forked worker starts with them. The block's results depend only on
+    its own values and block number, so this changes no number of the run."""
+    from detente.models.warm import compiled_paths
+
+    with compiled_paths():
+        run_block(plan, values[:, :WARM_UP_DRAWS], 0)
 
 
 #: the run's plan in a worker process, set once when the worker starts (:func:`_worker_init`)
@@ -455,21 +462,17 @@ def _execute(
     if backend == "processes":
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # the driver runs the first chunk (one block, see _spans) itself: that imports the
-        # models and loads the compiled kernels once, before the workers start, so workers
-        # forked from it (the start method on Linux) have them loaded and only run blocks
-        yield 0, run_chunk(*args[0])
-        if len(args) == 1:
-            return
+        # the driver loads the models and kernels on a few draws (_warm_up), so that workers
+        # forked from it (the start method on Linux) have them loaded and only run blocks;
+        # the workers run every chunk, the first one included
+        _warm_up(plan, values)
         # the plan goes to each worker once, when it starts (inherited as it is where workers
         # are forked, pickled once per worker elsewhere); each task carries its values only
         pool = ProcessPoolExecutor(
             max_workers=workers or usable_cpus(), initializer=_worker_init, initargs=(plan,)
         )
         try:
-            futures = {
-                pool.submit(_run_worker_chunk, a[1], a[2]): i for i, a in enumerate(args) if i > 0
-            }
+            futures = {pool.submit(_run_worker_chunk, a[1], a[2]): i for i, a in enumerate(args)}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
         finally:
@@ -639,7 +642,7 @@ def run_montecarlo(
             if backend in ("local", "processes")
             else math.ceil(samples / (4 * n_workers))
         )
-    spans = _spans(samples, block_size, chunk_size, backend)
+    spans = chunks(samples, block_size, chunk_size)
     results: list[dict[str, np.ndarray] | None] = [None] * len(spans)
     skipped: dict[str, str] = {}
     done = 0

@@ -13,6 +13,8 @@ leave at once instead of compiling the same kernels again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from detente.models import _numba
 
@@ -21,19 +23,12 @@ from detente.models import _numba
 KERNEL_MODELS = ("smp", "exchange", "bdm", "nbs")
 
 
-def compile_kernels(samples: int = 2) -> list[str]:
-    """Run each of :data:`KERNEL_MODELS` through its compiled kernel on ``samples`` draws of the
-    default scenario; returns the models run (none without Numba)."""
-    import numpy as np
-
+@contextmanager
+def compiled_paths() -> Iterator[None]:
+    """Within the block, every model with a kernel takes its compiled path whatever the batch
+    size (its ``NUMBA_MIN_*`` threshold is 0); the thresholds are restored on leaving."""
     from detente.models import bdm, exchange, nbs, smp
-    from detente.models.spec import make_model
-    from detente.scenario import compile_scenario, load
 
-    if _numba.load() is None:
-        return []
-    os.environ.setdefault(_numba.WARMING_ENV, "1")  # compile here, start no other process
-    arrays = compile_scenario(load(None).scenario, samples=samples, rng=np.random.default_rng(0))
     saved = (
         smp.NUMBA_MIN_SAMPLES,
         exchange.NUMBA_MIN_SAMPLES,
@@ -43,11 +38,7 @@ def compile_kernels(samples: int = 2) -> list[str]:
     smp.NUMBA_MIN_SAMPLES = exchange.NUMBA_MIN_SAMPLES = bdm.NUMBA_MIN_ROWS = 0
     nbs.NUMBA_MIN_SAMPLES = 0
     try:
-        done = []
-        for name in KERNEL_MODELS:
-            make_model(name).forecast(arrays, np.random.default_rng(0))
-            done.append(name)
-        return done
+        yield
     finally:
         (
             smp.NUMBA_MIN_SAMPLES,
@@ -55,6 +46,26 @@ def compile_kernels(samples: int = 2) -> list[str]:
             bdm.NUMBA_MIN_ROWS,
             nbs.NUMBA_MIN_SAMPLES,
         ) = saved
+
+
+def compile_kernels(samples: int = 2) -> list[str]:
+    """Run each of :data:`KERNEL_MODELS` through its compiled kernel on ``samples`` draws of the
+    default scenario; returns the models run (none without Numba)."""
+    import numpy as np
+
+    from detente.models.spec import make_model
+    from detente.scenario import compile_scenario, load
+
+    if _numba.load() is None:
+        return []
+    os.environ.setdefault(_numba.WARMING_ENV, "1")  # compile here, start no other process
+    arrays = compile_scenario(load(None).scenario, samples=samples, rng=np.random.default_rng(0))
+    done = []
+    with compiled_paths():
+        for name in KERNEL_MODELS:
+            make_model(name).forecast(arrays, np.random.default_rng(0))
+            done.append(name)
+    return done
 
 
 def lock_path() -> str:
