@@ -292,3 +292,29 @@ class TestConformanceSlot2Base(ModelConformance):
 
     model = "detente"
     options: ClassVar[dict[str, Any]] = {"variant": "slot2_base"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 9),
+    digits=st.integers(0, 3),
+)
+def test_shared_positions_are_the_pairs_sums_bit_for_bit(seed, n, digits):
+    """The one-actor-at-a-time sums give the (S, N, N, D) pairs' reduction, bit for bit, with
+    many exactly shared and nearly shared positions, absent actors and zero weights."""
+    from detente.models.slot2 import SAME_POSITION, _shared_positions
+
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.random((7, n, 4)), digits) + rng.choice([0.0, 0.004, 0.006], (7, n, 4))
+    mask = rng.random((7, n, 4)) > 0.25
+    w = rng.random((7, n, 4)) * (rng.random((7, n, 4)) > 0.2)
+    with np.errstate(invalid="ignore"):
+        share = w / w.sum(axis=1, keepdims=True)  # NaN where nobody weighs: kept as NaN
+    pairs = (np.abs(x[:, :, None, :] - x[:, None, :, :]) < SAME_POSITION) & (
+        mask[:, :, None, :] & mask[:, None, :, :]
+    )
+    held, count = _shared_positions(x, mask, share)
+    want = (pairs * share[:, None, :, :]).sum(axis=2)
+    assert held.tobytes() == want.tobytes()
+    assert np.array_equal(count, pairs.sum(axis=2)) and count.dtype == pairs.sum(axis=2).dtype
