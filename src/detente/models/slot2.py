@@ -89,6 +89,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -373,12 +374,13 @@ def expit(z: np.ndarray) -> np.ndarray:
     SciPy computes ``1 / (1 + std::exp(-x))`` in C++ with the C library's ``exp``, which is what
     :func:`math.exp` calls. Small arrays (a point forecast) are done element by element in
     Python, so that ``detente forecast`` need not import ``scipy.special`` (0.1-0.3 s of
-    start-up); larger ones call SciPy. NumPy's own ``np.exp`` is not used: its SIMD routines may
+    start-up); larger ones, or any once ``scipy.special`` is loaded (a Monte Carlo block's
+    crisis analysis loads it), call SciPy. NumPy's own ``np.exp`` is not used: its SIMD routines may
     differ from the C library in the last bit. Both paths agree on 10^6 random values including
     overflow, infinities and NaN (tested).
     """
     z = np.asarray(z, dtype=float)
-    if z.size > EXPIT_PYTHON_MAX:
+    if z.size > EXPIT_PYTHON_MAX or "scipy.special" in sys.modules:
         from scipy.special import expit as scipy_expit
 
         return scipy_expit(z)
