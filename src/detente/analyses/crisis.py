@@ -23,6 +23,7 @@ reference (``models.md`` sections B and C):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -98,38 +99,52 @@ def belief_cdf(belief: CostBelief, c: ArrayLike, normal: NormalBelief = "truncat
     c = _f(c)
     if c.ndim == 0:
         c = c.reshape(1)
-    prm = {k: _expand(v, c.ndim) for k, v in belief.params.items()}
+    return _belief_cdf_of(belief, c.ndim, normal)(c)
+
+
+def _belief_cdf_of(
+    belief: CostBelief, ndim: int, normal: NormalBelief
+) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`belief_cdf` as a function of ``c`` (``ndim`` axes, the sample axis first), with
+    what does not depend on ``c`` computed once: the same operations on the same values, so
+    the same numbers, for searches that evaluate it many times (:func:`optimal_offer`)."""
+    prm = {k: _expand(v, ndim) for k, v in belief.params.items()}
     kind = belief.kind
     if kind == "point":
         v = prm["value"]
         # accepts when exactly indifferent; the tolerance absorbs rounding in x - p
-        return (c > v + 1e-12 * np.maximum(1.0, np.abs(v))).astype(float)
+        step = v + 1e-12 * np.maximum(1.0, np.abs(v))
+        return lambda c: (c > step).astype(float)
     if kind == "uniform":
         lo, hi = prm["low"], prm["high"]
-        return np.clip((c - lo) / (hi - lo), 0.0, 1.0)
+        span = hi - lo
+        return lambda c: np.clip((c - lo) / span, 0.0, 1.0)
     if kind == "normal":
         from scipy.special import ndtr  # lazy: scipy.special costs 0.2-0.3 s of start-up
 
         m, s = prm["mean"], prm["sd"]
-        cdf = ndtr((c - m) / s)
         if normal == "censored":
-            return np.where(c > 0, cdf, 0.0)
+            return lambda c: np.where(c > 0, ndtr((c - m) / s), 0.0)
         below = ndtr(-m / s)
-        return np.where(c > 0, (cdf - below) / np.maximum(1.0 - below, 1e-300), 0.0)
+        mass = np.maximum(1.0 - below, 1e-300)
+        return lambda c: np.where(c > 0, (ndtr((c - m) / s) - below) / mass, 0.0)
     if kind == "triangular":
         lo, mo, hi = prm["low"], prm["mode"], prm["high"]
         span = hi - lo
-        with np.errstate(divide="ignore", invalid="ignore"):
-            left = (c - lo) ** 2 / (span * (mo - lo))
-            right = 1.0 - (hi - c) ** 2 / (span * (hi - mo))
-        out = np.where(c <= mo, left, right)
-        return np.where(c <= lo, 0.0, np.where(c >= hi, 1.0, out))
+
+        def triangular(c: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                left = (c - lo) ** 2 / (span * (mo - lo))
+                right = 1.0 - (hi - c) ** 2 / (span * (hi - mo))
+            out = np.where(c <= mo, left, right)
+            return np.where(c <= lo, 0.0, np.where(c >= hi, 1.0, out))
+
+        return triangular
     if kind == "beta":
         lo, hi = prm["low"], prm["high"]
-        z = np.clip((c - lo) / (hi - lo), 0.0, 1.0)
         from scipy.special import betainc  # lazy, as ndtr
 
-        return betainc(prm["alpha"], prm["beta"], z)
+        return lambda c: betainc(prm["alpha"], prm["beta"], np.clip((c - lo) / (hi - lo), 0.0, 1.0))
     raise ValueError(f"unknown belief kind {kind!r}")
 
 
@@ -153,9 +168,18 @@ def _audience_shift(x: np.ndarray, audience: np.ndarray | None, edge: np.ndarray
     """
     if audience is None:
         return 0.0
-    a = np.asarray(audience, dtype=float).reshape(x.shape[0], 1, -1)
-    e = np.asarray(edge, dtype=float).reshape(x.shape[0], 1, -1)
-    return (a * np.maximum(0.0, x[..., None] - e)).max(axis=-1)
+    return _shift_of(x.shape[0], audience, edge)(x)
+
+
+def _shift_of(
+    s: int, audience: np.ndarray | None, edge: np.ndarray | None
+) -> Callable[[np.ndarray], np.ndarray | float]:
+    """:func:`_audience_shift` as a function of ``x`` (S, G), the terms shaped once."""
+    if audience is None:
+        return lambda x: 0.0
+    a = np.asarray(audience, dtype=float).reshape(s, 1, -1)
+    e = np.asarray(edge, dtype=float).reshape(s, 1, -1)
+    return lambda x: (a * np.maximum(0.0, x[..., None] - e)).max(axis=-1)
 
 
 def war_probability(
@@ -187,10 +211,24 @@ def war_probability(
     squeeze = x.ndim <= 1
     # offers as (S, G): one row per sample, so that per-sample parameters broadcast
     x2 = np.broadcast_to(x, (s,))[:, None] if squeeze else x
-    p2 = _expand(np.broadcast_to(_f(p), (s,)), 2)
-    y = x2 - p2 + _audience_shift(x2, audience, edge)
-    out = belief_cdf(belief, y, normal)
+    out = _war_probability_of(p, belief, audience, edge, normal)(x2)
     return out[:, 0] if squeeze else out
+
+
+def _war_probability_of(
+    p: ArrayLike,
+    belief: CostBelief,
+    audience: np.ndarray | None,
+    edge: np.ndarray | None,
+    normal: NormalBelief,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`war_probability` as a function of offers (S, G), with what does not depend on
+    them computed once (the same operations on the same values, so the same numbers)."""
+    s = belief.n_samples
+    p2 = _expand(np.broadcast_to(_f(p), (s,)), 2)
+    shift = _shift_of(s, audience, edge)
+    cdf = _belief_cdf_of(belief, 2, normal)
+    return lambda x2: cdf(x2 - p2 + shift(x2))
 
 
 def proposer_utility(x: ArrayLike, p: ArrayLike, c_a: ArrayLike, war: ArrayLike) -> np.ndarray:
@@ -334,9 +372,12 @@ def optimal_offer(
     if belief.kind == "point":
         return _point_offer(p, c_a, belief, audience, edge)
 
-    def eu(x: np.ndarray) -> np.ndarray:
-        war = war_probability(x, p, belief, audience=audience, edge=edge, normal=normal)
-        return proposer_utility(x, p, c_a, war)
+    war_of = _war_probability_of(p, belief, audience, edge, normal)
+    payoff = _expand(p - c_a, 2)  # the war payoff, as proposer_utility computes it
+
+    def eu(x: np.ndarray) -> np.ndarray:  # proposer_utility of offers (S, G)
+        war = war_of(x)
+        return x * (1.0 - war) + payoff * war
 
     b_lo, b_hi = (np.broadcast_to(_f(b), (s,)) for b in _belief_bounds(belief))
     lo = np.clip(_threshold_inverse(b_lo, p, audience, edge), 0.0, 1.0)
