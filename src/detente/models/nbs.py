@@ -162,10 +162,17 @@ class _Problem:
         g = utilities(x, self.z, self.s, loss) - self.d
         return np.where(self.pm, g, np.inf)
 
+    @cached_property
+    def hess(self) -> np.ndarray:
+        """The gains' diagonal Hessians under quadratic loss, ``-2 s`` (S, N, D)."""
+        return -2.0 * self.s
+
     def quadratic_derivs(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Quadratic loss: g (S, N), gradients (S, N, D), diagonal Hessians (S, N, D)."""
+        """Quadratic loss: g (S, N), gradients (S, N, D), diagonal Hessians (S, N, D) and the
+        differences ``r = x - z`` (S, N, D) they are computed from."""
         r = x[:, None, :] - self.z
-        return self.gain(x, "quadratic"), -2.0 * self.s * r, -2.0 * self.s
+        g = -(self.s * (r * r)).sum(axis=-1) - self.d  # utilities(x, z, s, "quadratic") - d
+        return np.where(self.pm, g, np.inf), self.hess * r, self.hess, r
 
 
 def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndarray:
@@ -174,9 +181,12 @@ def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndar
     A ridge of 1e-14 of the largest diagonal entry guards against exactly flat directions.
     """
     eye = np.eye(m.shape[1])
-    m = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, m) + fixed[:, :, None] * eye
+    if fixed.any():
+        m = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, m) + fixed[:, :, None] * eye
+        rhs = np.where(fixed, 0.0, rhs)
+    # (with nothing fixed, the masking above would only turn -0.0 entries into 0.0, which the
+    # ridge's addition below does as well)
     ridge = 1e-14 * np.maximum(np.abs(np.diagonal(m, axis1=1, axis2=2)).max(axis=1), 1e-300)
-    rhs = np.where(fixed, 0.0, rhs)
     return np.linalg.solve(m + ridge[:, None, None] * eye, rhs[:, :, None])[:, :, 0]
 
 
@@ -231,18 +241,20 @@ def _weighted_gram(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.einsum("sn,snd,sne->sde", a, b, c)
 
 
-def _backtrack(gain: Callable[[np.ndarray, np.ndarray], np.ndarray], slope: np.ndarray):
+def _backtrack(gain: Callable[[Any, np.ndarray], np.ndarray], slope: np.ndarray):
     """Armijo backtracking for a batch of ascent directions with Newton decrement ``slope``.
 
     ``gain(idx, alpha)`` is the objective change of samples ``idx`` for step lengths ``alpha``,
     -inf where infeasible; it is computed from ratios of slacks, so that it does not drown in
-    the rounding of the objective values. Returns the accepted step per sample (0 if none).
+    the rounding of the objective values. ``idx`` is None on the first trial, which takes every
+    sample with ``alpha`` 1 (so that ``gain`` can use its arrays as they are, without copies).
+    Returns the accepted step per sample (0 if none).
     """
     alpha = np.ones(slope.shape[0])
     step = np.zeros_like(alpha)
     todo = np.arange(alpha.size)
-    for _ in range(60):
-        change = gain(todo, alpha[todo])
+    for k in range(60):
+        change = gain(None if k == 0 else todo, alpha[todo])
         ok = change >= 1e-4 * alpha[todo] * slope[todo]
         step[todo[ok]] = alpha[todo[ok]]
         todo = todo[~ok]
@@ -259,11 +271,31 @@ def _log_ratio(slack: np.ndarray, rate: np.ndarray, alpha: np.ndarray) -> np.nda
         return np.where(ratio > -1.0, np.log1p(np.maximum(ratio, -1.0)), -np.inf)
 
 
-def _quadratic_du(x: np.ndarray, p: np.ndarray, alpha: np.ndarray, prob: _Problem) -> np.ndarray:
-    """u_i(x + alpha p) - u_i(x) under quadratic loss, computed without cancellation."""
-    r = x[:, None, :] - prob.z
+def _quadratic_du(r: np.ndarray, s: np.ndarray, p: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """u_i(x + alpha p) - u_i(x) under quadratic loss, computed without cancellation, from the
+    differences ``r = x - z`` (S, N, D) and the saliences ``s`` (S, N, D)."""
     step = alpha[:, None, None] * p[:, None, :]
-    return -(prob.s * step * (2.0 * r + step)).sum(axis=2)
+    return -(s * step * (2.0 * r + step)).sum(axis=2)
+
+
+def _rows(i: np.ndarray | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``arrays`` as they are (``i`` None), else their rows ``i``."""
+    return arrays if i is None else tuple(a[i] for a in arrays)
+
+
+class _Shrinking:
+    """The samples of a problem still at work in a Newton loop: ``take`` copies the problem's
+    arrays only when that set has shrunk since the last call (it never grows)."""
+
+    def __init__(self, prob: _Problem):
+        self.idx = np.arange(prob.z.shape[0])
+        self.prob = prob
+
+    def take(self, act: np.ndarray) -> _Problem:
+        if act.size != self.idx.size:
+            self.prob = self.prob.take(np.searchsorted(self.idx, act))
+            self.idx = act
+        return self.prob
 
 
 def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int):
@@ -278,7 +310,8 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
     n_d = prob.z.shape[2]
     m = prob.pm.sum(axis=1).astype(float)
     x = x0.copy()
-    g0 = prob.gain(x, "quadratic").min(axis=1)
+    gains = prob.gain(x, "quadratic")
+    g0 = gains.min(axis=1)
     status = np.where(g0 > tol, 1, 0)
     status[m == 0] = -1
     bound = np.where(status == 1, g0, np.nan)
@@ -286,9 +319,7 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
     # first barrier weight: centre slacks m / tau of the size of the spread of the gains at the
     # start (the median over the samples), rather than 1 (far too loose on 0..1 utilities)
     undecided = np.flatnonzero(status == 0)
-    gains0 = np.where(
-        prob.pm[undecided], prob.take(undecided).gain(x[undecided], "quadratic"), np.nan
-    )
+    gains0 = np.where(prob.pm[undecided], gains[undecided], np.nan)
     tau = 1.0
     if gains0.size and np.isfinite(gains0).any(axis=1).all():
         spread = np.nanmax(gains0, axis=1) - np.nanmin(gains0, axis=1)
@@ -300,11 +331,12 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
         xr, tr = x[run], t[run]
         fixed = np.concatenate([~sub.free, np.zeros((run.size, 1), bool)], axis=1)
         centred = np.zeros(run.size, bool)
+        active = _Shrinking(sub)
         for _ in range(50):
             n_iter += 1
             act = np.flatnonzero(~centred)
-            sa = sub.take(act)
-            g, dg, d2g = sa.quadratic_derivs(xr[act])
+            sa = active.take(act)
+            g, dg, d2g, r = sa.quadratic_derivs(xr[act])
             # a point with every gain above tol answers phase 1 (the gain is +inf for
             # non-parties): stop there instead of centring
             won = g.min(axis=1) > tol
@@ -313,8 +345,8 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
                 if centred.all():
                     break
                 keep = np.flatnonzero(~won)
-                act, sa = act[keep], sa.take(keep)
-                g, dg, d2g = g[keep], dg[keep], d2g[keep]
+                act, sa = act[keep], active.take(act[keep])
+                g, dg, d2g, r = g[keep], dg[keep], d2g[keep], r[keep]
             h = g - tr[act, None]
             inv = np.where(sa.pm, 1.0 / h, 0.0)
             inv2 = inv * inv
@@ -331,11 +363,11 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
             p = _solve_reduced(neg, grad, fixed[act])
             lam2 = np.einsum("sk,sk->s", grad, p)
 
-            def change(i, alpha, act=act, p=p, h=h, sub=sub, xr=xr, tau=tau):
-                sb = sub.take(act[i])
-                dh = _quadratic_du(xr[act[i]], p[i, :n_d], alpha, sb) - (alpha * p[i, n_d])[:, None]
-                logs = np.where(sb.pm, _log_ratio(h[i], dh, 1.0), 0.0)
-                return tau * alpha * p[i, n_d] + logs.sum(axis=1)
+            def change(i, alpha, p=p, h=h, r=r, sa=sa, tau=tau):
+                r_, s_, px, pt, h_, pm_ = _rows(i, r, sa.s, p[:, :n_d], p[:, n_d], h, sa.pm)
+                dh = _quadratic_du(r_, s_, px, alpha) - (alpha * pt)[:, None]
+                logs = np.where(pm_, _log_ratio(h_, dh, 1.0), 0.0)
+                return tau * alpha * pt + logs.sum(axis=1)
 
             step = _backtrack(change, lam2)
             xr[act] += step[:, None] * p[:, :n_d]
@@ -359,29 +391,31 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
     n_s, _, n_d = prob.z.shape
     x = x.copy()
     done = np.zeros(n_s, bool)
+    active = _Shrinking(prob)
     for _ in range(max_iter):
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
-        sa = prob.take(act)
-        g, dg, d2g = sa.quadratic_derivs(x[act])
+        sa = active.take(act)
+        g, dg, d2g, r = sa.quadratic_derivs(x[act])
         # rounding can leave a party's gain at exactly 0 (weights twelve orders of magnitude
         # apart): the barrier has no finite gradient there, so that sample stops where it is
         stuck = (sa.pm & ~(g > 0)).any(axis=1)
         if stuck.any():
             done[act[stuck]] = True
             continue
-        a = np.where(sa.pm, w[act] / g, 0.0)
+        wa = w[act]
+        a = np.where(sa.pm, wa / g, 0.0)
         neg = _weighted_gram(a / g, dg, dg)
         neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
         grad = np.einsum("sn,snd->sd", a, dg)
         p = _solve_reduced(neg, grad, ~sa.free)
         lam2 = np.einsum("sd,sd->s", grad, p)
 
-        def change(i, alpha, act=act, p=p, g=g):
-            sb = prob.take(act[i])
-            du = _quadratic_du(x[act[i]], p[i], alpha, sb)
-            return np.where(sb.pm, w[act[i]] * _log_ratio(g[i], du, 1.0), 0.0).sum(axis=1)
+        def change(i, alpha, p=p, g=g, r=r, sa=sa, wa=wa):
+            r_, s_, p_, g_, pm_, w_ = _rows(i, r, sa.s, p, g, sa.pm, wa)
+            du = _quadratic_du(r_, s_, p_, alpha)
+            return np.where(pm_, w_ * _log_ratio(g_, du, 1.0), 0.0).sum(axis=1)
 
         step = _backtrack(change, lam2)
         x[act] += step[:, None] * p
@@ -463,6 +497,7 @@ def _linear_centre(prob, x, e, t, omega, kappa, mu, with_t, centre_tol, max_iter
 
         def change(i, alpha, pieces=pieces):
             k_pt, h_, dh_, a_, da_, b_, db_, pm_, pair_, om_, mu_, first_ = pieces
+            i = slice(None) if i is None else i
             al_ = alpha * first_[i]
             logs_h = np.where(pm_[i], om_[i] * _log_ratio(h_[i], dh_[i], al_[:, None]), 0.0)
             barrier = _log_ratio(a_[i], da_[i], al_[:, None, None]) + _log_ratio(
