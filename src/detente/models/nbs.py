@@ -170,6 +170,13 @@ class _Problem:
     def quadratic_derivs(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         """Quadratic loss: g (S, N), gradients (S, N, D), diagonal Hessians (S, N, D) and the
         differences ``r = x - z`` (S, N, D) they are computed from."""
+        kernel = _kernel(_derivs_kernel, x.shape[0], x.shape[1])
+        if kernel is not None:
+            g = np.empty(self.d.shape)
+            dg, r = np.empty(self.z.shape), np.empty(self.z.shape)
+            f = np.ascontiguousarray
+            kernel(f(x), f(self.z), f(self.s), f(self.d), f(self.pm), f(self.hess), g, dg, r)
+            return g, dg, self.hess, r
         r = x[:, None, :] - self.z
         g = -(self.s * (r * r)).sum(axis=-1) - self.d  # utilities(x, z, s, "quadratic") - d
         return np.where(self.pm, g, np.inf), self.hess * r, self.hess, r
@@ -241,6 +248,180 @@ def _weighted_gram(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.einsum("sn,snd,sne->sde", a, b, c)
 
 
+# The kernels below give NumPy's numbers bit for bit: the same elementwise operations in the
+# same order (no fused multiply-adds: Numba compiles without fastmath), and sums over the last
+# axis in the order of NumPy's ``sum`` there (``_row_sum``; tests check both on random data).
+_kernel_cache: dict[str, Any] = {}  # kernel name -> compiled kernel, or None without Numba
+
+
+def _row_sum(t: np.ndarray, n: int) -> float:
+    """``t[:n].sum()`` as NumPy adds a contiguous row (its pairwise sum below 128 terms): from
+    0.0, in order below 8 terms, else with 8 accumulators over strides of 8, then the rest."""
+    if n < 8:
+        acc = 0.0
+        for k in range(n):
+            acc += t[k]
+        return acc
+    r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+    k = 8
+    while k < n - n % 8:
+        r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+        r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+        k += 8
+    acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while k < n:
+        acc += t[k]
+        k += 1
+    return 0.0 + acc
+
+
+def _derivs_kernel(x, z, s, d, pm, hess, g, dg, r):  # pragma: no cover - compiled by Numba
+    """:meth:`_Problem.quadratic_derivs` for a batch: ``r = x - z``, ``dg = hess * r`` and the
+    gains ``g = -sum_d s (r * r) - d`` (+inf for non-parties), into ``g``, ``dg`` and ``r``."""
+    s_n, n_n, d_n = z.shape
+    t = np.empty(d_n)
+    for i in range(s_n):
+        for n in range(n_n):
+            for k in range(d_n):
+                rk = x[i, k] - z[i, n, k]
+                r[i, n, k] = rk
+                dg[i, n, k] = hess[i, n, k] * rk
+                t[k] = s[i, n, k] * (rk * rk)
+            # _row_sum(t, d_n), by hand: Numba compiles no calls to plain Python functions
+            if d_n < 8:
+                acc = 0.0
+                for k in range(d_n):
+                    acc += t[k]
+            else:
+                r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+                k = 8
+                while k < d_n - d_n % 8:
+                    r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+                    r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+                    k += 8
+                acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+                while k < d_n:
+                    acc += t[k]
+                    k += 1
+            g[i, n] = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
+
+
+def _du_kernel(r, s, p, alpha, du):  # pragma: no cover - compiled by Numba
+    """:func:`_quadratic_du` for a batch, into ``du`` (S, N)."""
+    s_n, n_n, d_n = r.shape
+    t = np.empty(d_n)
+    step = np.empty(d_n)
+    for i in range(s_n):
+        for k in range(d_n):
+            step[k] = alpha[i] * p[i, k]
+        for n in range(n_n):
+            for k in range(d_n):
+                t[k] = (s[i, n, k] * step[k]) * (2.0 * r[i, n, k] + step[k])
+            # _row_sum(t, d_n), by hand (see _derivs_kernel)
+            if d_n < 8:
+                acc = 0.0
+                for k in range(d_n):
+                    acc += t[k]
+            else:
+                r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+                k = 8
+                while k < d_n - d_n % 8:
+                    r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+                    r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+                    k += 8
+                acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+                while k < d_n:
+                    acc += t[k]
+                    k += 1
+            du[i, n] = -(0.0 + acc)
+
+
+def _newton_kernel(a, c, dg, d2g, neg, grad, gc):  # pragma: no cover - compiled by Numba
+    """The Newton steps' weighted sums over the parties, for a batch (see :func:`_newton_sums`):
+    ``neg[:, :D, :D] = gram(c, dg, dg) - diag(sum_n a d2g)``, ``grad[:, :D] = sum_n a dg`` and
+    ``gc = sum_n c dg``, each summed over ``n`` in order from 0.0 as ``np.einsum`` does."""
+    s_n, n_n, d_n = dg.shape
+    diag = np.empty(d_n)
+    for i in range(s_n):
+        for d in range(d_n):
+            for e in range(d_n):
+                neg[i, d, e] = 0.0
+            grad[i, d] = 0.0
+            gc[i, d] = 0.0
+            diag[d] = 0.0
+        for n in range(n_n):
+            an = a[i, n]
+            cn = c[i, n]
+            for d in range(d_n):
+                cb = cn * dg[i, n, d]
+                for e in range(d_n):
+                    neg[i, d, e] += cb * dg[i, n, e]
+                diag[d] += an * d2g[i, n, d]
+                grad[i, d] += an * dg[i, n, d]
+                gc[i, d] += cn * dg[i, n, d]
+        for d in range(d_n):
+            neg[i, d, d] -= diag[d]
+
+
+#: The kernels of :func:`_kernel`, compiled on first use (``_gram_kernel`` has its own cache).
+KERNELS = (_derivs_kernel, _du_kernel, _newton_kernel)
+
+
+def _compiled(kernel: Callable[..., None]) -> Any:
+    """The Numba-compiled ``kernel`` (one of :data:`KERNELS`), or None without Numba (cached
+    on disk)."""
+    name = kernel.__name__
+    if name not in _kernel_cache:
+        numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
+        _kernel_cache[name] = None if numba is None else numba.njit(cache=True, nogil=True)(kernel)
+    return _kernel_cache[name]
+
+
+_usable: set[str] = set()  # kernels found usable (compiled in this process: they stay so)
+
+
+def _kernel(kernel: Callable[..., None], samples: int, terms: int) -> Any:
+    """The compiled ``kernel`` where it applies: ``samples`` (the batch) at least
+    ``NUMBA_MIN_SAMPLES``, rows of at most 128 ``terms`` (:func:`_row_sum`'s range), Numba
+    installed and the kernel compiled or compiling now (:func:`detente.models._numba.usable`);
+    else None, for the NumPy path with the same numbers."""
+    if samples < max(NUMBA_MIN_SAMPLES, 1) or terms > 128:
+        return None
+    compiled = _compiled(kernel)
+    if compiled is None:
+        return None
+    name = kernel.__name__
+    if name not in _usable:
+        if not _numba.usable(compiled):
+            return None
+        _usable.add(name)
+    return compiled
+
+
+def _newton_sums(
+    a: np.ndarray, c: np.ndarray, dg: np.ndarray, d2g: np.ndarray, k: int, with_gc: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Minus the Hessian and the gradient of a Newton step, as far as they are sums over the
+    parties: ``neg`` (S, k, k) with ``neg[:, :D, :D] = einsum("sn,snd,sne->sde", c, dg, dg)``
+    less ``einsum("sn,snd->sd", a, d2g)`` on its diagonal, ``grad`` (S, k) with
+    ``grad[:, :D] = einsum("sn,snd->sd", a, dg)``, and (``with_gc``) ``einsum("sn,snd->sd", c,
+    dg)``; the entries beyond D are left to the caller. Through :func:`_newton_kernel` where it
+    applies (:func:`_kernel`), the same numbers; not for one issue, where ``np.einsum`` sums
+    the two-operand products over ``n`` in another order."""
+    n_s, _, n_d = dg.shape
+    neg, grad = np.empty((n_s, k, k)), np.empty((n_s, k))
+    kernel = _kernel(_newton_kernel, n_s, 0) if n_d >= 2 else None
+    if kernel is not None:
+        gc = np.empty((n_s, n_d))
+        f = np.ascontiguousarray
+        kernel(f(a), f(c), f(dg), f(d2g), neg, grad, gc)
+        return neg, grad, gc
+    neg[:, :n_d, :n_d] = _weighted_gram(c, dg, dg)
+    neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
+    grad[:, :n_d] = np.einsum("sn,snd->sd", a, dg)
+    return neg, grad, np.einsum("sn,snd->sd", c, dg) if with_gc else None
+
+
 def _backtrack(gain: Callable[[Any, np.ndarray], np.ndarray], slope: np.ndarray):
     """Armijo backtracking for a batch of ascent directions with Newton decrement ``slope``.
 
@@ -274,6 +455,11 @@ def _log_ratio(slack: np.ndarray, rate: np.ndarray, alpha: np.ndarray) -> np.nda
 def _quadratic_du(r: np.ndarray, s: np.ndarray, p: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """u_i(x + alpha p) - u_i(x) under quadratic loss, computed without cancellation, from the
     differences ``r = x - z`` (S, N, D) and the saliences ``s`` (S, N, D)."""
+    kernel = _kernel(_du_kernel, r.shape[0], r.shape[2])
+    if kernel is not None:
+        du = np.empty(r.shape[:2])
+        kernel(np.ascontiguousarray(r), np.ascontiguousarray(s), np.ascontiguousarray(p), alpha, du)
+        return du
     step = alpha[:, None, None] * p[:, None, :]
     return -(s * step * (2.0 * r + step)).sum(axis=2)
 
@@ -350,13 +536,9 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
             h = g - tr[act, None]
             inv = np.where(sa.pm, 1.0 / h, 0.0)
             inv2 = inv * inv
-            grad = np.concatenate(
-                [np.einsum("sn,snd->sd", inv, dg), (tau - inv.sum(1))[:, None]], axis=1
-            )
-            neg = np.empty((act.size, n_d + 1, n_d + 1))  # minus the Hessian
-            neg[:, :n_d, :n_d] = _weighted_gram(inv2, dg, dg)
-            neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", inv, d2g)
-            hxt = -np.einsum("sn,snd->sd", inv2, dg)
+            neg, grad, gc = _newton_sums(inv, inv2, dg, d2g, n_d + 1, True)  # neg: -Hessian
+            grad[:, n_d] = tau - inv.sum(1)
+            hxt = -gc
             neg[:, :n_d, n_d] = hxt
             neg[:, n_d, :n_d] = hxt
             neg[:, n_d, n_d] = inv2.sum(1)
@@ -406,9 +588,7 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
             continue
         wa = w[act]
         a = np.where(sa.pm, wa / g, 0.0)
-        neg = _weighted_gram(a / g, dg, dg)
-        neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
-        grad = np.einsum("sn,snd->sd", a, dg)
+        neg, grad, _ = _newton_sums(a, a / g, dg, d2g, n_d, False)
         p = _solve_reduced(neg, grad, ~sa.free)
         lam2 = np.einsum("sd,sd->s", grad, p)
 
