@@ -193,8 +193,14 @@ def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndar
         rhs = np.where(fixed, 0.0, rhs)
     # (with nothing fixed, the masking above would only turn -0.0 entries into 0.0, which the
     # ridge's addition below does as well)
-    ridge = 1e-14 * np.maximum(np.abs(np.diagonal(m, axis1=1, axis2=2)).max(axis=1), 1e-300)
-    return np.linalg.solve(m + ridge[:, None, None] * eye, rhs[:, :, None])[:, :, 0]
+    kernel = _kernel(_ridge_kernel, m.shape[0], 0)
+    if kernel is not None:
+        a = np.empty(m.shape)
+        kernel(np.ascontiguousarray(m), a)
+    else:
+        ridge = 1e-14 * np.maximum(np.abs(np.diagonal(m, axis1=1, axis2=2)).max(axis=1), 1e-300)
+        a = m + ridge[:, None, None] * eye
+    return np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
 
 
 #: Samples from which the Newton steps' Hessian sums (:func:`_weighted_gram`) run compiled when
@@ -306,14 +312,17 @@ def _derivs_kernel(x, z, s, d, pm, hess, g, dg, r):  # pragma: no cover - compil
             g[i, n] = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
 
 
-def _du_kernel(r, s, p, alpha, du):  # pragma: no cover - compiled by Numba
-    """:func:`_quadratic_du` for a batch, into ``du`` (S, N)."""
+def _ratio_kernel(r, s, p, alpha, shift, slack, ratio):  # pragma: no cover - compiled by Numba
+    """The line search's slack ratios for a batch, into ``ratio`` (S, N):
+    ``(du - alpha * shift) / slack`` with ``du = u(x + alpha p) - u(x)`` as
+    :func:`_quadratic_du` computes it (see :func:`_log_gain_sum`)."""
     s_n, n_n, d_n = r.shape
     t = np.empty(d_n)
     step = np.empty(d_n)
     for i in range(s_n):
         for k in range(d_n):
             step[k] = alpha[i] * p[i, k]
+        lift = alpha[i] * shift[i]
         for n in range(n_n):
             for k in range(d_n):
                 t[k] = (s[i, n, k] * step[k]) * (2.0 * r[i, n, k] + step[k])
@@ -333,7 +342,34 @@ def _du_kernel(r, s, p, alpha, du):  # pragma: no cover - compiled by Numba
                 while k < d_n:
                     acc += t[k]
                     k += 1
-            du[i, n] = -(0.0 + acc)
+            ratio[i, n] = (1.0 * (-(0.0 + acc) - lift)) / slack[i, n]
+
+
+def _log_sum_kernel(ratio, logs, w, pm, out):  # pragma: no cover - compiled by Numba
+    """``out[s] = sum_n (w * where(ratio > -1, logs, -inf) if pm else 0)``, summed as NumPy sums
+    a row (see :func:`_log_gain_sum`)."""
+    s_n, n_n = ratio.shape
+    t = np.empty(n_n)
+    for i in range(s_n):
+        for n in range(n_n):
+            t[n] = w[i, n] * (logs[i, n] if ratio[i, n] > -1.0 else -np.inf) if pm[i, n] else 0.0
+        # _row_sum(t, n_n), by hand (see _derivs_kernel)
+        if n_n < 8:
+            acc = 0.0
+            for k in range(n_n):
+                acc += t[k]
+        else:
+            r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+            k = 8
+            while k < n_n - n_n % 8:
+                r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+                r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+                k += 8
+            acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+            while k < n_n:
+                acc += t[k]
+                k += 1
+        out[i] = 0.0 + acc
 
 
 def _newton_kernel(a, c, dg, d2g, neg, grad, gc):  # pragma: no cover - compiled by Numba
@@ -363,8 +399,26 @@ def _newton_kernel(a, c, dg, d2g, neg, grad, gc):  # pragma: no cover - compiled
             neg[i, d, d] -= diag[d]
 
 
+def _ridge_kernel(m, out):  # pragma: no cover - compiled by Numba
+    """``out = m + ridge * eye`` with ``ridge = 1e-14 * max(max_d |m[d, d]|, 1e-300)`` per
+    sample (:func:`_solve_reduced`; NaN as ``np.max`` and ``np.maximum`` propagate it)."""
+    s_n, k, _ = m.shape
+    for i in range(s_n):
+        mx = abs(m[i, 0, 0])
+        for d in range(1, k):
+            v = abs(m[i, d, d])
+            if v > mx or v != v:
+                mx = v
+        if mx < 1e-300:
+            mx = 1e-300
+        ridge = 1e-14 * mx
+        for d in range(k):
+            for e in range(k):
+                out[i, d, e] = m[i, d, e] + ridge * (1.0 if d == e else 0.0)
+
+
 #: The kernels of :func:`_kernel`, compiled on first use (``_gram_kernel`` has its own cache).
-KERNELS = (_derivs_kernel, _du_kernel, _newton_kernel)
+KERNELS = (_derivs_kernel, _ratio_kernel, _log_sum_kernel, _newton_kernel, _ridge_kernel)
 
 
 def _compiled(kernel: Callable[..., None]) -> Any:
@@ -455,13 +509,43 @@ def _log_ratio(slack: np.ndarray, rate: np.ndarray, alpha: np.ndarray) -> np.nda
 def _quadratic_du(r: np.ndarray, s: np.ndarray, p: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """u_i(x + alpha p) - u_i(x) under quadratic loss, computed without cancellation, from the
     differences ``r = x - z`` (S, N, D) and the saliences ``s`` (S, N, D)."""
-    kernel = _kernel(_du_kernel, r.shape[0], r.shape[2])
-    if kernel is not None:
-        du = np.empty(r.shape[:2])
-        kernel(np.ascontiguousarray(r), np.ascontiguousarray(s), np.ascontiguousarray(p), alpha, du)
-        return du
     step = alpha[:, None, None] * p[:, None, :]
     return -(s * step * (2.0 * r + step)).sum(axis=2)
+
+
+def _log_gain_sum(
+    r: np.ndarray,
+    s: np.ndarray,
+    p: np.ndarray,
+    alpha: np.ndarray,
+    slack: np.ndarray,
+    pm: np.ndarray,
+    w: np.ndarray | None = None,
+    shift: np.ndarray | None = None,
+) -> np.ndarray:
+    """The line search's sum over the parties of ``w_i log(new slack / slack)`` (S,), -inf
+    where a new slack is not positive: the slack changes by ``du - alpha * shift`` (``du`` from
+    :func:`_quadratic_du`, ``shift`` (S,) 0 if None), ``w`` (S, N) is 1 if None. Through
+    :func:`_ratio_kernel` and :func:`_log_sum_kernel` where they apply (:func:`_kernel`), the
+    same numbers; the logarithms are NumPy's on both paths."""
+    n_s, n_n, n_d = r.shape
+    ratio_k = _kernel(_ratio_kernel, n_s, n_d)
+    sum_k = _kernel(_log_sum_kernel, n_s, n_n)
+    if ratio_k is not None and sum_k is not None:
+        f = np.ascontiguousarray
+        ratio = np.empty((n_s, n_n))
+        lift = np.zeros(n_s) if shift is None else f(shift)
+        ratio_k(f(r), f(s), f(p), f(alpha), lift, f(slack), ratio)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logs = np.log1p(np.maximum(ratio, -1.0))
+        out = np.empty(n_s)
+        sum_k(ratio, logs, np.ones((n_s, n_n)) if w is None else f(w), f(pm), out)
+        return out
+    du = _quadratic_du(r, s, p, alpha)
+    if shift is not None:
+        du = du - (alpha * shift)[:, None]
+    logs = _log_ratio(slack, du, 1.0)
+    return np.where(pm, logs if w is None else w * logs, 0.0).sum(axis=1)
 
 
 def _rows(i: np.ndarray | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -547,9 +631,7 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
 
             def change(i, alpha, p=p, h=h, r=r, sa=sa, tau=tau):
                 r_, s_, px, pt, h_, pm_ = _rows(i, r, sa.s, p[:, :n_d], p[:, n_d], h, sa.pm)
-                dh = _quadratic_du(r_, s_, px, alpha) - (alpha * pt)[:, None]
-                logs = np.where(pm_, _log_ratio(h_, dh, 1.0), 0.0)
-                return tau * alpha * pt + logs.sum(axis=1)
+                return tau * alpha * pt + _log_gain_sum(r_, s_, px, alpha, h_, pm_, shift=pt)
 
             step = _backtrack(change, lam2)
             xr[act] += step[:, None] * p[:, :n_d]
@@ -594,8 +676,7 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
 
         def change(i, alpha, p=p, g=g, r=r, sa=sa, wa=wa):
             r_, s_, p_, g_, pm_, w_ = _rows(i, r, sa.s, p, g, sa.pm, wa)
-            du = _quadratic_du(r_, s_, p_, alpha)
-            return np.where(pm_, w_ * _log_ratio(g_, du, 1.0), 0.0).sum(axis=1)
+            return _log_gain_sum(r_, s_, p_, alpha, g_, pm_, w=w_)
 
         step = _backtrack(change, lam2)
         x[act] += step[:, None] * p
