@@ -170,13 +170,6 @@ class _Problem:
     def quadratic_derivs(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         """Quadratic loss: g (S, N), gradients (S, N, D), diagonal Hessians (S, N, D) and the
         differences ``r = x - z`` (S, N, D) they are computed from."""
-        kernel = _kernel(_derivs_kernel, x.shape[0], x.shape[1])
-        if kernel is not None:
-            g = np.empty(self.d.shape)
-            dg, r = np.empty(self.z.shape), np.empty(self.z.shape)
-            f = np.ascontiguousarray
-            kernel(f(x), f(self.z), f(self.s), f(self.d), f(self.pm), f(self.hess), g, dg, r)
-            return g, dg, self.hess, r
         r = x[:, None, :] - self.z
         g = -(self.s * (r * r)).sum(axis=-1) - self.d  # utilities(x, z, s, "quadratic") - d
         return np.where(self.pm, g, np.inf), self.hess * r, self.hess, r
@@ -281,35 +274,71 @@ def _row_sum(t: np.ndarray, n: int) -> float:
     return 0.0 + acc
 
 
-def _derivs_kernel(x, z, s, d, pm, hess, g, dg, r):  # pragma: no cover - compiled by Numba
-    """:meth:`_Problem.quadratic_derivs` for a batch: ``r = x - z``, ``dg = hess * r`` and the
-    gains ``g = -sum_d s (r * r) - d`` (+inf for non-parties), into ``g``, ``dg`` and ``r``."""
+def _step_kernel(x, z, s, d, pm, w, t, phase1, g, r, h, a, c, neg, grad, gc):  # pragma: no cover
+    """One Newton step's arrays of the quadratic-loss phases for a batch (compiled by Numba):
+    the gains ``g`` (S, N; +inf for non-parties, as :meth:`_Problem.quadratic_derivs`), the
+    differences ``r = x - z``, the weights ``a`` and ``c`` of the parties' terms (phase 1:
+    ``h = g - t``, ``a = 1 / h``, ``c = a * a``; phase 2: ``a = w / g``, ``c = a / g``; 0 for
+    non-parties), and with ``dg = -2 s r``, ``d2g = -2 s`` the sums of :func:`_step`:
+    ``neg[:, :D, :D]``, ``grad[:, :D]`` and ``gc``."""
     s_n, n_n, d_n = z.shape
-    t = np.empty(d_n)
+    t_ = np.empty(d_n)
+    dgr = np.empty(d_n)
+    hr = np.empty(d_n)
+    diag = np.empty(d_n)
     for i in range(s_n):
+        for k in range(d_n):
+            for e in range(d_n):
+                neg[i, k, e] = 0.0
+            grad[i, k] = 0.0
+            gc[i, k] = 0.0
+            diag[k] = 0.0
         for n in range(n_n):
             for k in range(d_n):
                 rk = x[i, k] - z[i, n, k]
                 r[i, n, k] = rk
-                dg[i, n, k] = hess[i, n, k] * rk
-                t[k] = s[i, n, k] * (rk * rk)
-            # _row_sum(t, d_n), by hand: Numba compiles no calls to plain Python functions
+                t_[k] = s[i, n, k] * (rk * rk)
+            # _row_sum(t_, d_n), by hand: Numba compiles no calls to plain Python functions
             if d_n < 8:
                 acc = 0.0
                 for k in range(d_n):
-                    acc += t[k]
+                    acc += t_[k]
             else:
-                r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+                r0, r1, r2, r3 = t_[0], t_[1], t_[2], t_[3]
+                r4, r5, r6, r7 = t_[4], t_[5], t_[6], t_[7]
                 k = 8
                 while k < d_n - d_n % 8:
-                    r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
-                    r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+                    r0, r1, r2, r3 = r0 + t_[k], r1 + t_[k + 1], r2 + t_[k + 2], r3 + t_[k + 3]
+                    r4, r5, r6, r7 = r4 + t_[k + 4], r5 + t_[k + 5], r6 + t_[k + 6], r7 + t_[k + 7]
                     k += 8
                 acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
                 while k < d_n:
-                    acc += t[k]
+                    acc += t_[k]
                     k += 1
-            g[i, n] = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
+            gn = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
+            g[i, n] = gn
+            if phase1:
+                hn = gn - t[i]
+                h[i, n] = hn
+                an = 1.0 / hn if pm[i, n] else 0.0
+                cn = an * an
+            else:
+                an = w[i, n] / gn if pm[i, n] else 0.0
+                cn = an / gn
+            a[i, n] = an
+            c[i, n] = cn
+            for k in range(d_n):
+                hr[k] = -2.0 * s[i, n, k]
+                dgr[k] = hr[k] * r[i, n, k]
+            for k in range(d_n):
+                cb = cn * dgr[k]
+                for e in range(d_n):
+                    neg[i, k, e] += cb * dgr[e]
+                diag[k] += an * hr[k]
+                grad[i, k] += an * dgr[k]
+                gc[i, k] += cn * dgr[k]
+        for k in range(d_n):
+            neg[i, k, k] -= diag[k]
 
 
 def _ratio_kernel(r, s, p, alpha, shift, slack, ratio):  # pragma: no cover - compiled by Numba
@@ -372,33 +401,6 @@ def _log_sum_kernel(ratio, logs, w, pm, out):  # pragma: no cover - compiled by 
         out[i] = 0.0 + acc
 
 
-def _newton_kernel(a, c, dg, d2g, neg, grad, gc):  # pragma: no cover - compiled by Numba
-    """The Newton steps' weighted sums over the parties, for a batch (see :func:`_newton_sums`):
-    ``neg[:, :D, :D] = gram(c, dg, dg) - diag(sum_n a d2g)``, ``grad[:, :D] = sum_n a dg`` and
-    ``gc = sum_n c dg``, each summed over ``n`` in order from 0.0 as ``np.einsum`` does."""
-    s_n, n_n, d_n = dg.shape
-    diag = np.empty(d_n)
-    for i in range(s_n):
-        for d in range(d_n):
-            for e in range(d_n):
-                neg[i, d, e] = 0.0
-            grad[i, d] = 0.0
-            gc[i, d] = 0.0
-            diag[d] = 0.0
-        for n in range(n_n):
-            an = a[i, n]
-            cn = c[i, n]
-            for d in range(d_n):
-                cb = cn * dg[i, n, d]
-                for e in range(d_n):
-                    neg[i, d, e] += cb * dg[i, n, e]
-                diag[d] += an * d2g[i, n, d]
-                grad[i, d] += an * dg[i, n, d]
-                gc[i, d] += cn * dg[i, n, d]
-        for d in range(d_n):
-            neg[i, d, d] -= diag[d]
-
-
 def _ridge_kernel(m, out):  # pragma: no cover - compiled by Numba
     """``out = m + ridge * eye`` with ``ridge = 1e-14 * max(max_d |m[d, d]|, 1e-300)`` per
     sample (:func:`_solve_reduced`; NaN as ``np.max`` and ``np.maximum`` propagate it)."""
@@ -418,7 +420,7 @@ def _ridge_kernel(m, out):  # pragma: no cover - compiled by Numba
 
 
 #: The kernels of :func:`_kernel`, compiled on first use (``_gram_kernel`` has its own cache).
-KERNELS = (_derivs_kernel, _ratio_kernel, _log_sum_kernel, _newton_kernel, _ridge_kernel)
+KERNELS = (_step_kernel, _ratio_kernel, _log_sum_kernel, _ridge_kernel)
 
 
 def _compiled(kernel: Callable[..., None]) -> Any:
@@ -427,7 +429,9 @@ def _compiled(kernel: Callable[..., None]) -> Any:
     name = kernel.__name__
     if name not in _kernel_cache:
         numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
-        _kernel_cache[name] = None if numba is None else numba.njit(cache=True, nogil=True)(kernel)
+        # error_model="numpy": a division by zero gives inf or NaN, as in NumPy, not an error
+        jit = None if numba is None else numba.njit(cache=True, nogil=True, error_model="numpy")
+        _kernel_cache[name] = None if jit is None else jit(kernel)
     return _kernel_cache[name]
 
 
@@ -452,28 +456,37 @@ def _kernel(kernel: Callable[..., None], samples: int, terms: int) -> Any:
     return compiled
 
 
-def _newton_sums(
-    a: np.ndarray, c: np.ndarray, dg: np.ndarray, d2g: np.ndarray, k: int, with_gc: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Minus the Hessian and the gradient of a Newton step, as far as they are sums over the
-    parties: ``neg`` (S, k, k) with ``neg[:, :D, :D] = einsum("sn,snd,sne->sde", c, dg, dg)``
-    less ``einsum("sn,snd->sd", a, d2g)`` on its diagonal, ``grad`` (S, k) with
-    ``grad[:, :D] = einsum("sn,snd->sd", a, dg)``, and (``with_gc``) ``einsum("sn,snd->sd", c,
-    dg)``; the entries beyond D are left to the caller. Through :func:`_newton_kernel` where it
-    applies (:func:`_kernel`), the same numbers; not for one issue, where ``np.einsum`` sums
-    the two-operand products over ``n`` in another order."""
-    n_s, _, n_d = dg.shape
-    neg, grad = np.empty((n_s, k, k)), np.empty((n_s, k))
-    kernel = _kernel(_newton_kernel, n_s, 0) if n_d >= 2 else None
-    if kernel is not None:
-        gc = np.empty((n_s, n_d))
-        f = np.ascontiguousarray
-        kernel(f(a), f(c), f(dg), f(d2g), neg, grad, gc)
-        return neg, grad, gc
-    neg[:, :n_d, :n_d] = _weighted_gram(c, dg, dg)
-    neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
-    grad[:, :n_d] = np.einsum("sn,snd->sd", a, dg)
-    return neg, grad, np.einsum("sn,snd->sd", c, dg) if with_gc else None
+def _step(
+    prob: _Problem, x: np.ndarray, w: np.ndarray | None, t: np.ndarray | None
+) -> tuple[np.ndarray, ...] | None:
+    """A quadratic-loss Newton step's arrays through :func:`_step_kernel`, where it applies
+    (:func:`_kernel`; not for one issue, where ``np.einsum`` sums the two-operand products over
+    ``n`` in another order), else None for the phases' NumPy code, which gives the same numbers.
+
+    Phase 1 (``t`` (S,) given): ``g, r, h, inv, inv2, neg, grad, gc`` with ``neg`` (S, D+1, D+1)
+    and ``grad`` (S, D+1) filled on their first D rows and columns, ``gc = sum_n inv2 dg``.
+    Phase 2 (``w`` (S, N) given): ``g, r, neg, grad`` with ``neg`` (S, D, D), ``grad`` (S, D).
+    """
+    n_s, n_n, n_d = prob.z.shape
+    kernel = _kernel(_step_kernel, n_s, n_d) if n_d >= 2 else None
+    if kernel is None:
+        return None
+    k = n_d + (t is not None)
+    g, a, c, h = (np.empty((n_s, n_n)) for _ in range(4))
+    r, neg, grad, gc = (
+        np.empty(prob.z.shape),
+        np.empty((n_s, k, k)),
+        np.empty((n_s, k)),
+        np.empty((n_s, n_d)),
+    )
+    f = np.ascontiguousarray
+    # phase 1 reads no w (h stands in), phase 2 no t (zeros) and writes no h
+    wt, tt = (h, f(t)) if t is not None else (f(w), np.zeros(n_s))
+    z, s, d, pm = f(prob.z), f(prob.s), f(prob.d), f(prob.pm)
+    kernel(f(x), z, s, d, pm, wt, tt, t is not None, g, r, h, a, c, neg, grad, gc)
+    if t is not None:
+        return g, r, h, a, c, neg, grad, gc
+    return g, r, neg, grad
 
 
 def _backtrack(gain: Callable[[Any, np.ndarray], np.ndarray], slope: np.ndarray):
@@ -606,7 +619,13 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
             n_iter += 1
             act = np.flatnonzero(~centred)
             sa = active.take(act)
-            g, dg, d2g, r = sa.quadratic_derivs(xr[act])
+            fused = _step(sa, xr[act], None, tr[act])  # None: NumPy below, the same numbers
+            if fused is None:
+                g, dg, d2g, r = sa.quadratic_derivs(xr[act])
+                step_arrays = [g, r, dg, d2g]
+            else:
+                step_arrays = list(fused)
+                g = step_arrays[0]
             # a point with every gain above tol answers phase 1 (the gain is +inf for
             # non-parties): stop there instead of centring
             won = g.min(axis=1) > tol
@@ -616,13 +635,23 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
                     break
                 keep = np.flatnonzero(~won)
                 act, sa = act[keep], active.take(act[keep])
-                g, dg, d2g, r = g[keep], dg[keep], d2g[keep], r[keep]
-            h = g - tr[act, None]
-            inv = np.where(sa.pm, 1.0 / h, 0.0)
-            inv2 = inv * inv
-            neg, grad, gc = _newton_sums(inv, inv2, dg, d2g, n_d + 1, True)  # neg: -Hessian
-            grad[:, n_d] = tau - inv.sum(1)
-            hxt = -gc
+                step_arrays = [v[keep] for v in step_arrays]
+            if fused is None:
+                g, r, dg, d2g = step_arrays
+                h = g - tr[act, None]
+                inv = np.where(sa.pm, 1.0 / h, 0.0)
+                inv2 = inv * inv
+                grad = np.concatenate(
+                    [np.einsum("sn,snd->sd", inv, dg), (tau - inv.sum(1))[:, None]], axis=1
+                )
+                neg = np.empty((act.size, n_d + 1, n_d + 1))  # minus the Hessian
+                neg[:, :n_d, :n_d] = _weighted_gram(inv2, dg, dg)
+                neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", inv, d2g)
+                hxt = -np.einsum("sn,snd->sd", inv2, dg)
+            else:
+                g, r, h, inv, inv2, neg, grad, gc = step_arrays
+                grad[:, n_d] = tau - inv.sum(1)
+                hxt = -gc
             neg[:, :n_d, n_d] = hxt
             neg[:, n_d, :n_d] = hxt
             neg[:, n_d, n_d] = inv2.sum(1)
@@ -661,16 +690,23 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
         if act.size == 0:
             break
         sa = active.take(act)
-        g, dg, d2g, r = sa.quadratic_derivs(x[act])
+        wa = w[act]
+        fused = _step(sa, x[act], wa, None)  # None: NumPy below, the same numbers
+        if fused is None:
+            g, dg, d2g, r = sa.quadratic_derivs(x[act])
+        else:
+            g, r, neg, grad = fused
         # rounding can leave a party's gain at exactly 0 (weights twelve orders of magnitude
         # apart): the barrier has no finite gradient there, so that sample stops where it is
         stuck = (sa.pm & ~(g > 0)).any(axis=1)
         if stuck.any():
             done[act[stuck]] = True
             continue
-        wa = w[act]
-        a = np.where(sa.pm, wa / g, 0.0)
-        neg, grad, _ = _newton_sums(a, a / g, dg, d2g, n_d, False)
+        if fused is None:
+            a = np.where(sa.pm, wa / g, 0.0)
+            neg = _weighted_gram(a / g, dg, dg)
+            neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
+            grad = np.einsum("sn,snd->sd", a, dg)
         p = _solve_reduced(neg, grad, ~sa.free)
         lam2 = np.einsum("sd,sd->s", grad, p)
 
