@@ -62,7 +62,11 @@ Batched over samples, no Python loop over samples. Phase 1 is a barrier method f
 or certifies, by the barrier method's duality bound, that none exists. Phase 2 maximises the Nash
 objective from that point: damped Newton for quadratic loss (the objective is smooth and
 concave), a barrier path over (x, e) for linear loss. Each Newton step solves one small
-(D or D + 1 square) system per sample, stacked into one ``numpy.linalg.solve`` call.
+(D or D + 1 square) system per sample, stacked into one ``numpy.linalg.solve`` call. For
+batches of ``NUMBA_MIN_SAMPLES`` or more, the quadratic loss's Newton steps (gains, derivatives
+and the systems' sums over the parties) and line searches run as small Numba kernels where Numba
+is installed; they repeat NumPy's operations in NumPy's order, so both paths give the same bits
+(the logarithms and the solves are NumPy's on both).
 """
 
 from __future__ import annotations
@@ -180,8 +184,8 @@ def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndar
 
     A ridge of 1e-14 of the largest diagonal entry guards against exactly flat directions.
     """
-    eye = np.eye(m.shape[1])
     if fixed.any():
+        eye = np.eye(m.shape[1])
         m = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, m) + fixed[:, :, None] * eye
         rhs = np.where(fixed, 0.0, rhs)
     # (with nothing fixed, the masking above would only turn -0.0 entries into 0.0, which the
@@ -192,13 +196,14 @@ def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndar
         kernel(np.ascontiguousarray(m), a)
     else:
         ridge = 1e-14 * np.maximum(np.abs(np.diagonal(m, axis1=1, axis2=2)).max(axis=1), 1e-300)
-        a = m + ridge[:, None, None] * eye
+        a = m + ridge[:, None, None] * np.eye(m.shape[1])
     return np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
 
 
-#: Samples from which the Newton steps' Hessian sums (:func:`_weighted_gram`) run compiled when
-#: Numba is installed and the kernel is compiled (below, loading Numba costs more than it saves).
-#: Tests set it to 0 or to a huge number to force either path.
+#: Samples from which the Newton steps' Hessian sums (:func:`_weighted_gram`) and the quadratic
+#: loss's Newton steps and line searches (:data:`KERNELS`) run compiled when Numba is installed
+#: and the kernels are compiled (below, loading Numba costs more than it saves). Tests set it to
+#: 0 or to a huge number to force either path.
 NUMBA_MIN_SAMPLES = 64
 
 _gram_cache: list[Any] = []  # [compiled _gram_kernel or None], filled on first use
@@ -255,7 +260,8 @@ _kernel_cache: dict[str, Any] = {}  # kernel name -> compiled kernel, or None wi
 
 def _row_sum(t: np.ndarray, n: int) -> float:
     """``t[:n].sum()`` as NumPy adds a contiguous row (its pairwise sum below 128 terms): from
-    0.0, in order below 8 terms, else with 8 accumulators over strides of 8, then the rest."""
+    0.0, in order below 8 terms, else with 8 accumulators over strides of 8, then the rest.
+    The kernels below inline this code (tests check it against NumPy's ``sum``)."""
     if n < 8:
         acc = 0.0
         for k in range(n):
@@ -355,7 +361,7 @@ def _ratio_kernel(r, s, p, alpha, shift, slack, ratio):  # pragma: no cover - co
         for n in range(n_n):
             for k in range(d_n):
                 t[k] = (s[i, n, k] * step[k]) * (2.0 * r[i, n, k] + step[k])
-            # _row_sum(t, d_n), by hand (see _derivs_kernel)
+            # _row_sum(t, d_n), by hand (see _step_kernel)
             if d_n < 8:
                 acc = 0.0
                 for k in range(d_n):
@@ -382,7 +388,7 @@ def _log_sum_kernel(ratio, logs, w, pm, out):  # pragma: no cover - compiled by 
     for i in range(s_n):
         for n in range(n_n):
             t[n] = w[i, n] * (logs[i, n] if ratio[i, n] > -1.0 else -np.inf) if pm[i, n] else 0.0
-        # _row_sum(t, n_n), by hand (see _derivs_kernel)
+        # _row_sum(t, n_n), by hand (see _step_kernel)
         if n_n < 8:
             acc = 0.0
             for k in range(n_n):
