@@ -72,6 +72,7 @@ is installed; they repeat NumPy's operations in NumPy's order, so both paths giv
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -208,6 +209,11 @@ NUMBA_MIN_SAMPLES = 64
 
 _gram_cache: list[Any] = []  # [compiled _gram_kernel or None], filled on first use
 
+#: Samples of the :func:`nash_bargaining` call at work (0 outside one): the kernels apply to
+#: every subset of a batch of ``NUMBA_MIN_SAMPLES`` or more, down to the last few samples a
+#: Newton loop still works on (Numba is loaded by then; both paths give the same numbers).
+_batch: ContextVar[int] = ContextVar("nbs_batch", default=0)
+
 
 def _gram_kernel(a, b, c, out):  # pragma: no cover - compiled by Numba; run as Python in a test
     """``out[s, d, e] = sum_n (a[s, n] * b[s, n, d]) * c[s, n, e]``, summed in the order of
@@ -242,7 +248,7 @@ def _weighted_gram(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     compiled :func:`_gram_kernel`, the same numbers, for ``NUMBA_MIN_SAMPLES`` samples or more
     where it is compiled (else a background process compiles it, see :mod:`detente.models._numba`).
     """
-    if a.shape[0] >= max(NUMBA_MIN_SAMPLES, 1):
+    if max(a.shape[0], _batch.get()) >= max(NUMBA_MIN_SAMPLES, 1):
         kernel = _compiled_gram()
         if kernel is not None and _numba.usable(kernel):
             out = np.empty((b.shape[0], b.shape[2], c.shape[2]))
@@ -445,11 +451,12 @@ _usable: set[str] = set()  # kernels found usable (compiled in this process: the
 
 
 def _kernel(kernel: Callable[..., None], samples: int, terms: int) -> Any:
-    """The compiled ``kernel`` where it applies: ``samples`` (the batch) at least
-    ``NUMBA_MIN_SAMPLES``, rows of at most 128 ``terms`` (:func:`_row_sum`'s range), Numba
-    installed and the kernel compiled or compiling now (:func:`detente.models._numba.usable`);
-    else None, for the NumPy path with the same numbers."""
-    if samples < max(NUMBA_MIN_SAMPLES, 1) or terms > 128:
+    """The compiled ``kernel`` where it applies: ``samples`` (the subset), or the whole batch
+    (``_batch``), at least ``NUMBA_MIN_SAMPLES``, rows of at most 128 ``terms`` (the range of
+    :func:`_row_sum`), Numba installed and the kernel compiled or compiling now
+    (:func:`detente.models._numba.usable`); else None, for the NumPy path with the same
+    numbers."""
+    if max(samples, _batch.get()) < max(NUMBA_MIN_SAMPLES, 1) or terms > 128:
         return None
     compiled = _compiled(kernel)
     if compiled is None:
@@ -967,15 +974,19 @@ def nash_bargaining(
 
     phase1 = _quadratic_phase1 if loss == "quadratic" else _linear_phase1
     phase2 = _quadratic_phase2 if loss == "quadratic" else _linear_phase2
-    x1, status, bound = phase1(prob, x0, agreement_tol, max_iter)
-    agree = status == 1
-    x = np.full((n_s, n_d), np.nan)
-    conv = status != 0
-    idx = np.flatnonzero(agree)
-    if idx.size:
-        x2, done = phase2(prob.take(idx), w[idx], x1[idx], max_iter)
-        x[idx] = x2
-        conv[idx] &= done
+    batch = _batch.set(n_s)
+    try:
+        x1, status, bound = phase1(prob, x0, agreement_tol, max_iter)
+        agree = status == 1
+        x = np.full((n_s, n_d), np.nan)
+        conv = status != 0
+        idx = np.flatnonzero(agree)
+        if idx.size:
+            x2, done = phase2(prob.take(idx), w[idx], x1[idx], max_iter)
+            x[idx] = x2
+            conv[idx] &= done
+    finally:
+        _batch.reset(batch)
     x = np.where(free, np.clip(x, 0.0, 1.0), np.nan)
     gains = np.where(agree[:, None] & pm, utilities(np.nan_to_num(x), z, s, loss) - d, np.nan)
     return NashSolution(
