@@ -265,3 +265,27 @@ def test_the_background_compilers_batch_reaches_every_kernel(numpy_path, monkeyp
     with np.errstate(all="ignore"):
         make_model("nbs").forecast(arrays, np.random.default_rng(0))
     assert called == {k.__name__ for k in nbs.KERNELS}
+
+
+def test_a_large_batch_keeps_its_last_few_samples_on_the_kernels(monkeypatch):
+    """Under a batch of ``NUMBA_MIN_SAMPLES`` or more, the Newton loops' small subsets use the
+    kernels too; a small batch alone does not (and leaves no batch size behind)."""
+    if nbs._compiled(nbs._step_kernel) is None:
+        pytest.skip("Numba is not installed or is switched off")
+    monkeypatch.setattr(nbs, "NUMBA_MIN_SAMPLES", 64)
+    sizes: list[tuple[int, bool]] = []
+    step = nbs._step
+
+    def recorded(prob, x, w, t):
+        out = step(prob, x, w, t)
+        sizes.append((prob.z.shape[0], out is not None))
+        return out
+
+    monkeypatch.setattr(nbs, "_step", recorded)
+    args = random_bargains(np.random.default_rng(3), 70, 6, 3)
+    solution(*args, "quadratic")
+    assert any(n < 64 for n, _ in sizes) and all(used for _, used in sizes)
+    assert nbs._batch.get() == 0
+    sizes.clear()
+    solution(*(a[:10] for a in args), "quadratic")
+    assert sizes and not any(used for _, used in sizes)
