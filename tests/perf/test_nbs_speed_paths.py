@@ -117,6 +117,7 @@ def test_step_kernel_gives_the_numpy_steps_arrays(shape, phase1):
     prob, x, w, t = problem(rng, *shape)
     n_d = shape[2]
     g, dg, d2g, r = prob.quadratic_derivs(x)
+    tol = float(np.median(g[prob.pm])) if phase1 else 0.0  # some samples above it, some not
     with np.errstate(divide="ignore", invalid="ignore"):
         if phase1:
             h = g - t[:, None]
@@ -134,9 +135,12 @@ def test_step_kernel_gives_the_numpy_steps_arrays(shape, phase1):
         g_, h_, a_, c_ = (np.empty(shape[:2]) for _ in range(4))
         r_, neg_ = np.empty(shape), np.empty((shape[0], k, k))
         grad_, gc_ = np.empty((shape[0], k)), np.empty((shape[0], n_d))
-        outs = (g_, r_, h_, a_, c_, neg_, grad_, gc_)
+        flag = np.empty(shape[0], bool)
+        outs = (g_, r_, h_, a_, c_, neg_, grad_, gc_, flag)
         with np.errstate(divide="ignore", invalid="ignore"):
-            kernel(x, prob.z, prob.s, prob.d, prob.pm, w, t, phase1, *outs)
+            kernel(x, prob.z, prob.s, prob.d, prob.pm, w, t, tol, phase1, *outs)
+        want_flag = g.min(axis=1) > tol if phase1 else (prob.pm & ~(g > 0)).any(axis=1)
+        np.testing.assert_array_equal(flag, want_flag)
         same_bits(g_, g)
         same_bits(r_, r)
         same_bits(a_, a)
@@ -220,8 +224,8 @@ def test_the_solver_gives_the_same_bits_on_both_paths(shape, loss, numpy_path, m
     phases: list[bool] = []
     step = nbs._step
 
-    def recorded(prob, x, w, t):
-        out = step(prob, x, w, t)
+    def recorded(prob, x, w, t, *tol):
+        out = step(prob, x, w, t, *tol)
         phases.append(t is not None) if out is not None else None
         return out
 
@@ -276,8 +280,8 @@ def test_a_large_batch_keeps_its_last_few_samples_on_the_kernels(monkeypatch):
     sizes: list[tuple[int, bool]] = []
     step = nbs._step
 
-    def recorded(prob, x, w, t):
-        out = step(prob, x, w, t)
+    def recorded(prob, x, w, t, *tol):
+        out = step(prob, x, w, t, *tol)
         sizes.append((prob.z.shape[0], out is not None))
         return out
 

@@ -286,19 +286,23 @@ def _row_sum(t: np.ndarray, n: int) -> float:
     return 0.0 + acc
 
 
-def _step_kernel(x, z, s, d, pm, w, t, phase1, g, r, h, a, c, neg, grad, gc):  # pragma: no cover
-    """One Newton step's arrays of the quadratic-loss phases for a batch (compiled by Numba):
-    the gains ``g`` (S, N; +inf for non-parties, as :meth:`_Problem.quadratic_derivs`), the
-    differences ``r = x - z``, the weights ``a`` and ``c`` of the parties' terms (phase 1:
-    ``h = g - t``, ``a = 1 / h``, ``c = a * a``; phase 2: ``a = w / g``, ``c = a / g``; 0 for
-    non-parties), and with ``dg = -2 s r``, ``d2g = -2 s`` the sums of :func:`_step`:
-    ``neg[:, :D, :D]``, ``grad[:, :D]`` and ``gc``."""
+def _step_kernel(  # pragma: no cover - compiled by Numba
+    x, z, s, d, pm, w, t, tol, phase1, g, r, h, a, c, neg, grad, gc, flag
+):
+    """One Newton step's arrays of the quadratic-loss phases for a batch: the gains ``g``
+    (S, N; +inf for non-parties, as :meth:`_Problem.quadratic_derivs`), the differences
+    ``r = x - z``, the weights ``a`` and ``c`` of the parties' terms (phase 1: ``h = g - t``,
+    ``a = 1 / h``, ``c = a * a``; phase 2: ``a = w / g``, ``c = a / g``; 0 for non-parties),
+    with ``dg = -2 s r``, ``d2g = -2 s`` the sums of :func:`_step` (``neg[:, :D, :D]``,
+    ``grad[:, :D]`` and ``gc``), and ``flag`` (S,): phase 1, every gain above ``tol``
+    (``g.min(axis=1) > tol``); phase 2, a party's gain not above 0."""
     s_n, n_n, d_n = z.shape
     t_ = np.empty(d_n)
     dgr = np.empty(d_n)
     hr = np.empty(d_n)
     diag = np.empty(d_n)
     for i in range(s_n):
+        fl = phase1  # phase 1: all gains above tol so far; phase 2: a party stuck so far
         for k in range(d_n):
             for e in range(d_n):
                 neg[i, k, e] = 0.0
@@ -330,6 +334,11 @@ def _step_kernel(x, z, s, d, pm, w, t, phase1, g, r, h, a, c, neg, grad, gc):  #
             gn = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
             g[i, n] = gn
             if phase1:
+                if not gn > tol:
+                    fl = False
+            elif pm[i, n] and not gn > 0.0:
+                fl = True
+            if phase1:
                 hn = gn - t[i]
                 h[i, n] = hn
                 an = 1.0 / hn if pm[i, n] else 0.0
@@ -351,6 +360,7 @@ def _step_kernel(x, z, s, d, pm, w, t, phase1, g, r, h, a, c, neg, grad, gc):  #
                 gc[i, k] += cn * dgr[k]
         for k in range(d_n):
             neg[i, k, k] -= diag[k]
+        flag[i] = fl
 
 
 def _ratio_kernel(r, s, p, alpha, shift, slack, ratio):  # pragma: no cover - compiled by Numba
@@ -470,15 +480,16 @@ def _kernel(kernel: Callable[..., None], samples: int, terms: int) -> Any:
 
 
 def _step(
-    prob: _Problem, x: np.ndarray, w: np.ndarray | None, t: np.ndarray | None
+    prob: _Problem, x: np.ndarray, w: np.ndarray | None, t: np.ndarray | None, tol: float = 0.0
 ) -> tuple[np.ndarray, ...] | None:
     """A quadratic-loss Newton step's arrays through :func:`_step_kernel`, where it applies
     (:func:`_kernel`; not for one issue, where ``np.einsum`` sums the two-operand products over
     ``n`` in another order), else None for the phases' NumPy code, which gives the same numbers.
 
-    Phase 1 (``t`` (S,) given): ``g, r, h, inv, inv2, neg, grad, gc`` with ``neg`` (S, D+1, D+1)
-    and ``grad`` (S, D+1) filled on their first D rows and columns, ``gc = sum_n inv2 dg``.
-    Phase 2 (``w`` (S, N) given): ``g, r, neg, grad`` with ``neg`` (S, D, D), ``grad`` (S, D).
+    Phase 1 (``t`` (S,) given): ``won, g, r, h, inv, inv2, neg, grad, gc`` with ``won`` (S,)
+    ``g.min(axis=1) > tol``, ``neg`` (S, D+1, D+1) and ``grad`` (S, D+1) filled on their first D
+    rows and columns, ``gc = sum_n inv2 dg``. Phase 2 (``w`` (S, N) given): ``stuck, g, r, neg,
+    grad`` with ``stuck`` (S,) ``(pm & ~(g > 0)).any(axis=1)``, ``neg`` (S, D, D), ``grad`` (S, D).
     """
     n_s, n_n, n_d = prob.z.shape
     kernel = _kernel(_step_kernel, n_s, n_d) if n_d >= 2 else None
@@ -496,10 +507,12 @@ def _step(
     # phase 1 reads no w (h stands in), phase 2 no t (zeros) and writes no h
     wt, tt = (h, f(t)) if t is not None else (f(w), np.zeros(n_s))
     z, s, d, pm = f(prob.z), f(prob.s), f(prob.d), f(prob.pm)
-    kernel(f(x), z, s, d, pm, wt, tt, t is not None, g, r, h, a, c, neg, grad, gc)
+    flag = np.empty(n_s, bool)
+    args = (f(x), z, s, d, pm, wt, tt, float(tol), t is not None)
+    kernel(*args, g, r, h, a, c, neg, grad, gc, flag)
     if t is not None:
-        return g, r, h, a, c, neg, grad, gc
-    return g, r, neg, grad
+        return flag, g, r, h, a, c, neg, grad, gc
+    return flag, g, r, neg, grad
 
 
 def _backtrack(gain: Callable[[Any, np.ndarray], np.ndarray], slope: np.ndarray):
@@ -632,16 +645,15 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
             n_iter += 1
             act = np.flatnonzero(~centred)
             sa = active.take(act)
-            fused = _step(sa, xr[act], None, tr[act])  # None: NumPy below, the same numbers
+            fused = _step(sa, xr[act], None, tr[act], tol)  # None: NumPy below, same numbers
+            # a point with every gain above tol answers phase 1 (the gain is +inf for
+            # non-parties): stop there instead of centring
             if fused is None:
                 g, dg, d2g, r = sa.quadratic_derivs(xr[act])
                 step_arrays = [g, r, dg, d2g]
+                won = g.min(axis=1) > tol
             else:
-                step_arrays = list(fused)
-                g = step_arrays[0]
-            # a point with every gain above tol answers phase 1 (the gain is +inf for
-            # non-parties): stop there instead of centring
-            won = g.min(axis=1) > tol
+                won, *step_arrays = fused
             if won.any():
                 centred[act[won]] = True
                 if centred.all():
@@ -705,13 +717,13 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
         sa = active.take(act)
         wa = w[act]
         fused = _step(sa, x[act], wa, None)  # None: NumPy below, the same numbers
-        if fused is None:
-            g, dg, d2g, r = sa.quadratic_derivs(x[act])
-        else:
-            g, r, neg, grad = fused
         # rounding can leave a party's gain at exactly 0 (weights twelve orders of magnitude
         # apart): the barrier has no finite gradient there, so that sample stops where it is
-        stuck = (sa.pm & ~(g > 0)).any(axis=1)
+        if fused is None:
+            g, dg, d2g, r = sa.quadratic_derivs(x[act])
+            stuck = (sa.pm & ~(g > 0)).any(axis=1)
+        else:
+            stuck, g, r, neg, grad = fused
         if stuck.any():
             done[act[stuck]] = True
             continue
