@@ -10,7 +10,19 @@ Usage::
     PYTHONPATH=src python benchmarks/bench_nbs.py [--samples 10000] [--loop-samples 500]
 
 ``--blocks K`` (alone): CPU per Monte Carlo block of the default scenario, now and at a baseline
-commit (see ``bench_smp.py``, section 5).
+commit (see ``bench_smp.py``, section 5), both in this process.
+
+``--mc-blocks K`` (alone): the same figure measured in child processes, one tree per child: the
+current ``src/`` and ``--baseline``'s (``git archive``-d to a folder under the temporary
+directory, kept between runs so that its Numba cache stays warm), alternately, ``--repeat``
+times each. Each child compiles Monte Carlo blocks ``0 .. K-1`` of the default scenario as
+``detente montecarlo --seed 0`` does, runs ``NashBargaining.simulate`` on them once untimed
+(imports, Numba cache, first calls), then ``--rounds`` times timed with ``time.process_time``
+(CPU, one BLAS thread); it reports the CPU per block of its fastest round and a hash of the
+forecasts. The parent prints the medians over children, the ratio and whether both trees gave
+the same bytes::
+
+    PYTHONPATH=src python benchmarks/bench_nbs.py --mc-blocks 12 --baseline 0ec2630 --repeat 5
 """
 
 from __future__ import annotations
@@ -49,6 +61,80 @@ def nbs_blocks(args) -> None:
     compare_blocks("nbs", blocks, run_with(now), run_with(old), args.block_repeat)
 
 
+CHILD = r"""
+import hashlib, json, sys, time
+import numpy as np
+from detente.analyses import montecarlo as mc
+from detente.models.nbs import NashBargaining
+from detente.scenario import load_scenario
+from detente.scenario.parameters import compile_all, draw_values, uncertain_parameters
+
+n_blocks, rounds = int(sys.argv[1]), int(sys.argv[2])
+sc = load_scenario("russia-nato-2021")  # the blocks as bench_smp.mc_blocks compiles them
+params = uncertain_parameters(sc)
+b = mc.BLOCK_SIZE
+values = draw_values(params, b * n_blocks, mc.inputs_rng(0))
+pie_zero = mc.CrisisOptions().pie_zero
+blocks = [
+    compile_all(sc, params, values[:, k * b : (k + 1) * b], mc.block_rng(0, k), pie_zero, "x")
+    .arrays
+    for k in range(n_blocks)
+]
+model = NashBargaining()
+h = hashlib.sha256()
+for a in blocks:  # untimed: imports, Numba cache, first calls
+    h.update(np.ascontiguousarray(model.simulate(a, None, None).final).tobytes())
+best = float("inf")
+for _ in range(rounds):
+    t0 = time.process_time()
+    for a in blocks:
+        model.simulate(a, None, None)
+    best = min(best, (time.process_time() - t0) / len(blocks))
+print(json.dumps({"cpu": best, "hash": h.hexdigest(), "module": NashBargaining.__module__,
+                  "file": sys.modules[NashBargaining.__module__].__file__}))
+"""
+
+
+def mc_blocks_children(args) -> None:
+    """``--mc-blocks``: NBS CPU per block, current tree against ``--baseline``, in children."""
+    import json
+    import os
+    import statistics
+    import subprocess
+    import tempfile
+
+    from bench_mc_block import ROOT, export
+
+    folder = Path(tempfile.gettempdir()) / f"detente-bench-mc-block-{args.baseline}"
+    trees = {"now": ROOT / "src", args.baseline: export(args.baseline, folder)}
+    runs: dict[str, list[dict]] = {k: [] for k in trees}
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", DETENTE_COMPILE="now")
+    for _ in range(args.repeat):
+        for name, src in trees.items():
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(args.mc_blocks), str(args.rounds)],
+                env=dict(env, PYTHONPATH=str(src)),
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            res = json.loads(out.strip().splitlines()[-1])
+            if not res["file"].startswith(str(src)):
+                raise SystemExit(f"{name}: imported {res['file']}, not the tree's {src}")
+            runs[name].append(res)
+    now = statistics.median(r["cpu"] for r in runs["now"])
+    old = statistics.median(r["cpu"] for r in runs[args.baseline])
+    same = len({r["hash"] for rs in runs.values() for r in rs}) == 1
+    load = os.getloadavg()
+    print(
+        f"nbs simulate, {args.mc_blocks} blocks of 256 draws of the default scenario, CPU ms per "
+        f"block, median of {args.repeat} children per tree (each the best of {args.rounds} "
+        f"rounds; load average {load[0]:.2f})"
+    )
+    print(f"  now {now * 1e3:7.2f}   {args.baseline} {old * 1e3:7.2f}   ratio {old / now:5.2f}x")
+    print("  forecasts:", "same bytes" if same else "DIFFER")
+
+
 def draws(samples: int, actors: int = 12, issues: int = 10, seed: int = 2026) -> ScenarioArrays:
     """Monte Carlo draws around one base scenario on 0..100 scales."""
     rng = np.random.default_rng(seed)
@@ -69,7 +155,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--loop-samples", type=int, default=500)
     block_args(parser)
+    parser.add_argument("--mc-blocks", type=int, default=0, help="see the module docstring")
+    parser.add_argument("--baseline", default="0ec2630", help="commit for --mc-blocks")
+    parser.add_argument("--repeat", type=int, default=5, help="children per tree (--mc-blocks)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per child")
     args = parser.parse_args()
+    if args.mc_blocks:
+        mc_blocks_children(args)
+        return
     if args.blocks:
         nbs_blocks(args)
         return

@@ -62,12 +62,17 @@ Batched over samples, no Python loop over samples. Phase 1 is a barrier method f
 or certifies, by the barrier method's duality bound, that none exists. Phase 2 maximises the Nash
 objective from that point: damped Newton for quadratic loss (the objective is smooth and
 concave), a barrier path over (x, e) for linear loss. Each Newton step solves one small
-(D or D + 1 square) system per sample, stacked into one ``numpy.linalg.solve`` call.
+(D or D + 1 square) system per sample, stacked into one ``numpy.linalg.solve`` call. For
+batches of ``NUMBA_MIN_SAMPLES`` or more, the quadratic loss's Newton steps (gains, derivatives
+and the systems' sums over the parties) and line searches run as small Numba kernels where Numba
+is installed; they repeat NumPy's operations in NumPy's order, so both paths give the same bits
+(the logarithms and the solves are NumPy's on both).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -162,10 +167,17 @@ class _Problem:
         g = utilities(x, self.z, self.s, loss) - self.d
         return np.where(self.pm, g, np.inf)
 
+    @cached_property
+    def hess(self) -> np.ndarray:
+        """The gains' diagonal Hessians under quadratic loss, ``-2 s`` (S, N, D)."""
+        return -2.0 * self.s
+
     def quadratic_derivs(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Quadratic loss: g (S, N), gradients (S, N, D), diagonal Hessians (S, N, D)."""
+        """Quadratic loss: g (S, N), gradients (S, N, D), diagonal Hessians (S, N, D) and the
+        differences ``r = x - z`` (S, N, D) they are computed from."""
         r = x[:, None, :] - self.z
-        return self.gain(x, "quadratic"), -2.0 * self.s * r, -2.0 * self.s
+        g = -(self.s * (r * r)).sum(axis=-1) - self.d  # utilities(x, z, s, "quadratic") - d
+        return np.where(self.pm, g, np.inf), self.hess * r, self.hess, r
 
 
 def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndarray:
@@ -173,19 +185,34 @@ def _solve_reduced(m: np.ndarray, rhs: np.ndarray, fixed: np.ndarray) -> np.ndar
 
     A ridge of 1e-14 of the largest diagonal entry guards against exactly flat directions.
     """
-    eye = np.eye(m.shape[1])
-    m = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, m) + fixed[:, :, None] * eye
-    ridge = 1e-14 * np.maximum(np.abs(np.diagonal(m, axis1=1, axis2=2)).max(axis=1), 1e-300)
-    rhs = np.where(fixed, 0.0, rhs)
-    return np.linalg.solve(m + ridge[:, None, None] * eye, rhs[:, :, None])[:, :, 0]
+    if fixed.any():
+        eye = np.eye(m.shape[1])
+        m = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, m) + fixed[:, :, None] * eye
+        rhs = np.where(fixed, 0.0, rhs)
+    # (with nothing fixed, the masking above would only turn -0.0 entries into 0.0, which the
+    # ridge's addition below does as well)
+    kernel = _kernel(_ridge_kernel, m.shape[0], 0)
+    if kernel is not None:
+        a = np.empty(m.shape)
+        kernel(np.ascontiguousarray(m), a)
+    else:
+        ridge = 1e-14 * np.maximum(np.abs(np.diagonal(m, axis1=1, axis2=2)).max(axis=1), 1e-300)
+        a = m + ridge[:, None, None] * np.eye(m.shape[1])
+    return np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
 
 
-#: Samples from which the Newton steps' Hessian sums (:func:`_weighted_gram`) run compiled when
-#: Numba is installed and the kernel is compiled (below, loading Numba costs more than it saves).
-#: Tests set it to 0 or to a huge number to force either path.
+#: Samples from which the Newton steps' Hessian sums (:func:`_weighted_gram`) and the quadratic
+#: loss's Newton steps and line searches (:data:`KERNELS`) run compiled when Numba is installed
+#: and the kernels are compiled (below, loading Numba costs more than it saves). Tests set it to
+#: 0 or to a huge number to force either path.
 NUMBA_MIN_SAMPLES = 64
 
 _gram_cache: list[Any] = []  # [compiled _gram_kernel or None], filled on first use
+
+#: Samples of the :func:`nash_bargaining` call at work (0 outside one): the kernels apply to
+#: every subset of a batch of ``NUMBA_MIN_SAMPLES`` or more, down to the last few samples a
+#: Newton loop still works on (Numba is loaded by then; both paths give the same numbers).
+_batch: ContextVar[int] = ContextVar("nbs_batch", default=0)
 
 
 def _gram_kernel(a, b, c, out):  # pragma: no cover - compiled by Numba; run as Python in a test
@@ -221,7 +248,7 @@ def _weighted_gram(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     compiled :func:`_gram_kernel`, the same numbers, for ``NUMBA_MIN_SAMPLES`` samples or more
     where it is compiled (else a background process compiles it, see :mod:`detente.models._numba`).
     """
-    if a.shape[0] >= max(NUMBA_MIN_SAMPLES, 1):
+    if max(a.shape[0], _batch.get()) >= max(NUMBA_MIN_SAMPLES, 1):
         kernel = _compiled_gram()
         if kernel is not None and _numba.usable(kernel):
             out = np.empty((b.shape[0], b.shape[2], c.shape[2]))
@@ -231,18 +258,277 @@ def _weighted_gram(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.einsum("sn,snd,sne->sde", a, b, c)
 
 
-def _backtrack(gain: Callable[[np.ndarray, np.ndarray], np.ndarray], slope: np.ndarray):
+# The kernels below give NumPy's numbers bit for bit: the same elementwise operations in the
+# same order (no fused multiply-adds: Numba compiles without fastmath), and sums over the last
+# axis in the order of NumPy's ``sum`` there (``_row_sum``; tests check both on random data).
+_kernel_cache: dict[str, Any] = {}  # kernel name -> compiled kernel, or None without Numba
+
+
+def _row_sum(t: np.ndarray, n: int) -> float:
+    """``t[:n].sum()`` as NumPy adds a contiguous row (its pairwise sum below 128 terms): from
+    0.0, in order below 8 terms, else with 8 accumulators over strides of 8, then the rest.
+    The kernels below inline this code (tests check it against NumPy's ``sum``)."""
+    if n < 8:
+        acc = 0.0
+        for k in range(n):
+            acc += t[k]
+        return acc
+    r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+    k = 8
+    while k < n - n % 8:
+        r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+        r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+        k += 8
+    acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while k < n:
+        acc += t[k]
+        k += 1
+    return 0.0 + acc
+
+
+def _step_kernel(  # pragma: no cover - compiled by Numba
+    x, z, s, d, pm, w, t, tol, phase1, g, r, h, a, c, neg, grad, gc, flag
+):
+    """One Newton step's arrays of the quadratic-loss phases for a batch: the gains ``g``
+    (S, N; +inf for non-parties, as :meth:`_Problem.quadratic_derivs`), the differences
+    ``r = x - z``, the weights ``a`` and ``c`` of the parties' terms (phase 1: ``h = g - t``,
+    ``a = 1 / h``, ``c = a * a``; phase 2: ``a = w / g``, ``c = a / g``; 0 for non-parties),
+    with ``dg = -2 s r``, ``d2g = -2 s`` the sums of :func:`_step` (``neg[:, :D, :D]``,
+    ``grad[:, :D]`` and ``gc``), and ``flag`` (S,): phase 1, every gain above ``tol``
+    (``g.min(axis=1) > tol``); phase 2, a party's gain not above 0."""
+    s_n, n_n, d_n = z.shape
+    t_ = np.empty(d_n)
+    dgr = np.empty(d_n)
+    hr = np.empty(d_n)
+    diag = np.empty(d_n)
+    for i in range(s_n):
+        fl = phase1  # phase 1: all gains above tol so far; phase 2: a party stuck so far
+        for k in range(d_n):
+            for e in range(d_n):
+                neg[i, k, e] = 0.0
+            grad[i, k] = 0.0
+            gc[i, k] = 0.0
+            diag[k] = 0.0
+        for n in range(n_n):
+            for k in range(d_n):
+                rk = x[i, k] - z[i, n, k]
+                r[i, n, k] = rk
+                t_[k] = s[i, n, k] * (rk * rk)
+            # _row_sum(t_, d_n), by hand: Numba compiles no calls to plain Python functions
+            if d_n < 8:
+                acc = 0.0
+                for k in range(d_n):
+                    acc += t_[k]
+            else:
+                r0, r1, r2, r3 = t_[0], t_[1], t_[2], t_[3]
+                r4, r5, r6, r7 = t_[4], t_[5], t_[6], t_[7]
+                k = 8
+                while k < d_n - d_n % 8:
+                    r0, r1, r2, r3 = r0 + t_[k], r1 + t_[k + 1], r2 + t_[k + 2], r3 + t_[k + 3]
+                    r4, r5, r6, r7 = r4 + t_[k + 4], r5 + t_[k + 5], r6 + t_[k + 6], r7 + t_[k + 7]
+                    k += 8
+                acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+                while k < d_n:
+                    acc += t_[k]
+                    k += 1
+            gn = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
+            g[i, n] = gn
+            if phase1:
+                if not gn > tol:
+                    fl = False
+            elif pm[i, n] and not gn > 0.0:
+                fl = True
+            if phase1:
+                hn = gn - t[i]
+                h[i, n] = hn
+                an = 1.0 / hn if pm[i, n] else 0.0
+                cn = an * an
+            else:
+                an = w[i, n] / gn if pm[i, n] else 0.0
+                cn = an / gn
+            a[i, n] = an
+            c[i, n] = cn
+            for k in range(d_n):
+                hr[k] = -2.0 * s[i, n, k]
+                dgr[k] = hr[k] * r[i, n, k]
+            for k in range(d_n):
+                cb = cn * dgr[k]
+                for e in range(d_n):
+                    neg[i, k, e] += cb * dgr[e]
+                diag[k] += an * hr[k]
+                grad[i, k] += an * dgr[k]
+                gc[i, k] += cn * dgr[k]
+        for k in range(d_n):
+            neg[i, k, k] -= diag[k]
+        flag[i] = fl
+
+
+def _ratio_kernel(r, s, p, alpha, shift, slack, ratio):  # pragma: no cover - compiled by Numba
+    """The line search's slack ratios for a batch, into ``ratio`` (S, N):
+    ``(du - alpha * shift) / slack`` with ``du = u(x + alpha p) - u(x)`` as
+    :func:`_quadratic_du` computes it (see :func:`_log_gain_sum`)."""
+    s_n, n_n, d_n = r.shape
+    t = np.empty(d_n)
+    step = np.empty(d_n)
+    for i in range(s_n):
+        for k in range(d_n):
+            step[k] = alpha[i] * p[i, k]
+        lift = alpha[i] * shift[i]
+        for n in range(n_n):
+            for k in range(d_n):
+                t[k] = (s[i, n, k] * step[k]) * (2.0 * r[i, n, k] + step[k])
+            # _row_sum(t, d_n), by hand (see _step_kernel)
+            if d_n < 8:
+                acc = 0.0
+                for k in range(d_n):
+                    acc += t[k]
+            else:
+                r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+                k = 8
+                while k < d_n - d_n % 8:
+                    r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+                    r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+                    k += 8
+                acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+                while k < d_n:
+                    acc += t[k]
+                    k += 1
+            ratio[i, n] = (1.0 * (-(0.0 + acc) - lift)) / slack[i, n]
+
+
+def _log_sum_kernel(ratio, logs, w, pm, out):  # pragma: no cover - compiled by Numba
+    """``out[s] = sum_n (w * where(ratio > -1, logs, -inf) if pm else 0)``, summed as NumPy sums
+    a row (see :func:`_log_gain_sum`)."""
+    s_n, n_n = ratio.shape
+    t = np.empty(n_n)
+    for i in range(s_n):
+        for n in range(n_n):
+            t[n] = w[i, n] * (logs[i, n] if ratio[i, n] > -1.0 else -np.inf) if pm[i, n] else 0.0
+        # _row_sum(t, n_n), by hand (see _step_kernel)
+        if n_n < 8:
+            acc = 0.0
+            for k in range(n_n):
+                acc += t[k]
+        else:
+            r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+            k = 8
+            while k < n_n - n_n % 8:
+                r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
+                r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
+                k += 8
+            acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+            while k < n_n:
+                acc += t[k]
+                k += 1
+        out[i] = 0.0 + acc
+
+
+def _ridge_kernel(m, out):  # pragma: no cover - compiled by Numba
+    """``out = m + ridge * eye`` with ``ridge = 1e-14 * max(max_d |m[d, d]|, 1e-300)`` per
+    sample (:func:`_solve_reduced`; NaN as ``np.max`` and ``np.maximum`` propagate it)."""
+    s_n, k, _ = m.shape
+    for i in range(s_n):
+        mx = abs(m[i, 0, 0])
+        for d in range(1, k):
+            v = abs(m[i, d, d])
+            if v > mx or v != v:
+                mx = v
+        if mx < 1e-300:
+            mx = 1e-300
+        ridge = 1e-14 * mx
+        for d in range(k):
+            for e in range(k):
+                out[i, d, e] = m[i, d, e] + ridge * (1.0 if d == e else 0.0)
+
+
+#: The kernels of :func:`_kernel`, compiled on first use (``_gram_kernel`` has its own cache).
+KERNELS = (_step_kernel, _ratio_kernel, _log_sum_kernel, _ridge_kernel)
+
+
+def _compiled(kernel: Callable[..., None]) -> Any:
+    """The Numba-compiled ``kernel`` (one of :data:`KERNELS`), or None without Numba (cached
+    on disk)."""
+    name = kernel.__name__
+    if name not in _kernel_cache:
+        numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
+        # error_model="numpy": a division by zero gives inf or NaN, as in NumPy, not an error
+        jit = None if numba is None else numba.njit(cache=True, nogil=True, error_model="numpy")
+        _kernel_cache[name] = None if jit is None else jit(kernel)
+    return _kernel_cache[name]
+
+
+_usable: set[str] = set()  # kernels found usable (compiled in this process: they stay so)
+
+
+def _kernel(kernel: Callable[..., None], samples: int, terms: int) -> Any:
+    """The compiled ``kernel`` where it applies: ``samples`` (the subset), or the whole batch
+    (``_batch``), at least ``NUMBA_MIN_SAMPLES``, rows of at most 128 ``terms`` (the range of
+    :func:`_row_sum`), Numba installed and the kernel compiled or compiling now
+    (:func:`detente.models._numba.usable`); else None, for the NumPy path with the same
+    numbers."""
+    if max(samples, _batch.get()) < max(NUMBA_MIN_SAMPLES, 1) or terms > 128:
+        return None
+    compiled = _compiled(kernel)
+    if compiled is None:
+        return None
+    name = kernel.__name__
+    if name not in _usable:
+        if not _numba.usable(compiled):
+            return None
+        _usable.add(name)
+    return compiled
+
+
+def _step(
+    prob: _Problem, x: np.ndarray, w: np.ndarray | None, t: np.ndarray | None, tol: float = 0.0
+) -> tuple[np.ndarray, ...] | None:
+    """A quadratic-loss Newton step's arrays through :func:`_step_kernel`, where it applies
+    (:func:`_kernel`; not for one issue, where ``np.einsum`` sums the two-operand products over
+    ``n`` in another order), else None for the phases' NumPy code, which gives the same numbers.
+
+    Phase 1 (``t`` (S,) given): ``won, g, r, h, inv, inv2, neg, grad, gc`` with ``won`` (S,)
+    ``g.min(axis=1) > tol``, ``neg`` (S, D+1, D+1) and ``grad`` (S, D+1) filled on their first D
+    rows and columns, ``gc = sum_n inv2 dg``. Phase 2 (``w`` (S, N) given): ``stuck, g, r, neg,
+    grad`` with ``stuck`` (S,) ``(pm & ~(g > 0)).any(axis=1)``, ``neg`` (S, D, D), ``grad`` (S, D).
+    """
+    n_s, n_n, n_d = prob.z.shape
+    kernel = _kernel(_step_kernel, n_s, n_d) if n_d >= 2 else None
+    if kernel is None:
+        return None
+    k = n_d + (t is not None)
+    g, a, c, h = (np.empty((n_s, n_n)) for _ in range(4))
+    r, neg, grad, gc = (
+        np.empty(prob.z.shape),
+        np.empty((n_s, k, k)),
+        np.empty((n_s, k)),
+        np.empty((n_s, n_d)),
+    )
+    f = np.ascontiguousarray
+    # phase 1 reads no w (h stands in), phase 2 no t (zeros) and writes no h
+    wt, tt = (h, f(t)) if t is not None else (f(w), np.zeros(n_s))
+    z, s, d, pm = f(prob.z), f(prob.s), f(prob.d), f(prob.pm)
+    flag = np.empty(n_s, bool)
+    args = (f(x), z, s, d, pm, wt, tt, float(tol), t is not None)
+    kernel(*args, g, r, h, a, c, neg, grad, gc, flag)
+    if t is not None:
+        return flag, g, r, h, a, c, neg, grad, gc
+    return flag, g, r, neg, grad
+
+
+def _backtrack(gain: Callable[[Any, np.ndarray], np.ndarray], slope: np.ndarray):
     """Armijo backtracking for a batch of ascent directions with Newton decrement ``slope``.
 
     ``gain(idx, alpha)`` is the objective change of samples ``idx`` for step lengths ``alpha``,
     -inf where infeasible; it is computed from ratios of slacks, so that it does not drown in
-    the rounding of the objective values. Returns the accepted step per sample (0 if none).
+    the rounding of the objective values. ``idx`` is None on the first trial, which takes every
+    sample with ``alpha`` 1 (so that ``gain`` can use its arrays as they are, without copies).
+    Returns the accepted step per sample (0 if none).
     """
     alpha = np.ones(slope.shape[0])
     step = np.zeros_like(alpha)
     todo = np.arange(alpha.size)
-    for _ in range(60):
-        change = gain(todo, alpha[todo])
+    for k in range(60):
+        change = gain(None if k == 0 else todo, alpha[todo])
         ok = change >= 1e-4 * alpha[todo] * slope[todo]
         step[todo[ok]] = alpha[todo[ok]]
         todo = todo[~ok]
@@ -259,11 +545,66 @@ def _log_ratio(slack: np.ndarray, rate: np.ndarray, alpha: np.ndarray) -> np.nda
         return np.where(ratio > -1.0, np.log1p(np.maximum(ratio, -1.0)), -np.inf)
 
 
-def _quadratic_du(x: np.ndarray, p: np.ndarray, alpha: np.ndarray, prob: _Problem) -> np.ndarray:
-    """u_i(x + alpha p) - u_i(x) under quadratic loss, computed without cancellation."""
-    r = x[:, None, :] - prob.z
+def _quadratic_du(r: np.ndarray, s: np.ndarray, p: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """u_i(x + alpha p) - u_i(x) under quadratic loss, computed without cancellation, from the
+    differences ``r = x - z`` (S, N, D) and the saliences ``s`` (S, N, D)."""
     step = alpha[:, None, None] * p[:, None, :]
-    return -(prob.s * step * (2.0 * r + step)).sum(axis=2)
+    return -(s * step * (2.0 * r + step)).sum(axis=2)
+
+
+def _log_gain_sum(
+    r: np.ndarray,
+    s: np.ndarray,
+    p: np.ndarray,
+    alpha: np.ndarray,
+    slack: np.ndarray,
+    pm: np.ndarray,
+    w: np.ndarray | None = None,
+    shift: np.ndarray | None = None,
+) -> np.ndarray:
+    """The line search's sum over the parties of ``w_i log(new slack / slack)`` (S,), -inf
+    where a new slack is not positive: the slack changes by ``du - alpha * shift`` (``du`` from
+    :func:`_quadratic_du`, ``shift`` (S,) 0 if None), ``w`` (S, N) is 1 if None. Through
+    :func:`_ratio_kernel` and :func:`_log_sum_kernel` where they apply (:func:`_kernel`), the
+    same numbers; the logarithms are NumPy's on both paths."""
+    n_s, n_n, n_d = r.shape
+    ratio_k = _kernel(_ratio_kernel, n_s, n_d)
+    sum_k = _kernel(_log_sum_kernel, n_s, n_n)
+    if ratio_k is not None and sum_k is not None:
+        f = np.ascontiguousarray
+        ratio = np.empty((n_s, n_n))
+        lift = np.zeros(n_s) if shift is None else f(shift)
+        ratio_k(f(r), f(s), f(p), f(alpha), lift, f(slack), ratio)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logs = np.log1p(np.maximum(ratio, -1.0))
+        out = np.empty(n_s)
+        sum_k(ratio, logs, np.ones((n_s, n_n)) if w is None else f(w), f(pm), out)
+        return out
+    du = _quadratic_du(r, s, p, alpha)
+    if shift is not None:
+        du = du - (alpha * shift)[:, None]
+    logs = _log_ratio(slack, du, 1.0)
+    return np.where(pm, logs if w is None else w * logs, 0.0).sum(axis=1)
+
+
+def _rows(i: np.ndarray | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``arrays`` as they are (``i`` None), else their rows ``i``."""
+    return arrays if i is None else tuple(a[i] for a in arrays)
+
+
+class _Shrinking:
+    """The samples of a problem still at work in a Newton loop: ``take`` copies the problem's
+    arrays only when that set has shrunk since the last call (it never grows)."""
+
+    def __init__(self, prob: _Problem):
+        self.idx = np.arange(prob.z.shape[0])
+        self.prob = prob
+
+    def take(self, act: np.ndarray) -> _Problem:
+        if act.size != self.idx.size:
+            self.prob = self.prob.take(np.searchsorted(self.idx, act))
+            self.idx = act
+        return self.prob
 
 
 def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int):
@@ -278,7 +619,8 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
     n_d = prob.z.shape[2]
     m = prob.pm.sum(axis=1).astype(float)
     x = x0.copy()
-    g0 = prob.gain(x, "quadratic").min(axis=1)
+    gains = prob.gain(x, "quadratic")
+    g0 = gains.min(axis=1)
     status = np.where(g0 > tol, 1, 0)
     status[m == 0] = -1
     bound = np.where(status == 1, g0, np.nan)
@@ -286,9 +628,7 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
     # first barrier weight: centre slacks m / tau of the size of the spread of the gains at the
     # start (the median over the samples), rather than 1 (far too loose on 0..1 utilities)
     undecided = np.flatnonzero(status == 0)
-    gains0 = np.where(
-        prob.pm[undecided], prob.take(undecided).gain(x[undecided], "quadratic"), np.nan
-    )
+    gains0 = np.where(prob.pm[undecided], gains[undecided], np.nan)
     tau = 1.0
     if gains0.size and np.isfinite(gains0).any(axis=1).all():
         spread = np.nanmax(gains0, axis=1) - np.nanmin(gains0, axis=1)
@@ -300,42 +640,52 @@ def _quadratic_phase1(prob: _Problem, x0: np.ndarray, tol: float, max_iter: int)
         xr, tr = x[run], t[run]
         fixed = np.concatenate([~sub.free, np.zeros((run.size, 1), bool)], axis=1)
         centred = np.zeros(run.size, bool)
+        active = _Shrinking(sub)
         for _ in range(50):
             n_iter += 1
             act = np.flatnonzero(~centred)
-            sa = sub.take(act)
-            g, dg, d2g = sa.quadratic_derivs(xr[act])
+            sa = active.take(act)
+            fused = _step(sa, xr[act], None, tr[act], tol)  # None: NumPy below, same numbers
             # a point with every gain above tol answers phase 1 (the gain is +inf for
             # non-parties): stop there instead of centring
-            won = g.min(axis=1) > tol
+            if fused is None:
+                g, dg, d2g, r = sa.quadratic_derivs(xr[act])
+                step_arrays = [g, r, dg, d2g]
+                won = g.min(axis=1) > tol
+            else:
+                won, *step_arrays = fused
             if won.any():
                 centred[act[won]] = True
                 if centred.all():
                     break
                 keep = np.flatnonzero(~won)
-                act, sa = act[keep], sa.take(keep)
-                g, dg, d2g = g[keep], dg[keep], d2g[keep]
-            h = g - tr[act, None]
-            inv = np.where(sa.pm, 1.0 / h, 0.0)
-            inv2 = inv * inv
-            grad = np.concatenate(
-                [np.einsum("sn,snd->sd", inv, dg), (tau - inv.sum(1))[:, None]], axis=1
-            )
-            neg = np.empty((act.size, n_d + 1, n_d + 1))  # minus the Hessian
-            neg[:, :n_d, :n_d] = _weighted_gram(inv2, dg, dg)
-            neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", inv, d2g)
-            hxt = -np.einsum("sn,snd->sd", inv2, dg)
+                act, sa = act[keep], active.take(act[keep])
+                step_arrays = [v[keep] for v in step_arrays]
+            if fused is None:
+                g, r, dg, d2g = step_arrays
+                h = g - tr[act, None]
+                inv = np.where(sa.pm, 1.0 / h, 0.0)
+                inv2 = inv * inv
+                grad = np.concatenate(
+                    [np.einsum("sn,snd->sd", inv, dg), (tau - inv.sum(1))[:, None]], axis=1
+                )
+                neg = np.empty((act.size, n_d + 1, n_d + 1))  # minus the Hessian
+                neg[:, :n_d, :n_d] = _weighted_gram(inv2, dg, dg)
+                neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", inv, d2g)
+                hxt = -np.einsum("sn,snd->sd", inv2, dg)
+            else:
+                g, r, h, inv, inv2, neg, grad, gc = step_arrays
+                grad[:, n_d] = tau - inv.sum(1)
+                hxt = -gc
             neg[:, :n_d, n_d] = hxt
             neg[:, n_d, :n_d] = hxt
             neg[:, n_d, n_d] = inv2.sum(1)
             p = _solve_reduced(neg, grad, fixed[act])
             lam2 = np.einsum("sk,sk->s", grad, p)
 
-            def change(i, alpha, act=act, p=p, h=h, sub=sub, xr=xr, tau=tau):
-                sb = sub.take(act[i])
-                dh = _quadratic_du(xr[act[i]], p[i, :n_d], alpha, sb) - (alpha * p[i, n_d])[:, None]
-                logs = np.where(sb.pm, _log_ratio(h[i], dh, 1.0), 0.0)
-                return tau * alpha * p[i, n_d] + logs.sum(axis=1)
+            def change(i, alpha, p=p, h=h, r=r, sa=sa, tau=tau):
+                r_, s_, px, pt, h_, pm_ = _rows(i, r, sa.s, p[:, :n_d], p[:, n_d], h, sa.pm)
+                return tau * alpha * pt + _log_gain_sum(r_, s_, px, alpha, h_, pm_, shift=pt)
 
             step = _backtrack(change, lam2)
             xr[act] += step[:, None] * p[:, :n_d]
@@ -359,29 +709,35 @@ def _quadratic_phase2(prob: _Problem, w: np.ndarray, x: np.ndarray, max_iter: in
     n_s, _, n_d = prob.z.shape
     x = x.copy()
     done = np.zeros(n_s, bool)
+    active = _Shrinking(prob)
     for _ in range(max_iter):
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
-        sa = prob.take(act)
-        g, dg, d2g = sa.quadratic_derivs(x[act])
+        sa = active.take(act)
+        wa = w[act]
+        fused = _step(sa, x[act], wa, None)  # None: NumPy below, the same numbers
         # rounding can leave a party's gain at exactly 0 (weights twelve orders of magnitude
         # apart): the barrier has no finite gradient there, so that sample stops where it is
-        stuck = (sa.pm & ~(g > 0)).any(axis=1)
+        if fused is None:
+            g, dg, d2g, r = sa.quadratic_derivs(x[act])
+            stuck = (sa.pm & ~(g > 0)).any(axis=1)
+        else:
+            stuck, g, r, neg, grad = fused
         if stuck.any():
             done[act[stuck]] = True
             continue
-        a = np.where(sa.pm, w[act] / g, 0.0)
-        neg = _weighted_gram(a / g, dg, dg)
-        neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
-        grad = np.einsum("sn,snd->sd", a, dg)
+        if fused is None:
+            a = np.where(sa.pm, wa / g, 0.0)
+            neg = _weighted_gram(a / g, dg, dg)
+            neg[:, np.arange(n_d), np.arange(n_d)] -= np.einsum("sn,snd->sd", a, d2g)
+            grad = np.einsum("sn,snd->sd", a, dg)
         p = _solve_reduced(neg, grad, ~sa.free)
         lam2 = np.einsum("sd,sd->s", grad, p)
 
-        def change(i, alpha, act=act, p=p, g=g):
-            sb = prob.take(act[i])
-            du = _quadratic_du(x[act[i]], p[i], alpha, sb)
-            return np.where(sb.pm, w[act[i]] * _log_ratio(g[i], du, 1.0), 0.0).sum(axis=1)
+        def change(i, alpha, p=p, g=g, r=r, sa=sa, wa=wa):
+            r_, s_, p_, g_, pm_, w_ = _rows(i, r, sa.s, p, g, sa.pm, wa)
+            return _log_gain_sum(r_, s_, p_, alpha, g_, pm_, w=w_)
 
         step = _backtrack(change, lam2)
         x[act] += step[:, None] * p
@@ -463,6 +819,7 @@ def _linear_centre(prob, x, e, t, omega, kappa, mu, with_t, centre_tol, max_iter
 
         def change(i, alpha, pieces=pieces):
             k_pt, h_, dh_, a_, da_, b_, db_, pm_, pair_, om_, mu_, first_ = pieces
+            i = slice(None) if i is None else i
             al_ = alpha * first_[i]
             logs_h = np.where(pm_[i], om_[i] * _log_ratio(h_[i], dh_[i], al_[:, None]), 0.0)
             barrier = _log_ratio(a_[i], da_[i], al_[:, None, None]) + _log_ratio(
@@ -629,15 +986,19 @@ def nash_bargaining(
 
     phase1 = _quadratic_phase1 if loss == "quadratic" else _linear_phase1
     phase2 = _quadratic_phase2 if loss == "quadratic" else _linear_phase2
-    x1, status, bound = phase1(prob, x0, agreement_tol, max_iter)
-    agree = status == 1
-    x = np.full((n_s, n_d), np.nan)
-    conv = status != 0
-    idx = np.flatnonzero(agree)
-    if idx.size:
-        x2, done = phase2(prob.take(idx), w[idx], x1[idx], max_iter)
-        x[idx] = x2
-        conv[idx] &= done
+    batch = _batch.set(n_s)
+    try:
+        x1, status, bound = phase1(prob, x0, agreement_tol, max_iter)
+        agree = status == 1
+        x = np.full((n_s, n_d), np.nan)
+        conv = status != 0
+        idx = np.flatnonzero(agree)
+        if idx.size:
+            x2, done = phase2(prob.take(idx), w[idx], x1[idx], max_iter)
+            x[idx] = x2
+            conv[idx] &= done
+    finally:
+        _batch.reset(batch)
     x = np.where(free, np.clip(x, 0.0, 1.0), np.nan)
     gains = np.where(agree[:, None] & pm, utilities(np.nan_to_num(x), z, s, loss) - d, np.nan)
     return NashSolution(
