@@ -145,12 +145,12 @@ class _Terms:
 
 def _gains(t: _Terms, body: Any) -> np.ndarray:
     """``a @ wt - 2 (b @ wzt)`` (S, P, M), NaN where a member weighs an unknown value."""
-    wt = np.swapaxes(body.weight, 1, 2)  # (Sb, D, M) views: matmul needs no copies
+    wt = body.weight_t  # (Sb, D, M) views: matmul needs no copies
     wzt = np.swapaxes(body.weighted_ideal, 1, 2)
     gain = t.a @ wt
     gain -= t.b2 @ wzt
     if t.unknown is not None and t.unknown.any():
-        on_t = np.swapaxes(body.weight > 0, 1, 2).astype(float)
+        on_t = (wt > 0).astype(float)
         gain = np.where((t.unknown.astype(float) @ on_t) > 0, np.nan, gain)
     return gain
 
@@ -168,7 +168,7 @@ def _gain_terms(x: np.ndarray, body: CompiledBody) -> tuple[np.ndarray, ...]:
 
 def _term_size(a: np.ndarray, b: np.ndarray, body: CompiledBody) -> np.ndarray:
     """``sum_d w_d (|a_d| + 2 max|z| |b_d|)``, the size of the terms of the gains (S, P, M)."""
-    wt = np.swapaxes(body.weight, 1, 2)
+    wt = body.weight_t
     z_max = body.ideal_bound[:, None, None]
     return np.abs(a) @ wt + 2 * z_max * (np.abs(b) @ wt)
 
@@ -200,7 +200,7 @@ class _BodySlice:
     def __init__(self, body: CompiledBody, sl: slice) -> None:
         self._body, self._sl = body, sl
         self.reversion = self._cut(body.reversion)
-        self.weight = self._cut(body.weight)
+        self.weight_t = self._cut(body.weight_t)
         self.weighted_ideal = self._cut(body.weighted_ideal)
         self.weight_sum = self._cut(body.weight_sum)
         self.approval_cost = None if body.approval_cost is None else self._cut(body.approval_cost)
@@ -215,6 +215,10 @@ class _BodySlice:
     @property
     def ideal(self) -> np.ndarray:
         return self._cut(self._body.ideal)
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self._cut(self._body.weight)
 
     @property
     def ideal_bound(self) -> np.ndarray:
