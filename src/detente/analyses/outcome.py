@@ -429,14 +429,24 @@ class SigningRule:
             "accident": nd["accident"],
         }
 
-    def sign_many(self, deals: np.ndarray, form: dict) -> dict[str, np.ndarray]:
+    def shares(self, deals: np.ndarray) -> np.ndarray | None:
+        """The challenger's shares of deals (S, P, D) as :meth:`sign_many` reads them, (P, S)
+        (None without a crisis): forms that carry the deals alike can share them."""
+        if self.crisis is None:
+            return None
+        return np.ascontiguousarray(self.crisis.share(np.asarray(deals, dtype=float)).T)
+
+    def sign_many(
+        self, deals: np.ndarray, form: dict, shares: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """:meth:`sign` of every deal of ``deals`` (S, P, D) at once, deal by deal:
         ``signed`` (P, S) and ``accepts`` (P, S, K), and ``escalation_no_deal`` and ``ready``
         (S,) as :meth:`sign` gives them (a Monte Carlo block signs every deal in every form).
 
         With a crisis, :meth:`sign`'s operations run on (P, S) and (P, K, S) arrays, the
         draws last (long inner loops; the deals' shares are computed as (S, P) by the same
-        formula), element by element the same, so each deal's results are the same bits."""
+        formula), element by element the same, so each deal's results are the same bits.
+        ``shares``: :meth:`shares` of the same deals, where the caller has them."""
         x = np.asarray(deals, dtype=float)
         if self.crisis is None:
             sigs = [self.sign(x[:, p], form) for p in range(x.shape[1])]
@@ -450,7 +460,7 @@ class SigningRule:
                 "ready": np.ones(self.s, dtype=bool),
             }
         cr, nd = self.crisis, self.nd
-        s_x = np.ascontiguousarray(cr.share(x).T)  # (P, S)
+        s_x = self.shares(x) if shares is None else shares  # (P, S)
         a_c, d_c = cr.audience_challenger, cr.demand_challenger
         v_deal = _deal_value_at(form["ch"], s_x) - _shortfall_cost(a_c, d_c, s_x)
         m_ch = v_deal - self.need

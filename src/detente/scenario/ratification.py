@@ -835,6 +835,9 @@ class _Drawer:
     def __call__(self, u: Uncertain, lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
         if self.rng is None:
             return np.full(self.s, min(max(u.centre, lo), hi))
+        if u.is_point:  # what Uncertain.sample gives, without its dispatch (draws nothing)
+            out = np.full(self.s, float(u.value))  # type: ignore[arg-type]
+            return np.clip(out, lo, hi, out=out)
         return u.sample(self.rng, self.s, clip=(lo, hi))
 
 
@@ -1073,7 +1076,7 @@ def _compile_body(
             offsets = ndtri((np.arange(c) + 0.5) / c)
         # one spread for every issue, drawn once where drawing it again would give the same
         # values and consume no randomness (a point, or given values)
-        shared_sd = None
+        shared_sd = sd_rows = None
         if not isinstance(bloc.spread, dict) and not (
             draw.rng is not None and bloc.spread.draws_randomness
         ):
@@ -1097,9 +1100,16 @@ def _compile_body(
                 centres[j], sds[j] = centre, sd
                 order.append(j)
             else:
-                # centre + sd * N, in place (the same operations, so the same bits)
+                # centre + sd * N, in place (the same operations, so the same bits); one
+                # spread for every issue is multiplied in as a whole (S, count) array,
+                # faster than broadcasting its (S,) values along every row
                 draw.rng.standard_normal(out=zj)
-                zj *= sd[:, None]
+                if shared_sd is not None:
+                    if sd_rows is None:
+                        sd_rows = np.repeat(shared_sd[:, None], c, axis=1)
+                    zj *= sd_rows
+                else:
+                    zj *= sd[:, None]
                 zj += centre[:, None]
                 np.clip(zj, lo[j], hi[j], out=zj)
             drawn[j] = True
