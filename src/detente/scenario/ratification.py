@@ -1006,15 +1006,16 @@ def _bloc_member_ids(bloc_id: str, count: int) -> tuple[str, ...]:
     return tuple(f"{bloc_id}[{k + 1}]" for k in range(count))
 
 
-def _weigh_bloc(out: np.ndarray, zb: np.ndarray, w: np.ndarray, signed: np.ndarray) -> None:
-    """``out`` (S, c, D) = ``w * z`` where ``w > 0``, else +0.0, for a bloc's ideal points
-    ``zb`` (D, S, c) and its weights ``w`` (D,), the same in every sample: one product read
-    across the issues (the weighted points are written once, the points not at all). A
-    weight of 0 gives +0.0 already where ``z`` has no sign bit; the other columns
-    (``signed``) are set."""
-    np.multiply(zb.transpose(1, 2, 0), w, out=out)
-    for j in np.flatnonzero(~(w > 0) & (signed | np.isnan(w))):
-        out[:, :, j] = 0.0
+def _weigh(weighted: np.ndarray, pattern: np.ndarray, rows: list) -> None:
+    """``weighted`` (S, M, D), holding the ideal points, times the weights ``pattern`` (M, D)
+    of every sample, in place: ``w * z`` where ``w > 0``, else +0.0. A weight of 0 gives +0.0
+    already where ``z`` has no sign bit; the other columns of each row (``signed``) are
+    set."""
+    np.multiply(weighted, pattern, out=weighted)
+    for start, stop, row, signed in rows:
+        w = row[0]
+        for j in np.flatnonzero(~(w > 0) & (signed | np.isnan(w))):
+            weighted[:, start:stop, j] = 0.0
 
 
 def _compile_body(
@@ -1123,10 +1124,9 @@ def _compile_body(
             # weights that vary over the samples: back to the (S, M, D) arrays
             planes, weighted = False, None
             ideal = _BlocPoints(shape, parts[:-1]).build()
-        if planes:
-            _weigh_bloc(weighted[:, start:stop, :], zb, wb[0], signed)
-        else:
-            ideal[:, start:stop, :] = zb.transpose(1, 2, 0)
+        # the ideal points (S, count, D), into the weighted points' array where they are
+        # weighed in place below, or into the ideal points'
+        (weighted if planes else ideal)[:, start:stop, :] = zb.transpose(1, 2, 0)
         rows.append((start, stop, wb, signed))
         ids += _bloc_member_ids(bloc.id, c)
         blocs += [bloc.id] * c
@@ -1160,6 +1160,7 @@ def _compile_body(
     else:
         weight = _RowWeights(shape, [r[:3] for r in rows]).build()
     if planes:
+        _weigh(weighted, pattern, rows)
         weight_sum = np.empty((s, n_members))
         for a, b, row, _ in rows:
             weight_sum[:, a:b] = row.sum(axis=1)[:, None]
