@@ -109,6 +109,10 @@ class _Terms:
             self.unknown = x_nan | r_nan
             x0 = np.where(x_nan, 0.0, xf)
             r0 = np.where(r_nan, 0.0, r)
+        if r0.shape[0] == x0.shape[0] and x0.shape[1] > 1:
+            # the reversion repeated over the packages: the same values, element by element,
+            # in whole arrays (faster than broadcasting (S, 1, D) along every package)
+            r0 = np.broadcast_to(r0, x0.shape).copy()
         self.a = r0**2 - x0**2  # (S, P, D)
         self.b = r0 - x0
         # doubling b before the product doubles every product and partial sum exactly (a power
@@ -122,7 +126,7 @@ class _Terms:
             self.big = _abs_max(self.a) + 2 * z_max * _abs_max(self.b)
             # the tie tolerance's first check (:func:`_sign_votes`), at the members' largest
             # sum of weights, and its largest value; NaN where any is negative or NaN
-            w_max = body.weight_sum.max(axis=1)[:, None, None]  # (Sb, 1, 1)
+            w_max = _w_max(body)  # (Sb, 1, 1)
             self.thr = (2 * TIE_RTOL * self.big) * w_max  # (S, P, 1)
             if (self.thr >= 0).all():
                 self.top = float(self.thr.max())
@@ -206,6 +210,7 @@ class _BodySlice:
         self.approval_cost = None if body.approval_cost is None else self._cut(body.approval_cost)
         self.ideal_limit = body.ideal_limit
         self.ties = body.ties
+        self._w_max = self._cut(_w_max(body))
         if body.approval_cost is not None:
             self._cost_terms = tuple(self._cut(v) for v in _cost_terms(body))
 
@@ -334,6 +339,14 @@ def _abs_max(a: np.ndarray) -> np.ndarray:
     for d in range(1, a.shape[-1]):
         np.maximum(m, np.abs(a[..., d]), out=m)
     return m[..., None]
+
+
+def _w_max(body: Any) -> np.ndarray:
+    """The members' largest sum of weights per sample, (S, 1, 1), computed once per body."""
+    got = body.__dict__.get("_w_max")
+    if got is None:
+        got = body.__dict__["_w_max"] = body.weight_sum.max(axis=1)[:, None, None]
+    return got
 
 
 def _cost_terms(body: Any) -> tuple[np.ndarray, ...]:

@@ -1086,6 +1086,7 @@ def _compile_body(
             j = d_of[iid]
             centre = draw(u, lo[j], hi[j])  # (S,)
             if shared_sd is not None:
+                sp = bloc.spread
                 sd = shared_sd
             else:
                 sp = bloc.spread.get(iid, zero) if isinstance(bloc.spread, dict) else bloc.spread
@@ -1101,22 +1102,26 @@ def _compile_body(
                 centres[j], sds[j] = centre, sd
                 order.append(j)
             else:
-                # centre + sd * N, in place (the same operations, so the same bits); one
-                # spread for every issue is multiplied in as a whole (S, count) array,
-                # faster than broadcasting its (S,) values along every row
+                # centre + sd * N, in place (the same operations, so the same bits). A
+                # point (the same value in every sample) enters as that one number, one
+                # spread for every issue as a whole (S, count) array: both faster than
+                # broadcasting (S,) values along every row
                 draw.rng.standard_normal(out=zj)
-                if shared_sd is not None:
+                if sp.is_point:
+                    zj *= sd[0]
+                elif shared_sd is not None:
                     if sd_rows is None:
                         sd_rows = np.repeat(shared_sd[:, None], c, axis=1)
                     zj *= sd_rows
                 else:
                     zj *= sd[:, None]
-                zj += centre[:, None]
+                zj += centre[0] if u.is_point else centre[:, None]
                 np.clip(zj, lo[j], hi[j], out=zj)
             drawn[j] = True
         if batch:
             _scale_draws(zb, order, centres, sds, lo, hi)
-        zb[~drawn] = mid[~drawn, None, None]
+        for j in np.flatnonzero(~drawn):
+            zb[j] = mid[j]
         wb[:, ~keep] = 0.0  # issues the body does not weigh count for no one
         signed = np.where(drawn, drawn_signed, mid_signed)
         parts.append((start, stop, zb))
@@ -1161,9 +1166,9 @@ def _compile_body(
         weight = _RowWeights(shape, [r[:3] for r in rows]).build()
     if planes:
         _weigh(weighted, pattern, rows)
-        weight_sum = np.empty((s, n_members))
-        for a, b, row, _ in rows:
-            weight_sum[:, a:b] = row.sum(axis=1)[:, None]
+        # each member's weights summed over the issues as a row's sum (the same row of values
+        # in every sample): the same bits as the rows' sums
+        weight_sum = np.repeat(pattern.sum(axis=1)[None, :], s, axis=0)
         ideal_in: np.ndarray | _BlocPoints = _BlocPoints(shape, parts)
     else:
         weighted, weight_sum = _weighted_rows(
