@@ -985,9 +985,9 @@ def _scale_draws(
     hi: np.ndarray,
 ) -> None:
     """``clip(centre + sd * N, lo, hi)`` in place on the standard normals of the issues
-    ``order`` of ``zb`` (D, S, c), with ``centre`` and ``sd`` (D, S): ``N *= sd``, ``+=
-    centre``, clip, the same operations element by element whether issue by issue or over a
-    run of consecutive issues at once."""
+    ``order`` of ``zb`` (D, S, c), with ``centre`` and ``sd`` (D, S), or (D, 1) where they are
+    the same in every sample: ``N *= sd``, ``+= centre``, clip, the same operations element
+    by element whether issue by issue or over a run of consecutive issues at once."""
     js = sorted(order)
     if js and js[-1] - js[0] + 1 == len(js):
         runs = [slice(js[0], js[-1] + 1)]
@@ -1071,6 +1071,7 @@ def _compile_body(
         if batch:
             centres, sds = np.empty((d, s)), np.empty((d, s))
             order: list[int] = []
+            points = True  # every centre and spread the same in every sample
         if draw.rng is None:
             from scipy.special import ndtri  # lazy: keeps CLI start-up fast
 
@@ -1100,6 +1101,7 @@ def _compile_body(
                 # the normals now, in the same order as ever; the arithmetic after the loop
                 draw.rng.standard_normal(out=zj)
                 centres[j], sds[j] = centre, sd
+                points &= u.is_point and sp.is_point
                 order.append(j)
             else:
                 # centre + sd * N, in place (the same operations, so the same bits). A
@@ -1119,6 +1121,8 @@ def _compile_body(
                 np.clip(zj, lo[j], hi[j], out=zj)
             drawn[j] = True
         if batch:
+            if points:  # one number per issue (the same values, in longer loops)
+                centres, sds = centres[:, :1], sds[:, :1]
             _scale_draws(zb, order, centres, sds, lo, hi)
         for j in np.flatnonzero(~drawn):
             zb[j] = mid[j]
