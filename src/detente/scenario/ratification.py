@@ -606,6 +606,11 @@ class CompiledBody:
 
     ``member_ids`` names bloc members ``bloc[k]`` (1-based) and named members by their id;
     ``member_bloc`` gives each member's bloc id (None for a named member).
+
+    A Monte Carlo compile of a body of blocs whose weights are the same in every sample gives
+    ``ideal`` and ``weight`` as :class:`_Deferred` values, built (the same arrays) on their
+    first read: its votes read :attr:`weighted_ideal`, :attr:`weight_sum` and
+    :attr:`weight_t`, which the compile sets, and rarely the two arrays themselves.
     """
 
     id: str
