@@ -106,9 +106,12 @@ def _reference_body(body, sq, d_of, lo, hi, mid, rng):
     return ideal, weight, reversion, cost
 
 
-def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+def _same(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if a is None or b is None:
         return a is None and b is None
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
@@ -296,3 +299,114 @@ def test_retaining_freed_memory_is_optional_and_changes_no_number(monkeypatch) -
     mc.retain_freed_memory()
     mc.retain_freed_memory()  # once per process
     assert mc._retained is True
+
+
+def _default_block(samples: int = 64, seed: int = 3):
+    sc = load_scenario("russia-nato-2021")
+    params = uncertain_parameters(sc)
+    values = draw_values(params, samples, np.random.default_rng(seed))
+    return sc, compile_all(sc, params, values, np.random.default_rng(seed + 1))
+
+
+def test_deferred_arrays_of_a_monte_carlo_body_are_built_on_first_read() -> None:
+    import dataclasses
+    import pickle
+
+    from detente.scenario.ratification import _Deferred
+
+    _, comp = _default_block()
+    for body in comp.ratification.bodies:
+        # weights given as points: one (M, D) matrix; ideal points and weights not yet built
+        assert isinstance(vars(body)["ideal"], _Deferred), body.id
+        assert isinstance(vars(body)["weight"], _Deferred), body.id
+        assert body.n_members == len(body.member_ids) and body.n_samples == 64
+        again = pickle.loads(pickle.dumps(body))
+        ideal, weight = body.ideal, body.weight  # built on first read, then kept
+        assert vars(body)["ideal"] is ideal and vars(body)["weight"] is weight
+        assert ideal.shape == weight.shape == (64, body.n_members, len(body.reversion[0]))
+        assert ideal.flags.c_contiguous and weight.flags.c_contiguous
+        assert _same(again.ideal, ideal) and _same(again.weight, weight)
+        want = np.where(weight > 0, weight * ideal, 0.0)
+        assert _same(body.weighted_ideal, want) and _same(body.weight_sum, weight.sum(axis=2))
+        assert _same(np.ascontiguousarray(body.weight_t), np.swapaxes(weight, 1, 2).copy())
+        plain = dataclasses.replace(body)  # built arrays, no per-bloc shortcuts
+        assert _same(plain.ideal, ideal) and "_weight_pattern" not in vars(plain)
+
+
+@pytest.mark.parametrize("cells", [1 << 16, 97])
+def test_votes_through_one_weight_matrix_equal_votes_through_the_full_weights(
+    monkeypatch, cells
+) -> None:
+    import dataclasses
+
+    monkeypatch.setattr(R, "_VOTE_CELLS", cells)
+    _, comp = _default_block()
+    rat = comp.ratification
+    gen = np.random.default_rng(9)
+    x = gen.uniform(rat.scale_min, rat.scale_max, size=(64, 6, len(rat.issue_ids)))
+    x[:, 0] = rat.status_quo  # every member indifferent: the tie rule decides
+    x[4, 1, 2] = np.nan
+    for form in rat.forms:
+        y = form.carry(x)
+        for k in form.bodies:
+            body = rat.bodies[k]
+            assert "_weight_pattern" in vars(body)
+            full = dataclasses.replace(body)  # the (S, M, D) arrays, read by the products
+            assert "_weight_pattern" not in vars(full)
+            g1, t1 = R.gains(y, body)
+            g2, t2 = R.gains(y, full)
+            assert _same(g1, g2) and _same(t1, t2), body.id
+            assert _same(R.approvals(y, body), R.approvals(y, full)), body.id
+            assert _same(R.yes_counts(y, body), R.yes_counts(y, full)), body.id
+
+
+def test_approval_costs_of_a_compiled_senate_equal_the_distances() -> None:
+    from tests.perf.test_ratify_fast import _old_approvals
+
+    _, comp = _default_block(samples=32, seed=5)
+    senate = comp.ratification.body("us-senate")
+    assert senate.approval_cost is not None and (senate.approval_cost > 0).any()
+    gen = np.random.default_rng(2)
+    ideal, weight = senate.ideal, senate.weight
+    x = np.repeat(senate.reversion[:, None, :], 40, axis=1)
+    on = weight > 0
+    for p in range(40):  # packages on (and a hair either side of) members' cost boundaries
+        m = gen.integers(senate.n_members)
+        dr = np.where(on[:, m], senate.reversion - ideal[:, m], 0.0)
+        d_r = np.sqrt((weight[:, m] * dr**2).sum(-1))
+        reach = np.maximum(d_r - senate.approval_cost[:, m], 0.0)[:, None]
+        u = gen.normal(size=x.shape[::2])
+        u /= np.sqrt((weight[:, m] * u**2).sum(-1, keepdims=True))
+        eps = (0.0, 1e-13, -1e-13, 1e-9, -1e-9)[p % 5]
+        x[:, p] = ideal[:, m] + reach * (1 + eps) * u
+    x = np.clip(x, comp.ratification.scale_min, comp.ratification.scale_max)
+    np.testing.assert_array_equal(R.approvals(x, senate), _old_approvals(x, senate))
+
+
+def test_signing_every_deal_at_once_equals_signing_them_one_by_one() -> None:
+    sc, comp = _default_block(samples=40, seed=6)
+    rat = comp.ratification
+    gen = np.random.default_rng(1)
+    deals = np.concatenate(
+        [rat.packages, gen.uniform(rat.scale_min, rat.scale_max, (40, 3, len(rat.issue_ids)))],
+        axis=1,
+    )
+    cases = [(comp.arrays, comp.crisis, list(O.signatories(sc)))]
+    flat = sc.model_copy(update={"crisis": None})
+    fp = uncertain_parameters(flat)
+    comp2 = compile_all(flat, fp, draw_values(fp, 40, gen), np.random.default_rng(2))
+    cases += [(comp2.arrays, None, None), (comp2.arrays, None, [])]  # no signatory at all
+    for arrays, crisis, who in cases:
+        for opts in (O.OutcomeOptions(), O.OutcomeOptions(audience_cost_at="always")):
+            rule = O.SigningRule(arrays, crisis=crisis, options=opts, required=who)
+            for form in rat.forms:
+                terms = rule.form(form.hazard, form.horizon)
+                x = form.carry(deals)
+                many = rule.sign_many(x, terms)
+                assert _same(many, rule.sign_many(x, terms, rule.shares(x)))
+                for p in range(x.shape[1]):
+                    one = rule.sign(x[:, p], terms)
+                    assert _same(many["signed"][p], one["signed"])
+                    assert _same(np.ascontiguousarray(many["accepts"][p]), one["accepts"])
+                    assert _same(many["escalation_no_deal"], one["escalation_no_deal"])
+                    assert _same(many["ready"], one["ready"])

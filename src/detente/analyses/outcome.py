@@ -429,6 +429,64 @@ class SigningRule:
             "accident": nd["accident"],
         }
 
+    def shares(self, deals: np.ndarray) -> np.ndarray | None:
+        """The challenger's shares of deals (S, P, D) as :meth:`sign_many` reads them, (P, S)
+        (None without a crisis): forms that carry the deals alike can share them."""
+        if self.crisis is None:
+            return None
+        return np.ascontiguousarray(self.crisis.share(np.asarray(deals, dtype=float)).T)
+
+    def sign_many(
+        self, deals: np.ndarray, form: dict, shares: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """:meth:`sign` of every deal of ``deals`` (S, P, D) at once, deal by deal:
+        ``signed`` (P, S) and ``accepts`` (P, S, K), and ``escalation_no_deal`` and ``ready``
+        (S,) as :meth:`sign` gives them (a Monte Carlo block signs every deal in every form).
+
+        With a crisis, :meth:`sign`'s operations run on (P, S) and (P, K, S) arrays, the
+        draws last (long inner loops; the deals' shares are computed as (S, P) by the same
+        formula), element by element the same, so each deal's results are the same bits.
+        ``shares``: :meth:`shares` of the same deals, where the caller has them."""
+        x = np.asarray(deals, dtype=float)
+        if self.crisis is None:
+            sigs = [self.sign(x[:, p], form) for p in range(x.shape[1])]
+            shape = (len(sigs), self.s)
+            return {
+                "signed": np.array([g["signed"] for g in sigs], dtype=bool).reshape(shape),
+                "accepts": np.array([g["accepts"] for g in sigs], dtype=bool).reshape(
+                    (*shape, len(self.idx))
+                ),
+                "escalation_no_deal": np.zeros(self.s),
+                "ready": np.ones(self.s, dtype=bool),
+            }
+        cr, nd = self.crisis, self.nd
+        s_x = self.shares(x) if shares is None else shares  # (P, S)
+        a_c, d_c = cr.audience_challenger, cr.demand_challenger
+        v_deal = _deal_value_at(form["ch"], s_x) - _shortfall_cost(a_c, d_c, s_x)
+        m_ch = v_deal - self.need
+        y = (1 - s_x)[:, None, :]  # (P, 1, S)
+        v_t = _deal_value_at(_draws_last(form["t"]), (1 - s_x)[:, None, :])  # (P, T, S)
+        a_t, own, alt = (_draws_last(v) for v in (cr.audience_targets, self.own_demand, self.alt_t))
+        m_t = v_t - _shortfall_cost(a_t, own, y) - alt
+        margin = np.concatenate([m_ch[:, None, :], m_t], axis=1)  # (P, K, S)
+        accepts = margin >= -_TOL
+        ready = self.ready
+        return {
+            "signed": accepts.all(axis=1) & ready,
+            "accepts": accepts.transpose(0, 2, 1),
+            "escalation_no_deal": nd["escalation"],
+            "ready": ready,
+        }
+
+
+def _draws_last(a: Any) -> Any:
+    """Per-draw arrays with the draws moved last: (S, K) -> (K, S) (contiguous), (S,) and
+    scalars as they are; a tuple of them element by element."""
+    if isinstance(a, tuple):
+        return tuple(_draws_last(v) for v in a)
+    a = np.asarray(a)
+    return np.ascontiguousarray(a.T) if a.ndim == 2 else a
+
 
 def _deal_terms(values: SideValues, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The denominator and the share-free term of :func:`deal_value`, computed as it does."""

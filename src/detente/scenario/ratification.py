@@ -542,17 +542,80 @@ def check_proposals(sc: Scenario) -> list[tuple[Loc, str]]:
 # Compiled arrays
 
 
+class _Deferred:
+    """An array of a :class:`CompiledBody` built on its first read (:class:`_Later`)."""
+
+    shape: tuple[int, int, int]
+
+    def build(self) -> np.ndarray:
+        raise NotImplementedError
+
+
+class _Later:
+    """A field of a frozen dataclass that may be given as a :class:`_Deferred`, built on its
+    first read. A Monte Carlo block votes through products that read neither the members'
+    ideal points nor their weights as (S, M, D) arrays; those that are read are built as
+    they always were."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:  # a required field: no class-level default
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.name]
+        if isinstance(value, _Deferred):
+            value = obj.__dict__[self.name] = value.build()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+
+class _RowWeights(_Deferred):
+    """A body's weights (S, M, D), given per group of members that share them: ``rows`` of
+    (first member, stop, their weights (S, D)); :meth:`build` fills the array."""
+
+    def __init__(self, shape: tuple[int, int, int], rows: list[tuple[int, int, np.ndarray]]):
+        self.shape, self.rows = shape, rows
+
+    def build(self) -> np.ndarray:
+        w = np.empty(self.shape)
+        for start, stop, row in self.rows:
+            w[:, start:stop, :] = row[:, None, :]
+        return w
+
+
+class _BlocPoints(_Deferred):
+    """A body's ideal points (S, M, D) as its blocs' issue-major arrays (D, S, count)
+    (``parts`` of (first member, stop, array)); :meth:`build` transposes them in."""
+
+    def __init__(self, shape: tuple[int, int, int], parts: list[tuple[int, int, np.ndarray]]):
+        self.shape, self.parts = shape, parts
+
+    def build(self) -> np.ndarray:
+        z = np.empty(self.shape)
+        for start, stop, zb in self.parts:
+            z[:, start:stop, :] = zb.transpose(1, 2, 0)
+        return z
+
+
 @dataclass(frozen=True)
 class CompiledBody:
     """A body as arrays (see the module docstring for the conventions).
 
     ``member_ids`` names bloc members ``bloc[k]`` (1-based) and named members by their id;
     ``member_bloc`` gives each member's bloc id (None for a named member).
+
+    A Monte Carlo compile of a body of blocs whose weights are the same in every sample gives
+    ``ideal`` and ``weight`` as :class:`_Deferred` values, built (the same arrays) on their
+    first read: its votes read :attr:`weighted_ideal`, :attr:`weight_sum` and
+    :attr:`weight_t`, which the compile sets, and rarely the two arrays themselves.
     """
 
     id: str
-    ideal: np.ndarray  # (S, M, D)
-    weight: np.ndarray  # (S, M, D) >= 0
+    ideal: np.ndarray = _Later()  # type: ignore[assignment]  # (S, M, D)
+    weight: np.ndarray = _Later()  # type: ignore[assignment]  # (S, M, D) >= 0
     reversion: np.ndarray  # (S, D)
     threshold: int
     ties: Ties = "no"
@@ -567,9 +630,10 @@ class CompiledBody:
     approval_cost: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        s, m, d = self.ideal.shape
-        if self.weight.shape != (s, m, d):
-            raise ValueError(f"weight has shape {self.weight.shape}, expected {(s, m, d)}")
+        s, m, d = self.__dict__["ideal"].shape  # (without building deferred arrays)
+        w_shape = self.__dict__["weight"].shape  # (without building deferred weights)
+        if w_shape != (s, m, d):
+            raise ValueError(f"weight has shape {w_shape}, expected {(s, m, d)}")
         if self.reversion.shape != (s, d):
             raise ValueError(f"reversion has shape {self.reversion.shape}, expected {(s, d)}")
         if not self.member_ids:
@@ -585,11 +649,11 @@ class CompiledBody:
 
     @property
     def n_members(self) -> int:
-        return self.ideal.shape[1]
+        return self.__dict__["ideal"].shape[1]
 
     @property
     def n_samples(self) -> int:
-        return self.ideal.shape[0]
+        return self.__dict__["ideal"].shape[0]
 
     @cached_property
     def weighted_ideal(self) -> np.ndarray:
@@ -606,6 +670,17 @@ class CompiledBody:
     def weight_sum(self) -> np.ndarray:
         """``sum_d w_d`` per member, shape (S, M); computed once per body."""
         return self.weight.sum(axis=2)
+
+    @cached_property
+    def weight_t(self) -> np.ndarray:
+        """The weights as the votes' matrix products read them, (S, D, M): a view of
+        :attr:`weight`, or, where the compile found the same weights in every sample, of one
+        (M, D) matrix repeated over the samples. The products are taken sample by sample, each
+        with a (D, M) matrix of the same values and strides either way: the same bits."""
+        pattern = self.__dict__.get("_weight_pattern")
+        if pattern is not None:
+            return np.broadcast_to(pattern.T, (self.n_samples, *pattern.T.shape))
+        return np.swapaxes(self.weight, 1, 2)
 
     @cached_property
     def ideal_bound(self) -> np.ndarray:
@@ -765,6 +840,9 @@ class _Drawer:
     def __call__(self, u: Uncertain, lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
         if self.rng is None:
             return np.full(self.s, min(max(u.centre, lo), hi))
+        if u.is_point:  # what Uncertain.sample gives, without its dispatch (draws nothing)
+            out = np.full(self.s, float(u.value))  # type: ignore[arg-type]
+            return np.clip(out, lo, hi, out=out)
         return u.sample(self.rng, self.s, clip=(lo, hi))
 
 
@@ -858,17 +936,27 @@ def compile_ratification(
 
 
 def _weighted_rows(
-    ideal: np.ndarray, weight: np.ndarray, rows: list[tuple[int, int, np.ndarray]]
+    ideal: np.ndarray,
+    weight: np.ndarray | None,
+    rows: list[tuple[int, int, np.ndarray, np.ndarray]],
+    pattern: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:attr:`CompiledBody.weighted_ideal` and :attr:`CompiledBody.weight_sum` of a body whose
     members ``start:stop`` share the weights ``row`` (S, D): ``w * z`` where ``w > 0``, else
     +0.0, and the row's sum over the issues; the same operations element by element, so the
-    same bits as the properties' formulas on the full arrays."""
-    weighted = np.multiply(weight, ideal)
+    same bits as the properties' formulas on the full arrays.
+
+    ``pattern`` (M, D), where given, is the weights of every sample (``weight`` is then not
+    read). A weight of 0 gives ``0 * z``, which is +0.0 already where ``z`` has no sign bit:
+    cells are only set to +0.0 in the columns whose ideal points may have one (``signed``
+    (D,) of each row: issues the row's members place at the midpoint of a scale with a
+    negative midpoint, or draw on a scale reaching 0 or below) or whose weights hold a NaN.
+    """
+    weighted = np.multiply(ideal, pattern) if pattern is not None else np.multiply(weight, ideal)
     weight_sum = np.empty(ideal.shape[:2])
-    for start, stop, row in rows:
+    for start, stop, row, signed in rows:
         off = ~(row > 0)
-        for j in np.flatnonzero(off.any(axis=0)):
+        for j in np.flatnonzero(off.any(axis=0) & (signed | np.isnan(row).any(axis=0))):
             col = off[:, j]
             if col.all():  # an issue the body or the bloc does not weigh
                 weighted[:, start:stop, j] = 0.0
@@ -878,10 +966,61 @@ def _weighted_rows(
     return weighted, weight_sum
 
 
+def _same_rows(rows: list[tuple[int, int, np.ndarray, np.ndarray]]) -> bool:
+    """Whether every row (S, D) holds the same bits in every sample."""
+    for _, _, row, _ in rows:
+        bits = row.view(np.int64)
+        if not (bits == bits[:1]).all():
+            return False
+    return True
+
+
+#: members x samples x issues of a bloc up to which its ideal points are scaled and clipped in
+#: one operation over every issue it draws (a small bloc: one call instead of one per issue);
+#: a larger bloc's are scaled issue by issue, each right after its draws (still in cache)
+_BATCH_CELLS = 1 << 15
+
+
+def _scale_draws(
+    zb: np.ndarray,
+    order: list[int],
+    centre: np.ndarray,
+    sd: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> None:
+    """``clip(centre + sd * N, lo, hi)`` in place on the standard normals of the issues
+    ``order`` of ``zb`` (D, S, c), with ``centre`` and ``sd`` (D, S), or (D, 1) where they are
+    the same in every sample: ``N *= sd``, ``+= centre``, clip, the same operations element
+    by element whether issue by issue or over a run of consecutive issues at once."""
+    js = sorted(order)
+    if js and js[-1] - js[0] + 1 == len(js):
+        runs = [slice(js[0], js[-1] + 1)]
+    else:
+        runs = [slice(j, j + 1) for j in js]
+    for sl in runs:
+        z = zb[sl]
+        z *= sd[sl, :, None]
+        z += centre[sl, :, None]
+        np.clip(z, lo[sl, None, None], hi[sl, None, None], out=z)
+
+
 @lru_cache(maxsize=1024)
 def _bloc_member_ids(bloc_id: str, count: int) -> tuple[str, ...]:
     """Names of a bloc's members, ``bloc[1]`` .. ``bloc[count]`` (the same in every block)."""
     return tuple(f"{bloc_id}[{k + 1}]" for k in range(count))
+
+
+def _weigh(weighted: np.ndarray, pattern: np.ndarray, rows: list) -> None:
+    """``weighted`` (S, M, D), holding the ideal points, times the weights ``pattern`` (M, D)
+    of every sample, in place: ``w * z`` where ``w > 0``, else +0.0. A weight of 0 gives +0.0
+    already where ``z`` has no sign bit; the other columns of each row (``signed``) are
+    set."""
+    np.multiply(weighted, pattern, out=weighted)
+    for start, stop, row, signed in rows:
+        w = row[0]
+        for j in np.flatnonzero(~(w > 0) & (signed | np.isnan(w))):
+            weighted[:, start:stop, j] = 0.0
 
 
 def _compile_body(
@@ -907,14 +1046,25 @@ def _compile_body(
     zero = Number.model_validate(0)
     keep = np.zeros(d, dtype=bool)
     keep[weighed] = True
+    # a weight of 0 times an ideal point without a sign bit is +0.0 already: issues where a
+    # drawn ideal point is >= lo > 0, or an undrawn one is the midpoint, without a sign bit
+    drawn_signed = ~(lo > 0)
+    mid_signed = np.signbit(mid)
     n_members = body.n_members
+    shape = (s, n_members, d)
     # a bloc's ideal points are built issue-major, (D, S, count), so that its draws on one
     # issue are one contiguous (S, count) block, drawn, scaled and clipped in place; the draws
     # are made in the same order as ever, and the result is (S, M, D) as always. A bloc's or
     # member's weights are the same for its members: one (S, D) row broadcast over them.
-    ideal = np.empty((s, n_members, d))
-    weight = np.empty((s, n_members, d))
-    rows: list[tuple[int, int, np.ndarray]] = []  # (first member, stop, their weights (S, D))
+    # A Monte Carlo compile of blocs whose weights are the same in every sample (given as
+    # points) also weighs each issue's ideal points as (S, count) blocks, w * z with one
+    # number w, and builds the weighted ideal points from them; the (S, M, D) ideal points
+    # and weights, which a vote does not read, are built only if something reads them.
+    planes = draw.rng is not None and not body.members
+    weighted = np.empty(shape) if planes else None
+    ideal = None if planes else np.empty(shape)
+    parts: list[tuple[int, int, np.ndarray]] = []  # (first member, stop, (D, S, count))
+    rows: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (start, stop, weights, signed)
     start = 0
     for bloc in body.blocs:
         c = bloc.count
@@ -922,13 +1072,18 @@ def _compile_body(
         zb = np.empty((d, s, c))
         wb = np.zeros((s, d))
         drawn = np.zeros(d, dtype=bool)
+        batch = draw.rng is not None and d * s * c <= _BATCH_CELLS
+        if batch:
+            centres, sds = np.empty((d, s)), np.empty((d, s))
+            order: list[int] = []
+            points = True  # every centre and spread the same in every sample
         if draw.rng is None:
             from scipy.special import ndtri  # lazy: keeps CLI start-up fast
 
             offsets = ndtri((np.arange(c) + 0.5) / c)
         # one spread for every issue, drawn once where drawing it again would give the same
         # values and consume no randomness (a point, or given values)
-        shared_sd = None
+        shared_sd = sd_rows = None
         if not isinstance(bloc.spread, dict) and not (
             draw.rng is not None and bloc.spread.draws_randomness
         ):
@@ -937,6 +1092,7 @@ def _compile_body(
             j = d_of[iid]
             centre = draw(u, lo[j], hi[j])  # (S,)
             if shared_sd is not None:
+                sp = bloc.spread
                 sd = shared_sd
             else:
                 sp = bloc.spread.get(iid, zero) if isinstance(bloc.spread, dict) else bloc.spread
@@ -946,18 +1102,46 @@ def _compile_body(
             zj = zb[j]
             if draw.rng is None:
                 np.clip(centre[:, None] + sd[:, None] * offsets[None, :], lo[j], hi[j], out=zj)
-            else:
-                # centre + sd * N, in place (the same operations, so the same bits)
+            elif batch:
+                # the normals now, in the same order as ever; the arithmetic after the loop
                 draw.rng.standard_normal(out=zj)
-                zj *= sd[:, None]
-                zj += centre[:, None]
+                centres[j], sds[j] = centre, sd
+                points &= u.is_point and sp.is_point
+                order.append(j)
+            else:
+                # centre + sd * N, in place (the same operations, so the same bits). A
+                # point (the same value in every sample) enters as that one number, one
+                # spread for every issue as a whole (S, count) array: both faster than
+                # broadcasting (S,) values along every row
+                draw.rng.standard_normal(out=zj)
+                if sp.is_point:
+                    zj *= sd[0]
+                elif shared_sd is not None:
+                    if sd_rows is None:
+                        sd_rows = np.repeat(shared_sd[:, None], c, axis=1)
+                    zj *= sd_rows
+                else:
+                    zj *= sd[:, None]
+                zj += centre[0] if u.is_point else centre[:, None]
                 np.clip(zj, lo[j], hi[j], out=zj)
             drawn[j] = True
-        zb[~drawn] = mid[~drawn, None, None]
-        ideal[:, start:stop, :] = zb.transpose(1, 2, 0)
+        if batch:
+            if points:  # one number per issue (the same values, in longer loops)
+                centres, sds = centres[:, :1], sds[:, :1]
+            _scale_draws(zb, order, centres, sds, lo, hi)
+        for j in np.flatnonzero(~drawn):
+            zb[j] = mid[j]
         wb[:, ~keep] = 0.0  # issues the body does not weigh count for no one
-        weight[:, start:stop, :] = wb[:, None, :]
-        rows.append((start, stop, wb))
+        signed = np.where(drawn, drawn_signed, mid_signed)
+        parts.append((start, stop, zb))
+        if planes and not _same_rows([(start, stop, wb, signed)]):
+            # weights that vary over the samples: back to the (S, M, D) arrays
+            planes, weighted = False, None
+            ideal = _BlocPoints(shape, parts[:-1]).build()
+        # the ideal points (S, count, D), into the weighted points' array where they are
+        # weighed in place below, or into the ideal points'
+        (weighted if planes else ideal)[:, start:stop, :] = zb.transpose(1, 2, 0)
+        rows.append((start, stop, wb, signed))
         ids += _bloc_member_ids(bloc.id, c)
         blocs += [bloc.id] * c
         prices.append((bloc.approval_cost, c))
@@ -965,19 +1149,41 @@ def _compile_body(
     for member in body.members:
         ideal[:, start, :] = mid[None, :]
         wm = np.zeros((s, d))
+        drawn = np.zeros(d, dtype=bool)
         for iid, u in member.ideal.items():
             j = d_of[iid]
             ideal[:, start, j] = draw(u, lo[j], hi[j])
             wu = member.weights.get(iid)
             wm[:, j] = w_one if wu is None else draw(wu, 0.0)
+            drawn[j] = True
         wm[:, ~keep] = 0.0
-        weight[:, start, :] = wm
-        rows.append((start, start + 1, wm))
+        rows.append((start, start + 1, wm, np.where(drawn, drawn_signed, mid_signed)))
         ids.append(member.id)
         blocs.append(None)
         prices.append((member.approval_cost, 1))
         start += 1
-    weighted, weight_sum = _weighted_rows(ideal, weight, rows)
+    pattern = None
+    if _same_rows(rows):
+        # the same weights in every sample (weights given as points): one (M, D) matrix,
+        # which the votes' products read (CompiledBody.weight_t); the full array is built
+        # only if something reads it
+        pattern = np.empty((n_members, d))
+        for a, b, row, _ in rows:
+            pattern[a:b] = row[0]
+        weight: np.ndarray | _RowWeights = _RowWeights(shape, [r[:3] for r in rows])
+    else:
+        weight = _RowWeights(shape, [r[:3] for r in rows]).build()
+    if planes:
+        _weigh(weighted, pattern, rows)
+        # each member's weights summed over the issues as a row's sum (the same row of values
+        # in every sample): the same bits as the rows' sums
+        weight_sum = np.repeat(pattern.sum(axis=1)[None, :], s, axis=0)
+        ideal_in: np.ndarray | _BlocPoints = _BlocPoints(shape, parts)
+    else:
+        weighted, weight_sum = _weighted_rows(
+            ideal, None if pattern is not None else weight, rows, pattern
+        )
+        ideal_in = ideal
     cost = None
     if any(not (u.is_point and u.centre == 0) for u, _ in prices):
         # drawn after every ideal point, so that adding a price moves no earlier draw
@@ -989,8 +1195,8 @@ def _compile_body(
         name=body.name,
         actor=body.actor,
         approval_cost=cost,
-        ideal=ideal,
-        weight=weight,
+        ideal=ideal_in,  # type: ignore[arg-type]
+        weight=weight,  # type: ignore[arg-type]
         reversion=reversion,
         threshold=body.quota(),
         ties=body.ties,
@@ -1002,4 +1208,6 @@ def _compile_body(
     # cached properties compute them from the full arrays)
     out.__dict__["weighted_ideal"] = weighted
     out.__dict__["weight_sum"] = weight_sum
+    if pattern is not None:
+        out.__dict__["_weight_pattern"] = pattern
     return out
