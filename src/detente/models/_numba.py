@@ -4,10 +4,10 @@ Numba is a dependency of the default install where it has wheels (CPython on the
 platforms, see ``pyproject.toml``). The BDM, exchange and SMP models compile their kernels with
 it, and the NBS its Newton steps and line searches (``nbs.KERNELS``, and ``nbs._gram_kernel``'s
 Hessian sums), lazily and only for batches large enough to pay for loading it (the models'
-``NUMBA_MIN_*`` constants), and cache them on disk. Setting ``DETENTE_NO_NUMBA=1`` keeps every model on its NumPy path, as on an
-install without Numba; both paths give the same numbers bit for bit (BDM's NumPy rounds take
-their powers from the C library's ``pow``, as the kernel does, see
-:func:`detente.models.bdm._pow`).
+``NUMBA_MIN_*`` constants), and cache them on disk. Setting ``DETENTE_NO_NUMBA=1`` keeps every
+model on its NumPy path, as on an install without Numba; both paths give the same numbers bit
+for bit (BDM's NumPy rounds take their powers from the C library's ``pow``, as the kernel does,
+see :func:`detente.models.bdm._pow`).
 
 **First use.** Compiling a kernel takes seconds (SMP about 6 s of CPU, exchange 4 s, BDM 3.5 s).
 The NumPy paths give the compiled ones' numbers bit for bit, so a model whose kernel is not
