@@ -267,7 +267,8 @@ _kernel_cache: dict[str, Any] = {}  # kernel name -> compiled kernel, or None wi
 def _row_sum(t: np.ndarray, n: int) -> float:
     """``t[:n].sum()`` as NumPy adds a contiguous row (its pairwise sum below 128 terms): from
     0.0, in order below 8 terms, else with 8 accumulators over strides of 8, then the rest.
-    The kernels below inline this code (tests check it against NumPy's ``sum``)."""
+    The kernels below call it; compiled, it is registered as a jitable helper first
+    (:func:`_compiled`). Tests check it against NumPy's ``sum``."""
     if n < 8:
         acc = 0.0
         for k in range(n):
@@ -314,23 +315,7 @@ def _step_kernel(  # pragma: no cover - compiled by Numba
                 rk = x[i, k] - z[i, n, k]
                 r[i, n, k] = rk
                 t_[k] = s[i, n, k] * (rk * rk)
-            # _row_sum(t_, d_n), by hand: Numba compiles no calls to plain Python functions
-            if d_n < 8:
-                acc = 0.0
-                for k in range(d_n):
-                    acc += t_[k]
-            else:
-                r0, r1, r2, r3 = t_[0], t_[1], t_[2], t_[3]
-                r4, r5, r6, r7 = t_[4], t_[5], t_[6], t_[7]
-                k = 8
-                while k < d_n - d_n % 8:
-                    r0, r1, r2, r3 = r0 + t_[k], r1 + t_[k + 1], r2 + t_[k + 2], r3 + t_[k + 3]
-                    r4, r5, r6, r7 = r4 + t_[k + 4], r5 + t_[k + 5], r6 + t_[k + 6], r7 + t_[k + 7]
-                    k += 8
-                acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-                while k < d_n:
-                    acc += t_[k]
-                    k += 1
+            acc = _row_sum(t_, d_n)
             gn = -(0.0 + acc) - d[i, n] if pm[i, n] else np.inf
             g[i, n] = gn
             if phase1:
@@ -377,22 +362,7 @@ def _ratio_kernel(r, s, p, alpha, shift, slack, ratio):  # pragma: no cover - co
         for n in range(n_n):
             for k in range(d_n):
                 t[k] = (s[i, n, k] * step[k]) * (2.0 * r[i, n, k] + step[k])
-            # _row_sum(t, d_n), by hand (see _step_kernel)
-            if d_n < 8:
-                acc = 0.0
-                for k in range(d_n):
-                    acc += t[k]
-            else:
-                r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
-                k = 8
-                while k < d_n - d_n % 8:
-                    r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
-                    r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
-                    k += 8
-                acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-                while k < d_n:
-                    acc += t[k]
-                    k += 1
+            acc = _row_sum(t, d_n)
             ratio[i, n] = (1.0 * (-(0.0 + acc) - lift)) / slack[i, n]
 
 
@@ -404,23 +374,7 @@ def _log_sum_kernel(ratio, logs, w, pm, out):  # pragma: no cover - compiled by 
     for i in range(s_n):
         for n in range(n_n):
             t[n] = w[i, n] * (logs[i, n] if ratio[i, n] > -1.0 else -np.inf) if pm[i, n] else 0.0
-        # _row_sum(t, n_n), by hand (see _step_kernel)
-        if n_n < 8:
-            acc = 0.0
-            for k in range(n_n):
-                acc += t[k]
-        else:
-            r0, r1, r2, r3, r4, r5, r6, r7 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
-            k = 8
-            while k < n_n - n_n % 8:
-                r0, r1, r2, r3 = r0 + t[k], r1 + t[k + 1], r2 + t[k + 2], r3 + t[k + 3]
-                r4, r5, r6, r7 = r4 + t[k + 4], r5 + t[k + 5], r6 + t[k + 6], r7 + t[k + 7]
-                k += 8
-            acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-            while k < n_n:
-                acc += t[k]
-                k += 1
-        out[i] = 0.0 + acc
+        out[i] = 0.0 + _row_sum(t, n_n)
 
 
 def _ridge_kernel(m, out):  # pragma: no cover - compiled by Numba
@@ -451,10 +405,22 @@ def _compiled(kernel: Callable[..., None]) -> Any:
     name = kernel.__name__
     if name not in _kernel_cache:
         numba = _numba.load()  # None: not installed, or DETENTE_NO_NUMBA is set
-        # error_model="numpy": a division by zero gives inf or NaN, as in NumPy, not an error
-        jit = None if numba is None else numba.njit(cache=True, nogil=True, error_model="numpy")
+        jit = None
+        if numba is not None:
+            if not _row_sum_registered:
+                from numba.extending import register_jitable
+
+                # callable from the kernels, inlined where it is called (as fast as the code
+                # written out); it only reads an array its caller owns: no reference counting
+                register_jitable(inline="always", _nrt=False)(_row_sum)
+                _row_sum_registered.append(True)
+            # error_model="numpy": a division by zero gives inf or NaN, as in NumPy, not an error
+            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
         _kernel_cache[name] = None if jit is None else jit(kernel)
     return _kernel_cache[name]
+
+
+_row_sum_registered: list[bool] = []  # [True] once _row_sum is callable from compiled kernels
 
 
 _usable: set[str] = set()  # kernels found usable (compiled in this process: they stay so)
