@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -542,13 +543,14 @@ def check_proposals(sc: Scenario) -> list[tuple[Loc, str]]:
 # Compiled arrays
 
 
-class _Deferred:
+class _Deferred(ABC):
     """An array of a :class:`CompiledBody` built on its first read (:class:`_Later`)."""
 
     shape: tuple[int, int, int]
 
+    @abstractmethod
     def build(self) -> np.ndarray:
-        raise NotImplementedError
+        """The array, of :attr:`shape`."""
 
 
 class _Later:
