@@ -70,3 +70,25 @@ def test_the_facade_accepts_auto():
     api.check_montecarlo_options(10, "auto", "tcp://127.0.0.1:8786")  # a scheduler: dask
     with pytest.raises(InputError, match="allowed: local, processes, dask, auto"):
         api.check_montecarlo_options(10, "mpi", None)
+
+
+def test_a_failing_warm_up_changes_nothing(monkeypatch):
+    """The warm-up only loads code: if it fails, the workers run every block as before and the
+    run gives the same JSON."""
+    sc = load_scenario("russia-nato-2021")
+    run = dict(samples=64, seed=5, models=["compromise"], block_size=16)
+    ref = json.dumps(mc.run_montecarlo(sc, **run), allow_nan=False)
+    real = mc.run_block
+    sizes = []
+
+    def flaky(plan, values, block):
+        sizes.append(values.shape[1])
+        if values.shape[1] == mc.WARM_UP_DRAWS:
+            raise RuntimeError("warm-up failed")
+        return real(plan, values, block)
+
+    monkeypatch.setattr(mc, "run_block", flaky)
+    monkeypatch.setattr(mc, "usable_cpus", lambda: 2)
+    out = mc.run_montecarlo(sc, **run, backend="processes")
+    assert json.dumps(out, allow_nan=False) == ref
+    assert sizes == [mc.WARM_UP_DRAWS]  # the blocks ran on the workers

@@ -424,7 +424,10 @@ def _warm_up(plan: Plan, values: np.ndarray) -> None:
     from detente.models.warm import compiled_paths
 
     with compiled_paths():
-        run_block(plan, values[:, :WARM_UP_DRAWS], 0)
+        try:
+            run_block(plan, values[:, :WARM_UP_DRAWS], 0)
+        except Exception:  # only loading is at stake: the workers' blocks report any error
+            pass
 
 
 #: the run's plan in a worker process, set once when the worker starts (:func:`_worker_init`)
