@@ -1091,24 +1091,9 @@ def _nearest_passing(
     argsort's, fillers (that do not pass) included: the pull's matrix products round a row
     differently with the number of rows (:class:`_Segments`), so the rows must be the same.
     """
-    order = np.argsort(dist[0], kind="stable")
-    found: list[np.ndarray] = []
-    votes = np.zeros(order.size, dtype=bool)
-    n_found = 0
-    first = max(keep, math.ceil(_FIRST_SHARE * order.size))
-    for part in (order[:first], order[first:]):
-        if n_found >= keep or part.size == 0:
-            break
-        ok = _form_passes_pruned(c[:, part], bodies)[0]
-        votes[part] = ok
-        found.append(part[ok])
-        n_found += int(ok.sum())
-    if n_found >= keep:
-        idx = np.concatenate(found)[:keep][None]
-        return idx, np.ones(idx.shape, dtype=bool)
-    good = votes[None]
-    idx = np.argsort(np.where(good, dist, np.inf), axis=1)[:, :keep]
-    return idx, np.take_along_axis(good, idx, axis=1)
+    # one sample's search is the side-by-side searches' function with one row: the same votes
+    # on the same rows, in the same order
+    return _nearest_passing_many(c, dist, bodies, keep)
 
 
 #: Steps tried past the closed-form entry point of a segment, in units of its length: the entry
